@@ -1,0 +1,1 @@
+//! redraw-core (see ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! redraw-ensemble (see ARCHITECTURE.md).

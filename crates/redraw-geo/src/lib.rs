@@ -1,0 +1,1 @@
+//! redraw-geo (see ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! redraw-graph (see ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+//! redraw-judge (see ARCHITECTURE.md).

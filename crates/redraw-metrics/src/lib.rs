@@ -1,0 +1,1 @@
+//! redraw-metrics (see ARCHITECTURE.md).
