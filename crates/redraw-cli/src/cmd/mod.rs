@@ -5,6 +5,7 @@ pub mod counties;
 pub mod derive_data;
 pub mod ensemble;
 pub mod graph;
+pub mod graph_build;
 pub mod judge;
 pub mod map;
 pub mod plot;
