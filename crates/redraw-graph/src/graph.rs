@@ -104,7 +104,7 @@ impl Graph {
             directed.push((a, b, len));
             directed.push((b, a, len));
         }
-        directed.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+        directed.sort_by_key(|x| (x.0, x.1));
         let mut offsets = vec![0u32; n + 1];
         let mut neighbors = Vec::with_capacity(directed.len());
         let mut lens = Vec::with_capacity(if lengths.is_some() { directed.len() } else { 0 });
