@@ -1,0 +1,25 @@
+//! The error type of every fallible operation in this crate.
+
+/// Errors from reading shapes or building graphs from them. Messages name the file part,
+/// feature or field involved and what was expected.
+#[derive(Debug, thiserror::Error)]
+pub enum GeoError {
+    #[error("invalid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("invalid GeoJSON: {0}")]
+    GeoJson(String),
+    #[error("invalid TopoJSON: {0}")]
+    TopoJson(String),
+    #[error("invalid shapefile: {0}")]
+    Shapefile(String),
+    #[error("feature {feature} has no attribute `{key}` (attributes of that feature: {available})")]
+    MissingAttribute { feature: usize, key: String, available: String },
+    #[error("duplicate id `{id}` (features {first} and {second}); ids must be unique")]
+    DuplicateId { id: String, first: usize, second: usize },
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{0}")]
+    Input(String),
+}
+
+pub type Result<T, E = GeoError> = std::result::Result<T, E>;
