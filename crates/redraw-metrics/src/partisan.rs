@@ -1,0 +1,442 @@
+//! Partisan metrics of one plan under one two-party election.
+//!
+//! Everything here starts from [`ElectionResults`]: the Democratic and Republican vote totals of
+//! each district (district order does not matter to any metric). Construction validates the
+//! input once, so every metric is an infallible function of a well-formed result.
+//!
+//! # Sign convention (one for the whole crate)
+//!
+//! **Every signed partisan metric is positive when the plan favours the Democratic party** and
+//! negative when it favours the Republican party. Vote shares are Democratic shares of the
+//! two-party vote, `dem / (dem + rep)`.
+//!
+//! Peers differ:
+//! * GerryChain (`gerrychain.metrics.partisan`) signs each metric towards the *first* party of
+//!   the `Election`. With the Democratic column listed first its efficiency gap, mean-median and
+//!   `partisan_bias` carry redraw's sign; listed second, they are negated.
+//! * redist / redistmetrics (`part_egap`, `part_mean_median`, `part_bias`) are signed so that
+//!   positive favours Republicans: their values are the negation of redraw's (up to the
+//!   tie and rounding details noted on each function).
+//! * Warrington's declination is positive when Republicans are favoured: redraw's is negated.
+//!
+//! # Ties
+//!
+//! A district with exactly equal totals counts as half a seat for each party, and shares exactly
+//! equal to a uniform-swing threshold count half. GerryChain counts a tie for neither party and
+//! redistmetrics gives it to the Democrat; with real vote counts ties do not occur, and the
+//! agreement tests avoid them.
+
+use crate::MetricsError;
+
+/// Per-district two-party vote totals of one plan under one election.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ElectionResults {
+    dem: Vec<f64>,
+    rep: Vec<f64>,
+}
+
+impl ElectionResults {
+    /// Validates and stores per-district totals. Votes must be finite and non-negative, both
+    /// vectors the same non-zero length, and every district must have at least one vote (a
+    /// district without votes has no vote share; it is an input error, not a zero).
+    pub fn new(dem: Vec<f64>, rep: Vec<f64>) -> Result<Self, MetricsError> {
+        if dem.len() != rep.len() {
+            return Err(MetricsError::LengthMismatch {
+                what: "Republican votes",
+                expected: dem.len(),
+                found: rep.len(),
+            });
+        }
+        if dem.is_empty() {
+            return Err(MetricsError::Empty("districts"));
+        }
+        for (i, (&d, &r)) in dem.iter().zip(&rep).enumerate() {
+            if !(d.is_finite() && r.is_finite() && d >= 0.0 && r >= 0.0) {
+                return Err(MetricsError::InvalidVotes { district: i, dem: d, rep: r });
+            }
+            if d + r <= 0.0 {
+                return Err(MetricsError::NoVotes { district: i });
+            }
+        }
+        Ok(ElectionResults { dem, rep })
+    }
+
+    /// Convenience for integer tallies (the usual case: summed precinct votes).
+    pub fn from_counts(dem: &[u64], rep: &[u64]) -> Result<Self, MetricsError> {
+        Self::new(dem.iter().map(|&v| v as f64).collect(), rep.iter().map(|&v| v as f64).collect())
+    }
+
+    pub fn districts(&self) -> usize {
+        self.dem.len()
+    }
+    pub fn dem_votes(&self) -> &[f64] {
+        &self.dem
+    }
+    pub fn rep_votes(&self) -> &[f64] {
+        &self.rep
+    }
+
+    /// Democratic two-party share of each district, in district order.
+    pub fn dem_shares(&self) -> Vec<f64> {
+        self.dem.iter().zip(&self.rep).map(|(d, r)| d / (d + r)).collect()
+    }
+
+    /// Statewide Democratic two-party share: total Democratic votes over total two-party votes
+    /// (vote-weighted, unlike [`mean_dem_share`](Self::mean_dem_share)).
+    pub fn statewide_dem_share(&self) -> f64 {
+        let d: f64 = self.dem.iter().sum();
+        let r: f64 = self.rep.iter().sum();
+        d / (d + r)
+    }
+
+    /// Unweighted mean of the district Democratic shares (the "average district vote" that
+    /// Katz–King–Rosenblatt and redistmetrics swing uniformly).
+    pub fn mean_dem_share(&self) -> f64 {
+        let s = self.dem_shares();
+        s.iter().sum::<f64>() / s.len() as f64
+    }
+
+    /// Democratic seats: districts where the Democrat has more votes; an exact tie is half a
+    /// seat. Republican seats are `districts() - dem_seats()`.
+    pub fn dem_seats(&self) -> f64 {
+        self.dem
+            .iter()
+            .zip(&self.rep)
+            .map(|(d, r)| match d.partial_cmp(r) {
+                Some(std::cmp::Ordering::Greater) => 1.0,
+                Some(std::cmp::Ordering::Equal) => 0.5,
+                _ => 0.0,
+            })
+            .sum()
+    }
+
+    /// Wasted votes `(dem, rep)` summed over districts. The loser wastes every vote; the winner
+    /// wastes the votes beyond half the district total (GerryChain's `wasted_votes`, which uses
+    /// the exact half; redistmetrics uses `floor(total / 2) + 1` votes to win, a difference of
+    /// at most one vote per district). A tie is averaged over the two ways of breaking it, so
+    /// each party wastes a quarter of the district total.
+    pub fn wasted_votes(&self) -> (f64, f64) {
+        let (mut wd, mut wr) = (0.0, 0.0);
+        for (&d, &r) in self.dem.iter().zip(&self.rep) {
+            let half = (d + r) / 2.0;
+            if d > r {
+                wd += d - half;
+                wr += r;
+            } else if r > d {
+                wd += d;
+                wr += r - half;
+            } else {
+                wd += half / 2.0;
+                wr += half / 2.0;
+            }
+        }
+        (wd, wr)
+    }
+
+    /// Efficiency gap (Stephanopoulos & McGhee 2015): `(wasted_rep − wasted_dem) / total votes`.
+    /// **Positive favours Democrats** (Republicans waste more votes). Equals GerryChain's
+    /// `efficiency_gap` with the Democratic party listed first; redistmetrics' `part_egap` is
+    /// the negation (and rounds the winning threshold, see [`wasted_votes`](Self::wasted_votes)).
+    pub fn efficiency_gap(&self) -> f64 {
+        let (wd, wr) = self.wasted_votes();
+        let total: f64 = self.dem.iter().sum::<f64>() + self.rep.iter().sum::<f64>();
+        (wr - wd) / total
+    }
+
+    /// Mean-median difference: `median(dem shares) − mean(dem shares)` over districts (median
+    /// of an even count = mean of the two middle values). **Positive favours Democrats**: the
+    /// median district is more Democratic than the average one, so the Democrat needs less than
+    /// half the average vote to win half the seats. Equals GerryChain's `mean_median` with the
+    /// Democratic party first; redistmetrics' `part_mean_median` (mean − median) is the negation.
+    pub fn mean_median(&self) -> f64 {
+        let mut s = self.dem_shares();
+        let mean = s.iter().sum::<f64>() / s.len() as f64;
+        median_in_place(&mut s) - mean
+    }
+
+    /// Democratic seat *share* when the statewide Democratic share is moved to `v` by uniform
+    /// swing from the observed statewide share `V`: each district's share moves by `v − V`, and
+    /// a district is won when its swung share exceeds one half (exactly one half: half a seat).
+    pub fn seat_share_at(&self, v: f64) -> f64 {
+        self.seat_share_swung(self.statewide_dem_share(), v)
+    }
+
+    /// Seat share after swinging from `base` (the share the swing is measured from) to `v`.
+    /// A district with share `s` is won iff `s − base + v > 1/2`; comparing `s` with
+    /// `base + 1/2 − v` keeps a district whose share equals the threshold exactly a tie, rather
+    /// than letting rounding decide.
+    fn seat_share_swung(&self, base: f64, v: f64) -> f64 {
+        let threshold = base + 0.5 - v;
+        let n = self.districts() as f64;
+        self.dem_shares()
+            .iter()
+            .map(|&s| {
+                if s > threshold {
+                    1.0
+                } else if s == threshold {
+                    0.5
+                } else {
+                    0.0
+                }
+            })
+            .sum::<f64>()
+            / n
+    }
+
+    /// Partisan (seats) bias at 50 %: the Democratic seat share minus one half when the
+    /// **statewide** (vote-weighted) Democratic share is moved to exactly 50 % by uniform swing.
+    /// **Positive favours Democrats.** Ranges over [−1/2, 1/2].
+    ///
+    /// This differs from [`mean_share_bias`](Self::mean_share_bias) only in which average is
+    /// swung to 50 %: the statewide share here, the unweighted mean of district shares there.
+    pub fn partisan_bias(&self) -> f64 {
+        self.seat_share_at(0.5) - 0.5
+    }
+
+    /// Seats bias swinging the **unweighted mean of district shares** to 50 %: the share of
+    /// districts whose Democratic share is above the mean district share, minus one half
+    /// (a district exactly at the mean counts half). **Positive favours Democrats.**
+    ///
+    /// This is what GerryChain calls `partisan_bias` (Democratic party first; GerryChain counts
+    /// a district exactly at the mean as not above) and the negation of redistmetrics'
+    /// `part_bias(v = 0.5)`, which swings the same mean.
+    pub fn mean_share_bias(&self) -> f64 {
+        self.seat_share_swung(self.mean_dem_share(), 0.5) - 0.5
+    }
+
+    /// Partisan Gini (Gini coefficient of the seats-votes curve; Definition 1 of
+    /// arXiv:2008.06930, as GerryChain's `partisan_gini`): the area between the uniform-swing
+    /// seats-votes curve and its reflection through (1/2, 1/2), divided by the number of
+    /// districts. **Unsigned**: 0 is a perfectly symmetric curve; it does not say which party
+    /// is favoured. The i-th district (by decreasing Democratic share `r_i`) flips at statewide
+    /// share `V − r_i + 1/2`.
+    pub fn partisan_gini(&self) -> f64 {
+        let v = self.statewide_dem_share();
+        let mut r = self.dem_shares();
+        r.sort_by(|a, b| b.total_cmp(a));
+        let sv: Vec<f64> = r.iter().map(|ri| v - ri + 0.5).collect();
+        let n = sv.len();
+        // Reflection about (1/2, 1/2) maps the i-th flip point to 1 − sv[n−1−i].
+        let area: f64 = (0..n).map(|i| (sv[i] - (1.0 - sv[n - 1 - i])).abs()).sum();
+        area / n as f64
+    }
+
+    /// Declination (Warrington 2018), scaled to [−1, 1] by `2/π`. With `ȳ_D` the mean share of
+    /// Democratic-won districts, `ȳ_R` that of Republican-won ones and `d`, `r` their seat
+    /// fractions, `θ_D = atan((ȳ_D − 1/2) / d)` and `θ_R = atan((1/2 − ȳ_R) / r)`; redraw
+    /// returns `2(θ_R − θ_D)/π`. **Positive favours Democrats** (Republican voters packed more
+    /// than Democratic ones); Warrington's published sign (and redistmetrics' angle) is the
+    /// negation. `None` when one party wins every district (the angle is undefined). Districts
+    /// tied at exactly 1/2 belong to neither side and are left out.
+    pub fn declination(&self) -> Option<f64> {
+        let shares = self.dem_shares();
+        let (mut sd, mut nd, mut sr, mut nr) = (0.0, 0usize, 0.0, 0usize);
+        for &s in &shares {
+            if s > 0.5 {
+                sd += s;
+                nd += 1;
+            } else if s < 0.5 {
+                sr += s;
+                nr += 1;
+            }
+        }
+        if nd == 0 || nr == 0 {
+            return None;
+        }
+        let n = (nd + nr) as f64;
+        let theta_d = ((sd / nd as f64 - 0.5) / (nd as f64 / n)).atan();
+        let theta_r = ((0.5 - sr / nr as f64) / (nr as f64 / n)).atan();
+        Some(2.0 * (theta_r - theta_d) / std::f64::consts::PI)
+    }
+
+    /// Responsiveness: slope of the uniform-swing seats-votes curve (seat share per unit of
+    /// statewide vote share) around the observed statewide share `V`, estimated as
+    /// `(S(V + h/2) − S(V − h/2)) / h`. `bandwidth` `h` is typically 0.01 (redistmetrics'
+    /// default). **Unsigned** in the partisan sense: it measures competitiveness, not advantage.
+    /// redistmetrics' `part_resp` evaluates the same quotient at a chosen `v` (default 0.5)
+    /// around the mean district share instead.
+    pub fn responsiveness(&self, bandwidth: f64) -> f64 {
+        let v = self.statewide_dem_share();
+        (self.seat_share_at(v + bandwidth / 2.0) - self.seat_share_at(v - bandwidth / 2.0)) / bandwidth
+    }
+
+    /// Every metric of this module at once, in the shape reports use.
+    pub fn summary(&self) -> PartisanSummary {
+        PartisanSummary {
+            districts: self.districts(),
+            statewide_dem_share: self.statewide_dem_share(),
+            dem_seats: self.dem_seats(),
+            efficiency_gap: self.efficiency_gap(),
+            mean_median: self.mean_median(),
+            partisan_bias: self.partisan_bias(),
+            mean_share_bias: self.mean_share_bias(),
+            partisan_gini: self.partisan_gini(),
+            declination: self.declination(),
+            responsiveness: self.responsiveness(DEFAULT_RESPONSIVENESS_BANDWIDTH),
+        }
+    }
+}
+
+/// The bandwidth [`ElectionResults::summary`] uses for responsiveness (one point of vote share).
+pub const DEFAULT_RESPONSIVENESS_BANDWIDTH: f64 = 0.01;
+
+/// All partisan metrics of one plan under one election (see each method of
+/// [`ElectionResults`] for definitions; signed values are positive when Democrats are favoured).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PartisanSummary {
+    pub districts: usize,
+    pub statewide_dem_share: f64,
+    pub dem_seats: f64,
+    pub efficiency_gap: f64,
+    pub mean_median: f64,
+    pub partisan_bias: f64,
+    pub mean_share_bias: f64,
+    pub partisan_gini: f64,
+    pub declination: Option<f64>,
+    pub responsiveness: f64,
+}
+
+/// Median of a non-empty slice (reorders it). Even length: mean of the two middle values.
+pub(crate) fn median_in_place(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn er(dem: &[f64], rep: &[f64]) -> ElectionResults {
+        ElectionResults::new(dem.to_vec(), rep.to_vec()).unwrap()
+    }
+
+    /// Five districts of 100 votes; Democrats pack two (80, 75) and narrowly lose three
+    /// (45, 40, 35): 55 % of the vote, two of five seats.
+    fn packed() -> ElectionResults {
+        er(&[80.0, 75.0, 45.0, 40.0, 35.0], &[20.0, 25.0, 55.0, 60.0, 65.0])
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(matches!(
+            ElectionResults::new(vec![1.0], vec![1.0, 2.0]),
+            Err(MetricsError::LengthMismatch { .. })
+        ));
+        assert!(matches!(ElectionResults::new(vec![], vec![]), Err(MetricsError::Empty(_))));
+        assert!(matches!(
+            ElectionResults::new(vec![1.0, 0.0], vec![1.0, 0.0]),
+            Err(MetricsError::NoVotes { district: 1 })
+        ));
+        assert!(matches!(
+            ElectionResults::new(vec![-1.0], vec![3.0]),
+            Err(MetricsError::InvalidVotes { district: 0, .. })
+        ));
+        assert!(ElectionResults::new(vec![f64::NAN], vec![3.0]).is_err());
+    }
+
+    #[test]
+    fn shares_and_seats() {
+        let e = packed();
+        assert_eq!(e.dem_shares(), vec![0.8, 0.75, 0.45, 0.4, 0.35]);
+        assert!((e.statewide_dem_share() - 0.55).abs() < 1e-15);
+        assert_eq!(e.dem_seats(), 2.0);
+        // A tie is half a seat.
+        assert_eq!(er(&[50.0, 60.0], &[50.0, 40.0]).dem_seats(), 1.5);
+    }
+
+    #[test]
+    fn efficiency_gap_by_hand() {
+        // Wasted: D = 30 + 25 + 45 + 40 + 35 = 175; R = 20 + 25 + 5 + 10 + 15 = 75.
+        let e = packed();
+        assert_eq!(e.wasted_votes(), (175.0, 75.0));
+        assert!((e.efficiency_gap() - (75.0 - 175.0) / 500.0).abs() < 1e-15);
+        assert!(e.efficiency_gap() < 0.0, "packing Democrats favours Republicans");
+        // Mirror image: swapping parties flips the sign exactly.
+        let m = er(&[20.0, 25.0, 55.0, 60.0, 65.0], &[80.0, 75.0, 45.0, 40.0, 35.0]);
+        assert!((m.efficiency_gap() + e.efficiency_gap()).abs() < 1e-15);
+        // Unequal turnout: (75, 25) wastes D 25, R 25; (20, 180) wastes D 20, R 80.
+        // EG = (105 − 45) / 300.
+        let t = er(&[75.0, 20.0], &[25.0, 180.0]);
+        assert!((t.efficiency_gap() - 60.0 / 300.0).abs() < 1e-15);
+        // Tie: each wastes a quarter of the district, so no contribution.
+        assert_eq!(er(&[50.0], &[50.0]).efficiency_gap(), 0.0);
+    }
+
+    #[test]
+    fn mean_median_by_hand() {
+        // Shares 0.8, 0.75, 0.45, 0.4, 0.35: median 0.45, mean 0.55.
+        let e = packed();
+        assert!((e.mean_median() - (0.45 - 0.55)).abs() < 1e-12);
+        // Even count: median of 0.3, 0.4, 0.6, 0.9 is 0.5; mean 0.55.
+        let f = er(&[30.0, 40.0, 60.0, 90.0], &[70.0, 60.0, 40.0, 10.0]);
+        assert!((f.mean_median() - (0.5 - 0.55)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bias_by_hand() {
+        // Statewide 0.55; swing −0.05: shares 0.75, 0.70, 0.40, 0.35, 0.30 → 2/5 seats.
+        let e = packed();
+        assert!((e.partisan_bias() - (0.4 - 0.5)).abs() < 1e-12);
+        // Mean share 0.55 equals statewide here (equal turnout), so both biases agree.
+        assert!((e.mean_share_bias() - e.partisan_bias()).abs() < 1e-12);
+        // Unequal turnout separates them: shares 0.9 (1,000 votes), 0.6, 0.6, 0.2 (100 each).
+        let u = er(&[900.0, 60.0, 60.0, 20.0], &[100.0, 40.0, 40.0, 80.0]);
+        // Statewide = 1040 / 1300 = 0.8: swung to 50 % only the 0.9 district is won → 1/4.
+        assert!((u.partisan_bias() - (0.25 - 0.5)).abs() < 1e-12);
+        // Mean district share = 2.3 / 4 = 0.575: three districts are above it → 3/4.
+        assert!((u.mean_share_bias() - (0.75 - 0.5)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn gini_by_hand() {
+        // Shares sorted 0.8, 0.75, 0.45, 0.4, 0.35; V = 0.55; flip points V − r + 0.5:
+        // 0.25, 0.30, 0.60, 0.65, 0.70. Reflection 1 − reversed: 0.30, 0.35, 0.40, 0.70, 0.75.
+        // |diff| = 0.05, 0.05, 0.20, 0.05, 0.05 → 0.40 / 5 = 0.08.
+        assert!((packed().partisan_gini() - 0.08).abs() < 1e-12);
+        // A perfectly symmetric plan has Gini 0.
+        let s = er(&[30.0, 40.0, 60.0, 70.0], &[70.0, 60.0, 40.0, 30.0]);
+        assert!(s.partisan_gini().abs() < 1e-12);
+    }
+
+    #[test]
+    fn declination_by_hand() {
+        // D wins 0.8, 0.75 (ȳ_D = 0.775, d = 0.4); R wins 0.45, 0.4, 0.35 (ȳ_R = 0.4, r = 0.6).
+        let e = packed();
+        let td = (0.275f64 / 0.4).atan();
+        let tr = (0.1f64 / 0.6).atan();
+        let want = 2.0 * (tr - td) / std::f64::consts::PI;
+        assert!((e.declination().unwrap() - want).abs() < 1e-12);
+        assert!(want < 0.0, "packed Democrats: favours Republicans, negative in redraw");
+        // Sweep: undefined.
+        assert_eq!(er(&[60.0, 70.0], &[40.0, 30.0]).declination(), None);
+        // Symmetric plan: zero.
+        let s = er(&[30.0, 40.0, 60.0, 70.0], &[70.0, 60.0, 40.0, 30.0]);
+        assert!(s.declination().unwrap().abs() < 1e-12);
+    }
+
+    #[test]
+    fn responsiveness_by_hand() {
+        // Shares 0.51, 0.7, 0.2 (equal turnout): V = 0.47. Window V ± 0.01 moves district 1
+        // (0.51 − 0.47 + v > 0.5 iff v > 0.46): at 0.46 it sits exactly on the threshold
+        // (half a seat), at 0.48 it is won. S goes from (1 + 0.5)/3 to 2/3: slope (1/6)/0.02.
+        let e = er(&[51.0, 70.0, 20.0], &[49.0, 30.0, 80.0]);
+        let r = e.responsiveness(0.02);
+        assert!((r - (1.0 / 6.0) / 0.02).abs() < 1e-9, "{r}");
+        // No district within reach: zero.
+        assert_eq!(packed().responsiveness(0.01), 0.0);
+    }
+
+    #[test]
+    fn summary_fields_match_methods() {
+        let e = packed();
+        let s = e.summary();
+        assert_eq!(s.dem_seats, 2.0);
+        assert_eq!(s.efficiency_gap, e.efficiency_gap());
+        assert_eq!(s.declination, e.declination());
+    }
+}
