@@ -1,0 +1,133 @@
+//! Convenience readers that open files by path: the only module of this crate that touches the
+//! file system. Every error names the file it came from; parse errors inside also name the line,
+//! node or field.
+
+use std::path::{Path, PathBuf};
+
+use crate::attrs::AttributeTable;
+use crate::edgelist::read_edge_list;
+use crate::error::ReadError;
+use crate::graph::Graph;
+use crate::networkx::read_networkx;
+use crate::plan::{Plan, PlanError};
+use crate::rdabase::read_rdabase;
+use crate::read::{sniff_json, Loaded, SourceFormat};
+
+/// An error reading a named file.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot read {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{}: {source}", path.display())]
+    Read { path: PathBuf, source: ReadError },
+    #[error("{}: {source}", path.display())]
+    Plan { path: PathBuf, source: PlanError },
+    #[error("{}: not a graph file redraw knows: expected networkx adjacency JSON, an rdabase \
+             adjacency dict (*_graph.json, with --data *_data.csv) or an edge-list .csv", path.display())]
+    UnknownFormat { path: PathBuf },
+}
+
+fn read_text(path: &Path) -> Result<String, FileError> {
+    std::fs::read_to_string(path).map_err(|source| FileError::Io { path: path.to_path_buf(), source })
+}
+
+fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, FileError> {
+    std::fs::File::open(path)
+        .map(std::io::BufReader::new)
+        .map_err(|source| FileError::Io { path: path.to_path_buf(), source })
+}
+
+fn at(path: &Path) -> impl Fn(ReadError) -> FileError + '_ {
+    move |source| FileError::Read { path: path.to_path_buf(), source }
+}
+
+/// Reads networkx adjacency JSON from a file.
+pub fn read_networkx_file(path: &Path) -> Result<Loaded, FileError> {
+    read_networkx(&read_text(path)?).map_err(at(path))
+}
+
+/// Reads an attribute CSV keyed by `key_column`.
+pub fn read_attributes(path: &Path, key_column: &str) -> Result<AttributeTable, FileError> {
+    AttributeTable::from_csv(open(path)?, key_column).map_err(at(path))
+}
+
+/// `XX_graph.json` → `XX_data.csv`, if that file exists (the rdabase naming convention).
+pub fn rdabase_data_path(graph_json: &Path) -> Option<PathBuf> {
+    let name = graph_json.file_name()?.to_str()?;
+    let stem = name.strip_suffix("_graph.json")?;
+    let p = graph_json.with_file_name(format!("{stem}_data.csv"));
+    p.is_file().then_some(p)
+}
+
+/// Reads an rdabase adjacency dict plus its data CSV (keyed by `key_column`, usually `GEOID`).
+/// When `data` is `None` and `XX_data.csv` sits beside `XX_graph.json`, that file is used.
+pub fn read_rdabase_files(
+    graph_json: &Path,
+    data: Option<&Path>,
+    key_column: &str,
+) -> Result<Loaded, FileError> {
+    let found = if data.is_none() { rdabase_data_path(graph_json) } else { None };
+    let data_path = data.or(found.as_deref());
+    let table = data_path.map(|p| read_attributes(p, key_column)).transpose()?;
+    let mut loaded = read_rdabase(&read_text(graph_json)?, table.as_ref()).map_err(|source| {
+        match (&source, data_path) {
+            // Disagreements between the two files are reported against the data file too.
+            (ReadError::Mismatch(_), Some(d)) => FileError::Read {
+                path: PathBuf::from(format!("{} + {}", graph_json.display(), d.display())),
+                source,
+            },
+            _ => FileError::Read { path: graph_json.to_path_buf(), source },
+        }
+    })?;
+    if let Some(p) = found {
+        loaded.notes.push(format!("attributes from {}", p.display()));
+    }
+    Ok(loaded)
+}
+
+/// Reads an edge-list CSV plus an optional attribute CSV keyed by `key_column`.
+pub fn read_edge_list_files(
+    edges: &Path,
+    attrs: Option<&Path>,
+    key_column: &str,
+) -> Result<Loaded, FileError> {
+    let table = attrs.map(|p| read_attributes(p, key_column)).transpose()?;
+    read_edge_list(open(edges)?, table.as_ref()).map_err(at(edges))
+}
+
+/// The format of a graph file: `.csv` is an edge list; JSON is sniffed by [`sniff_json`].
+pub fn detect_format(path: &Path) -> Result<SourceFormat, FileError> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+        return Ok(SourceFormat::EdgeList);
+    }
+    use std::io::Read as _;
+    let mut head = String::new();
+    // The top-level keys of networkx JSON may follow megabytes of nodes, so read it all.
+    open(path)?
+        .read_to_string(&mut head)
+        .map_err(|source| FileError::Io { path: path.to_path_buf(), source })?;
+    sniff_json(&head).ok_or_else(|| FileError::UnknownFormat { path: path.to_path_buf() })
+}
+
+/// Reads any graph file redraw knows, detecting its format. `data` is the attribute CSV for the
+/// rdabase and edge-list layouts, keyed by `key_column`.
+pub fn read_graph(
+    path: &Path,
+    data: Option<&Path>,
+    key_column: &str,
+) -> Result<(Loaded, SourceFormat), FileError> {
+    let format = detect_format(path)?;
+    let loaded = match format {
+        SourceFormat::Networkx => read_networkx_file(path)?,
+        SourceFormat::Rdabase => read_rdabase_files(path, data, key_column)?,
+        SourceFormat::EdgeList => read_edge_list_files(path, data, key_column)?,
+    };
+    Ok((loaded, format))
+}
+
+/// Reads a `unit id,district` plan CSV, matching ids against the graph column `key` (or the
+/// node labels when `None`).
+pub fn read_plan_csv(graph: &Graph, path: &Path, key: Option<&str>) -> Result<Plan, FileError> {
+    Plan::from_csv(graph, open(path)?, key)
+        .map_err(|source| FileError::Plan { path: path.to_path_buf(), source })
+}
