@@ -1,1 +1,33 @@
-//! redraw-ensemble (see ARCHITECTURE.md).
+//! redraw-ensemble: Markov chain ensembles of district plans.
+//!
+//! Modules and their boundaries:
+//! - [`rng`]: the chains' hand-rolled xoshiro256++ generator; its state is part of checkpoints.
+//! - [`problem`]: [`Problem`], the immutable inputs of a chain extracted from a
+//!   `redraw_graph::Graph` (CSR adjacency with undirected edge ids, populations and bounds,
+//!   election columns, counties).
+//! - [`partition`]: [`Partition`], the chain state with every statistic maintained
+//!   incrementally on each node move (populations, member lists, cut edges, pairwise seams,
+//!   vote tallies, county splits); `Partition::check` compares it with a full recomputation.
+//! - `tree` (private): Wilson's uniform spanning trees on a region with local index remapping,
+//!   subtree population sums, balanced cuts. Allocation-free after warm-up.
+//! - [`proposal`]: ReCom, reversible ReCom and flip steps, their parameters and outcome counters.
+//! - [`seed`]: seed plans by recursive spanning-tree bipartition.
+//! - [`enumerate`]: exact enumeration of all plans of a small graph and spanning-tree counts (the
+//!   ground truth of the distribution tests).
+//!
+//! Invariants: after every step every district is non-empty and contiguous and within the
+//! population bounds, and the incremental statistics equal a recomputation. Chains are driven
+//! by `(seed, chain index)` only.
+pub mod enumerate;
+pub mod partition;
+pub mod problem;
+pub mod proposal;
+pub mod rng;
+pub mod seed;
+mod tree;
+
+pub use partition::{Partition, PlanError};
+pub use problem::{CountySource, Election, Problem, ProblemError, ProblemSpec};
+pub use proposal::{Counters, Outcome, PairSelection, ProposalConfig, ProposalKind, Workspace};
+pub use rng::Rng;
+pub use seed::{seed_plan, SeedError};

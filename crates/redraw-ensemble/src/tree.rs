@@ -1,0 +1,240 @@
+//! Uniform spanning trees of a region (a set of nodes) by Wilson's algorithm, and the
+//! population sums of their subtrees — the machinery shared by ReCom, reversible ReCom and the
+//! seed-plan generator.
+//!
+//! A [`TreeWorkspace`] is allocated once per chain. Loading a region remaps its nodes to local
+//! ids `0..m` (in the order given) and builds a local CSR restricted to the region, so that
+//! Wilson's random walks index small dense arrays and never test membership. After use the
+//! region is cleared in O(m), leaving the global-to-local map all `NONE` again. Nothing here
+//! allocates once the buffers have grown to the largest region seen.
+
+use crate::partition::NONE;
+use crate::problem::Problem;
+use crate::rng::Rng;
+
+#[derive(Clone, Debug)]
+pub(crate) struct TreeWorkspace {
+    /// Global node -> local id, `NONE` outside the loaded region.
+    local: Vec<u32>,
+    /// Local id -> global node.
+    pub(crate) nodes: Vec<u32>,
+    loff: Vec<u32>,
+    ladj: Vec<u32>,
+    lpop: Vec<u64>,
+    in_tree: Vec<bool>,
+    /// Parent of each local node in the last tree (`NONE` at the root).
+    pub(crate) parent: Vec<u32>,
+    child_off: Vec<u32>,
+    children: Vec<u32>,
+    order: Vec<u32>,
+    /// Population of the subtree below each local node.
+    pub(crate) sub: Vec<u64>,
+    pub(crate) cands: Vec<u32>,
+    /// Per-local-node marker for the piece being moved.
+    pub(crate) mark: Vec<bool>,
+    pub(crate) piece: Vec<u32>,
+    pub(crate) total: u64,
+}
+
+impl TreeWorkspace {
+    pub(crate) fn new(n: usize) -> TreeWorkspace {
+        TreeWorkspace {
+            local: vec![NONE; n],
+            nodes: Vec::new(),
+            loff: Vec::new(),
+            ladj: Vec::new(),
+            lpop: Vec::new(),
+            in_tree: Vec::new(),
+            parent: Vec::new(),
+            child_off: Vec::new(),
+            children: Vec::new(),
+            order: Vec::new(),
+            sub: Vec::new(),
+            cands: Vec::new(),
+            mark: Vec::new(),
+            piece: Vec::new(),
+            total: 0,
+        }
+    }
+
+    /// Number of nodes in the loaded region.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Loads the region `parts[0] ∪ parts[1] ∪ ...` (disjoint node lists).
+    pub(crate) fn load(&mut self, p: &Problem, parts: &[&[u32]]) {
+        self.nodes.clear();
+        for part in parts {
+            self.nodes.extend_from_slice(part);
+        }
+        let m = self.nodes.len();
+        for (i, &u) in self.nodes.iter().enumerate() {
+            self.local[u as usize] = i as u32;
+        }
+        self.loff.clear();
+        self.ladj.clear();
+        self.lpop.clear();
+        self.loff.push(0);
+        let mut total = 0;
+        for &u in &self.nodes {
+            for &w in p.nbrs(u) {
+                let lw = self.local[w as usize];
+                if lw != NONE {
+                    self.ladj.push(lw);
+                }
+            }
+            self.loff.push(self.ladj.len() as u32);
+            let pu = p.pop[u as usize];
+            self.lpop.push(pu);
+            total += pu;
+        }
+        self.total = total;
+        self.in_tree.clear();
+        self.in_tree.resize(m, false);
+        self.parent.clear();
+        self.parent.resize(m, NONE);
+        self.sub.clear();
+        self.sub.resize(m, 0);
+        self.mark.clear();
+        self.mark.resize(m, false);
+    }
+
+    /// Forgets the loaded region (restores the global-to-local map).
+    pub(crate) fn clear(&mut self) {
+        for &u in &self.nodes {
+            self.local[u as usize] = NONE;
+        }
+        self.nodes.clear();
+    }
+
+    /// Draws a uniform spanning tree of the (connected) loaded region with Wilson's algorithm,
+    /// rooted at local node `root`, then computes subtree populations. Loop erasure is implicit:
+    /// each walk overwrites `parent[u]` on revisiting `u`, so retracing from the start follows
+    /// the loop-erased path.
+    pub(crate) fn draw(&mut self, rng: &mut Rng, root: u32) {
+        let m = self.len();
+        let in_tree = &mut self.in_tree[..m];
+        let parent = &mut self.parent[..m];
+        let loff = &self.loff[..];
+        let ladj = &self.ladj[..];
+        in_tree.iter_mut().for_each(|x| *x = false);
+        in_tree[root as usize] = true;
+        parent[root as usize] = NONE;
+        for start in 0..m {
+            let mut u = start;
+            while !in_tree[u] {
+                let s = loff[u];
+                let deg = loff[u + 1] - s;
+                let w = ladj[(s + rng.below(deg)) as usize];
+                parent[u] = w;
+                u = w as usize;
+            }
+            let mut u = start;
+            while !in_tree[u] {
+                in_tree[u] = true;
+                u = parent[u] as usize;
+            }
+        }
+        self.subtree_sums(root);
+    }
+
+    /// Children lists (CSR by parent), a BFS order from the root, and subtree populations
+    /// accumulated in reverse BFS order.
+    fn subtree_sums(&mut self, root: u32) {
+        let m = self.len();
+        self.child_off.clear();
+        self.child_off.resize(m + 2, 0);
+        for v in 0..m {
+            let pv = self.parent[v];
+            if pv != NONE {
+                self.child_off[pv as usize + 2] += 1;
+            }
+        }
+        for i in 2..m + 2 {
+            self.child_off[i] += self.child_off[i - 1];
+        }
+        self.children.clear();
+        self.children.resize(m.saturating_sub(1), 0);
+        for v in 0..m {
+            let pv = self.parent[v];
+            if pv != NONE {
+                let slot = &mut self.child_off[pv as usize + 1];
+                self.children[*slot as usize] = v as u32;
+                *slot += 1;
+            }
+        }
+        // Now child_off[u]..child_off[u+1] are u's children.
+        self.order.clear();
+        self.order.push(root);
+        let mut head = 0;
+        while head < self.order.len() {
+            let u = self.order[head] as usize;
+            head += 1;
+            let (s, t) = (self.child_off[u] as usize, self.child_off[u + 1] as usize);
+            self.order.extend_from_slice(&self.children[s..t]);
+        }
+        debug_assert_eq!(self.order.len(), m, "the region must be connected");
+        self.sub[..m].copy_from_slice(&self.lpop[..m]);
+        for i in (1..m).rev() {
+            let v = self.order[i] as usize;
+            let pv = self.parent[v] as usize;
+            self.sub[pv] += self.sub[v];
+        }
+    }
+
+    /// Collects into `cands` the local nodes `v` (not the root) whose parent edge, if cut,
+    /// leaves the subtree of `v` with population in `[alo, ahi]` and the rest in `[blo, bhi]`.
+    pub(crate) fn balanced_cuts(&mut self, alo: u64, ahi: u64, blo: u64, bhi: u64) {
+        self.cands.clear();
+        let total = self.total;
+        for v in 0..self.len() {
+            if self.parent[v] == NONE {
+                continue;
+            }
+            let s = self.sub[v];
+            if s >= alo && s <= ahi && total - s >= blo && total - s <= bhi {
+                self.cands.push(v as u32);
+            }
+        }
+    }
+
+    /// Marks the subtree of local node `v` in `mark` and lists it (local ids) in `piece`.
+    pub(crate) fn mark_subtree(&mut self, v: u32) {
+        self.piece.clear();
+        self.piece.push(v);
+        self.mark[v as usize] = true;
+        let mut head = 0;
+        while head < self.piece.len() {
+            let u = self.piece[head] as usize;
+            head += 1;
+            for i in self.child_off[u] as usize..self.child_off[u + 1] as usize {
+                let c = self.children[i];
+                self.mark[c as usize] = true;
+                self.piece.push(c);
+            }
+        }
+    }
+
+    /// Clears the marks set by [`TreeWorkspace::mark_subtree`].
+    pub(crate) fn unmark(&mut self) {
+        for &u in &self.piece {
+            self.mark[u as usize] = false;
+        }
+    }
+
+    /// Number of region edges between the marked piece and the rest of the region.
+    pub(crate) fn piece_boundary(&self) -> u32 {
+        let mut c = 0;
+        for &u in &self.piece {
+            let u = u as usize;
+            for &w in &self.ladj[self.loff[u] as usize..self.loff[u + 1] as usize] {
+                if !self.mark[w as usize] {
+                    c += 1;
+                }
+            }
+        }
+        c
+    }
+}

@@ -1,0 +1,166 @@
+//! Sampler invariants and distributions on small grids, where every plan can be enumerated.
+
+mod common;
+
+use common::*;
+use redraw_ensemble::enumerate::{chi_square, enumerate_partitions, partition_key, spanning_trees};
+use redraw_ensemble::proposal::step;
+use redraw_ensemble::*;
+use std::collections::HashMap;
+
+fn run_checked(
+    kind: ProposalKind,
+    sel: PairSelection,
+    w: usize,
+    h: usize,
+    k: usize,
+    tol: f64,
+    steps: usize,
+) -> Counters {
+    let g = grid(w, h, |i| 10 + (i % 5) as i64);
+    let p = Problem::new(&g, &spec(k, tol)).unwrap();
+    let mut rng = Rng::for_chain(11, 0);
+    let plan = seed_plan(&p, &mut rng).unwrap();
+    let mut part = Partition::new(&p, plan).unwrap();
+    assert_valid(&p, &part, "seed plan");
+    let mut ws = Workspace::new(&p);
+    let cfg = ProposalConfig { kind, pair_selection: sel, ..ProposalConfig::default() };
+    let mut c = Counters::default();
+    for s in 0..steps {
+        step(&p, &mut part, &mut ws, &mut rng, &cfg, &mut c);
+        assert_valid(&p, &part, &format!("{kind:?} step {s}"));
+    }
+    c
+}
+
+#[test]
+fn recom_keeps_invariants_every_step_on_a_grid() {
+    let c = run_checked(ProposalKind::Recom, PairSelection::CutEdge, 12, 12, 6, 0.05, 3000);
+    assert!(c.accepted > 2500, "{c:?}");
+    let c = run_checked(ProposalKind::Recom, PairSelection::DistrictPair, 12, 12, 6, 0.05, 1000);
+    assert!(c.accepted > 800, "{c:?}");
+}
+
+#[test]
+fn reversible_recom_keeps_invariants_every_step_on_a_grid() {
+    let c = run_checked(ProposalKind::ReversibleRecom, PairSelection::CutEdge, 12, 12, 6, 0.05, 3000);
+    assert!(c.accepted > 20, "{c:?}");
+    assert_eq!(c.steps, 3000);
+}
+
+#[test]
+fn flip_keeps_invariants_every_step_on_a_grid() {
+    let c = run_checked(ProposalKind::Flip, PairSelection::CutEdge, 10, 10, 4, 0.10, 5000);
+    assert!(c.accepted > 500, "{c:?}");
+    assert!(c.invalid > 0, "contiguity or population must reject some flips: {c:?}");
+}
+
+/// Runs a chain and tallies the unlabelled partition every `thin` steps.
+fn empirical(
+    p: &Problem,
+    cfg: &ProposalConfig,
+    seed: u64,
+    steps: usize,
+    thin: usize,
+) -> HashMap<Vec<u64>, u64> {
+    let mut rng = Rng::for_chain(seed, 0);
+    let plan = seed_plan(p, &mut rng).unwrap();
+    let mut part = Partition::new(p, plan).unwrap();
+    let mut ws = Workspace::new(p);
+    let mut c = Counters::default();
+    let mut counts = HashMap::new();
+    for s in 1..=steps {
+        step(p, &mut part, &mut ws, &mut rng, cfg, &mut c);
+        if s % thin == 0 {
+            *counts.entry(partition_key(part.assignment(), p.districts())).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn goodness_of_fit(all: &[Vec<u64>], weights: &[f64], counts: &HashMap<Vec<u64>, u64>) -> (f64, f64) {
+    let total_w: f64 = weights.iter().sum();
+    let probs: Vec<f64> = weights.iter().map(|w| w / total_w).collect();
+    let observed: Vec<u64> = all.iter().map(|key| counts.get(key).copied().unwrap_or(0)).collect();
+    let seen: u64 = counts.values().sum();
+    assert_eq!(observed.iter().sum::<u64>(), seen, "the chain visited a plan outside the enumeration");
+    chi_square(&observed, &probs)
+}
+
+/// Reversible ReCom on the 4x4 grid into 4 districts of exactly 4 nodes (117 partitions):
+/// the empirical distribution must match the spanning-tree weighted target, prod tau(district).
+#[test]
+fn reversible_recom_matches_spanning_tree_distribution() {
+    let g = grid(4, 4, |_| 1);
+    let p = Problem::new(&g, &spec(4, 0.0)).unwrap();
+    let all = enumerate_partitions(&p);
+    assert_eq!(all.len(), 117, "tetromino tilings of the 4x4 grid");
+    let weights: Vec<f64> =
+        all.iter().map(|pl| pl.iter().map(|&m| spanning_trees(&p, m)).product()).collect();
+    let cfg =
+        ProposalConfig { kind: ProposalKind::ReversibleRecom, balance_bound: 4, ..ProposalConfig::default() };
+    let counts = empirical(&p, &cfg, 2024, 3_000_000, 100);
+    let (stat, pval) = goodness_of_fit(&all, &weights, &counts);
+    eprintln!("reversible ReCom 4x4/4: chi2 = {stat:.1} on {} df, p = {pval:.4}", all.len() - 1);
+    assert!(pval > 0.001, "chi2 = {stat}, p = {pval}");
+    // The test can fail: the same samples are far from uniform.
+    let (_, p_uniform) = goodness_of_fit(&all, &vec![1.0; all.len()], &counts);
+    assert!(p_uniform < 1e-6, "uniform should be rejected, p = {p_uniform}");
+}
+
+/// Flip with its Metropolis-Hastings correction targets the uniform distribution on valid plans:
+/// 3x4 grid into 3 districts of 3 to 5 nodes.
+#[test]
+fn flip_matches_uniform_distribution() {
+    let g = grid(4, 3, |_| 1);
+    let p = Problem::new(&g, &spec(3, 0.26)).unwrap();
+    assert_eq!(p.pop_bounds(), (3, 5));
+    let all = enumerate_partitions(&p);
+    assert!(all.len() > 30, "{}", all.len());
+    let cfg = ProposalConfig { kind: ProposalKind::Flip, ..ProposalConfig::default() };
+    let counts = empirical(&p, &cfg, 7, 2_000_000, 50);
+    let (stat, pval) = goodness_of_fit(&all, &vec![1.0; all.len()], &counts);
+    eprintln!("flip 4x3/3: chi2 = {stat:.1} on {} df, p = {pval:.4}", all.len() - 1);
+    assert!(pval > 0.001, "chi2 = {stat}, p = {pval}");
+    // ... and the spanning-tree weighting is rejected.
+    let weights: Vec<f64> =
+        all.iter().map(|pl| pl.iter().map(|&m| spanning_trees(&p, m)).product()).collect();
+    let (_, p_tree) = goodness_of_fit(&all, &weights, &counts);
+    assert!(p_tree < 1e-6, "p = {p_tree}");
+}
+
+#[test]
+fn matrix_tree_counts_known_graphs() {
+    let g = grid(3, 3, |_| 1);
+    let p = Problem::new(&g, &spec(1, 0.5)).unwrap();
+    assert_eq!(spanning_trees(&p, 0b1_1111_1111), 192.0); // 3x3 grid graph
+    assert_eq!(spanning_trees(&p, 0b1111), 1.0); // nodes 0..3: a path 0-1-2 plus 3 under 0
+    let g = grid(2, 2, |_| 1);
+    let p = Problem::new(&g, &spec(1, 0.5)).unwrap();
+    assert_eq!(spanning_trees(&p, 0b1111), 4.0); // a 4-cycle
+}
+
+#[test]
+fn seed_plan_reports_infeasible_tolerance() {
+    // 5 nodes of population 1 into 2 districts at 0% tolerance: 2.5 each is impossible.
+    let g = grid(5, 1, |_| 1);
+    let p = Problem::new(&g, &spec(2, 0.0)).unwrap();
+    let err = seed_plan(&p, &mut Rng::from_seed(1)).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("could not draw a plan of 2"), "{msg}");
+    // A node heavier than any district allows is caught up front.
+    let g = grid(3, 1, |i| if i == 0 { 100 } else { 1 });
+    let err = Problem::new(&g, &spec(2, 0.1)).unwrap_err();
+    assert!(err.to_string().contains("alone has population 100"), "{err}");
+}
+
+#[test]
+fn disconnected_graph_names_components() {
+    let mut g =
+        redraw_graph::Graph::from_edges(vec!["a".into(), "b".into(), "c".into()], &[(0, 1)], None).unwrap();
+    g.set_column("pop", redraw_graph::Column::Int(vec![1, 1, 1])).unwrap();
+    let mut s = spec(2, 0.5);
+    s.elections.clear();
+    let err = Problem::new(&g, &s).unwrap_err().to_string();
+    assert!(err.contains("2 components") && err.contains("1: c"), "{err}");
+}
