@@ -12,22 +12,29 @@
 //!   subtree population sums, balanced cuts. Allocation-free after warm-up.
 //! - [`proposal`]: ReCom, reversible ReCom and flip steps, their parameters and outcome counters.
 //! - [`seed`]: seed plans by recursive spanning-tree bipartition.
+//! - [`run`]: the only file-system code — run directories (manifest, stats.csv,
+//!   assignments.bin), parallel chains (rayon), checkpoints and resume, atomic writes.
+//! - [`assignments`]: the binary assignments format and its streaming reader.
 //! - [`enumerate`]: exact enumeration of all plans of a small graph and spanning-tree counts (the
 //!   ground truth of the distribution tests).
 //!
 //! Invariants: after every step every district is non-empty and contiguous and within the
 //! population bounds, and the incremental statistics equal a recomputation. Chains are driven
 //! by `(seed, chain index)` only.
+pub mod assignments;
 pub mod enumerate;
 pub mod partition;
 pub mod problem;
 pub mod proposal;
 pub mod rng;
+pub mod run;
 pub mod seed;
 mod tree;
 
+pub use assignments::{AssignmentReader, Sample};
 pub use partition::{Partition, PlanError};
-pub use problem::{CountySource, Election, Problem, ProblemError, ProblemSpec};
+pub use problem::{Election, Problem, ProblemError, ProblemSpec};
 pub use proposal::{Counters, Outcome, PairSelection, ProposalConfig, ProposalKind, Workspace};
 pub use rng::Rng;
+pub use run::{ChainParams, Execution, Manifest, RunError, RunSpec};
 pub use seed::{seed_plan, SeedError};

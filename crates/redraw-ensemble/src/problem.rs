@@ -33,8 +33,8 @@ pub enum ProblemError {
     BadElectionName(String),
     #[error("election name {0:?} is given twice")]
     DuplicateElection(String),
-    #[error("county prefix length {len} is longer than node label {label:?}")]
-    CountyPrefix { len: usize, label: String },
+    #[error("county membership has {got} entries but the graph has {n} nodes")]
+    CountyLength { got: usize, n: usize },
 }
 
 /// An election whose per-node vote counts are tallied per district.
@@ -45,16 +45,6 @@ pub struct Election {
     pub rep_column: String,
     pub dem: Vec<u64>,
     pub rep: Vec<u64>,
-}
-
-/// Where each node's county comes from.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CountySource {
-    /// A node attribute column (any type; values compared as text).
-    Column(String),
-    /// The first `n` characters of the node label (GEOID).
-    LabelPrefix(usize),
 }
 
 /// The fixed data of a chain.
@@ -89,7 +79,8 @@ pub struct ProblemSpec {
     pub tolerance: f64,
     /// `(name, dem column, rep column)`.
     pub elections: Vec<(String, String, String)>,
-    pub county: Option<CountySource>,
+    /// County of each node (from a column or a GEOID prefix; see `redraw_graph::Counties`).
+    pub county: Option<redraw_graph::Counties>,
     pub max_county_splits: Option<u32>,
 }
 
@@ -173,31 +164,11 @@ impl Problem {
         }
         let (county, county_names) = match &spec.county {
             None => (None, Vec::new()),
-            Some(src) => {
-                let keys: Vec<String> = match src {
-                    CountySource::Column(c) => match graph.column(c)? {
-                        redraw_graph::Column::Int(v) => v.iter().map(|x| x.to_string()).collect(),
-                        redraw_graph::Column::Float(v) => v.iter().map(|x| x.to_string()).collect(),
-                        redraw_graph::Column::Text(v) => v.clone(),
-                    },
-                    CountySource::LabelPrefix(len) => {
-                        let mut out = Vec::with_capacity(n);
-                        for l in graph.labels() {
-                            match l.get(..*len) {
-                                Some(p) => out.push(p.to_string()),
-                                None => {
-                                    return Err(ProblemError::CountyPrefix { len: *len, label: l.clone() })
-                                }
-                            }
-                        }
-                        out
-                    }
-                };
-                let mut names: Vec<String> = keys.clone();
-                names.sort();
-                names.dedup();
-                let ids = keys.iter().map(|k| names.binary_search(k).unwrap() as u32).collect();
-                (Some(ids), names)
+            Some(c) => {
+                if c.of_node.len() != n {
+                    return Err(ProblemError::CountyLength { got: c.of_node.len(), n });
+                }
+                (Some(c.of_node.clone()), c.names.clone())
             }
         };
         Ok(Problem {

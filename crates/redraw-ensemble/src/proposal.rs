@@ -131,7 +131,6 @@ impl Counters {
             Outcome::Invalid => self.invalid += 1,
         }
     }
-    #[allow(dead_code)] // used by checkpoints
     pub(crate) fn to_words(&self) -> [u64; 9] {
         [
             self.steps,
@@ -145,7 +144,6 @@ impl Counters {
             self.trees,
         ]
     }
-    #[allow(dead_code)] // used by checkpoints
     pub(crate) fn from_words(w: [u64; 9]) -> Counters {
         Counters {
             steps: w[0],

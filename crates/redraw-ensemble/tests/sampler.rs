@@ -164,3 +164,78 @@ fn disconnected_graph_names_components() {
     let err = Problem::new(&g, &s).unwrap_err().to_string();
     assert!(err.contains("2 components") && err.contains("1: c"), "{err}");
 }
+
+/// The real North Carolina VTD graph (2,666 nodes, 14 districts) from the enacted-plan seed:
+/// invariants after every step of each proposal.
+#[test]
+fn nc_invariants_every_step() {
+    let path = data_dir().join("graphs/bench/NC.json");
+    let loaded = redraw_graph::io::read_networkx_file(&path)
+        .unwrap_or_else(|e| panic!("NC graph needed for this test (set REDRAW_DATA_DIR): {e}"));
+    let g = loaded.graph;
+    assert_eq!(g.node_count(), 2666);
+    let counties = redraw_graph::Counties::from_prefix(&g, Some("GEOID"), 5).unwrap();
+    assert_eq!(counties.names.len(), 100, "North Carolina has 100 counties");
+    let plan = redraw_graph::Plan::from_column(&g, "district").unwrap();
+    assert_eq!(plan.district_count(), 14);
+    let s = ProblemSpec {
+        pop_column: "TOTAL_POP".into(),
+        districts: 14,
+        tolerance: 0.02,
+        elections: vec![("COMP".into(), "DEM_VOTES".into(), "REP_VOTES".into())],
+        county: Some(counties),
+        max_county_splits: None,
+    };
+    let p = Problem::new(&g, &s).unwrap();
+    assert_eq!(p.total_pop(), 10_439_388, "NC 2020 census population");
+    for (kind, steps) in
+        [(ProposalKind::Recom, 300), (ProposalKind::ReversibleRecom, 300), (ProposalKind::Flip, 2000)]
+    {
+        let mut part = Partition::new(&p, plan.assignment().to_vec()).unwrap();
+        assert_valid(&p, &part, "enacted plan");
+        let mut rng = Rng::for_chain(5, 0);
+        let mut ws = Workspace::new(&p);
+        let cfg = ProposalConfig { kind, ..ProposalConfig::default() };
+        let mut c = Counters::default();
+        for i in 0..steps {
+            step(&p, &mut part, &mut ws, &mut rng, &cfg, &mut c);
+            assert_valid(&p, &part, &format!("NC {kind:?} step {i}"));
+        }
+        assert!(c.accepted > 0, "{kind:?}: {c:?}");
+        eprintln!("NC {kind:?}: {c:?}");
+    }
+}
+
+/// A county-split limit is respected on every step of a ReCom chain on NC.
+#[test]
+fn nc_county_split_limit_holds() {
+    let path = data_dir().join("graphs/bench/NC.json");
+    let g = redraw_graph::io::read_networkx_file(&path).unwrap().graph;
+    let counties = redraw_graph::Counties::from_prefix(&g, Some("GEOID"), 5).unwrap();
+    let plan = redraw_graph::Plan::from_column(&g, "district").unwrap();
+    let mut s = ProblemSpec {
+        pop_column: "TOTAL_POP".into(),
+        districts: 14,
+        tolerance: 0.02,
+        elections: vec![],
+        county: Some(counties),
+        max_county_splits: None,
+    };
+    let p0 = Problem::new(&g, &s).unwrap();
+    let start = Partition::new(&p0, plan.assignment().to_vec()).unwrap().county_splits();
+    s.max_county_splits = Some(start);
+    let p = Problem::new(&g, &s).unwrap();
+    let mut part = Partition::new(&p, plan.assignment().to_vec()).unwrap();
+    let mut rng = Rng::for_chain(9, 0);
+    let mut ws = Workspace::new(&p);
+    let cfg = ProposalConfig::default();
+    let mut c = Counters::default();
+    for i in 0..300 {
+        step(&p, &mut part, &mut ws, &mut rng, &cfg, &mut c);
+        assert!(part.county_splits() <= start, "step {i}: {} > {start}", part.county_splits());
+        if i % 50 == 0 {
+            assert_valid(&p, &part, "limited chain");
+        }
+    }
+    assert!(c.invalid > 0 && c.accepted > 0, "the limit must bind sometimes: {c:?}");
+}

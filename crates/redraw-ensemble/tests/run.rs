@@ -1,0 +1,145 @@
+//! Run directories: byte-identical output across thread counts and after an interrupted run is
+//! resumed; the stats and assignments agree with each other and with a recomputation.
+
+mod common;
+
+use common::*;
+use redraw_ensemble::run::{run, Execution, RunError, RunSpec};
+use redraw_ensemble::*;
+use std::path::PathBuf;
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("redraw-ens-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn params(kind: ProposalKind) -> ChainParams {
+    ChainParams {
+        seed: 42,
+        chains: 4,
+        steps: 1500,
+        thin: 7,
+        burn_in: 20,
+        proposal: ProposalConfig { kind, ..ProposalConfig::default() },
+    }
+}
+
+fn files(dir: &std::path::Path) -> (Vec<u8>, Vec<u8>, String) {
+    let stats = std::fs::read(dir.join("stats.csv")).unwrap();
+    let asg = std::fs::read(dir.join("assignments.bin")).unwrap();
+    let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    (stats, asg, manifest)
+}
+
+fn spec_for(p: &Problem, kind: ProposalKind) -> RunSpec<'_> {
+    RunSpec {
+        problem: p,
+        initial: bands(12, 12, 6),
+        district_labels: (1..=6).map(|d| format!("D{d}")).collect(),
+        params: params(kind),
+        inputs: serde_json::json!({"graph": "grid 12x12"}),
+    }
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count_and_after_resume() {
+    let g = grid(12, 12, |i| 10 + (i % 5) as i64);
+    let p = Problem::new(&g, &spec(6, 0.08)).unwrap();
+    for kind in [ProposalKind::Recom, ProposalKind::ReversibleRecom, ProposalKind::Flip] {
+        let s = spec_for(&p, kind);
+        let one = tmpdir(&format!("{kind:?}-one"));
+        let summary =
+            run(&one, &s, &Execution { threads: 1, checkpoint_every: 300, ..Default::default() }, false)
+                .unwrap();
+        assert_eq!(summary.manifest.status, "complete");
+        assert_eq!(summary.manifest.totals().steps, 4 * 1500);
+        let three = tmpdir(&format!("{kind:?}-three"));
+        run(&three, &s, &Execution { threads: 3, checkpoint_every: 1000, ..Default::default() }, false)
+            .unwrap();
+        let a = files(&one);
+        assert_eq!(a, files(&three), "{kind:?}: 1 vs 3 threads differ");
+        assert!(!one.join("chains").exists(), "part files are removed after the merge");
+
+        // Interrupt every chain at step 1234 (last checkpoint at 1200, with rows written after
+        // it), then resume with a different thread count.
+        let cut = tmpdir(&format!("{kind:?}-cut"));
+        let exec =
+            Execution { threads: 2, checkpoint_every: 300, stop_after: Some(1234), ..Default::default() };
+        match run(&cut, &s, &exec, false) {
+            Err(RunError::Interrupted(1234)) => {}
+            other => panic!("expected an interruption, got {other:?}"),
+        }
+        assert!(!cut.join("stats.csv").exists(), "no final output from an unfinished run");
+        let m = Manifest::read(&cut).unwrap();
+        assert_eq!(m.status, "running");
+        // Starting over in the same directory without --resume is refused.
+        assert!(matches!(run(&cut, &s, &Execution::default(), false), Err(RunError::Exists { .. })));
+        run(&cut, &s, &Execution { threads: 1, checkpoint_every: 500, ..Default::default() }, true).unwrap();
+        assert_eq!(a, files(&cut), "{kind:?}: resumed run differs from the uninterrupted one");
+        // Resuming a complete run is a no-op.
+        assert!(run(&cut, &s, &Execution::default(), true).unwrap().already_complete);
+        // Resuming with different parameters is refused and names the difference.
+        let mut other = spec_for(&p, kind);
+        other.params.seed = 43;
+        let err = run(&cut, &other, &Execution::default(), true).unwrap_err().to_string();
+        assert!(err.contains("params"), "{err}");
+        for d in [one, three, cut] {
+            std::fs::remove_dir_all(d).unwrap();
+        }
+    }
+}
+
+#[test]
+fn stats_and_assignments_agree_with_recomputation() {
+    let g = grid(12, 12, |i| 10 + (i % 5) as i64);
+    let p = Problem::new(&g, &spec(6, 0.08)).unwrap();
+    let s = spec_for(&p, ProposalKind::Recom);
+    let dir = tmpdir("agree");
+    let summary = run(&dir, &s, &Execution::default(), false).unwrap();
+    let m = &summary.manifest;
+    assert_eq!(m.samples_per_chain, (1500 - 20) / 7 + 1);
+    let text = std::fs::read_to_string(dir.join("stats.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&header[..6], &["chain", "step", "accepted", "cut_edges", "county_splits", "pop_D1"]);
+    assert!(header.contains(&"E_dem_seats") && header.contains(&"E_dem_D6") && header.contains(&"E_rep_D1"));
+    assert_eq!(header, m.stats_columns);
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len() as u64, 4 * m.samples_per_chain);
+    let reader = AssignmentReader::new(std::fs::File::open(dir.join("assignments.bin")).unwrap()).unwrap();
+    assert_eq!(reader.header().samples, rows.len() as u64);
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for (sample, row) in reader.zip(&rows) {
+        let sample = sample.unwrap();
+        assert_eq!(row[0], sample.chain.to_string());
+        assert_eq!(row[1], sample.step.to_string());
+        assert!(sample.step >= 20 && (sample.step - 20) % 7 == 0);
+        let part = Partition::new(&p, sample.assignment.clone()).unwrap();
+        assert_valid(&p, &part, "recorded plan");
+        assert_eq!(row[col("cut_edges")], part.cut_edges().to_string());
+        assert_eq!(row[col("county_splits")], "", "no county column given");
+        for d in 0..6 {
+            assert_eq!(row[col(&format!("pop_D{}", d + 1))], part.district_pops()[d].to_string());
+            assert_eq!(row[col(&format!("E_dem_D{}", d + 1))], part.dem(0, d).to_string());
+            assert_eq!(row[col(&format!("E_rep_D{}", d + 1))], part.rep(0, d).to_string());
+        }
+        assert_eq!(row[col("E_dem_seats")], part.dem_seats(0).to_string());
+    }
+    // Chains differ from each other (independent streams).
+    assert_ne!(rows[1][3..], rows[m.samples_per_chain as usize + 1][3..]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn invalid_initial_plan_is_rejected() {
+    let g = grid(12, 12, |i| 10 + (i % 5) as i64);
+    let p = Problem::new(&g, &spec(6, 0.01)).unwrap();
+    let mut s = spec_for(&p, ProposalKind::Recom);
+    // Bands are not within 1%: row sums vary.
+    s.initial = (0..144).map(|i| if i < 10 { 0 } else { 1 + (i % 5) as u32 }).collect();
+    let dir = tmpdir("invalid");
+    let err = run(&dir, &s, &Execution::default(), false).unwrap_err().to_string();
+    assert!(err.contains("outside the bounds"), "{err}");
+    assert!(!dir.join("manifest.json").exists());
+}
