@@ -42,6 +42,8 @@ def main():
         "seat_counts_4x150": rng.binomial(14, 0.5, size=(4, 150)).astype(float),
         "trend_2x80": rng.normal(size=(2, 80)) + np.linspace(0, 3, 80),
         "single_chain_1x120": rng.normal(size=(1, 120)),
+        # Shortest chains ArviZ accepts (two draws per split half).
+        "short_2x4": np.array([[0.1, 0.5, 0.2, 0.9], [1.0, 0.3, 0.7, 0.4]]),
     }
     out = []
     for name, x in datasets.items():

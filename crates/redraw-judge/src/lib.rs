@@ -1,1 +1,42 @@
-//! redraw-judge (see ARCHITECTURE.md).
+//! redraw-judge: is this map an outlier? And where do proposed state splits fall among neutral
+//! ones?
+//!
+//! Modules and boundaries:
+//! - [`ensemble`]: reads an ensemble run's `stats.csv` (from `impl Read`) into per-election
+//!   district-vote matrices and numeric series grouped by chain ([`EnsembleStats`]).
+//! - [`judge`]: [`judge::judge`] evaluates a plan (plain slices: CSR adjacency, assignment,
+//!   population, unit votes) against [`EnsembleStats`]: every partisan metric of
+//!   `redraw-metrics` per election, structural statistics the run recorded, enacted value,
+//!   distribution, mid-rank percentile, outlier band and a plain-language verdict; the plan's
+//!   own facts (population balance against the ensemble's tolerance, contiguity, cut edges,
+//!   county splits); and convergence diagnostics per statistic. Plans are never repaired: facts
+//!   that make a comparison unfair become notes.
+//! - [`report`]: renders a [`judge::Judgement`] as a report directory's files (Markdown, JSON and
+//!   SVG plots from `redraw-geo`) returned as bytes; the CLI writes them.
+//!
+//! Invariants: no file I/O; signs follow redraw-metrics (positive favours Democrats).
+
+pub mod ensemble;
+pub mod judge;
+pub mod report;
+
+pub use ensemble::EnsembleStats;
+pub use judge::{judge, EnsembleInfo, Judgement, PlanInput, UnitVotes};
+
+/// Errors from judging.
+#[derive(Debug, thiserror::Error)]
+pub enum JudgeError {
+    #[error("{file}, line {line}: {message}")]
+    Stats { file: String, line: u64, message: String },
+    #[error(
+        "the plan has {plan} districts but the ensemble's plans have {ensemble}: judge a plan against an \
+         ensemble drawn for the same number of districts"
+    )]
+    DistrictCount { plan: usize, ensemble: usize },
+    #[error("ensemble sample (chain {chain}, step {step}), election {election:?}: {message}")]
+    Sample { election: String, chain: u32, step: u64, message: String },
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Metrics(#[from] redraw_metrics::MetricsError),
+}

@@ -177,13 +177,16 @@ pub fn ess(chains: &[Vec<f64>]) -> f64 {
         }
         t += 2;
     }
-    let max_t = t - 2;
+    // `max_t` is −1 when the loop never ran (chains of ≤ 4 draws); ArviZ's slicing then sums
+    // nothing below it and takes `rho_hat[0]` as the tail term, which this mirrors.
+    let max_t = t as isize - 2;
+    let first_after = (max_t + 1) as usize;
     if even > 0.0 {
-        rho_hat[max_t + 1] = even;
+        rho_hat[first_after] = even;
     }
     // Initial monotone sequence: pair sums may not increase.
     let mut t = 1;
-    while t + 2 <= max_t {
+    while (t + 2) as isize <= max_t {
         if rho_hat[t + 1] + rho_hat[t + 2] > rho_hat[t - 1] + rho_hat[t] {
             let v = (rho_hat[t - 1] + rho_hat[t]) / 2.0;
             rho_hat[t + 1] = v;
@@ -191,7 +194,7 @@ pub fn ess(chains: &[Vec<f64>]) -> f64 {
         }
         t += 2;
     }
-    let tau = -1.0 + 2.0 * rho_hat[..=max_t].iter().sum::<f64>() + rho_hat[max_t + 1];
+    let tau = -1.0 + 2.0 * rho_hat[..first_after].iter().sum::<f64>() + rho_hat[first_after];
     let tau = tau.max(1.0 / total.log10());
     total / tau
 }
@@ -442,6 +445,9 @@ mod tests {
         assert!(convergence(&[]).is_err());
         assert!(convergence(&[vec![1.0, 2.0, 3.0]]).is_err());
         assert!(convergence(&[vec![1.0; 5], vec![1.0; 6]]).is_err());
+        // Very short chains (2 draws per split half) follow ArviZ's conventions without panicking.
+        let short = convergence(&[vec![0.1, 0.5, 0.2, 0.9], vec![1.0, 0.3, 0.7, 0.4]]).unwrap();
+        assert!(short.ess_bulk.is_finite() && short.rhat.is_finite(), "{short:?}");
         // Constant chains: ESS is the draw count.
         assert_eq!(ess(&[vec![2.0; 10], vec![2.0; 10]]), 20.0);
     }

@@ -1,0 +1,262 @@
+//! Reading an ensemble's recorded statistics (`stats.csv` of a run directory) into per-election
+//! vote matrices and plain numeric series, grouped by chain.
+//!
+//! Expected layout (see `docs/run-format.md`): one row per recorded sample; columns `chain` and
+//! `step`, then per election `NAME`: `NAME_dem_seats`, `NAME_dem_<d>` and `NAME_rep_<d>` for
+//! districts `d = 1..k`. Every other column is kept as a numeric plan-level statistic
+//! (e.g. `cut_edges`). Rows are grouped by chain and ordered by step within a chain.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use crate::JudgeError;
+
+/// Per-district votes of one election across all samples (row-major: sample × district).
+#[derive(Clone, Debug)]
+pub struct ElectionSamples {
+    pub name: String,
+    pub districts: usize,
+    pub dem: Vec<f64>,
+    pub rep: Vec<f64>,
+}
+
+impl ElectionSamples {
+    /// Democratic and Republican votes of sample `i`.
+    pub fn sample(&self, i: usize) -> (&[f64], &[f64]) {
+        let k = self.districts;
+        (&self.dem[i * k..(i + 1) * k], &self.rep[i * k..(i + 1) * k])
+    }
+}
+
+/// Every recorded sample of an ensemble.
+#[derive(Clone, Debug)]
+pub struct EnsembleStats {
+    /// Chain id of each sample; samples of one chain are contiguous and in step order.
+    pub chain: Vec<u32>,
+    pub step: Vec<u64>,
+    pub elections: Vec<ElectionSamples>,
+    /// Other numeric columns, by header name, one value per sample.
+    pub series: Vec<(String, Vec<f64>)>,
+}
+
+impl EnsembleStats {
+    pub fn samples(&self) -> usize {
+        self.chain.len()
+    }
+
+    /// Number of districts (every election has the same count; checked when reading).
+    pub fn districts(&self) -> Option<usize> {
+        self.elections.first().map(|e| e.districts)
+    }
+
+    /// Half-open sample ranges of each chain, in chain-id order.
+    pub fn chain_ranges(&self) -> Vec<(u32, std::ops::Range<usize>)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for i in 1..=self.chain.len() {
+            if i == self.chain.len() || self.chain[i] != self.chain[start] {
+                out.push((self.chain[start], start..i));
+                start = i;
+            }
+        }
+        out
+    }
+
+    /// Splits a per-sample series into per-chain vectors.
+    pub fn by_chain(&self, values: &[f64]) -> Vec<Vec<f64>> {
+        self.chain_ranges().into_iter().map(|(_, r)| values[r].to_vec()).collect()
+    }
+
+    pub fn series(&self, name: &str) -> Option<&[f64]> {
+        self.series.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice())
+    }
+
+    /// Reads `stats.csv`. `source` names the file in errors.
+    pub fn from_csv<R: Read>(reader: R, source: &str) -> Result<Self, JudgeError> {
+        let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+        let err = |line: u64, message: String| JudgeError::Stats { file: source.to_string(), line, message };
+        let headers = rdr.headers().map_err(|e| err(1, e.to_string()))?.clone();
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let chain_col = col("chain").ok_or_else(|| err(1, "no `chain` column".into()))?;
+        let step_col = col("step").ok_or_else(|| err(1, "no `step` column".into()))?;
+
+        // Classify columns: NAME_dem_<d> / NAME_rep_<d> (d ≥ 1) are district votes.
+        enum Kind {
+            Skip,
+            Vote { election: usize, rep: bool, district: usize },
+            Series(usize),
+        }
+        let mut names: Vec<String> = Vec::new();
+        let mut seen: BTreeMap<(usize, bool), Vec<usize>> = BTreeMap::new();
+        let mut series_names: Vec<String> = Vec::new();
+        let mut kinds = Vec::with_capacity(headers.len());
+        for (i, h) in headers.iter().enumerate() {
+            if i == chain_col || i == step_col || h.ends_with("_dem_seats") {
+                kinds.push(Kind::Skip);
+                continue;
+            }
+            let vote = h.rsplit_once('_').and_then(|(prefix, d)| {
+                let d: usize = d.parse().ok().filter(|&d| d >= 1)?;
+                let (name, rep) = if let Some(n) = prefix.strip_suffix("_dem") {
+                    (n, false)
+                } else {
+                    (prefix.strip_suffix("_rep")?, true)
+                };
+                Some((name.to_string(), rep, d))
+            });
+            match vote {
+                Some((name, rep, d)) => {
+                    let e = names.iter().position(|n| *n == name).unwrap_or_else(|| {
+                        names.push(name);
+                        names.len() - 1
+                    });
+                    seen.entry((e, rep)).or_default().push(d);
+                    kinds.push(Kind::Vote { election: e, rep, district: d - 1 });
+                }
+                None => {
+                    series_names.push(h.to_string());
+                    kinds.push(Kind::Series(series_names.len() - 1));
+                }
+            }
+        }
+        // Every election needs dem and rep columns for the same districts 1..k.
+        let mut k_all = None;
+        for (e, name) in names.iter().enumerate() {
+            let mut ks = Vec::new();
+            for rep in [false, true] {
+                let mut ds = seen.get(&(e, rep)).cloned().unwrap_or_default();
+                ds.sort_unstable();
+                let k = ds.len();
+                if ds != (1..=k).collect::<Vec<_>>() || k == 0 {
+                    let party = if rep { "rep" } else { "dem" };
+                    return Err(err(
+                        1,
+                        format!("election {name:?}: the {name}_{party}_<d> columns must be districts 1..k, found {ds:?}"),
+                    ));
+                }
+                ks.push(k);
+            }
+            if ks[0] != ks[1] || k_all.is_some_and(|k| k != ks[0]) {
+                return Err(err(1, format!("election {name:?}: district columns disagree in count")));
+            }
+            k_all = Some(ks[0]);
+        }
+        let k = k_all.unwrap_or(0);
+
+        let mut rows: Vec<(u32, u64, usize)> = Vec::new(); // chain, step, original row
+        let mut dem: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+        let mut rep: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+        let mut series: Vec<Vec<f64>> = vec![Vec::new(); series_names.len()];
+        let mut record = csv::StringRecord::new();
+        let mut row = 0usize;
+        loop {
+            match rdr.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(err(e.position().map_or(0, |p| p.line()), e.to_string())),
+            }
+            let line = record.position().map_or(0, |p| p.line());
+            let parse_num = |i: usize| -> Result<f64, JudgeError> {
+                let s = record.get(i).unwrap_or("").trim();
+                s.parse::<f64>()
+                    .map_err(|_| err(line, format!("column {:?}: {s:?} is not a number", &headers[i])))
+            };
+            let chain = record.get(chain_col).unwrap_or("").trim();
+            let chain: u32 = chain
+                .parse()
+                .map_err(|_| err(line, format!("chain {chain:?} is not a non-negative integer")))?;
+            let step = record.get(step_col).unwrap_or("").trim();
+            let step: u64 = step
+                .parse()
+                .map_err(|_| err(line, format!("step {step:?} is not a non-negative integer")))?;
+            rows.push((chain, step, row));
+            for e in 0..names.len() {
+                dem[e].resize((row + 1) * k, 0.0);
+                rep[e].resize((row + 1) * k, 0.0);
+            }
+            for (i, kind) in kinds.iter().enumerate() {
+                match *kind {
+                    Kind::Skip => {}
+                    Kind::Vote { election, rep: is_rep, district } => {
+                        let v = parse_num(i)?;
+                        if !(v.is_finite() && v >= 0.0) {
+                            return Err(err(
+                                line,
+                                format!("column {:?}: votes must be ≥ 0, got {v}", &headers[i]),
+                            ));
+                        }
+                        let target = if is_rep { &mut rep[election] } else { &mut dem[election] };
+                        target[row * k + district] = v;
+                    }
+                    Kind::Series(s) => series[s].push(parse_num(i)?),
+                }
+            }
+            row += 1;
+        }
+        if rows.is_empty() {
+            return Err(err(1, "no samples".into()));
+        }
+        // Group by chain, then step (stable, so equal steps keep file order).
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by_key(|&i| (rows[i].0, rows[i].1));
+        let permute = |v: &[f64], width: usize| -> Vec<f64> {
+            let mut out = Vec::with_capacity(v.len());
+            for &i in &order {
+                out.extend_from_slice(&v[i * width..(i + 1) * width]);
+            }
+            out
+        };
+        Ok(EnsembleStats {
+            chain: order.iter().map(|&i| rows[i].0).collect(),
+            step: order.iter().map(|&i| rows[i].1).collect(),
+            elections: names
+                .into_iter()
+                .enumerate()
+                .map(|(e, name)| ElectionSamples {
+                    name,
+                    districts: k,
+                    dem: permute(&dem[e], k),
+                    rep: permute(&rep[e], k),
+                })
+                .collect(),
+            series: series_names.into_iter().zip(series.iter().map(|s| permute(s, 1))).collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CSV: &str = "chain,step,cut_edges,PRES_dem_seats,PRES_dem_1,PRES_dem_2,PRES_rep_1,PRES_rep_2\n\
+                       1,10,5,1,60,30,40,70\n\
+                       0,20,7,2,55,52,45,48\n\
+                       0,10,6,1,70,20,30,80\n";
+
+    #[test]
+    fn reads_and_groups_by_chain() {
+        let s = EnsembleStats::from_csv(CSV.as_bytes(), "stats.csv").unwrap();
+        assert_eq!(s.samples(), 3);
+        assert_eq!(s.chain, vec![0, 0, 1]);
+        assert_eq!(s.step, vec![10, 20, 10]);
+        assert_eq!(s.districts(), Some(2));
+        let e = &s.elections[0];
+        assert_eq!(e.name, "PRES");
+        assert_eq!(e.sample(0), (&[70.0, 20.0][..], &[30.0, 80.0][..]));
+        assert_eq!(e.sample(2), (&[60.0, 30.0][..], &[40.0, 70.0][..]));
+        assert_eq!(s.series("cut_edges").unwrap(), &[6.0, 7.0, 5.0]);
+        assert_eq!(s.by_chain(s.series("cut_edges").unwrap()), vec![vec![6.0, 7.0], vec![5.0]]);
+    }
+
+    #[test]
+    fn bad_files_name_the_problem() {
+        let e = EnsembleStats::from_csv("step,x\n1,2\n".as_bytes(), "run/stats.csv").unwrap_err();
+        assert!(e.to_string().contains("run/stats.csv") && e.to_string().contains("chain"), "{e}");
+        let e = EnsembleStats::from_csv("chain,step,A_dem_1,A_rep_1,A_dem_3\n".as_bytes(), "s").unwrap_err();
+        assert!(e.to_string().contains("districts 1..k"), "{e}");
+        let e = EnsembleStats::from_csv("chain,step,A_dem_1,A_rep_1\n0,1,x,3\n".as_bytes(), "s").unwrap_err();
+        assert!(e.to_string().contains("line 2") && e.to_string().contains("\"x\""), "{e}");
+        let e = EnsembleStats::from_csv("chain,step,A_dem_1,A_rep_1\n".as_bytes(), "s").unwrap_err();
+        assert!(e.to_string().contains("no samples"), "{e}");
+    }
+}
