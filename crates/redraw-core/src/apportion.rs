@@ -1,0 +1,334 @@
+//! House apportionment: Huntington-Hill (the law since 1941), Webster, Hamilton (Hamilton-Vinton),
+//! Jefferson, Adams and Dean, for any house size and any set of states.
+//!
+//! Divisor methods are computed as the Census Bureau does it: every state first receives the
+//! constitutional minimum of one seat, then seats `S+1..=H` go one at a time to the state with
+//! the highest priority value `p / d(n)`, where `n` is the state's current seat count and `d`
+//! the method's divisor function (Huntington-Hill `sqrt(n(n+1))`, Webster `n + 1/2`, Jefferson
+//! `n + 1`, Adams `n`, Dean `n(n+1)/(n + 1/2)`). This yields the priority list and, for each
+//! state, how many people it would need to gain (or could lose) before its seat count changes.
+//!
+//! Hamilton (largest remainders) has no priority list and is not population-monotone, so margins
+//! are not reported for it. States whose quota is below one are given the constitutional minimum
+//! seat and set aside; the remaining seats are shared among the rest by largest remainders
+//! (repeated until every remaining state has a quota of at least one).
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// An apportionment method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Method of equal proportions (geometric-mean rounding); US law since 1941.
+    HuntingtonHill,
+    /// Major fractions (arithmetic-mean rounding); used 1840, 1910, 1930.
+    Webster,
+    /// Largest remainders (Hamilton-Vinton); used 1850-1900.
+    Hamilton,
+    /// Greatest divisors (round down); used 1790-1830.
+    Jefferson,
+    /// Smallest divisors (round up).
+    Adams,
+    /// Harmonic-mean rounding.
+    Dean,
+}
+
+impl Method {
+    pub const ALL: [Method; 6] = [
+        Method::HuntingtonHill,
+        Method::Webster,
+        Method::Hamilton,
+        Method::Jefferson,
+        Method::Adams,
+        Method::Dean,
+    ];
+
+    /// The kebab-case identifier used on the command line and in scenario files.
+    pub fn id(self) -> &'static str {
+        match self {
+            Method::HuntingtonHill => "huntington-hill",
+            Method::Webster => "webster",
+            Method::Hamilton => "hamilton",
+            Method::Jefferson => "jefferson",
+            Method::Adams => "adams",
+            Method::Dean => "dean",
+        }
+    }
+
+    /// Parses an identifier (case-insensitive; `hh`, `vinton`, `sainte-lague` accepted as aliases).
+    pub fn parse(s: &str) -> Option<Method> {
+        let s = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        Some(match s.as_str() {
+            "huntington-hill" | "hh" | "equal-proportions" => Method::HuntingtonHill,
+            "webster" | "sainte-lague" | "webster-sainte-lague" => Method::Webster,
+            "hamilton" | "vinton" | "hamilton-vinton" | "largest-remainder" => Method::Hamilton,
+            "jefferson" | "dhondt" | "d-hondt" => Method::Jefferson,
+            "adams" => Method::Adams,
+            "dean" => Method::Dean,
+            _ => return None,
+        })
+    }
+
+    pub fn is_divisor(self) -> bool {
+        self != Method::Hamilton
+    }
+
+    /// The divisor `d(n)` for a state holding `n >= 1` seats: its priority for seat `n + 1` is
+    /// `p / d(n)`.
+    #[inline]
+    pub fn divisor(self, n: u32) -> f64 {
+        let n = n as f64;
+        match self {
+            Method::HuntingtonHill => (n * (n + 1.0)).sqrt(),
+            Method::Webster => n + 0.5,
+            Method::Jefferson => n + 1.0,
+            Method::Adams => n,
+            Method::Dean => n * (n + 1.0) / (n + 0.5),
+            Method::Hamilton => f64::NAN,
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Method::HuntingtonHill => "Huntington-Hill",
+            Method::Webster => "Webster",
+            Method::Hamilton => "Hamilton",
+            Method::Jefferson => "Jefferson",
+            Method::Adams => "Adams",
+            Method::Dean => "Dean",
+        })
+    }
+}
+
+/// Why an apportionment cannot be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApportionError {
+    #[error("no states to apportion among")]
+    NoStates,
+    #[error("a House of {house_size} seats cannot give each of the {states} states its constitutional minimum of one seat (need at least {states})")]
+    HouseTooSmall { house_size: u32, states: usize },
+    #[error("state #{index} has population 0; every state needs a positive population")]
+    ZeroPopulation { index: usize },
+}
+
+/// One seat in the priority list (seats beyond each state's first).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PrioritySeat {
+    /// House seat number, `S + 1 ..= H`.
+    pub seat: u32,
+    /// Index of the state that receives it.
+    pub state: usize,
+    /// The state's seat count after receiving it.
+    pub state_seat: u32,
+    /// The priority value `p / d(n)`.
+    pub priority: f64,
+}
+
+/// The result of an apportionment.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Apportionment {
+    pub method: Method,
+    pub house_size: u32,
+    /// Seats per state, in input order.
+    pub seats: Vec<u32>,
+    /// Exact quotas `H p / P` per state.
+    pub quotas: Vec<f64>,
+    /// Priority list (divisor methods only; empty for Hamilton).
+    pub priority: Vec<PrioritySeat>,
+}
+
+/// How close a state is to a change in its seat count (divisor methods), all other states fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Margin {
+    /// People the state would need to gain to win one more seat.
+    pub to_gain: u64,
+    /// People the state could lose and keep all its seats (`None` at the one-seat minimum).
+    pub can_lose: Option<u64>,
+}
+
+fn check(populations: &[u64], house_size: u32) -> Result<(), ApportionError> {
+    if populations.is_empty() {
+        return Err(ApportionError::NoStates);
+    }
+    if (house_size as usize) < populations.len() {
+        return Err(ApportionError::HouseTooSmall { house_size, states: populations.len() });
+    }
+    if let Some(index) = populations.iter().position(|&p| p == 0) {
+        return Err(ApportionError::ZeroPopulation { index });
+    }
+    Ok(())
+}
+
+/// Apportions `house_size` seats among states with the given populations.
+pub fn apportion(
+    populations: &[u64],
+    house_size: u32,
+    method: Method,
+) -> Result<Apportionment, ApportionError> {
+    check(populations, house_size)?;
+    let total: f64 = populations.iter().map(|&p| p as f64).sum();
+    let quotas = populations.iter().map(|&p| p as f64 * house_size as f64 / total).collect();
+    let mut seats = vec![0u32; populations.len()];
+    let priority = if method.is_divisor() {
+        divisor_seats(populations, house_size, method, &mut seats, true)
+    } else {
+        hamilton_seats(populations, house_size, &mut seats);
+        Vec::new()
+    };
+    Ok(Apportionment { method, house_size, seats, quotas, priority })
+}
+
+/// Allocation-free-ish fast path for hot loops: writes the seats into `seats` (same length as
+/// `populations`). Input must already be valid (see [`apportion`] for the checked version).
+pub fn apportion_into(
+    populations: &[u64],
+    house_size: u32,
+    method: Method,
+    seats: &mut [u32],
+) -> Result<(), ApportionError> {
+    check(populations, house_size)?;
+    if method.is_divisor() {
+        divisor_seats(populations, house_size, method, seats, false);
+    } else {
+        hamilton_seats(populations, house_size, seats);
+    }
+    Ok(())
+}
+
+/// Ordering of priorities: higher first; exact ties go to the larger population, then the
+/// lower index, so results are deterministic.
+fn better(a: (f64, u64, usize), b: (f64, u64, usize)) -> bool {
+    match a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal) {
+        Ordering::Greater => true,
+        Ordering::Less => false,
+        Ordering::Equal => (a.1, std::cmp::Reverse(a.2)) > (b.1, std::cmp::Reverse(b.2)),
+    }
+}
+
+fn divisor_seats(
+    pops: &[u64],
+    house: u32,
+    method: Method,
+    seats: &mut [u32],
+    record: bool,
+) -> Vec<PrioritySeat> {
+    let s = pops.len();
+    seats.iter_mut().for_each(|x| *x = 1);
+    // A binary max-heap of (priority, pop, index), hand-rolled so ties are deterministic.
+    let mut heap: Vec<(f64, u64, usize)> =
+        (0..s).map(|i| (pops[i] as f64 / method.divisor(1), pops[i], i)).collect();
+    let sift_down = |heap: &mut Vec<(f64, u64, usize)>, mut i: usize| loop {
+        let l = 2 * i + 1;
+        let r = l + 1;
+        let mut m = i;
+        if l < heap.len() && better(heap[l], heap[m]) {
+            m = l;
+        }
+        if r < heap.len() && better(heap[r], heap[m]) {
+            m = r;
+        }
+        if m == i {
+            break;
+        }
+        heap.swap(i, m);
+        i = m;
+    };
+    for i in (0..s / 2).rev() {
+        sift_down(&mut heap, i);
+    }
+    let mut list = Vec::with_capacity(if record { house as usize - s } else { 0 });
+    for seat in (s as u32 + 1)..=house {
+        let (prio, p, i) = heap[0];
+        seats[i] += 1;
+        if record {
+            list.push(PrioritySeat { seat, state: i, state_seat: seats[i], priority: prio });
+        }
+        heap[0] = (p as f64 / method.divisor(seats[i]), p, i);
+        sift_down(&mut heap, 0);
+    }
+    list
+}
+
+fn hamilton_seats(pops: &[u64], house: u32, seats: &mut [u32]) {
+    seats.iter_mut().for_each(|x| *x = 0);
+    let mut active: Vec<usize> = (0..pops.len()).collect();
+    let mut left = house as u64;
+    // States whose quota is below one get the constitutional minimum and leave the pool.
+    loop {
+        let total: u128 = active.iter().map(|&i| pops[i] as u128).sum();
+        let small: Vec<usize> =
+            active.iter().copied().filter(|&i| (pops[i] as u128) * (left as u128) < total).collect();
+        if small.is_empty() {
+            break;
+        }
+        for &i in &small {
+            seats[i] = 1;
+            left -= 1;
+        }
+        active.retain(|i| !small.contains(i));
+        if active.is_empty() {
+            return;
+        }
+    }
+    // Exact integer arithmetic: quota = pop * left / total, remainder compared as a fraction.
+    let total: u128 = active.iter().map(|&i| pops[i] as u128).sum();
+    let mut rems: Vec<(u128, u64, usize)> = Vec::with_capacity(active.len());
+    let mut given = 0u64;
+    for &i in &active {
+        let num = pops[i] as u128 * left as u128;
+        let q = (num / total) as u64;
+        seats[i] = q as u32;
+        given += q;
+        rems.push((num % total, pops[i], i));
+    }
+    rems.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    for r in rems.iter().take((left - given) as usize) {
+        seats[r.2] += 1;
+    }
+}
+
+/// For a divisor-method apportionment: per state, the people it would need to gain to win one
+/// more seat, and how many it could lose before losing one, all other states fixed.
+///
+/// Returns `None` for Hamilton.
+pub fn margins(populations: &[u64], app: &Apportionment) -> Option<Vec<Margin>> {
+    let method = app.method;
+    if !method.is_divisor() {
+        return None;
+    }
+    let s = populations.len();
+    let extra = (app.house_size as usize) - s; // seats beyond the minimum
+                                               // Every state's priorities for its 2nd..=(n+1)th seat, pooled and sorted descending.
+    let mut pool: Vec<(f64, usize)> = Vec::with_capacity(extra + s);
+    for (i, &p) in populations.iter().enumerate() {
+        for n in 1..=app.seats[i] {
+            pool.push((p as f64 / method.divisor(n), i));
+        }
+    }
+    pool.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(Ordering::Equal));
+    let mut out = Vec::with_capacity(s);
+    for (i, &p) in populations.iter().enumerate() {
+        let n = app.seats[i];
+        // The k-th largest (0-based) priority among the other states.
+        let kth_other =
+            |k: usize| -> f64 { pool.iter().filter(|x| x.1 != i).nth(k).map(|x| x.0).unwrap_or(0.0) };
+        // Gain: its priority for seat n+1 must beat the other states' (extra - n + 1)-th seat,
+        // i.e. index extra - n (0-based) among the others' priorities.
+        let t_gain = kth_other(extra - (n as usize - 1) - 1);
+        let need = t_gain * method.divisor(n);
+        let to_gain = ((need - p as f64).floor() + 1.0).max(1.0) as u64;
+        let can_lose = if n <= 1 {
+            None
+        } else {
+            // Losing: its priority for seat n must fall to the others' next seat.
+            let t_lose = kth_other(extra - (n as usize - 1));
+            let floor = t_lose * method.divisor(n - 1);
+            Some(((p as f64 - floor).ceil() - 1.0).max(0.0) as u64)
+        };
+        out.push(Margin { to_gain, can_lose });
+    }
+    Some(out)
+}

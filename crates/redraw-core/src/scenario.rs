@@ -1,0 +1,681 @@
+//! Scenarios: new state lines drawn with whole counties, states leaving the union, coalitions.
+//!
+//! A [`Scenario`] is what a scenario file (TOML, documented in `data/scenarios/README.md` and the
+//! commented presets next to it) deserializes to; it can also be built in code. Operations apply
+//! in this order: `split` (a state becomes named parts, one part may keep the parent's name and
+//! one part may take the `rest`), `new_state` (a state drawn from several states' counties),
+//! `move` (counties join an existing or new state), then `secede` (states leave the union; the
+//! remaining union and the departing bloc are both evaluated) and `coalition` (states reported
+//! together). [`Scenario::resolve`] validates everything against the [`Dataset`] and returns a
+//! [`ResolvedScenario`]: each county's resulting state, and the list of resulting states.
+//!
+//! Validation: unknown states and counties (with the closest names suggested), a county named
+//! twice, counties of a split state left out, an empty new state, duplicate or clashing names;
+//! a new or changed state that is not contiguous on the county adjacency is a warning, or an
+//! error with [`ResolveOptions::strict_contiguity`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::dataset::{CountyId, CountyLookupError, Dataset, StateId};
+
+/// A county or state name in a scenario, with its byte span in the source file (0..0 when the
+/// scenario was built in code).
+pub type Name = Spanned<String>;
+
+/// Wraps a name built in code.
+pub fn name(s: impl Into<String>) -> Name {
+    Spanned::new(0..0, s.into())
+}
+
+/// A scenario, as written in a scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short identifier, e.g. `six-californias`.
+    pub name: String,
+    /// Human title.
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Where the county lists come from.
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub split: Vec<Split>,
+    #[serde(default)]
+    pub new_state: Vec<NewState>,
+    #[serde(default, rename = "move")]
+    pub moves: Vec<Move>,
+    #[serde(default)]
+    pub secede: Vec<Bloc>,
+    #[serde(default)]
+    pub coalition: Vec<Bloc>,
+}
+
+/// `[[split]]`: a state becomes named parts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    pub state: Name,
+    pub part: Vec<Part>,
+}
+
+/// `[[split.part]]`: one part of a split. A part named like the parent keeps the parent's
+/// identity (its name, abbreviation and fiscal/overseas figures apply by county share anyway).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    pub name: Name,
+    #[serde(default)]
+    pub abbr: Option<String>,
+    #[serde(default)]
+    pub counties: Vec<Name>,
+    /// This part takes every county of the parent not listed in another part.
+    #[serde(default)]
+    pub rest: bool,
+}
+
+/// `[[new_state]]`: a state drawn from counties of one or more states (`counties.XX = [...]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewState {
+    pub name: Name,
+    #[serde(default)]
+    pub abbr: Option<String>,
+    pub counties: BTreeMap<String, Vec<Name>>,
+}
+
+/// `[[move]]`: counties (`counties.XX = [...]`) join the state `to`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Move {
+    pub to: Name,
+    pub counties: BTreeMap<String, Vec<Name>>,
+}
+
+/// `[[secede]]` or `[[coalition]]`: a named bloc of states.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bloc {
+    pub name: String,
+    pub states: Vec<Name>,
+}
+
+/// A scenario that cannot be read or resolved. `file` and `line` are filled when known.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{}{message}", location(file, *line))]
+    Invalid { file: Option<String>, line: Option<usize>, message: String },
+    #[error("{note}; the scenario puts these counties in different states ({states}). {hint}")]
+    DataUnavailable { note: String, states: String, hint: String },
+}
+
+fn location(file: &Option<String>, line: Option<usize>) -> String {
+    match (file, line) {
+        (Some(f), Some(l)) => format!("{f} line {l}: "),
+        (Some(f), None) => format!("{f}: "),
+        (None, Some(l)) => format!("line {l}: "),
+        (None, None) => String::new(),
+    }
+}
+
+impl Scenario {
+    /// Parses a scenario file. `file` names it in error messages. Unknown keys are errors.
+    pub fn from_toml(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            file: file.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// Resolves the scenario against the dataset. `source` (the file text and name) turns spans
+    /// into line numbers in errors; pass `None` for scenarios built in code.
+    pub fn resolve(
+        &self,
+        ds: &Dataset,
+        opts: &ResolveOptions,
+        source: Option<(&str, &str)>,
+    ) -> Result<ResolvedScenario, ScenarioError> {
+        Resolver { ds, source }.resolve(self, opts)
+    }
+}
+
+/// Options for [`Scenario::resolve`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResolveOptions {
+    /// Make a non-contiguous new or changed state an error instead of a warning.
+    pub strict_contiguity: bool,
+}
+
+/// How a resulting state relates to today's map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StateStatus {
+    /// Same counties as today.
+    Unchanged,
+    /// An existing state that gained or lost counties.
+    Changed,
+    /// A state that does not exist today.
+    New,
+}
+
+/// One state of the resulting map.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ResolvedState {
+    pub name: String,
+    pub abbr: String,
+    pub status: StateStatus,
+    /// The existing state this one continues (for unchanged and changed states).
+    pub original: Option<StateId>,
+    /// Existing states that contributed counties.
+    pub parents: Vec<StateId>,
+    pub counties: Vec<CountyId>,
+    /// False for states that secede.
+    pub in_union: bool,
+    /// True only for the District of Columbia, unchanged.
+    pub is_district: bool,
+}
+
+/// A named bloc in the resolved map (indices into [`ResolvedScenario::states`]).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ResolvedBloc {
+    pub name: String,
+    pub members: Vec<usize>,
+}
+
+/// A scenario applied to the dataset: every county's resulting state.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ResolvedScenario {
+    pub name: String,
+    pub title: String,
+    pub states: Vec<ResolvedState>,
+    /// Index into `states` for each county (by [`CountyId`]).
+    pub county_state: Vec<u16>,
+    pub seceded: Vec<ResolvedBloc>,
+    pub coalitions: Vec<ResolvedBloc>,
+    /// Non-fatal findings (e.g. a non-contiguous new state).
+    pub warnings: Vec<String>,
+}
+
+impl ResolvedScenario {
+    /// Today's map: every state unchanged.
+    pub fn baseline(ds: &Dataset) -> ResolvedScenario {
+        let states = ds
+            .states
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ResolvedState {
+                name: s.name.clone(),
+                abbr: s.abbr.clone(),
+                status: StateStatus::Unchanged,
+                original: Some(i),
+                parents: vec![i],
+                counties: s.counties.clone(),
+                in_union: true,
+                is_district: s.is_district(),
+            })
+            .collect();
+        ResolvedScenario {
+            name: "baseline".into(),
+            title: "Today's map".into(),
+            states,
+            county_state: ds.counties.iter().map(|c| c.state as u16).collect(),
+            seceded: Vec::new(),
+            coalitions: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The resulting state of a county, by FIPS code.
+    pub fn county_state(&self, ds: &Dataset, fips: &str) -> Option<&ResolvedState> {
+        ds.county_by_fips(fips).map(|c| &self.states[self.county_state[c as usize] as usize])
+    }
+
+    /// `(county FIPS, resulting state name)` for every county.
+    pub fn assignments<'a>(&'a self, ds: &'a Dataset) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        ds.counties
+            .iter()
+            .zip(&self.county_state)
+            .map(move |(c, &s)| (c.fips.as_str(), self.states[s as usize].name.as_str()))
+    }
+
+    /// Index of a resulting state by name or abbreviation (case-insensitive).
+    pub fn state_index(&self, name: &str) -> Option<usize> {
+        let n = name.trim();
+        self.states.iter().position(|s| s.name.eq_ignore_ascii_case(n) || s.abbr.eq_ignore_ascii_case(n))
+    }
+}
+
+struct Resolver<'a> {
+    ds: &'a Dataset,
+    source: Option<(&'a str, &'a str)>,
+}
+
+impl Resolver<'_> {
+    fn err(&self, span: Option<std::ops::Range<usize>>, message: String) -> ScenarioError {
+        let (file, line) = match (self.source, span) {
+            (Some((text, file)), Some(sp)) if sp.end > 0 => {
+                (Some(file.to_string()), Some(text[..sp.start.min(text.len())].matches('\n').count() + 1))
+            }
+            (Some((_, file)), _) => (Some(file.to_string()), None),
+            _ => (None, None),
+        };
+        ScenarioError::Invalid { file, line, message }
+    }
+
+    fn state(&self, n: &Name, what: &str) -> Result<StateId, ScenarioError> {
+        self.ds.state_by_name(n.get_ref()).ok_or_else(|| {
+            let mut best: Vec<(usize, &str)> = self
+                .ds
+                .states
+                .iter()
+                .map(|s| {
+                    (
+                        crate::dataset::levenshtein(&n.get_ref().to_lowercase(), &s.name.to_lowercase()),
+                        s.name.as_str(),
+                    )
+                })
+                .collect();
+            best.sort();
+            self.err(
+                Some(n.span()),
+                format!("{what}: unknown state `{}` (did you mean {}?)", n.get_ref(), best[0].1),
+            )
+        })
+    }
+
+    fn county(&self, st: StateId, n: &Name, what: &str) -> Result<CountyId, ScenarioError> {
+        self.ds
+            .find_county(st, n.get_ref())
+            .map_err(|e: CountyLookupError| self.err(Some(n.span()), format!("{what}: {e}")))
+    }
+
+    fn resolve(&self, sc: &Scenario, opts: &ResolveOptions) -> Result<ResolvedScenario, ScenarioError> {
+        let ds = self.ds;
+        let mut out = ResolvedScenario::baseline(ds);
+        out.name = sc.name.clone();
+        out.title = sc.title.clone().unwrap_or_else(|| sc.name.clone());
+        // Where each county was named, to report double assignments.
+        let mut named: HashMap<CountyId, String> = HashMap::new();
+        let mut claim =
+            |c: CountyId, ctx: String, span: std::ops::Range<usize>| -> Result<(), ScenarioError> {
+                if let Some(prev) = named.get(&c) {
+                    return Err(self.err(
+                        Some(span),
+                        format!(
+                            "{} ({}) is assigned twice: in {prev} and in {ctx}",
+                            ds.counties[c as usize].name, ds.states[ds.counties[c as usize].state].abbr
+                        ),
+                    ));
+                }
+                named.insert(c, ctx);
+                Ok(())
+            };
+        let new_index = |out: &mut ResolvedScenario,
+                         nm: &Name,
+                         abbr: &Option<String>,
+                         keep: Option<StateId>| {
+            if let Some(orig) = keep {
+                return Ok(orig);
+            }
+            let clash = out.states.iter().any(|s| {
+                (s.name.eq_ignore_ascii_case(nm.get_ref()) || s.abbr.eq_ignore_ascii_case(nm.get_ref()))
+                    && (!s.counties.is_empty() || s.status == StateStatus::New)
+            });
+            if clash || nm.get_ref().trim().is_empty() {
+                return Err(self.err(
+                    Some(nm.span()),
+                    format!("duplicate state name `{}`: every new state needs a distinct name", nm.get_ref()),
+                ));
+            }
+            let ab = match abbr {
+                Some(a) => {
+                    if out.states.iter().any(|s| s.abbr.eq_ignore_ascii_case(a)) {
+                        return Err(self.err(Some(nm.span()), format!("abbreviation `{a}` is already used")));
+                    }
+                    a.clone()
+                }
+                None => make_abbr(nm.get_ref(), &out.states),
+            };
+            out.states.push(ResolvedState {
+                name: nm.get_ref().trim().to_string(),
+                abbr: ab,
+                status: StateStatus::New,
+                original: None,
+                parents: Vec::new(),
+                counties: Vec::new(),
+                in_union: true,
+                is_district: false,
+            });
+            Ok(out.states.len() - 1)
+        };
+
+        // ---- splits
+        let mut split_done: Vec<StateId> = Vec::new();
+        for (si, sp) in sc.split.iter().enumerate() {
+            let parent = self.state(&sp.state, &format!("split[{si}].state"))?;
+            if split_done.contains(&parent) {
+                return Err(
+                    self.err(Some(sp.state.span()), format!("{} is split twice", ds.states[parent].name))
+                );
+            }
+            split_done.push(parent);
+            if sp.part.len() < 2 {
+                return Err(
+                    self.err(Some(sp.state.span()), format!("split[{si}]: a split needs at least two parts"))
+                );
+            }
+            if sp.part.iter().filter(|p| p.rest).count() > 1 {
+                return Err(
+                    self.err(Some(sp.state.span()), format!("split[{si}]: only one part may take the rest"))
+                );
+            }
+            let pst = &ds.states[parent];
+            let mut targets = Vec::new();
+            for (pi, part) in sp.part.iter().enumerate() {
+                let keep = (part.name.get_ref().eq_ignore_ascii_case(&pst.name)
+                    || part.name.get_ref().eq_ignore_ascii_case(&pst.abbr))
+                .then_some(parent);
+                if keep.is_some() && targets.contains(&parent) {
+                    return Err(self.err(
+                        Some(part.name.span()),
+                        format!("duplicate part name `{}`", part.name.get_ref()),
+                    ));
+                }
+                let t = new_index(&mut out, &part.name, &part.abbr, keep)?;
+                targets.push(t);
+                if part.counties.is_empty() && !part.rest {
+                    return Err(self.err(
+                        Some(part.name.span()),
+                        format!(
+                            "split[{si}].part[{pi}] `{}` is empty: list its counties or set rest = true",
+                            part.name.get_ref()
+                        ),
+                    ));
+                }
+            }
+            // Parent counties start unassigned; parts claim them.
+            let mut assigned: HashMap<CountyId, usize> = HashMap::new();
+            for (pi, part) in sp.part.iter().enumerate() {
+                for n in &part.counties {
+                    let c =
+                        self.county(parent, n, &format!("split[{si}].part[{pi}] `{}`", part.name.get_ref()))?;
+                    claim(c, format!("part `{}`", part.name.get_ref()), n.span())?;
+                    assigned.insert(c, targets[pi]);
+                }
+            }
+            let rest = sp.part.iter().position(|p| p.rest).map(|i| targets[i]);
+            let mut left_out = Vec::new();
+            for &c in &pst.counties {
+                match (assigned.get(&c), rest) {
+                    (Some(&t), _) => out.county_state[c as usize] = t as u16,
+                    (None, Some(t)) => out.county_state[c as usize] = t as u16,
+                    (None, None) => left_out.push(ds.counties[c as usize].name.clone()),
+                }
+            }
+            if !left_out.is_empty() {
+                return Err(self.err(
+                    Some(sp.state.span()),
+                    format!(
+                        "split of {}: {} count{} left out of every part: {} (add them to a part or give one part rest = true)",
+                        pst.name,
+                        left_out.len(),
+                        if left_out.len() == 1 { "y is" } else { "ies are" },
+                        left_out.join(", ")
+                    ),
+                ));
+            }
+            if rest.is_some() && pst.counties.iter().all(|c| assigned.contains_key(c)) {
+                let p = sp.part.iter().find(|p| p.rest).expect("rest");
+                return Err(self.err(
+                    Some(p.name.span()),
+                    format!("part `{}` is empty: every county is listed elsewhere", p.name.get_ref()),
+                ));
+            }
+        }
+        // ---- new states
+        for (ni, ns) in sc.new_state.iter().enumerate() {
+            let t = new_index(&mut out, &ns.name, &ns.abbr, None)?;
+            let mut count = 0;
+            for (st_name, list) in &ns.counties {
+                let st = self.state(&name(st_name.clone()), &format!("new_state[{ni}].counties"))?;
+                for n in list {
+                    let c = self.county(st, n, &format!("new_state[{ni}] `{}`", ns.name.get_ref()))?;
+                    claim(c, format!("new state `{}`", ns.name.get_ref()), n.span())?;
+                    out.county_state[c as usize] = t as u16;
+                    count += 1;
+                }
+            }
+            if count == 0 {
+                return Err(self.err(
+                    Some(ns.name.span()),
+                    format!("new state `{}` has no counties", ns.name.get_ref()),
+                ));
+            }
+        }
+        // ---- moves
+        for (mi, mv) in sc.moves.iter().enumerate() {
+            let t = out.state_index(mv.to.get_ref()).ok_or_else(|| {
+                self.err(Some(mv.to.span()), format!("move[{mi}].to: unknown state `{}`", mv.to.get_ref()))
+            })?;
+            for (st_name, list) in &mv.counties {
+                let st = self.state(&name(st_name.clone()), &format!("move[{mi}].counties"))?;
+                for n in list {
+                    let c = self.county(st, n, &format!("move[{mi}]"))?;
+                    claim(c, format!("move to `{}`", mv.to.get_ref()), n.span())?;
+                    out.county_state[c as usize] = t as u16;
+                }
+            }
+        }
+        // ---- rebuild county lists, statuses; drop states left empty
+        for s in out.states.iter_mut() {
+            s.counties.clear();
+            s.parents.clear();
+        }
+        for (c, &s) in out.county_state.iter().enumerate() {
+            out.states[s as usize].counties.push(c as CountyId);
+        }
+        for s in out.states.iter_mut() {
+            let mut parents: Vec<StateId> =
+                s.counties.iter().map(|&c| ds.counties[c as usize].state).collect();
+            parents.dedup();
+            parents.sort_unstable();
+            parents.dedup();
+            s.parents = parents;
+            if let Some(o) = s.original {
+                s.status = if s.counties == ds.states[o].counties {
+                    StateStatus::Unchanged
+                } else {
+                    StateStatus::Changed
+                };
+                s.is_district = ds.states[o].is_district() && s.status == StateStatus::Unchanged;
+            }
+        }
+        if let Some(s) = out.states.iter().find(|s| s.status == StateStatus::New && s.counties.is_empty()) {
+            return Err(self.err(None, format!("new state `{}` ends up with no counties", s.name)));
+        }
+        let keep: Vec<bool> = out.states.iter().map(|s| !s.counties.is_empty()).collect();
+        let mut remap = vec![u16::MAX; out.states.len()];
+        let mut k = 0u16;
+        for (i, &kp) in keep.iter().enumerate() {
+            if kp {
+                remap[i] = k;
+                k += 1;
+            }
+        }
+        let mut i = 0;
+        out.states.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        for s in out.county_state.iter_mut() {
+            *s = remap[*s as usize];
+        }
+        // ---- blocs
+        let bloc = |b: &Bloc, what: &str, out: &ResolvedScenario| -> Result<ResolvedBloc, ScenarioError> {
+            let mut members = Vec::new();
+            for n in &b.states {
+                let i = out.state_index(n.get_ref()).ok_or_else(|| {
+                    self.err(Some(n.span()), format!("{what} `{}`: unknown state `{}`", b.name, n.get_ref()))
+                })?;
+                if members.contains(&i) {
+                    return Err(self.err(
+                        Some(n.span()),
+                        format!("{what} `{}`: `{}` listed twice", b.name, n.get_ref()),
+                    ));
+                }
+                members.push(i);
+            }
+            if members.is_empty() {
+                return Err(self.err(None, format!("{what} `{}` has no states", b.name)));
+            }
+            Ok(ResolvedBloc { name: b.name.clone(), members })
+        };
+        for b in &sc.secede {
+            let rb = bloc(b, "secede", &out)?;
+            for &m in &rb.members {
+                if !out.states[m].in_union {
+                    return Err(self.err(None, format!("{} secedes twice", out.states[m].name)));
+                }
+                out.states[m].in_union = false;
+            }
+            out.seceded.push(rb);
+        }
+        for b in &sc.coalition {
+            let rb = bloc(b, "coalition", &out)?;
+            out.coalitions.push(rb);
+        }
+        if out.states.iter().filter(|s| s.in_union && !s.is_district).count() == 0 {
+            return Err(self.err(None, "no state is left in the union".into()));
+        }
+        // ---- contiguity of new and changed states
+        for s in &out.states {
+            if s.status == StateStatus::Unchanged {
+                continue;
+            }
+            let pieces = pieces(ds, &out.county_state, &s.counties);
+            if pieces.len() > 1 {
+                let desc: Vec<String> = pieces
+                    .iter()
+                    .map(|p| {
+                        let first = &ds.counties[p[0] as usize];
+                        format!(
+                            "{} count{} around {}",
+                            p.len(),
+                            if p.len() == 1 { "y" } else { "ies" },
+                            first.name
+                        )
+                    })
+                    .collect();
+                let msg =
+                    format!("{} is not contiguous: {} pieces ({})", s.name, pieces.len(), desc.join("; "));
+                if opts.strict_contiguity {
+                    return Err(self.err(None, msg));
+                }
+                out.warnings.push(msg);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Connected pieces of a set of counties, ignoring counties that have no neighbour at all
+/// (Hawaii's single-county islands), which can never be contiguous with anything.
+fn pieces(ds: &Dataset, county_state: &[u16], counties: &[CountyId]) -> Vec<Vec<CountyId>> {
+    let Some(&c0) = counties.first() else { return Vec::new() };
+    let target = county_state[c0 as usize];
+    let mut seen: HashMap<CountyId, bool> = HashMap::new();
+    let mut out = Vec::new();
+    for &c in counties {
+        if seen.contains_key(&c) || ds.adjacency.neighbors(c).is_empty() {
+            continue;
+        }
+        let mut comp = vec![c];
+        seen.insert(c, true);
+        let mut stack = vec![c];
+        while let Some(x) = stack.pop() {
+            for &y in ds.adjacency.neighbors(x) {
+                if county_state[y as usize] == target && !seen.contains_key(&y) {
+                    seen.insert(y, true);
+                    comp.push(y);
+                    stack.push(y);
+                }
+            }
+        }
+        out.push(comp);
+    }
+    out
+}
+
+/// An abbreviation for a new state: its initials, else its first letters, made unique.
+fn make_abbr(name: &str, states: &[ResolvedState]) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let initials: String = words.iter().filter_map(|w| w.chars().next()).collect::<String>().to_uppercase();
+    let letters: String = name.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_uppercase();
+    let mut cands = vec![initials.clone()];
+    if words.len() == 1 {
+        cands.insert(0, letters.chars().take(2).collect());
+    }
+    cands.push(letters.chars().take(3).collect());
+    cands.push(letters.chars().take(4).collect());
+    for n in 2..100 {
+        cands.push(format!("{initials}{n}"));
+    }
+    let used = |a: &str| states.iter().any(|s| s.abbr.eq_ignore_ascii_case(a));
+    cands.into_iter().find(|a| a.len() >= 2 && !used(a)).unwrap_or_else(|| letters.clone())
+}
+
+/// A built-in preset: its identifier and scenario file text (a commented TOML example).
+#[derive(Debug, Clone, Copy)]
+pub struct Preset {
+    pub id: &'static str,
+    pub toml: &'static str,
+}
+
+macro_rules! preset {
+    ($id:literal) => {
+        Preset {
+            id: $id,
+            toml: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/scenarios/", $id, ".toml")),
+        }
+    };
+}
+
+/// The built-in presets, from `../shared/reference/proposals.md`.
+pub fn presets() -> &'static [Preset] {
+    const P: &[Preset] = &[
+        preset!("six-californias"),
+        preset!("cal-3"),
+        preset!("south-california"),
+        preset!("jefferson-1941"),
+        preset!("jefferson-expanded"),
+        preset!("greater-idaho"),
+        preset!("new-california"),
+        preset!("west-coast-health-alliance"),
+        preset!("west-coast-leaves"),
+    ];
+    P
+}
+
+/// A preset by identifier (case-insensitive).
+pub fn preset(id: &str) -> Option<&'static Preset> {
+    presets().iter().find(|p| p.id.eq_ignore_ascii_case(id.trim()))
+}
+
+impl Preset {
+    /// The preset parsed (presets are valid by test).
+    pub fn scenario(&self) -> Scenario {
+        Scenario::from_toml(self.toml, &format!("preset {}", self.id)).expect("presets parse (tested)")
+    }
+    /// Resolves the preset against the dataset.
+    pub fn resolve(&self, ds: &Dataset, opts: &ResolveOptions) -> Result<ResolvedScenario, ScenarioError> {
+        let file = format!("preset {}", self.id);
+        self.scenario().resolve(ds, opts, Some((self.toml, &file)))
+    }
+}
