@@ -5,14 +5,20 @@
 //!   and named [`Warning`]s) that every reader produces.
 //! - [`topojson`], [`geojson_reader`], [`shp`]: parsers over text/readers (no file access);
 //!   [`io`] is the only module that touches the file system (sidecar discovery, dispatch).
+//! - [`adjacency`]: rook/queen adjacency by hashing snapped segments and vertices, islands,
+//!   components, island bridging.
+//! - [`projection`]: equal-area projections (LAEA, Albers, Albers USA) and great-circle lengths.
 //! - [`plot`]: SVG histogram / sorted vote-share boxplot / trace plot from plain data (used by
 //!   the judge's reports and by `redraw plot`).
 //! - [`svg`]: shared SVG primitives (escaping, nice ticks, palette).
+pub mod adjacency;
+pub mod counties;
 pub mod error;
 pub mod geojson_reader;
 pub mod io;
 pub mod model;
 pub mod plot;
+pub mod projection;
 pub mod shp;
 pub mod svg;
 pub mod topojson;
