@@ -7,6 +7,8 @@
 //!   [`io`] is the only module that touches the file system (sidecar discovery, dispatch).
 //! - [`adjacency`]: rook/queen adjacency by hashing snapped segments and vertices, islands,
 //!   components, island bridging.
+//! - [`measure`]: equal-area areas, perimeters, Polsby-Popper, Reock (Welzl), cut edges and
+//!   cut length for a plan (`&[u32]`, node -> district) over a layer.
 //! - [`projection`]: equal-area projections (LAEA, Albers, Albers USA) and great-circle lengths.
 //! - [`plot`]: SVG histogram / sorted vote-share boxplot / trace plot from plain data (used by
 //!   the judge's reports and by `redraw plot`).
@@ -16,6 +18,7 @@ pub mod counties;
 pub mod error;
 pub mod geojson_reader;
 pub mod io;
+pub mod measure;
 pub mod model;
 pub mod plot;
 pub mod projection;

@@ -136,3 +136,46 @@ fn county_graph_agrees_with_census_adjacency() {
     // The four corners (AZ-CO-NM-UT) meet at a point: queen, not rook.
     assert!(queen_only.contains(&("04001".to_string(), "08083".to_string())));
 }
+
+/// County areas from the embedded geometry against the Census Gazetteer's land area: the
+/// cartographic boundaries are clipped to the shoreline, so they measure land plus inland
+/// water; the median county must agree within 2%, and the 50 states' land within 3% overall.
+#[test]
+fn county_areas_agree_with_gazetteer() {
+    let layer = us_counties().unwrap();
+    let ids = layer.ids("id").unwrap();
+    let areas = redraw_geo::measure::areas_m2(&layer);
+    let path = data_dir().join("geography/2025_Gaz_counties_national.txt");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {} (set REDRAW_DATA_DIR): {e}", path.display()));
+    let mut land: HashMap<String, (f64, f64)> = HashMap::new();
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split('|').collect();
+        land.insert(f[1].to_string(), (f[5].parse().unwrap(), f[6].parse().unwrap()));
+    }
+    let mut ratios = Vec::new();
+    let (mut ours_total, mut land_total) = (0.0, 0.0);
+    for (id, a) in ids.iter().zip(&areas) {
+        // CT (planning regions in 2025) and Valdez-Cordova are not in the 2025 file by code.
+        if let Some(&(al, _aw)) = land.get(id.as_str()) {
+            if *a > 0.0 {
+                ratios.push(a / al);
+                ours_total += a;
+                land_total += al;
+            }
+        }
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[ratios.len() / 2];
+    eprintln!(
+        "{} counties: median area ratio (ours / Gazetteer land) {median:.4}; total {:.4}",
+        ratios.len(),
+        ours_total / land_total
+    );
+    assert!(ratios.len() > 3100);
+    assert!((0.98..1.02).contains(&median), "median ratio {median}");
+    assert!((0.97..1.05).contains(&(ours_total / land_total)));
+    // Los Angeles County: 4,060.29 sq mi of land (10,516 km²).
+    let la = areas[ids.iter().position(|i| i == "06037").unwrap()] / 1e6;
+    assert!((la / 10_516.0 - 1.0).abs() < 0.03, "LA {la} km²");
+}
