@@ -643,7 +643,8 @@ fn suggest(s: &[String]) -> String {
     }
 }
 
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
+/// Edit distance between two strings (used to suggest the closest names).
+pub fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];

@@ -1,8 +1,179 @@
-//! PLACEHOLDER: replaced by the owning work stream; the command reports that it is unavailable.
+//! `redraw apportion`: apportion the House among the states.
 
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _};
+use redraw_core::apportion::{apportion, margins};
+use redraw_core::{Dataset, Method};
+
+use crate::cmd::scenario::parse_method;
+use crate::output::{print, render_tables, Cell, Format, Table};
+
+/// Apportion the House among the states: official census populations (2000, 2010, 2020) or your
+/// own (a CSV with columns `state,population`), by Huntington-Hill (the law since 1941) or
+/// Webster, Hamilton, Jefferson, Adams, Dean, for any house size.
+///
+/// With --margins: for each state, how many people it would need to gain to win one more seat
+/// and how many it could lose before losing one (divisor methods). With --priority: the
+/// priority list (which state gets seats 51, 52, ..., and with what priority value).
+///
+/// Examples:
+///   redraw apportion --margins                (2020: NY missed seat 435 by 89 people)
+///   redraw apportion --year 2010 --method webster --house-size 600
+///   redraw apportion --populations my-states.csv --house-size 500
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Census year of the official apportionment populations: 2000, 2010 or 2020.
+    #[arg(long, default_value_t = 2020)]
+    pub year: u16,
+    /// Apportionment method: huntington-hill, webster, hamilton, jefferson, adams, dean.
+    #[arg(long, default_value = "huntington-hill", value_parser = parse_method)]
+    pub method: Method,
+    /// Number of House seats (at least one per state).
+    #[arg(long, default_value_t = 435)]
+    pub house_size: u32,
+    /// Use your own states: a CSV file with a header and columns `state,population`.
+    #[arg(long, value_name = "FILE")]
+    pub populations: Option<PathBuf>,
+    /// Add the people each state must gain to win a seat, or could lose before losing one.
+    #[arg(long)]
+    pub margins: bool,
+    /// Also print the priority list (seats beyond each state's first).
+    #[arg(long)]
+    pub priority: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("this command is not available in this build yet")
+fn read_populations(path: &PathBuf) -> anyhow::Result<Vec<(String, u64)>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let ln = i + 1;
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, pop) = line
+            .rsplit_once(',')
+            .with_context(|| format!("{} line {ln}: expected `state,population`", path.display()))?;
+        let name = name.trim().trim_matches('"').to_string();
+        let pop = pop.trim();
+        if ln == 1 && pop.parse::<f64>().is_err() {
+            continue; // header
+        }
+        let p: i64 = pop.replace('_', "").parse().with_context(|| {
+            format!(
+                "{} line {ln}, field population: expected a whole number of people, found `{pop}`",
+                path.display()
+            )
+        })?;
+        if p <= 0 {
+            bail!(
+                "{} line {ln}, field population: {name} has population {p}; it must be positive",
+                path.display()
+            );
+        }
+        if out.iter().any(|(n, _)| n == &name) {
+            bail!("{} line {ln}: state `{name}` is listed twice", path.display());
+        }
+        out.push((name, p as u64));
+    }
+    if out.is_empty() {
+        bail!("{}: no states", path.display());
+    }
+    Ok(out)
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let ds = Dataset::embedded();
+    let (rows, official): (Vec<(String, u64)>, Option<Vec<u32>>) = match &args.populations {
+        Some(p) => (read_populations(p)?, None),
+        None => {
+            if ![2000, 2010, 2020].contains(&args.year) {
+                bail!(
+                    "--year {}: official apportionment populations exist for 2000, 2010 and 2020",
+                    args.year
+                );
+            }
+            let states: Vec<_> = ds.states.iter().filter(|s| !s.is_district()).collect();
+            let off = states.iter().map(|s| s.official(args.year).expect("year").seats).collect();
+            (
+                states
+                    .iter()
+                    .map(|s| (s.name.clone(), s.official(args.year).expect("year").population))
+                    .collect(),
+                Some(off),
+            )
+        }
+    };
+    let pops: Vec<u64> = rows.iter().map(|r| r.1).collect();
+    let app = apportion(&pops, args.house_size, args.method)?;
+    let marg = if args.margins {
+        let m = margins(&pops, &app);
+        if m.is_none() {
+            eprintln!(
+                "note: margins are defined for divisor methods only (Hamilton is not population-monotone)"
+            );
+        }
+        m
+    } else {
+        None
+    };
+    let mut headers = vec!["State", "Population", "Quota", "Seats"];
+    if official.is_some() {
+        headers.push("Official");
+        headers.push("Difference");
+    }
+    if marg.is_some() {
+        headers.push("Gain to win a seat");
+        headers.push("Could lose");
+    }
+    let source = if args.populations.is_some() {
+        "your populations".to_string()
+    } else {
+        format!("{} census", args.year)
+    };
+    let right: Vec<usize> = (1..headers.len()).collect();
+    let mut t = Table::new(&headers)
+        .titled(format!("{} apportionment of {} seats, {source}", args.method, args.house_size))
+        .right(&right);
+    for (i, (name, pop)) in rows.iter().enumerate() {
+        let mut row: Vec<Cell> =
+            vec![name.clone().into(), (*pop).into(), Cell::float(app.quotas[i], 3), app.seats[i].into()];
+        if let Some(off) = &official {
+            row.push(off[i].into());
+            let d = app.seats[i] as i64 - off[i] as i64;
+            row.push(Cell::with_value(
+                if d == 0 { String::new() } else { format!("{d:+}") },
+                serde_json::json!(d),
+            ));
+        }
+        if let Some(m) = &marg {
+            row.push(m[i].to_gain.into());
+            row.push(m[i].can_lose.map(Cell::from).unwrap_or_else(Cell::empty));
+        }
+        t.push(row);
+    }
+    let mut tables = vec![("apportionment", t)];
+    if args.priority {
+        if !args.method.is_divisor() {
+            bail!("--priority: Hamilton's method has no priority list; choose a divisor method");
+        }
+        let mut p = Table::new(&["Seat", "State", "State's seat", "Priority value"])
+            .titled("Priority list")
+            .right(&[0, 2, 3]);
+        for s in &app.priority {
+            p.push(vec![
+                s.seat.into(),
+                rows[s.state].0.clone().into(),
+                s.state_seat.into(),
+                Cell::float(s.priority, 2),
+            ]);
+        }
+        tables.push(("priority", p));
+    }
+    let refs: Vec<(&str, &Table)> = tables.iter().map(|(k, t)| (*k, t)).collect();
+    print(&render_tables(&refs, args.format))
 }

@@ -1,8 +1,72 @@
-//! PLACEHOLDER: replaced by the owning work stream; the command reports that it is unavailable.
+//! `redraw counties --state XX`: the counties of a state from the embedded data.
 
+use anyhow::bail;
+use redraw_core::{Dataset, ElectionYear};
+
+use crate::output::{print, Cell, Format, Table};
+
+/// List the counties of a state (or of every state) from the embedded data: FIPS code, name,
+/// 2020 and 2010 census population, land area, neighbours and presidential margins.
+///
+/// Names are what scenario files accept (with or without "County"). A blank vote cell means the
+/// source reports that result only for a group of counties (Alaska by house district,
+/// Connecticut 2024 by planning region, Kalawao with Maui): the group total is used when the
+/// group stays in one state.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// State abbreviation, name or FIPS code (e.g. CA, California, 06). All states when omitted.
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("this command is not available in this build yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let ds = Dataset::embedded();
+    let states: Vec<usize> = match &args.state {
+        Some(s) => match ds.state_by_name(s) {
+            Some(i) => vec![i],
+            None => bail!(
+                "unknown state `{s}` (expected an abbreviation such as CA, a name, or a FIPS code; DC is `DC`)"
+            ),
+        },
+        None => (0..ds.states.len()).collect(),
+    };
+    let mut headers = vec!["FIPS", "County", "State", "Pop 2020", "Pop 2010", "Land sq mi", "Neighbours"];
+    let years: Vec<String> = ElectionYear::ALL.iter().map(|y| format!("{} margin", y.year())).collect();
+    headers.extend(years.iter().map(String::as_str));
+    let title = match states.as_slice() {
+        [one] => format!("Counties of {} ({})", ds.states[*one].name, ds.states[*one].counties.len()),
+        _ => format!("All {} counties", ds.counties.len()),
+    };
+    let mut t = Table::new(&headers).titled(title).right(&[3, 4, 5, 6, 7, 8, 9]);
+    for &s in &states {
+        for &c in &ds.states[s].counties {
+            let county = &ds.counties[c as usize];
+            let mut row: Vec<Cell> = vec![
+                county.fips.clone().into(),
+                county.name.clone().into(),
+                ds.states[s].abbr.clone().into(),
+                county.pop2020.into(),
+                county.pop2010.map(Cell::from).unwrap_or_else(Cell::empty),
+                Cell::float(county.land_m2 as f64 / 2_589_988.110336, 1),
+                ds.adjacency.neighbors(c).len().into(),
+            ];
+            for y in ElectionYear::ALL {
+                row.push(match county.pres[y as usize] {
+                    Some(v) => {
+                        let m = v.margin_pct();
+                        Cell::with_value(
+                            format!("{}+{:.1}", if m > 0.0 { "D" } else { "R" }, m.abs()),
+                            serde_json::json!(m),
+                        )
+                    }
+                    None => Cell::empty(),
+                });
+            }
+            t.push(row);
+        }
+    }
+    print(&t.render(args.format))
 }

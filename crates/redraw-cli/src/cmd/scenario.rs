@@ -1,8 +1,450 @@
-//! PLACEHOLDER: replaced by the owning work stream; the command reports that it is unavailable.
+//! `redraw scenario NAME|FILE`: evaluate a scenario against today's map, side by side.
 
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use redraw_core::dataset::levenshtein;
+use redraw_core::evaluate::{compare, Comparison, EvalOptions, MapReport, StateFigures};
+use redraw_core::scenario::{preset, presets, ResolveOptions, ResolvedScenario, StateStatus};
+use redraw_core::{CensusYear, Dataset, ElectionYear, Method, Scenario};
+
+use crate::output::{group_thousands, print, render_tables, write_atomic, Cell, Format, Table};
+
+/// A rounded number with thousands separators; JSON keeps the exact value.
+fn big(v: f64) -> Cell {
+    Cell::with_value(group_thousands(v.round() as i128), serde_json::json!(v))
+}
+
+/// Evaluate a scenario: a built-in preset (see `redraw scenarios`) or a scenario file (TOML).
+///
+/// Prints today's map and the scenario side by side: states, senators, House seats, electoral
+/// votes, the presidential winner of every changed or new state in 2016/2020/2024, the national
+/// Electoral College result and implied Senate lean, malapportionment, and each new state's
+/// estimated federal tax collections and balance.
+///
+/// Examples:
+///   redraw scenario six-californias
+///   redraw scenario cal-3 --method webster --house-size 600 --format markdown
+///   redraw scenario six-californias --export my-plan.toml   (then edit and: redraw scenario my-plan.toml)
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Preset name (see `redraw scenarios`) or path to a scenario file (.toml).
+    pub scenario: String,
+    /// Census for population, House seats and electoral votes [default: 2020 for the tables, and
+    /// for each election the census in force then: 2010 for 2016/2020, 2020 for 2024].
+    #[arg(long, value_parser = parse_census)]
+    pub census: Option<CensusYear>,
+    /// Election years to score (comma-separated).
+    #[arg(long = "election-year", value_delimiter = ',', default_value = "2016,2020,2024", value_parser = parse_election)]
+    pub election_years: Vec<ElectionYear>,
+    /// Apportionment method: huntington-hill, webster, hamilton, jefferson, adams, dean.
+    #[arg(long, default_value = "huntington-hill", value_parser = parse_method)]
+    pub method: Method,
+    /// Number of House seats.
+    #[arg(long, default_value_t = 435)]
+    pub house_size: u32,
+    /// Make a non-contiguous new or changed state an error (it is a warning by default).
+    #[arg(long)]
+    pub strict_contiguity: bool,
+    /// List every state, not only those that change.
+    #[arg(long)]
+    pub all_states: bool,
+    /// Write the scenario file (a preset's commented TOML) to FILE to start editing from, and
+    /// exit. Use `-` for standard output.
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("this command is not available in this build yet")
+pub fn parse_census(s: &str) -> Result<CensusYear, String> {
+    s.trim()
+        .parse::<u16>()
+        .ok()
+        .and_then(CensusYear::from_year)
+        .ok_or_else(|| format!("`{s}` is not a census year with county data (expected 2010 or 2020)"))
+}
+
+pub fn parse_election(s: &str) -> Result<ElectionYear, String> {
+    s.trim()
+        .parse::<u16>()
+        .ok()
+        .and_then(ElectionYear::from_year)
+        .ok_or_else(|| format!("`{s}` is not an election year in the data (expected 2016, 2020 or 2024)"))
+}
+
+pub fn parse_method(s: &str) -> Result<Method, String> {
+    Method::parse(s).ok_or_else(|| {
+        format!(
+            "unknown method `{s}` (expected one of: {})",
+            Method::ALL.iter().map(|m| m.id()).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+/// Loads a preset or file: `(scenario, source text, display name)`.
+pub fn load(target: &str) -> anyhow::Result<(Scenario, String, String)> {
+    let path = Path::new(target);
+    let looks_like_file = target.ends_with(".toml") || target.contains('/') || target.contains('\\');
+    if path.is_file() || looks_like_file {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read scenario file {target}"))?;
+        let sc = Scenario::from_toml(&text, target)?;
+        return Ok((sc, text, target.to_string()));
+    }
+    if let Some(p) = preset(target) {
+        return Ok((p.scenario(), p.toml.to_string(), format!("preset {}", p.id)));
+    }
+    let mut names: Vec<(usize, &str)> =
+        presets().iter().map(|p| (levenshtein(&target.to_lowercase(), p.id), p.id)).collect();
+    names.sort();
+    bail!(
+        "`{target}` is neither a preset nor a scenario file (did you mean `{}`?). Presets: {}",
+        names[0].1,
+        presets().iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+    )
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let (sc, text, display) = load(&args.scenario)?;
+    if let Some(out) = &args.export {
+        if out.as_os_str() == "-" {
+            return print(&text);
+        }
+        write_atomic(out, text.as_bytes())?;
+        eprintln!("wrote {} — edit it, then run: redraw scenario {}", out.display(), out.display());
+        return Ok(());
+    }
+    if args.election_years.is_empty() {
+        bail!("--election-year: give at least one of 2016, 2020, 2024");
+    }
+    let ds = Dataset::embedded();
+    let resolved = sc.resolve(
+        ds,
+        &ResolveOptions { strict_contiguity: args.strict_contiguity },
+        Some((&text, &display)),
+    )?;
+    for w in &resolved.warnings {
+        eprintln!("warning: {w} (use --strict-contiguity to make this an error)");
+    }
+    let mut years = args.election_years.clone();
+    years.sort();
+    years.dedup();
+    let opts = EvalOptions {
+        census: args.census,
+        elections: years,
+        method: args.method,
+        house_size: args.house_size,
+    };
+    let cmp = compare(ds, &resolved, &opts)?;
+    if args.format == Format::Json {
+        let mut s = serde_json::to_string_pretty(&cmp)?;
+        s.push('\n');
+        return print(&s);
+    }
+    let tables = tables(&cmp, &resolved, args.all_states);
+    let refs: Vec<(&str, &Table)> = tables.iter().map(|(k, t)| (*k, t)).collect();
+    let mut out = render_tables(&refs, args.format);
+    if args.format == Format::Table || args.format == Format::Markdown {
+        out.push_str("\nRules:\n");
+        for r in &cmp.rules {
+            out.push_str(&format!("- {r}\n"));
+        }
+    }
+    print(&out)
+}
+
+fn ec(e: &redraw_core::evaluate::NationalElection) -> Cell {
+    let w = match e.winner {
+        Some(p) => p.letter(),
+        None => "no majority",
+    };
+    Cell::with_value(
+        format!("D {} – R {} ({w})", e.electoral_votes_dem, e.electoral_votes_rep),
+        serde_json::json!({"dem": e.electoral_votes_dem, "rep": e.electoral_votes_rep, "winner": w}),
+    )
+}
+
+fn named(v: &(String, f64), decimals: usize) -> Cell {
+    let num =
+        if decimals == 0 { group_thousands(v.1.round() as i128) } else { Cell::float(v.1, decimals).text };
+    Cell::with_value(format!("{} ({})", num, v.0), serde_json::json!({"state": v.0, "value": v.1}))
+}
+
+fn int_change(a: i64, b: i64) -> Cell {
+    let d = b - a;
+    Cell::with_value(if d == 0 { "".to_string() } else { format!("{d:+}") }, serde_json::json!(d))
+}
+
+fn margin_cell(s: &StateFigures, k: usize) -> Cell {
+    match s.elections.get(k) {
+        Some(e) => {
+            let m = e.margin_pct;
+            let text = format!("{}+{:.1}", if m > 0.0 { "D" } else { "R" }, m.abs());
+            Cell::with_value(text, serde_json::json!(m))
+        }
+        None => Cell::empty(),
+    }
+}
+
+fn bn(v: f64) -> Cell {
+    Cell::with_value(format!("{:.1}", v / 1e9), serde_json::json!(v))
+}
+
+fn national(cmp: &Comparison) -> Table {
+    let (b, s) = (&cmp.baseline, &cmp.scenario);
+    let mut t = Table::new(&["Measure", "Today", "Scenario", "Change"])
+        .titled(format!("{} — census {}, {} with {} seats", s.title, s.census, s.method, s.house_size))
+        .right(&[1, 2, 3]);
+    type Measure = fn(&MapReport) -> i64;
+    let ints: [(&str, Measure); 4] = [
+        ("States in the union", |m| m.union_states as i64),
+        ("Senators", |m| m.senators as i64),
+        ("House seats", |m| m.house_size as i64),
+        ("Electoral votes", |m| m.electoral_votes as i64),
+    ];
+    for (label, f) in ints {
+        t.push(vec![label.into(), f(b).into(), f(s).into(), int_change(f(b), f(s))]);
+    }
+    for (eb, es) in b.elections.iter().zip(&s.elections) {
+        let flip = if eb.winner != es.winner { "winner changes" } else { "" };
+        t.push(vec![
+            format!("Electoral College {} (census {})", es.year, es.census).into(),
+            ec(eb),
+            ec(es),
+            flip.into(),
+        ]);
+        t.push(vec![
+            format!("Senate lean {} (D–R, by presidential winner)", es.year).into(),
+            format!("{}–{}", eb.senate_dem, eb.senate_rep).into(),
+            format!("{}–{}", es.senate_dem, es.senate_rep).into(),
+            int_change(
+                eb.senate_dem as i64 - eb.senate_rep as i64,
+                es.senate_dem as i64 - es.senate_rep as i64,
+            ),
+        ]);
+    }
+    let (mb, ms) = (&b.malapportionment, &s.malapportionment);
+    t.push(vec![
+        "Largest population per senator".into(),
+        named(&mb.largest_per_senator, 0),
+        named(&ms.largest_per_senator, 0),
+        Cell::empty(),
+    ]);
+    t.push(vec![
+        "Smallest population per senator".into(),
+        named(&mb.smallest_per_senator, 0),
+        named(&ms.smallest_per_senator, 0),
+        Cell::empty(),
+    ]);
+    t.push(vec![
+        "Ratio largest/smallest".into(),
+        Cell::float(mb.senator_ratio, 1),
+        Cell::float(ms.senator_ratio, 1),
+        Cell::float(ms.senator_ratio - mb.senator_ratio, 1),
+    ]);
+    t.push(vec![
+        "Smallest population share electing a Senate majority (%)".into(),
+        Cell::float(100.0 * mb.senate_majority_min_share, 1),
+        Cell::float(100.0 * ms.senate_majority_min_share, 1),
+        Cell::float(100.0 * (ms.senate_majority_min_share - mb.senate_majority_min_share), 1),
+    ]);
+    t.push(vec![
+        "Most electoral votes per million people".into(),
+        named(&mb.most_ev_per_million, 2),
+        named(&ms.most_ev_per_million, 2),
+        Cell::empty(),
+    ]);
+    t.push(vec![
+        "Fewest electoral votes per million people".into(),
+        named(&mb.fewest_ev_per_million, 2),
+        named(&ms.fewest_ev_per_million, 2),
+        Cell::empty(),
+    ]);
+    t
+}
+
+fn states_table(cmp: &Comparison, resolved: &ResolvedScenario, all: bool, title: &str) -> Table {
+    let years: Vec<u16> = cmp.scenario.elections.iter().map(|e| e.year).collect();
+    let mut headers: Vec<String> = [
+        "State",
+        "Abbr",
+        "Status",
+        "Population",
+        "Land sq mi",
+        "Senators",
+        "House",
+        "House today",
+        "EV",
+        "EV per million",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for y in &years {
+        headers.push(format!("{y} margin"));
+    }
+    headers.push("Federal taxes $bn".into());
+    headers.push("Federal balance $bn".into());
+    let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut t = Table::new(&h).titled(title.to_string());
+    let right: Vec<usize> = (3..headers.len()).collect();
+    t = t.right(&right);
+    let base = &cmp.baseline.states;
+    for (i, s) in cmp.scenario.states.iter().enumerate() {
+        let today = resolved.states[i].original.map(|o| &base[o]);
+        let house_today = today.map(|b| b.house_seats);
+        let changed = s.status != StateStatus::Unchanged || !s.in_union || house_today != Some(s.house_seats);
+        if !all && !changed {
+            continue;
+        }
+        let status = if !s.in_union {
+            "seceded".to_string()
+        } else {
+            match s.status {
+                StateStatus::Unchanged => "unchanged",
+                StateStatus::Changed => "changed",
+                StateStatus::New => "new",
+            }
+            .to_string()
+        };
+        let mut row: Vec<Cell> = vec![
+            s.name.clone().into(),
+            s.abbr.clone().into(),
+            status.into(),
+            s.population.into(),
+            big(s.land_sq_mi),
+            s.senators.into(),
+            s.house_seats.into(),
+            house_today.map(Cell::from).unwrap_or_else(Cell::empty),
+            s.electoral_votes.into(),
+            Cell::float(s.ev_per_million, 2),
+        ];
+        for k in 0..years.len() {
+            row.push(margin_cell(s, k));
+        }
+        row.push(bn(s.irs_collections_usd));
+        row.push(s.federal_balance_usd.map(bn).unwrap_or_else(Cell::empty));
+        t.push(row);
+    }
+    t
+}
+
+fn parents_table(cmp: &Comparison, resolved: &ResolvedScenario) -> Option<Table> {
+    let mut parents: Vec<usize> = resolved
+        .states
+        .iter()
+        .filter(|s| s.status != StateStatus::Unchanged)
+        .flat_map(|s| s.parents.iter().copied())
+        .collect();
+    parents.sort_unstable();
+    parents.dedup();
+    if parents.is_empty() {
+        return None;
+    }
+    let years: Vec<u16> = cmp.baseline.elections.iter().map(|e| e.year).collect();
+    let mut headers: Vec<String> =
+        ["State", "Population", "Land sq mi", "House", "EV"].iter().map(|s| s.to_string()).collect();
+    for y in &years {
+        headers.push(format!("{y} margin"));
+    }
+    headers.push("Federal taxes $bn".into());
+    headers.push("Federal balance $bn".into());
+    let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let right: Vec<usize> = (1..headers.len()).collect();
+    let mut t = Table::new(&h).titled("Parent states today").right(&right);
+    for p in parents {
+        let s = &cmp.baseline.states[p];
+        let mut row: Vec<Cell> = vec![
+            s.name.clone().into(),
+            s.population.into(),
+            big(s.land_sq_mi),
+            s.house_seats.into(),
+            s.electoral_votes.into(),
+        ];
+        for k in 0..years.len() {
+            row.push(margin_cell(s, k));
+        }
+        row.push(bn(s.irs_collections_usd));
+        row.push(s.federal_balance_usd.map(bn).unwrap_or_else(Cell::empty));
+        t.push(row);
+    }
+    Some(t)
+}
+
+fn blocs_table(cmp: &Comparison, resolved: &ResolvedScenario) -> Option<Table> {
+    if cmp.scenario.blocs.is_empty() {
+        return None;
+    }
+    let years: Vec<u16> = cmp.scenario.elections.iter().map(|e| e.year).collect();
+    let mut headers: Vec<String> =
+        ["Bloc", "Kind", "Members", "Population", "Land sq mi", "Senators", "House", "EV", "EV today"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    for y in &years {
+        headers.push(format!("{y} margin"));
+    }
+    headers.push("Federal taxes $bn".into());
+    headers.push("Federal balance $bn".into());
+    let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let right: Vec<usize> = (3..headers.len()).collect();
+    let mut t =
+        Table::new(&h).titled("Blocs (a seceded bloc holds no seats in the remaining union)").right(&right);
+    for b in &cmp.scenario.blocs {
+        let mut row: Vec<Cell> = vec![
+            b.name.clone().into(),
+            (if b.seceded { "seceded" } else { "coalition" }).into(),
+            b.members.join(", ").into(),
+            b.population.into(),
+            big(b.land_sq_mi),
+            b.senators.into(),
+            b.house_seats.into(),
+            b.electoral_votes.into(),
+            ev_today(cmp, resolved, &b.name).into(),
+        ];
+        for e in &b.elections {
+            let m = e.margin_pct;
+            row.push(Cell::with_value(
+                format!("{}+{:.1}", if m > 0.0 { "D" } else { "R" }, m.abs()),
+                serde_json::json!(m),
+            ));
+        }
+        row.push(bn(b.irs_collections_usd));
+        row.push(b.federal_balance_usd.map(bn).unwrap_or_else(Cell::empty));
+        t.push(row);
+    }
+    Some(t)
+}
+
+/// The electoral votes a bloc's members cast today (members that exist today only).
+fn ev_today(cmp: &Comparison, resolved: &ResolvedScenario, bloc: &str) -> u32 {
+    resolved
+        .seceded
+        .iter()
+        .chain(&resolved.coalitions)
+        .filter(|b| b.name == bloc)
+        .flat_map(|b| b.members.iter())
+        .filter_map(|&m| resolved.states[m].original)
+        .map(|o| cmp.baseline.states[o].electoral_votes)
+        .sum()
+}
+
+fn tables(cmp: &Comparison, resolved: &ResolvedScenario, all: bool) -> Vec<(&'static str, Table)> {
+    let mut out = vec![("national", national(cmp))];
+    let title = if all {
+        "States under the scenario"
+    } else {
+        "States that change (new, changed, seceded, or gaining/losing House seats)"
+    };
+    out.push(("states", states_table(cmp, resolved, all, title)));
+    if let Some(p) = parents_table(cmp, resolved) {
+        out.push(("parent_states_today", p));
+    }
+    if let Some(b) = blocs_table(cmp, resolved) {
+        out.push(("blocs", b));
+    }
+    out
 }
