@@ -1,8 +1,344 @@
-//! PLACEHOLDER: replaced by the owning work stream; the command reports that it is unavailable.
+//! `redraw ensemble`: run Markov chains of district plans into a run directory.
+//!
+//! This module only parses arguments, loads the graph and the initial plan, describes the
+//! inputs for the manifest, and prints a summary; the chains, checkpoints and output files are
+//! `redraw_ensemble::run`.
 
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use redraw_ensemble::run::{self, sha256_file, ChainParams, Execution, RunSpec};
+use redraw_ensemble::{seed_plan, PairSelection, Problem, ProblemSpec, ProposalConfig, ProposalKind, Rng};
+use redraw_graph::io::{read_graph, read_plan_csv};
+use redraw_graph::{Counties, Graph, Plan, SourceFormat};
+
+use crate::output::{self, Cell, Format, Table};
+
+/// Draw an ensemble of district plans with a Markov chain and write a run directory.
+///
+/// Chains start from the plan in --assignment (a node column) or --plan (a `GEOID,district`
+/// CSV), or from a plan drawn by recursive spanning-tree bipartition when neither is given.
+/// Chain i uses its own random stream derived from (--seed, i): the output for a seed is
+/// byte-identical for any --threads, and a run interrupted at any point (even kill -9) and
+/// continued with --resume ends with exactly the files an uninterrupted run writes.
+///
+/// The run directory (--out) holds manifest.json (parameters, input hashes, version),
+/// stats.csv (one row per recorded plan: chain, step, accepted, cut_edges, county_splits,
+/// pop_<d>, NAME_dem_seats, NAME_dem_<d>, NAME_rep_<d>) and assignments.bin (every recorded
+/// plan, u8/u16 per node); see docs/run-format.md.
+///
+/// Proposals: recom (DeFord-Duchin-Solomon; pair by random cut edge like GerryChain and frcw,
+/// or uniformly among adjacent district pairs), reversible-recom (Cannon-Duchin-Randall-Rule;
+/// stationary distribution proportional to the product of the districts' spanning-tree
+/// counts), flip (random boundary flip with a Metropolis-Hastings correction: uniform on valid
+/// plans). Every proposal counts as a step, self-loops included.
+///
+/// Examples:
+///   redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district --tol 0.02 \
+///     --steps 100000 --chains 4 --seed 1 --election COMP=DEM_VOTES,REP_VOTES --out runs/nc
+///   redraw ensemble --graph PA_2020_graph.json --pop TOTAL_POP --districts 17 --tol 0.01 \
+///     --steps 20000 --county-prefix 5 --max-county-splits 20 --out runs/pa
+///   redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district ... --out runs/nc --resume
 #[derive(clap::Args)]
-pub struct Args {}
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The graph: networkx adjacency JSON, rdabase *_graph.json (with its *_data.csv), or an
+    /// edge-list .csv (with --data).
+    #[arg(long, value_name = "FILE")]
+    pub graph: PathBuf,
+    /// Attribute CSV for rdabase or edge-list graphs, keyed by --key.
+    #[arg(long, value_name = "CSV")]
+    pub data: Option<PathBuf>,
+    /// The unit-id column (GEOID): matches --plan CSV rows and gives --county-prefix its ids.
+    #[arg(long, default_value = "GEOID", value_name = "COL")]
+    pub key: String,
+    /// Population column.
+    #[arg(long, value_name = "COL")]
+    pub pop: String,
+    /// Number of districts (taken from the initial plan when omitted; must match it if given).
+    #[arg(long, short = 'k', value_name = "K")]
+    pub districts: Option<usize>,
+    /// Population tolerance: every district within this fraction of the ideal population.
+    #[arg(long, default_value_t = 0.02, value_name = "FRACTION")]
+    pub tol: f64,
+    /// Steps (proposals, self-loops included) per chain.
+    #[arg(long, value_name = "N")]
+    pub steps: u64,
+    /// Number of independent chains.
+    #[arg(long, default_value_t = 1, value_name = "C")]
+    pub chains: u32,
+    /// Random seed of the run.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// An election to tally per district: NAME=DEMCOL,REPCOL (repeatable).
+    #[arg(long = "election", value_name = "NAME=DEM,REP")]
+    pub elections: Vec<String>,
+    /// The run directory to create (or to continue with --resume).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Initial plan from a node attribute column (e.g. `district`).
+    #[arg(long, value_name = "COL", conflicts_with = "plan")]
+    pub assignment: Option<String>,
+    /// Initial plan from a `unit id,district` CSV (ids matched against --key).
+    #[arg(long, value_name = "CSV")]
+    pub plan: Option<PathBuf>,
+    /// The proposal.
+    #[arg(long, value_enum, default_value_t = Proposal::Recom)]
+    pub proposal: Proposal,
+    /// How ReCom picks the two districts to merge.
+    #[arg(long, value_enum, default_value_t = Pairs::CutEdge)]
+    pub pair_selection: Pairs,
+    /// ReCom: spanning trees drawn on a pair before the step becomes a self-loop.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub tree_attempts: u32,
+    /// Reversible ReCom: M, the bound on balanced edges per tree (each is chosen with
+    /// probability 1/M). Trees with more are counted as bound_exceeded: raise M if any occur.
+    #[arg(long, default_value_t = 30, value_name = "M")]
+    pub balance_bound: u32,
+    /// Record every T-th step.
+    #[arg(long, default_value_t = 1, value_name = "T")]
+    pub thin: u64,
+    /// Steps before the first recorded one (step 0 is the initial plan).
+    #[arg(long, default_value_t = 0, value_name = "B")]
+    pub burn_in: u64,
+    /// Worker threads (default: all cores, at most one per chain). Does not change the output.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// County of each unit from a node column (enables the county_splits statistic).
+    #[arg(long, value_name = "COL", conflicts_with = "county_prefix")]
+    pub county: Option<String>,
+    /// County of each unit as the first N characters of its id (--key column): 5 for FIPS.
+    #[arg(long, value_name = "N")]
+    pub county_prefix: Option<usize>,
+    /// Reject moves that leave more than M counties split (needs --county or --county-prefix).
+    #[arg(long, value_name = "M")]
+    pub max_county_splits: Option<u32>,
+    /// Steps between checkpoints of each chain.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub checkpoint_every: u64,
+    /// Continue the run in --out from its checkpoints (same arguments as the original run).
+    #[arg(long)]
+    pub resume: bool,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("this command is not available in this build yet")
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Proposal {
+    Recom,
+    ReversibleRecom,
+    Flip,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pairs {
+    CutEdge,
+    DistrictPair,
+}
+
+fn parse_election(s: &str) -> anyhow::Result<(String, String, String)> {
+    let (name, cols) =
+        s.split_once('=').with_context(|| format!("--election {s:?}: expected NAME=DEMCOL,REPCOL"))?;
+    let (d, r) =
+        cols.split_once(',').with_context(|| format!("--election {s:?}: expected NAME=DEMCOL,REPCOL"))?;
+    Ok((name.trim().to_string(), d.trim().to_string(), r.trim().to_string()))
+}
+
+fn file_info(path: &Path) -> anyhow::Result<serde_json::Value> {
+    let abs = std::fs::canonicalize(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(serde_json::json!({ "path": abs.display().to_string(), "sha256": sha256_file(path)? }))
+}
+
+fn has_column(g: &Graph, name: &str) -> bool {
+    g.column(name).is_ok()
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (loaded, format) = read_graph(&args.graph, args.data.as_deref(), &args.key)?;
+    let g = loaded.graph;
+    let elections = args.elections.iter().map(|e| parse_election(e)).collect::<anyhow::Result<Vec<_>>>()?;
+    let key_col = has_column(&g, &args.key).then_some(args.key.as_str());
+
+    // Initial plan.
+    let (plan, plan_info) = match (&args.assignment, &args.plan) {
+        (Some(col), _) => (
+            Some(Plan::from_column(&g, col).with_context(|| format!("--assignment {col}"))?),
+            serde_json::json!({ "kind": "column", "column": col }),
+        ),
+        (None, Some(csv)) => (
+            Some(read_plan_csv(&g, csv, key_col)?),
+            serde_json::json!({ "kind": "csv", "file": file_info(csv)? }),
+        ),
+        (None, None) => (None, serde_json::Value::Null),
+    };
+    let k = match (&plan, args.districts) {
+        (Some(p), Some(k)) if p.district_count() != k => bail!(
+            "the initial plan has {} districts ({}) but --districts is {k}",
+            p.district_count(),
+            p.district_labels().join(", ")
+        ),
+        (Some(p), _) => p.district_count(),
+        (None, Some(k)) => k,
+        (None, None) => bail!("give --districts K, or an initial plan with --assignment COL or --plan CSV"),
+    };
+
+    let counties = match (&args.county, args.county_prefix) {
+        (Some(c), _) => Some(Counties::from_column(&g, c).with_context(|| format!("--county {c}"))?),
+        (None, Some(n)) => {
+            Some(Counties::from_prefix(&g, key_col, n).with_context(|| format!("--county-prefix {n}"))?)
+        }
+        (None, None) => None,
+    };
+    if args.max_county_splits.is_some() && counties.is_none() {
+        bail!("--max-county-splits needs --county COL or --county-prefix N");
+    }
+    let county_info = match (&args.county, args.county_prefix) {
+        (Some(c), _) => serde_json::json!({ "column": c }),
+        (None, Some(n)) => serde_json::json!({ "prefix": n, "of": key_col.unwrap_or("node ids") }),
+        _ => serde_json::Value::Null,
+    };
+    let spec = ProblemSpec {
+        pop_column: args.pop.clone(),
+        districts: k,
+        tolerance: args.tol,
+        elections,
+        county: counties,
+        max_county_splits: args.max_county_splits,
+    };
+    let problem = Problem::new(&g, &spec).with_context(|| format!("{}", args.graph.display()))?;
+
+    let (initial, labels, plan_info) = match plan {
+        Some(p) => (p.assignment().to_vec(), p.district_labels().to_vec(), plan_info),
+        None => {
+            // The seed plan's stream is separate from every chain's.
+            let mut rng = Rng::for_chain(args.seed, u64::MAX);
+            let a = seed_plan(&problem, &mut rng)?;
+            let labels = (1..=k).map(|d| d.to_string()).collect();
+            let info = serde_json::json!({
+                "kind": "generated",
+                "method": "recursive spanning-tree bipartition",
+                "stream": "Rng::for_chain(seed, 2^64-1)",
+            });
+            (a, labels, info)
+        }
+    };
+
+    let mut inputs = serde_json::json!({
+        "graph": file_info(&args.graph)?,
+        "graph_format": match format {
+            SourceFormat::Networkx => "networkx",
+            SourceFormat::Rdabase => "rdabase",
+            SourceFormat::EdgeList => "edge-list",
+        },
+        "population_column": args.pop,
+        "initial_plan": plan_info,
+        "county": county_info,
+    });
+    if let Some(d) = &args.data {
+        inputs["data"] = file_info(d)?;
+    }
+    let params = ChainParams {
+        seed: args.seed,
+        chains: args.chains,
+        steps: args.steps,
+        thin: args.thin,
+        burn_in: args.burn_in,
+        proposal: ProposalConfig {
+            kind: match args.proposal {
+                Proposal::Recom => ProposalKind::Recom,
+                Proposal::ReversibleRecom => ProposalKind::ReversibleRecom,
+                Proposal::Flip => ProposalKind::Flip,
+            },
+            pair_selection: match args.pair_selection {
+                Pairs::CutEdge => PairSelection::CutEdge,
+                Pairs::DistrictPair => PairSelection::DistrictPair,
+            },
+            tree_attempts: args.tree_attempts,
+            balance_bound: args.balance_bound,
+        },
+    };
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = args.threads.unwrap_or(cores).clamp(1, args.chains.max(1) as usize);
+    let exec = Execution {
+        threads,
+        progress: output::progress_enabled(),
+        checkpoint_every: args.checkpoint_every,
+        stop_after: None,
+    };
+    let rs = RunSpec { problem: &problem, initial, district_labels: labels, params, inputs };
+    let load_secs = started.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    let summary = run::run(&args.out, &rs, &exec, args.resume)?;
+    let secs = t0.elapsed().as_secs_f64();
+
+    let m = &summary.manifest;
+    if summary.already_complete {
+        eprintln!("{}: the run is already complete; nothing to do", args.out.display());
+    } else {
+        let steps = m.params.steps * m.params.chains as u64;
+        eprintln!(
+            "{} steps in {:.2} s ({:.0} steps/s on {threads} thread(s); input loaded in {:.2} s) -> {}",
+            steps,
+            secs,
+            steps as f64 / secs.max(1e-9),
+            load_secs,
+            args.out.display()
+        );
+    }
+    let mut t = Table::new(&[
+        "chain",
+        "steps",
+        "accepted",
+        "acceptance",
+        "no_split",
+        "non_adjacent",
+        "not_selected",
+        "rejected",
+        "invalid",
+        "bound_exceeded",
+        "trees",
+    ])
+    .titled(format!(
+        "{} ensemble: {} chain(s) x {} steps, {} districts, tolerance {}",
+        m.params.proposal.kind.name(),
+        m.params.chains,
+        m.params.steps,
+        m.districts,
+        m.tolerance
+    ))
+    .right(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    let row = |name: Cell, c: &redraw_ensemble::Counters| -> Vec<Cell> {
+        vec![
+            name,
+            c.steps.into(),
+            c.accepted.into(),
+            Cell::float(c.accepted as f64 / c.steps.max(1) as f64, 4),
+            c.no_split.into(),
+            c.non_adjacent.into(),
+            c.not_selected.into(),
+            c.rejected.into(),
+            c.invalid.into(),
+            c.bound_exceeded.into(),
+            c.trees.into(),
+        ]
+    };
+    for (i, c) in m.results.iter().enumerate() {
+        t.push(row((i as u64).into(), c));
+    }
+    if m.results.len() > 1 {
+        t.push(row("all".into(), &m.totals()));
+    }
+    output::print(&t.render(args.format))?;
+    if m.totals().bound_exceeded > 0 {
+        eprintln!(
+            "warning: {} trees had more than M = {} balanced edges; reversible ReCom is exact only \
+             when M bounds them all (raise --balance-bound)",
+            m.totals().bound_exceeded,
+            m.params.proposal.balance_bound
+        );
+    }
+    Ok(())
 }
