@@ -1,12 +1,14 @@
 //! Reading an ensemble's recorded statistics (`stats.csv` of a run directory) into per-election
 //! vote matrices and plain numeric series, grouped by chain.
 //!
-//! Expected layout (see `docs/run-format.md`): one row per recorded sample; columns `chain` and
-//! `step`, then per election `NAME`: `NAME_dem_seats`, `NAME_dem_<d>` and `NAME_rep_<d>` for
-//! districts `d = 1..k`. Every other column is kept as a numeric plan-level statistic
-//! (e.g. `cut_edges`). Rows are grouped by chain and ordered by step within a chain.
+//! Expected layout (`docs/run-format.md`, written by `redraw-ensemble`): one row per recorded
+//! sample; columns `chain` and `step`; per election `NAME` a `NAME_dem_seats` column (which
+//! announces the election) and `NAME_dem_<label>`, `NAME_rep_<label>` for every district label;
+//! optionally `pop_<label>` (turned into the series `max_pop_deviation`). Every other column is
+//! kept as a numeric plan-level series (e.g. `cut_edges`, `county_splits`, `accepted`); empty
+//! cells are missing values and all-missing series are dropped. Rows are grouped by chain and
+//! ordered by step within a chain.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 
 use crate::JudgeError;
@@ -35,6 +37,7 @@ pub struct EnsembleStats {
     pub chain: Vec<u32>,
     pub step: Vec<u64>,
     pub elections: Vec<ElectionSamples>,
+    labels: Vec<String>,
     /// Other numeric columns, by header name, one value per sample.
     pub series: Vec<(String, Vec<f64>)>,
 }
@@ -42,6 +45,11 @@ pub struct EnsembleStats {
 impl EnsembleStats {
     pub fn samples(&self) -> usize {
         self.chain.len()
+    }
+
+    /// District labels, in the order of the vote columns (`NAME_dem_<label>`).
+    pub fn district_labels(&self) -> &[String] {
+        &self.labels
     }
 
     /// Number of districts (every election has the same count; checked when reading).
@@ -80,14 +88,34 @@ impl EnsembleStats {
         let chain_col = col("chain").ok_or_else(|| err(1, "no `chain` column".into()))?;
         let step_col = col("step").ok_or_else(|| err(1, "no `step` column".into()))?;
 
-        // Classify columns: NAME_dem_<d> / NAME_rep_<d> (d ≥ 1) are district votes.
+        // Elections are announced by their `NAME_dem_seats` column; district labels are the
+        // suffixes of the first election's `NAME_dem_<label>` columns, in file order.
+        let names: Vec<String> =
+            headers.iter().filter_map(|h| h.strip_suffix("_dem_seats")).map(str::to_string).collect();
+        let labels: Vec<String> = match names.first() {
+            Some(first) => {
+                let prefix = format!("{first}_dem_");
+                headers
+                    .iter()
+                    .filter_map(|h| h.strip_prefix(prefix.as_str()))
+                    .filter(|l| *l != "seats")
+                    .map(str::to_string)
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let k = labels.len();
+        if !names.is_empty() && k == 0 {
+            return Err(err(1, format!("election {:?} has no {0}_dem_<district> columns", names[0])));
+        }
         enum Kind {
             Skip,
             Vote { election: usize, rep: bool, district: usize },
+            Pop(usize),
             Series(usize),
         }
-        let mut names: Vec<String> = Vec::new();
-        let mut seen: BTreeMap<(usize, bool), Vec<usize>> = BTreeMap::new();
+        let mut found = vec![[0usize; 2]; names.len()];
+        let mut pops = 0usize;
         let mut series_names: Vec<String> = Vec::new();
         let mut kinds = Vec::with_capacity(headers.len());
         for (i, h) in headers.iter().enumerate() {
@@ -95,58 +123,50 @@ impl EnsembleStats {
                 kinds.push(Kind::Skip);
                 continue;
             }
-            let vote = h.rsplit_once('_').and_then(|(prefix, d)| {
-                let d: usize = d.parse().ok().filter(|&d| d >= 1)?;
-                let (name, rep) = if let Some(n) = prefix.strip_suffix("_dem") {
-                    (n, false)
-                } else {
-                    (prefix.strip_suffix("_rep")?, true)
-                };
-                Some((name.to_string(), rep, d))
-            });
-            match vote {
-                Some((name, rep, d)) => {
-                    let e = names.iter().position(|n| *n == name).unwrap_or_else(|| {
-                        names.push(name);
-                        names.len() - 1
-                    });
-                    seen.entry((e, rep)).or_default().push(d);
-                    kinds.push(Kind::Vote { election: e, rep, district: d - 1 });
-                }
-                None => {
-                    series_names.push(h.to_string());
-                    kinds.push(Kind::Series(series_names.len() - 1));
+            let mut kind = None;
+            for (e, name) in names.iter().enumerate() {
+                for (rep, party) in [(false, "_dem_"), (true, "_rep_")] {
+                    let Some(label) = h.strip_prefix(name.as_str()).and_then(|r| r.strip_prefix(party))
+                    else {
+                        continue;
+                    };
+                    let district = labels.iter().position(|l| l == label).ok_or_else(|| {
+                        err(
+                            1,
+                            format!("column {h:?}: district {label:?} is not among {}'s districts", names[0]),
+                        )
+                    })?;
+                    found[e][rep as usize] += 1;
+                    kind = Some(Kind::Vote { election: e, rep, district });
                 }
             }
+            if kind.is_none() {
+                if let Some(d) = h.strip_prefix("pop_").and_then(|l| labels.iter().position(|x| x == l)) {
+                    pops += 1;
+                    kind = Some(Kind::Pop(d));
+                }
+            }
+            kinds.push(kind.unwrap_or_else(|| {
+                series_names.push(h.to_string());
+                Kind::Series(series_names.len() - 1)
+            }));
         }
-        // Every election needs dem and rep columns for the same districts 1..k.
-        let mut k_all = None;
         for (e, name) in names.iter().enumerate() {
-            let mut ks = Vec::new();
-            for rep in [false, true] {
-                let mut ds = seen.get(&(e, rep)).cloned().unwrap_or_default();
-                ds.sort_unstable();
-                let k = ds.len();
-                if ds != (1..=k).collect::<Vec<_>>() || k == 0 {
-                    let party = if rep { "rep" } else { "dem" };
-                    return Err(err(
-                        1,
-                        format!("election {name:?}: the {name}_{party}_<d> columns must be districts 1..k, found {ds:?}"),
-                    ));
-                }
-                ks.push(k);
+            if found[e] != [k, k] {
+                return Err(err(
+                    1,
+                    format!("election {name:?}: expected {k} Democratic and {k} Republican district columns, found {} and {}", found[e][0], found[e][1]),
+                ));
             }
-            if ks[0] != ks[1] || k_all.is_some_and(|k| k != ks[0]) {
-                return Err(err(1, format!("election {name:?}: district columns disagree in count")));
-            }
-            k_all = Some(ks[0]);
         }
-        let k = k_all.unwrap_or(0);
+        let has_pop = pops == k && k > 0;
 
         let mut rows: Vec<(u32, u64, usize)> = Vec::new(); // chain, step, original row
         let mut dem: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         let mut rep: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         let mut series: Vec<Vec<f64>> = vec![Vec::new(); series_names.len()];
+        let mut pop_row = vec![0.0; k];
+        let mut max_dev: Vec<f64> = Vec::new();
         let mut record = csv::StringRecord::new();
         let mut row = 0usize;
         loop {
@@ -188,8 +208,17 @@ impl EnsembleStats {
                         let target = if is_rep { &mut rep[election] } else { &mut dem[election] };
                         target[row * k + district] = v;
                     }
-                    Kind::Series(s) => series[s].push(parse_num(i)?),
+                    Kind::Pop(d) => pop_row[d] = parse_num(i)?,
+                    // Columns a run leaves empty (county splits when counties are not tracked)
+                    // are kept as NaN and dropped below.
+                    Kind::Series(s) => series[s].push(match record.get(i).map(str::trim) {
+                        Some("") | None => f64::NAN,
+                        _ => parse_num(i)?,
+                    }),
                 }
+            }
+            if has_pop {
+                max_dev.push(redraw_metrics::plan::balance_of(pop_row.clone()).max_abs_deviation);
             }
             row += 1;
         }
@@ -207,6 +236,7 @@ impl EnsembleStats {
             out
         };
         Ok(EnsembleStats {
+            labels,
             chain: order.iter().map(|&i| rows[i].0).collect(),
             step: order.iter().map(|&i| rows[i].1).collect(),
             elections: names
@@ -219,7 +249,12 @@ impl EnsembleStats {
                     rep: permute(&rep[e], k),
                 })
                 .collect(),
-            series: series_names.into_iter().zip(series.iter().map(|s| permute(s, 1))).collect(),
+            series: series_names
+                .into_iter()
+                .zip(series.iter().map(|s| permute(s, 1)))
+                .chain(has_pop.then(|| ("max_pop_deviation".to_string(), permute(&max_dev, 1))))
+                .filter(|(_, v)| v.iter().any(|x| !x.is_nan()))
+                .collect(),
         })
     }
 }
@@ -228,10 +263,10 @@ impl EnsembleStats {
 mod tests {
     use super::*;
 
-    const CSV: &str = "chain,step,cut_edges,PRES_dem_seats,PRES_dem_1,PRES_dem_2,PRES_rep_1,PRES_rep_2\n\
-                       1,10,5,1,60,30,40,70\n\
-                       0,20,7,2,55,52,45,48\n\
-                       0,10,6,1,70,20,30,80\n";
+    const CSV: &str = "chain,step,cut_edges,county_splits,pop_1,pop_2,PRES_dem_seats,PRES_dem_1,PRES_dem_2,PRES_rep_1,PRES_rep_2\n\
+                       1,10,5,,100,100,1,60,30,40,70\n\
+                       0,20,7,,90,110,2,55,52,45,48\n\
+                       0,10,6,,100,100,1,70,20,30,80\n";
 
     #[test]
     fn reads_and_groups_by_chain() {
@@ -246,17 +281,27 @@ mod tests {
         assert_eq!(e.sample(2), (&[60.0, 30.0][..], &[40.0, 70.0][..]));
         assert_eq!(s.series("cut_edges").unwrap(), &[6.0, 7.0, 5.0]);
         assert_eq!(s.by_chain(s.series("cut_edges").unwrap()), vec![vec![6.0, 7.0], vec![5.0]]);
+        assert!(s.series("county_splits").is_none(), "an all-empty column is dropped");
+        assert_eq!(s.series("max_pop_deviation").unwrap(), &[0.0, 0.1, 0.0]);
+        assert_eq!(s.district_labels(), &["1".to_string(), "2".to_string()]);
     }
 
     #[test]
     fn bad_files_name_the_problem() {
         let e = EnsembleStats::from_csv("step,x\n1,2\n".as_bytes(), "run/stats.csv").unwrap_err();
         assert!(e.to_string().contains("run/stats.csv") && e.to_string().contains("chain"), "{e}");
-        let e = EnsembleStats::from_csv("chain,step,A_dem_1,A_rep_1,A_dem_3\n".as_bytes(), "s").unwrap_err();
-        assert!(e.to_string().contains("districts 1..k"), "{e}");
-        let e = EnsembleStats::from_csv("chain,step,A_dem_1,A_rep_1\n0,1,x,3\n".as_bytes(), "s").unwrap_err();
+        let e = EnsembleStats::from_csv("chain,step,A_dem_seats,A_dem_1,A_rep_1,A_rep_3\n".as_bytes(), "s")
+            .unwrap_err();
+        assert!(e.to_string().contains("\"3\" is not among"), "{e}");
+        let e = EnsembleStats::from_csv("chain,step,A_dem_seats,A_dem_1,A_dem_2,A_rep_1\n".as_bytes(), "s")
+            .unwrap_err();
+        assert!(e.to_string().contains("found 2 and 1"), "{e}");
+        let e =
+            EnsembleStats::from_csv("chain,step,A_dem_seats,A_dem_1,A_rep_1\n0,1,0,x,3\n".as_bytes(), "s")
+                .unwrap_err();
         assert!(e.to_string().contains("line 2") && e.to_string().contains("\"x\""), "{e}");
-        let e = EnsembleStats::from_csv("chain,step,A_dem_1,A_rep_1\n".as_bytes(), "s").unwrap_err();
+        let e =
+            EnsembleStats::from_csv("chain,step,A_dem_seats,A_dem_1,A_rep_1\n".as_bytes(), "s").unwrap_err();
         assert!(e.to_string().contains("no samples"), "{e}");
     }
 }

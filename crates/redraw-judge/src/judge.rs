@@ -505,9 +505,9 @@ mod tests {
     }
 
     fn stats(rows: &[(u32, u64, [f64; 4])]) -> EnsembleStats {
-        let mut s = String::from("chain,step,cut_edges,E_dem_1,E_dem_2,E_rep_1,E_rep_2\n");
+        let mut s = String::from("chain,step,cut_edges,E_dem_seats,E_dem_1,E_dem_2,E_rep_1,E_rep_2\n");
         for (c, st, v) in rows {
-            s.push_str(&format!("{c},{st},1,{},{},{},{}\n", v[0], v[1], v[2], v[3]));
+            s.push_str(&format!("{c},{st},1,0,{},{},{},{}\n", v[0], v[1], v[2], v[3]));
         }
         EnsembleStats::from_csv(s.as_bytes(), "stats.csv").unwrap()
     }

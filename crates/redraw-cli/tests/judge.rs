@@ -1,0 +1,202 @@
+//! End-to-end `redraw judge` on real data: a small ReCom ensemble on the North Carolina VTD
+//! graph (drawn here with the ensemble library), the enacted 2022 plan judged against it, and
+//! the bad-input cases (unknown GEOIDs, missing units, wrong district count) failing clearly.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use redraw_ensemble::run::{run, Execution, RunSpec};
+use redraw_ensemble::{ChainParams, Problem, ProblemSpec, ProposalConfig, ProposalKind};
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("REDRAW_DATA_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into())
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("redraw-judge-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Draws a small NC ensemble (2 chains × 300 ReCom steps from the bench seed plan, ±2 %).
+fn nc_ensemble(dir: &Path) {
+    let path = data_dir().join("graphs/bench/NC.json");
+    let g = redraw_graph::io::read_networkx_file(&path)
+        .unwrap_or_else(|e| panic!("the NC bench graph is needed (set REDRAW_DATA_DIR): {e}"))
+        .graph;
+    let counties = redraw_graph::Counties::from_prefix(&g, Some("GEOID"), 5).unwrap();
+    let spec = ProblemSpec {
+        pop_column: "TOTAL_POP".into(),
+        districts: 14,
+        tolerance: 0.02,
+        elections: vec![("COMP".into(), "DEM_VOTES".into(), "REP_VOTES".into())],
+        county: Some(counties),
+        max_county_splits: None,
+    };
+    let p = Problem::new(&g, &spec).unwrap();
+    let seed = redraw_graph::Plan::from_column(&g, "district").unwrap();
+    let rs = RunSpec {
+        problem: &p,
+        initial: seed.assignment().to_vec(),
+        district_labels: seed.district_labels().to_vec(),
+        params: ChainParams {
+            seed: 7,
+            chains: 2,
+            steps: 300,
+            thin: 1,
+            burn_in: 0,
+            proposal: ProposalConfig { kind: ProposalKind::Recom, ..ProposalConfig::default() },
+        },
+        inputs: serde_json::json!({"graph": "graphs/bench/NC.json", "pop_column": "TOTAL_POP"}),
+    };
+    run(dir, &rs, &Execution { threads: 2, ..Default::default() }, false).unwrap();
+}
+
+fn redraw(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_redraw")).args(args).env("NO_COLOR", "1").output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn judges_nc_2022_and_rejects_bad_plans() {
+    let work = tmp("nc");
+    let run_dir = work.join("run");
+    nc_ensemble(&run_dir);
+    let graph = data_dir().join("graphs/bench/NC.json");
+    let graph = graph.to_str().unwrap();
+    let plan = data_dir().join("plans/NC_cd_2022_vtds.csv");
+    let plan = plan.to_str().unwrap();
+    let report = work.join("report");
+    let (ok, stdout, stderr) = redraw(&[
+        "judge",
+        "--graph",
+        graph,
+        "--plan",
+        plan,
+        "--ensemble",
+        run_dir.to_str().unwrap(),
+        "--format",
+        "json",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    assert!(ok, "judge failed: {stderr}");
+    let j: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(j["samples"], 602, "2 chains × (300 steps + the initial plan)");
+    assert_eq!(j["chains"], 2);
+    // SOURCES.md: the NC 2022 proxy plan has 7 composite-Democratic districts, all contiguous,
+    // max deviation 0.46 %.
+    let e = &j["elections"][0];
+    assert_eq!(e["name"], "COMP");
+    assert_eq!(e["enacted"]["dem_seats"], 7.0);
+    assert_eq!(j["plan"]["non_contiguous"].as_array().unwrap().len(), 0);
+    assert_eq!(j["plan"]["within_tolerance"], true);
+    let dev = j["plan"]["population"]["max_abs_deviation"].as_f64().unwrap();
+    assert!((dev - 0.0046).abs() < 5e-5, "{dev}");
+    // Every partisan metric judged, each with a percentile in [0, 1] and a verdict sentence.
+    let metrics: Vec<&str> =
+        e["metrics"].as_array().unwrap().iter().map(|m| m["metric"].as_str().unwrap()).collect();
+    for m in [
+        "dem_seats",
+        "efficiency_gap",
+        "mean_median",
+        "partisan_bias",
+        "mean_share_bias",
+        "declination",
+        "partisan_gini",
+        "responsiveness",
+    ] {
+        assert!(metrics.contains(&m), "{m} missing from {metrics:?}");
+    }
+    for m in e["metrics"].as_array().unwrap() {
+        if let Some(p) = m["placement"]["percentile"].as_f64() {
+            assert!((0.0..=1.0).contains(&p));
+            assert!(m["verdict"].as_str().unwrap().ends_with('.'), "{m}");
+        }
+    }
+    // Cut edges, county splits and population deviation are recorded by the run and judged.
+    let structure: Vec<&str> =
+        j["structure"].as_array().unwrap().iter().map(|m| m["metric"].as_str().unwrap()).collect();
+    assert!(structure.contains(&"cut_edges") && structure.contains(&"county_splits"), "{structure:?}");
+    // GerryChain counts 604 cut edges and 12 split counties for this plan (metrics fixture).
+    assert_eq!(j["plan"]["cut_edges"], 604);
+    assert_eq!(j["plan"]["county_splits"]["split_regions"], 12);
+    // A 300-step ReCom run has not mixed, and the report says so.
+    assert_eq!(j["not_mixed"], true);
+    assert!(j["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("NOT mixed")));
+    for f in
+        ["report.md", "report.json", "boxplot_comp.svg", "hist_comp_efficiency_gap.svg", "hist_cut_edges.svg"]
+    {
+        let p = report.join(f);
+        assert!(p.exists(), "{} missing", p.display());
+    }
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(md.contains("| Efficiency gap |") && md.contains("## Convergence diagnostics"));
+
+    // The table format prints the verdicts and plan facts.
+    let (ok, table, _) =
+        redraw(&["judge", "--graph", graph, "--plan", plan, "--ensemble", run_dir.to_str().unwrap()]);
+    assert!(ok);
+    assert!(table.contains("Efficiency gap") && table.contains("max population deviation"), "{table}");
+
+    // Bad input: a 13-district plan (NC 2016) against a 14-district ensemble.
+    let p2016 = data_dir().join("plans/NC_cd_2016_vtds.csv");
+    let (ok, _, err) = redraw(&[
+        "judge",
+        "--graph",
+        graph,
+        "--plan",
+        p2016.to_str().unwrap(),
+        "--ensemble",
+        run_dir.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("13 districts") && err.contains("14"), "{err}");
+
+    // Bad input: unknown GEOIDs and missing units.
+    let text = std::fs::read_to_string(plan).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let unknown = format!("{}\n99999999999,3\n", lines.join("\n"));
+    let bad = work.join("unknown.csv");
+    std::fs::write(&bad, unknown).unwrap();
+    let (ok, _, err) = redraw(&[
+        "judge",
+        "--graph",
+        graph,
+        "--plan",
+        bad.to_str().unwrap(),
+        "--ensemble",
+        run_dir.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("99999999999") && err.contains("not in the graph"), "{err}");
+    lines.truncate(lines.len() - 5);
+    let missing = work.join("missing.csv");
+    std::fs::write(&missing, lines.join("\n") + "\n").unwrap();
+    let (ok, _, err) = redraw(&[
+        "judge",
+        "--graph",
+        graph,
+        "--plan",
+        missing.to_str().unwrap(),
+        "--ensemble",
+        run_dir.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("5 of 2666 units are missing"), "{err}");
+
+    // Bad input: not a run directory.
+    let (ok, _, err) =
+        redraw(&["judge", "--graph", graph, "--plan", plan, "--ensemble", work.to_str().unwrap()]);
+    assert!(!ok && err.contains("not an ensemble run directory"), "{err}");
+    if std::env::var_os("REDRAW_KEEP_TEST_OUTPUT").is_none() {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+}
