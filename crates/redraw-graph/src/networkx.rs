@@ -10,8 +10,11 @@
 //! `adjacency[i]` lists the neighbours of `nodes[i]` by their `id` (an integer or a string).
 //! Node `i` of the [`Graph`] is `nodes[i]` (array order, as frcw and GerryChain number them) and
 //! its label is its `id` as text. Every other node attribute becomes a column (typed as in
-//! [`crate::attrs`]: JSON integers → `Int`, other numbers → `Float`, strings → `Text`). When every
-//! adjacency entry carries a numeric `shared_perim`, it becomes the edge length.
+//! [`crate::attrs`]: JSON integers → `Int`, other numbers → `Float`, strings → `Text`). Python's
+//! `json` writes missing floats as the non-standard `NaN`/`Infinity`; those, `null` and absent
+//! keys in an otherwise numeric column become `NaN` in a `Float` column, with a note (in a text
+//! column they become ""). When every adjacency entry carries a numeric `shared_perim`, it
+//! becomes the edge length.
 //!
 //! The reader deserialises into typed structs and skips unneeded edge attributes without
 //! building them, so CA's 25,607-node, 10 MB file reads in tens of milliseconds.
@@ -84,8 +87,67 @@ fn id_text(v: &Value) -> String {
     }
 }
 
+/// Rewrites the non-standard `NaN`, `Infinity` and `-Infinity` tokens that Python's `json`
+/// module writes for missing float values (GerryChain graphs built from shapefiles often have
+/// them) into `null`. Returns `None` when there are none, which is the common case and costs one
+/// scan without allocating.
+fn python_nonfinite_to_null(text: &str) -> Option<(String, usize)> {
+    let b = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut count = 0;
+    let mut last = 0;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            match c {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        let token = match c {
+            b'"' => {
+                in_string = true;
+                None
+            }
+            b'N' if b[i..].starts_with(b"NaN") => Some(3),
+            b'I' if b[i..].starts_with(b"Infinity") => Some(8),
+            b'-' if b[i..].starts_with(b"-Infinity") => Some(9),
+            _ => None,
+        };
+        match token {
+            Some(len) => {
+                let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                o.push_str(&text[last..i]);
+                o.push_str("null");
+                count += 1;
+                i += len;
+                last = i;
+            }
+            None => i += 1,
+        }
+    }
+    out.map(|mut o| {
+        o.push_str(&text[last..]);
+        (o, count)
+    })
+}
+
 /// Parses networkx adjacency JSON.
 pub fn read_networkx(json: &str) -> Result<Loaded, ReadError> {
+    let mut notes = Vec::new();
+    let cleaned = python_nonfinite_to_null(json);
+    let json = match &cleaned {
+        Some((text, count)) => {
+            notes.push(format!("{count} NaN/Infinity value(s) (Python JSON) read as missing"));
+            text.as_str()
+        }
+        None => json,
+    };
     let doc: Doc = serde_json::from_str(json).map_err(ReadError::from_json)?;
     if doc.directed {
         return Err(ReadError::NetworkxShape("\"directed\" is true; a dual graph must be undirected".into()));
@@ -148,7 +210,6 @@ pub fn read_networkx(json: &str) -> Result<Loaded, ReadError> {
     }
     check_symmetric(&directed, &labels)?;
 
-    let mut notes = Vec::new();
     let use_lengths = with_length == directed.len() && !directed.is_empty();
     if with_length > 0 && !use_lengths {
         notes.push(format!(
@@ -205,14 +266,21 @@ fn json_column(name: &str, values: &[Option<&Value>], labels: &[String]) -> (Col
         .filter(|(_, v)| matches!(v, None | Some(Value::Null)))
         .map(|(i, _)| i)
         .collect();
-    let note = (!missing.is_empty()).then(|| {
+    let numeric_or_missing =
+        values.iter().all(|v| matches!(v, None | Some(Value::Null) | Some(Value::Number(_))));
+    let describe = |kept: &str| {
         format!(
-            "column {name:?}: {} of {} nodes have no value (first: node {:?}); kept as text",
+            "column {name:?}: {} of {} nodes have no value (first: node {:?}); {kept}",
             missing.len(),
             values.len(),
             labels[missing[0]]
         )
-    });
+    };
+    if numeric_or_missing && missing.len() < values.len() {
+        let col = values.iter().map(|v| v.and_then(Value::as_f64).unwrap_or(f64::NAN)).collect();
+        return (Column::Float(col), Some(describe("read as NaN")));
+    }
+    let note = (!missing.is_empty()).then(|| describe("kept as text"));
     let text = values
         .iter()
         .map(|v| match v {
@@ -322,18 +390,38 @@ mod tests {
 
     #[test]
     fn integer_ids_and_missing_values() {
-        let j = r#"{"nodes": [{"id": 10, "X": 1}, {"id": 11}], "adjacency": [[{"id": 11}], [{"id": 10}]]}"#;
+        let j = r#"{"nodes": [{"id": 10, "X": 1, "S": "a"}, {"id": 11}], "adjacency": [[{"id": 11}], [{"id": 10}]]}"#;
         let l = read_networkx(j).unwrap();
         assert_eq!(l.graph.labels(), &["10", "11"]);
         assert!(!l.graph.has_edge_lengths());
-        assert_eq!(l.graph.column("X").unwrap(), &Column::Text(vec!["1".into(), String::new()]));
+        let Column::Float(x) = l.graph.column("X").unwrap() else { panic!("numeric with a gap is Float") };
+        assert_eq!(x[0], 1.0);
+        assert!(x[1].is_nan());
+        assert_eq!(l.graph.column("S").unwrap(), &Column::Text(vec!["a".into(), String::new()]));
         assert_eq!(
             l.notes,
-            vec!["column \"X\": 1 of 2 nodes have no value (first: node \"11\"); kept as text"]
+            vec![
+                "column \"S\": 1 of 2 nodes have no value (first: node \"11\"); kept as text",
+                "column \"X\": 1 of 2 nodes have no value (first: node \"11\"); read as NaN",
+            ]
         );
-        // The text column still fails clearly when used as a count.
+        // The gap still fails clearly when the column is used as a count.
         let e = l.graph.column_counts("X").unwrap_err().to_string();
-        assert!(e.contains("node 1 \"11\" has value \"\""), "{e}");
+        assert!(e.contains("NaN at node 1 (11)"), "{e}");
+    }
+
+    #[test]
+    fn python_nan_and_infinity_are_missing_values() {
+        let j = r#"{"nodes": [{"id": "NaN \" Infinity", "A": NaN, "B": 2}, {"id": "b", "A": 1.5, "B": -Infinity}],
+                    "adjacency": [[{"id": "b"}], [{"id": "NaN \" Infinity"}]]}"#;
+        let l = read_networkx(j).unwrap();
+        assert_eq!(l.graph.labels()[0], "NaN \" Infinity", "tokens inside strings are left alone");
+        let Column::Float(a) = l.graph.column("A").unwrap() else { panic!() };
+        assert!(a[0].is_nan() && a[1] == 1.5);
+        let Column::Float(b) = l.graph.column("B").unwrap() else { panic!() };
+        assert!(b[0] == 2.0 && b[1].is_nan());
+        assert_eq!(l.notes[0], "2 NaN/Infinity value(s) (Python JSON) read as missing");
+        assert!(python_nonfinite_to_null(r#"{"a": "NaN", "b": 1}"#).is_none());
     }
 
     #[test]
