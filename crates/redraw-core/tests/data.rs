@@ -1,0 +1,133 @@
+//! The embedded tables: they equal a fresh derivation from the raw files, and they hold the
+//! real figures.
+
+use redraw_core::dataset::{embedded_tables, PoolField};
+use redraw_core::derive::{derive, RawInputs, RAW_FILES};
+use redraw_core::{CensusYear, Dataset, ElectionYear};
+
+fn data_dir() -> std::path::PathBuf {
+    std::env::var_os("REDRAW_DATA_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into())
+}
+
+#[test]
+fn committed_tables_equal_a_fresh_derivation() {
+    let dir = data_dir();
+    let texts: Vec<String> = RAW_FILES
+        .iter()
+        .map(|r| {
+            std::fs::read_to_string(dir.join(r)).unwrap_or_else(|e| {
+                panic!(
+                    "cannot read {} ({e}); set REDRAW_DATA_DIR to the shared raw data directory",
+                    dir.join(r).display()
+                )
+            })
+        })
+        .collect();
+    let files: [&str; 15] = std::array::from_fn(|i| texts[i].as_str());
+    let derived = derive(&RawInputs { files }).expect("derivation succeeds");
+    for ((name, fresh), (ename, embedded)) in derived.files().iter().zip(embedded_tables()) {
+        assert_eq!(*name, ename);
+        assert!(
+            *fresh == embedded,
+            "data/{name} is stale: run `cargo run --release -- derive-data --from ../shared/data --out data`"
+        );
+    }
+}
+
+#[test]
+fn counties_and_states_hold_the_official_figures() {
+    let ds = Dataset::embedded();
+    assert_eq!(ds.counties.len(), 3143);
+    assert_eq!(ds.states.len(), 51);
+    assert_eq!(ds.adjacency.edge_count(), 9283);
+    let la = &ds.counties[ds.county_by_fips("06037").unwrap() as usize];
+    assert_eq!(
+        (la.name.as_str(), la.pop2020, la.pop2010),
+        ("Los Angeles County", 10_014_009, Some(9_818_605))
+    );
+    let v16 = la.pres[0].unwrap();
+    assert!(v16.dem > v16.rep);
+    let v20 = la.pres[1].unwrap();
+    assert_eq!((v20.dem, v20.rep), (3_028_885, 1_145_530));
+    assert!((la.land_m2 as f64 / 2_589_988.110336 - 4060.29).abs() < 0.01);
+    let ca = ds.state_by_name("CA").unwrap();
+    let wy = ds.state_by_name("Wyoming").unwrap();
+    assert_eq!(ds.states[ca].resident[1], 39_538_223);
+    assert_eq!(ds.states[wy].resident[1], 576_851);
+    assert_eq!(ds.states[ca].official(2020).unwrap().population, 39_576_757);
+    assert_eq!(ds.states[wy].official(2020).unwrap().population, 577_719);
+    // County populations (pools folded) add up to every state's resident count, both censuses.
+    for cy in CensusYear::ALL {
+        let pop = ds.folded_population(cy);
+        let mut total = 0;
+        for s in &ds.states {
+            let sum: u64 = s.counties.iter().map(|&c| pop[c as usize]).sum();
+            assert_eq!(sum, s.resident[cy as usize], "{} {}", s.abbr, cy.year());
+            total += sum;
+        }
+        let expect = if cy == CensusYear::Y2020 { 331_449_281 } else { 308_745_538 };
+        assert_eq!(total, expect);
+    }
+    // Certified state totals come through exactly, pooled or not.
+    let state_votes = |abbr: &str, y: ElectionYear| {
+        let s = &ds.states[ds.state_by_name(abbr).unwrap()];
+        let v = ds.folded_votes(y);
+        s.counties.iter().fold((0, 0), |acc, &c| (acc.0 + v[c as usize].dem, acc.1 + v[c as usize].rep))
+    };
+    assert_eq!(state_votes("CA", ElectionYear::Y2016), (8_753_788, 4_483_810));
+    assert_eq!(state_votes("AK", ElectionYear::Y2016), (116_454, 163_387));
+    assert_eq!(state_votes("CA", ElectionYear::Y2024), (9_276_179, 6_081_697));
+    assert_eq!(state_votes("PA", ElectionYear::Y2024), (3_423_042, 3_543_308));
+    assert_eq!(state_votes("WY", ElectionYear::Y2024), (69_527, 192_633));
+}
+
+#[test]
+fn pools_cover_exactly_the_documented_quirks() {
+    let ds = Dataset::embedded();
+    let mut seen: Vec<(String, String)> = ds
+        .pools
+        .iter()
+        .map(|p| {
+            let f = match p.field {
+                PoolField::Population(c) => format!("pop{}", c.year()),
+                PoolField::President(y) => format!("pres{}", y.year()),
+            };
+            (f, ds.states[p.state].abbr.clone())
+        })
+        .collect();
+    seen.sort();
+    let expect = [
+        ("pop2010", "AK"), // Chugach + Copper River
+        ("pres2016", "AK"),
+        ("pres2016", "HI"), // Kalawao with Maui
+        ("pres2020", "AK"),
+        ("pres2020", "HI"),
+        ("pres2024", "AK"),
+        ("pres2024", "CT"), // planning regions
+        ("pres2024", "HI"),
+    ];
+    assert_eq!(seen, expect.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>());
+    let chugach = ds.pools.iter().find(|p| p.field == PoolField::Population(CensusYear::Y2010)).unwrap();
+    assert_eq!(chugach.population, 9_636, "the 2010 count of the former Valdez-Cordova Census Area");
+    let ak = ds.state_by_name("AK").unwrap();
+    let ak2016 = ds
+        .pools
+        .iter()
+        .find(|p| p.state == ak && p.field == PoolField::President(ElectionYear::Y2016))
+        .unwrap();
+    assert_eq!(ak2016.members.len(), 30);
+}
+
+#[test]
+fn fiscal_shares_add_up_to_the_state_totals() {
+    let ds = Dataset::embedded();
+    let irs: u64 = ds.states.iter().map(|s| s.irs_collections_kusd_2023).sum();
+    assert_eq!(irs, 4_665_832_665);
+    let nj = &ds.states[ds.state_by_name("NJ").unwrap()];
+    assert_eq!(nj.balance_per_capita_2023, Some(-2_011));
+    assert_eq!(ds.states[ds.state_by_name("DC").unwrap()].balance_per_capita_2023, None);
+    // Every county has personal income (merged BEA units are shared out), so shares are defined.
+    assert!(ds.counties.iter().all(|c| c.income_kusd_2018 > 0));
+}
