@@ -78,7 +78,7 @@ fn by_bisection(pops: &[u64], house: u32, m: Method) -> Vec<u32> {
     };
     let (mut lo, mut hi) = (1e-3, 1e12);
     for _ in 0..300 {
-        let mid = (lo * hi as f64).sqrt();
+        let mid = (lo * hi).sqrt();
         let total: u32 = seats_at(mid).iter().sum();
         if total == house {
             return seats_at(mid);
