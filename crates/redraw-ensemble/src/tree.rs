@@ -12,6 +12,9 @@ use crate::partition::NONE;
 use crate::problem::Problem;
 use crate::rng::Rng;
 
+const IN_TREE: u64 = 1 << 31;
+const DEG_MASK: u64 = IN_TREE - 1;
+
 #[derive(Clone, Debug)]
 pub(crate) struct TreeWorkspace {
     /// Global node -> local id, `NONE` outside the loaded region.
@@ -19,9 +22,11 @@ pub(crate) struct TreeWorkspace {
     /// Local id -> global node.
     pub(crate) nodes: Vec<u32>,
     loff: Vec<u32>,
+    /// Per local node: start of its neighbour list in `ladj` (high 32 bits), degree (low 31
+    /// bits) and the in-tree flag of Wilson's algorithm.
+    meta: Vec<u64>,
     ladj: Vec<u32>,
     lpop: Vec<u64>,
-    in_tree: Vec<bool>,
     /// Parent of each local node in the last tree (`NONE` at the root).
     pub(crate) parent: Vec<u32>,
     child_off: Vec<u32>,
@@ -42,9 +47,9 @@ impl TreeWorkspace {
             local: vec![NONE; n],
             nodes: Vec::new(),
             loff: Vec::new(),
+            meta: Vec::new(),
             ladj: Vec::new(),
             lpop: Vec::new(),
-            in_tree: Vec::new(),
             parent: Vec::new(),
             child_off: Vec::new(),
             children: Vec::new(),
@@ -91,8 +96,8 @@ impl TreeWorkspace {
             total += pu;
         }
         self.total = total;
-        self.in_tree.clear();
-        self.in_tree.resize(m, false);
+        self.meta.clear();
+        self.meta.extend(self.loff.windows(2).map(|w| (w[0] as u64) << 32 | (w[1] - w[0]) as u64));
         self.parent.clear();
         self.parent.resize(m, NONE);
         self.sub.clear();
@@ -113,30 +118,60 @@ impl TreeWorkspace {
     /// rooted at local node `root`, then computes subtree populations. Loop erasure is implicit:
     /// each walk overwrites `parent[u]` on revisiting `u`, so retracing from the start follows
     /// the loop-erased path.
+    ///
+    /// The walk is latency-bound, so its per-node data is packed into one word (`meta`: start
+    /// of the neighbour list, degree, and the in-tree flag) and the generator is copied into
+    /// registers for the duration; each 64-bit output serves two neighbour choices (exactly
+    /// uniform by Lemire's method on 32-bit halves).
     pub(crate) fn draw(&mut self, rng: &mut Rng, root: u32) {
         let m = self.len();
-        let in_tree = &mut self.in_tree[..m];
+        let meta = &mut self.meta[..m];
         let parent = &mut self.parent[..m];
-        let loff = &self.loff[..];
         let ladj = &self.ladj[..];
-        in_tree.iter_mut().for_each(|x| *x = false);
-        in_tree[root as usize] = true;
+        for x in meta.iter_mut() {
+            *x &= !IN_TREE;
+        }
+        meta[root as usize] |= IN_TREE;
         parent[root as usize] = NONE;
+        let mut r = rng.clone();
+        let mut spare: u64 = 0;
+        let mut have_spare = false;
         for start in 0..m {
             let mut u = start;
-            while !in_tree[u] {
-                let s = loff[u];
-                let deg = loff[u + 1] - s;
-                let w = ladj[(s + rng.below(deg)) as usize];
+            loop {
+                let md = meta[u];
+                if md & IN_TREE != 0 {
+                    break;
+                }
+                let deg = md & DEG_MASK;
+                let x = if have_spare {
+                    have_spare = false;
+                    spare as u32
+                } else {
+                    let y = r.next_u64();
+                    spare = y;
+                    have_spare = true;
+                    (y >> 32) as u32
+                };
+                let mut prod = x as u64 * deg;
+                if (prod as u32 as u64) < deg {
+                    // Lemire's rejection step (probability < deg / 2^32).
+                    let threshold = (deg as u32).wrapping_neg() % deg as u32;
+                    while (prod as u32) < threshold {
+                        prod = (r.next_u64() >> 32) * deg;
+                    }
+                }
+                let w = ladj[(md >> 32) as usize + (prod >> 32) as usize];
                 parent[u] = w;
                 u = w as usize;
             }
             let mut u = start;
-            while !in_tree[u] {
-                in_tree[u] = true;
+            while meta[u] & IN_TREE == 0 {
+                meta[u] |= IN_TREE;
                 u = parent[u] as usize;
             }
         }
+        *rng = r;
         self.subtree_sums(root);
     }
 
