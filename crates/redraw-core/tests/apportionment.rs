@@ -76,7 +76,7 @@ fn by_bisection(pops: &[u64], house: u32, m: Method) -> Vec<u32> {
             })
             .collect()
     };
-    let (mut lo, mut hi) = (1e-3, 1e12);
+    let (mut lo, mut hi) = (1e-3f64, 1e12f64);
     for _ in 0..300 {
         let mid = (lo * hi).sqrt();
         let total: u32 = seats_at(mid).iter().sum();
