@@ -217,9 +217,23 @@ fn divisor_seats(
 ) -> Vec<PrioritySeat> {
     let s = pops.len();
     seats.iter_mut().for_each(|x| *x = 1);
+    let mut assigned = s as u32;
+    if !record {
+        // Every divisor has n <= d(n) <= n + 1, so the final cutoff λ is at most P / (H − S) and
+        // each state ends with at least floor(p (H − S) / P) seats. Starting from that lower
+        // bound leaves only a few seats for the heap and gives the same (unique) result.
+        let total: u128 = pops.iter().map(|&p| p as u128).sum();
+        let extra = (house as u128).saturating_sub(s as u128);
+        for (i, x) in seats.iter_mut().enumerate() {
+            let lb = (pops[i] as u128 * extra / total) as u32;
+            *x = lb.max(1);
+        }
+        assigned = seats.iter().sum();
+        debug_assert!(assigned <= house);
+    }
     // A binary max-heap of (priority, pop, index), hand-rolled so ties are deterministic.
     let mut heap: Vec<(f64, u64, usize)> =
-        (0..s).map(|i| (pops[i] as f64 / method.divisor(1), pops[i], i)).collect();
+        (0..s).map(|i| (pops[i] as f64 / method.divisor(seats[i]), pops[i], i)).collect();
     let sift_down = |heap: &mut Vec<(f64, u64, usize)>, mut i: usize| loop {
         let l = 2 * i + 1;
         let r = l + 1;
@@ -240,7 +254,7 @@ fn divisor_seats(
         sift_down(&mut heap, i);
     }
     let mut list = Vec::with_capacity(if record { house as usize - s } else { 0 });
-    for seat in (s as u32 + 1)..=house {
+    for seat in (assigned + 1)..=house {
         let (prio, p, i) = heap[0];
         seats[i] += 1;
         if record {

@@ -208,3 +208,18 @@ fn impossible_inputs_are_errors() {
     let msg = ApportionError::HouseTooSmall { house_size: 40, states: 50 }.to_string();
     assert!(msg.contains("40") && msg.contains("50"), "{msg}");
 }
+
+#[test]
+fn fast_path_equals_the_priority_list() {
+    use redraw_core::apportion::apportion_into;
+    for year in [2000, 2010, 2020] {
+        let (_, pops, _) = official(year);
+        for m in Method::ALL {
+            for house in [50, 51, 99, 435, 436, 1000] {
+                let mut seats = vec![0; pops.len()];
+                apportion_into(&pops, house, m, &mut seats).unwrap();
+                assert_eq!(seats, apportion(&pops, house, m).unwrap().seats, "{year} {m} {house}");
+            }
+        }
+    }
+}
