@@ -209,3 +209,21 @@ fn networkx_writer_round_trips_ca() {
         assert_eq!(back.column(name).unwrap(), g.column(name).unwrap(), "{name}");
     }
 }
+
+#[test]
+fn edge_list_round_trip_of_the_nc_graph() {
+    // Export NC as an edge list + attribute CSV (by GEOID), read it back, compare.
+    let (g, _) = rdabase("NC");
+    let mut edges = String::from("source,target\n");
+    for (u, v) in g.edges() {
+        edges.push_str(&format!("{},{}\n", g.label(u), g.label(v)));
+    }
+    let data = std::fs::read_to_string(data_dir().join("graphs/rdabase/NC_2020_data.csv")).unwrap();
+    let table = redraw_graph::attrs::AttributeTable::from_csv(data.as_bytes(), "GEOID").unwrap();
+    let back = redraw_graph::edgelist::read_edge_list(edges.as_bytes(), Some(&table)).unwrap().graph;
+    assert_eq!((back.node_count(), back.edge_count()), (2_666, 7_529));
+    assert_eq!(back.csr(), g.csr(), "same node order (the data CSV's) and the same adjacency");
+    assert_eq!(total(&back, "TOTAL_POP"), 10_439_388);
+    // NC VTD ids such as "370210001.1" stay text; they are not numbers.
+    assert!(matches!(back.column("GEOID").unwrap(), Column::Text(_)));
+}
