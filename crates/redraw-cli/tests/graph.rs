@@ -76,6 +76,8 @@ fn info_on_the_bench_and_rdabase_graphs() {
             (nodes.into(), edges.into(), pop.into())
         );
         assert!(stderr.contains("dropped the OUT_OF_STATE pseudo-node"), "{stderr}");
+        let notes = doc["notes"].as_array().unwrap();
+        assert!(notes[0]["note"].as_str().unwrap().starts_with("dropped the OUT_OF_STATE pseudo-node"));
     }
 }
 

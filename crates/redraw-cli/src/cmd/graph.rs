@@ -104,6 +104,14 @@ fn info(args: InfoArgs) -> anyhow::Result<()> {
         )?;
         tables.push(("districts", districts(g, &plan, pop, spec)));
     }
+    if !loaded.notes.is_empty() && args.format == Format::Json {
+        // Notes go to stderr for people; JSON consumers get them in the document too.
+        let mut t = Table::new(&["note"]);
+        for n in &loaded.notes {
+            t.push(vec![n.as_str().into()]);
+        }
+        tables.push(("notes", t));
+    }
     let refs: Vec<(&str, &Table)> = tables.iter().map(|(k, t)| (*k, t)).collect();
     output::print(&output::render_tables(&refs, args.format))
 }
