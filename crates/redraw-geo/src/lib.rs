@@ -7,6 +7,10 @@
 //!   [`io`] is the only module that touches the file system (sidecar discovery, dispatch).
 //! - [`adjacency`]: rook/queen adjacency by hashing snapped segments and vertices, islands,
 //!   components, island bridging.
+//! - [`dual`]: a layer + adjacency as a [`redraw_graph::Graph`] (written by redraw-graph's
+//!   networkx writer, so there is one writer in the project).
+//! - [`map`]: SVG maps of regions made of units: dissolved fills from shared edges, graph
+//!   colouring, original-state outlines, labels and legend.
 //! - [`measure`]: equal-area areas, perimeters, Polsby-Popper, Reock (Welzl), cut edges and
 //!   cut length for a plan (`&[u32]`, node -> district) over a layer.
 //! - [`projection`]: equal-area projections (LAEA, Albers, Albers USA) and great-circle lengths.
@@ -15,9 +19,11 @@
 //! - [`svg`]: shared SVG primitives (escaping, nice ticks, palette).
 pub mod adjacency;
 pub mod counties;
+pub mod dual;
 pub mod error;
 pub mod geojson_reader;
 pub mod io;
+pub mod map;
 pub mod measure;
 pub mod model;
 pub mod plot;

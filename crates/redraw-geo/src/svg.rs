@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 /// labels on top (Tableau-like hues at reduced saturation). Maps colour neighbouring regions
 /// with different indices, so 12 is plenty: planar maps need at most 4-5 in practice.
 pub const PALETTE: [&str; 12] = [
-    "#8fb8de", "#f5b971", "#9fd49a", "#ef9a9a", "#c6b3e0", "#d9b99b", "#f4b6d7", "#c9c9c9", "#dfe38e",
-    "#8fd6d6", "#b5cf6b", "#e7ba52",
+    "#8fb8de", "#f5b971", "#9fd49a", "#ef9a9a", "#c6b3e0", "#d9b99b", "#f4b6d7", "#8fd6d6", "#dfe38e",
+    "#b5cf6b", "#e7ba52", "#a6a6d8",
 ];
 
 /// The fixed colours of the two parties where a plot shows party data.
