@@ -29,8 +29,6 @@ pub(crate) struct TreeWorkspace {
     lpop: Vec<u64>,
     /// Parent of each local node in the last tree (`NONE` at the root).
     pub(crate) parent: Vec<u32>,
-    child_off: Vec<u32>,
-    children: Vec<u32>,
     order: Vec<u32>,
     /// Population of the subtree below each local node.
     pub(crate) sub: Vec<u64>,
@@ -51,8 +49,6 @@ impl TreeWorkspace {
             ladj: Vec::new(),
             lpop: Vec::new(),
             parent: Vec::new(),
-            child_off: Vec::new(),
-            children: Vec::new(),
             order: Vec::new(),
             sub: Vec::new(),
             cands: Vec::new(),
@@ -121,8 +117,8 @@ impl TreeWorkspace {
     ///
     /// The walk is latency-bound, so its per-node data is packed into one word (`meta`: start
     /// of the neighbour list, degree, and the in-tree flag) and the generator is copied into
-    /// registers for the duration; each 64-bit output serves two neighbour choices (exactly
-    /// uniform by Lemire's method on 32-bit halves).
+    /// registers for the duration; neighbour choices are exactly uniform (Lemire's method on
+    /// the top 32 bits of each output).
     pub(crate) fn draw(&mut self, rng: &mut Rng, root: u32) {
         let m = self.len();
         let meta = &mut self.meta[..m];
@@ -133,9 +129,12 @@ impl TreeWorkspace {
         }
         meta[root as usize] |= IN_TREE;
         parent[root as usize] = NONE;
+        // `order` lists the tree's nodes parents-first: each loop-erased path is appended in
+        // reverse (from the node that joins the tree back to the walk's start).
+        let order = &mut self.order;
+        order.clear();
+        order.push(root);
         let mut r = rng.clone();
-        let mut spare: u64 = 0;
-        let mut have_spare = false;
         for start in 0..m {
             let mut u = start;
             loop {
@@ -144,16 +143,8 @@ impl TreeWorkspace {
                     break;
                 }
                 let deg = md & DEG_MASK;
-                let x = if have_spare {
-                    have_spare = false;
-                    spare as u32
-                } else {
-                    let y = r.next_u64();
-                    spare = y;
-                    have_spare = true;
-                    (y >> 32) as u32
-                };
-                let mut prod = x as u64 * deg;
+                let x = r.next_u64() >> 32;
+                let mut prod = x * deg;
                 if (prod as u32 as u64) < deg {
                     // Lemire's rejection step (probability < deg / 2^32).
                     let threshold = (deg as u32).wrapping_neg() % deg as u32;
@@ -165,52 +156,18 @@ impl TreeWorkspace {
                 parent[u] = w;
                 u = w as usize;
             }
+            let seg = order.len();
             let mut u = start;
             while meta[u] & IN_TREE == 0 {
                 meta[u] |= IN_TREE;
+                order.push(u as u32);
                 u = parent[u] as usize;
             }
+            order[seg..].reverse();
         }
         *rng = r;
-        self.subtree_sums(root);
-    }
-
-    /// Children lists (CSR by parent), a BFS order from the root, and subtree populations
-    /// accumulated in reverse BFS order.
-    fn subtree_sums(&mut self, root: u32) {
-        let m = self.len();
-        self.child_off.clear();
-        self.child_off.resize(m + 2, 0);
-        for v in 0..m {
-            let pv = self.parent[v];
-            if pv != NONE {
-                self.child_off[pv as usize + 2] += 1;
-            }
-        }
-        for i in 2..m + 2 {
-            self.child_off[i] += self.child_off[i - 1];
-        }
-        self.children.clear();
-        self.children.resize(m.saturating_sub(1), 0);
-        for v in 0..m {
-            let pv = self.parent[v];
-            if pv != NONE {
-                let slot = &mut self.child_off[pv as usize + 1];
-                self.children[*slot as usize] = v as u32;
-                *slot += 1;
-            }
-        }
-        // Now child_off[u]..child_off[u+1] are u's children.
-        self.order.clear();
-        self.order.push(root);
-        let mut head = 0;
-        while head < self.order.len() {
-            let u = self.order[head] as usize;
-            head += 1;
-            let (s, t) = (self.child_off[u] as usize, self.child_off[u + 1] as usize);
-            self.order.extend_from_slice(&self.children[s..t]);
-        }
-        debug_assert_eq!(self.order.len(), m, "the region must be connected");
+        debug_assert_eq!(self.order.len(), m);
+        // Subtree populations: children come after their parents in `order`.
         self.sub[..m].copy_from_slice(&self.lpop[..m]);
         for i in (1..m).rev() {
             let v = self.order[i] as usize;
@@ -235,19 +192,15 @@ impl TreeWorkspace {
         }
     }
 
-    /// Marks the subtree of local node `v` in `mark` and lists it (local ids) in `piece`.
+    /// Marks the subtree of local node `v` in `mark` and lists it (local ids) in `piece`: one
+    /// pass over the parents-first order.
     pub(crate) fn mark_subtree(&mut self, v: u32) {
         self.piece.clear();
-        self.piece.push(v);
-        self.mark[v as usize] = true;
-        let mut head = 0;
-        while head < self.piece.len() {
-            let u = self.piece[head] as usize;
-            head += 1;
-            for i in self.child_off[u] as usize..self.child_off[u + 1] as usize {
-                let c = self.children[i];
-                self.mark[c as usize] = true;
-                self.piece.push(c);
+        for &u in &self.order {
+            let pu = self.parent[u as usize];
+            if u == v || (pu != NONE && self.mark[pu as usize]) {
+                self.mark[u as usize] = true;
+                self.piece.push(u);
             }
         }
     }

@@ -1,0 +1,260 @@
+//! `redraw ensemble` end to end: determinism across thread counts, kill -9 and resume, errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn redraw() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_redraw"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("redraw-cli-ens-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn data_dir() -> PathBuf {
+    match std::env::var_os("REDRAW_DATA_DIR") {
+        Some(d) => d.into(),
+        None => concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into(),
+    }
+}
+
+fn nc() -> PathBuf {
+    let p = data_dir().join("graphs/bench/NC.json");
+    assert!(p.is_file(), "{} is needed by this test (set REDRAW_DATA_DIR)", p.display());
+    p
+}
+
+/// A w x h grid as networkx adjacency JSON; `extra_isolated` adds nodes without edges.
+fn grid_json(w: usize, h: usize, extra_isolated: usize) -> String {
+    let n = w * h;
+    let mut nodes = Vec::new();
+    let mut adj = Vec::new();
+    for i in 0..n + extra_isolated {
+        let (x, y) = (i % w, i / w);
+        nodes.push(format!(
+            r#"{{"id": {i}, "GEOID": "{:05}{:03}", "pop": {}, "dem": {}, "rep": {}, "band": {}}}"#,
+            i / 8,
+            i,
+            100 + (i * 37) % 11,
+            (i * 13) % 50,
+            (i * 7) % 40,
+            y * 4 / h.max(1)
+        ));
+        let mut a = Vec::new();
+        if i < n {
+            if x > 0 {
+                a.push(i - 1);
+            }
+            if x + 1 < w {
+                a.push(i + 1);
+            }
+            if y > 0 {
+                a.push(i - w);
+            }
+            if y + 1 < h {
+                a.push(i + w);
+            }
+        }
+        adj.push(format!(
+            "[{}]",
+            a.iter().map(|j| format!(r#"{{"id": {j}}}"#)).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    format!(
+        r#"{{"directed": false, "multigraph": false, "graph": [], "nodes": [{}], "adjacency": [{}]}}"#,
+        nodes.join(", "),
+        adj.join(", ")
+    )
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "redraw failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    out
+}
+
+fn read_all(dir: &Path) -> (Vec<u8>, Vec<u8>, String) {
+    (
+        std::fs::read(dir.join("stats.csv")).unwrap(),
+        std::fs::read(dir.join("assignments.bin")).unwrap(),
+        std::fs::read_to_string(dir.join("manifest.json")).unwrap(),
+    )
+}
+
+#[test]
+fn same_bytes_for_one_and_two_threads_and_a_generated_seed_plan() {
+    let dir = tmpdir("threads");
+    let g = dir.join("grid.json");
+    std::fs::write(&g, grid_json(10, 8, 0)).unwrap();
+    let run = |out: &str, threads: &str| {
+        ok(redraw()
+            .args(["ensemble", "--graph"])
+            .arg(&g)
+            .args(["--pop", "pop", "--districts", "4", "--tol", "0.05", "--steps", "400", "--chains", "3"])
+            .args(["--seed", "9", "--election", "E=dem,rep", "--thin", "2", "--threads", threads, "--out"])
+            .arg(dir.join(out))
+            .output()
+            .unwrap())
+    };
+    let out = run("one", "1");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("recom ensemble: 3 chain(s) x 400 steps"), "{table}");
+    run("two", "2");
+    let a = read_all(&dir.join("one"));
+    assert_eq!(a, read_all(&dir.join("two")));
+    let m: serde_json::Value = serde_json::from_str(&a.2).unwrap();
+    assert_eq!(m["status"], "complete");
+    assert_eq!(m["inputs"]["initial_plan"]["kind"], "generated");
+    assert_eq!(m["district_labels"], serde_json::json!(["1", "2", "3", "4"]));
+    assert_eq!(m["inputs"]["graph"]["sha256"].as_str().unwrap().len(), 64);
+    let stats = String::from_utf8(a.0).unwrap();
+    assert_eq!(stats.lines().count(), 1 + 3 * 201);
+    assert!(stats.starts_with(
+        "chain,step,accepted,cut_edges,county_splits,pop_1,pop_2,pop_3,pop_4,E_dem_seats,E_dem_1"
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn nc_run(out: &Path, threads: &str, extra: &[&str]) -> Command {
+    let mut c = redraw();
+    c.args(["ensemble", "--graph"])
+        .arg(nc())
+        .args(["--pop", "TOTAL_POP", "--assignment", "district", "--tol", "0.02", "--steps", "12000"])
+        .args(["--chains", "2", "--seed", "3", "--thin", "25", "--election", "COMP=DEM_VOTES,REP_VOTES"])
+        .args(["--county-prefix", "5", "--checkpoint-every", "500", "--threads", threads, "--out"])
+        .arg(out)
+        .args(extra);
+    c
+}
+
+/// Kill the process with SIGKILL after its first checkpoints, resume, and compare with an
+/// uninterrupted run byte for byte.
+#[test]
+fn kill_dash_nine_then_resume_equals_uninterrupted_run() {
+    let dir = tmpdir("kill");
+    let full = dir.join("full");
+    ok(nc_run(&full, "2", &[]).output().unwrap());
+    let cut = dir.join("cut");
+    let mut child = nc_run(&cut, "2", &[])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    let ckpt = cut.join("chains/chain-00000.ckpt");
+    while !ckpt.exists() {
+        assert!(t0.elapsed() < Duration::from_secs(60), "no checkpoint appeared");
+        if child.try_wait().unwrap().is_some() {
+            panic!("the run finished before it could be killed; make it longer");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(150));
+    let finished_early = child.try_wait().unwrap().is_some();
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(!finished_early, "the run finished before it could be killed; make it longer");
+    assert!(!cut.join("stats.csv").exists(), "killed run must not leave final outputs");
+    // Without --resume the directory is refused.
+    let refused = nc_run(&cut, "2", &[]).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--resume"));
+    // A resume with a different seed is refused.
+    let mut other = redraw();
+    other
+        .args(["ensemble", "--graph"])
+        .arg(nc())
+        .args(["--pop", "TOTAL_POP", "--assignment", "district", "--steps", "12000", "--chains", "2"])
+        .args(["--seed", "4", "--out"])
+        .arg(&cut)
+        .arg("--resume");
+    let refused = other.output().unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("differ"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    ok(nc_run(&cut, "1", &["--resume"]).output().unwrap());
+    let a = read_all(&full);
+    let b = read_all(&cut);
+    assert!(a.0 == b.0, "stats.csv differs after kill -9 and resume");
+    assert!(a.1 == b.1, "assignments.bin differs after kill -9 and resume");
+    assert_eq!(a.2, b.2);
+    assert!(!cut.join("chains").exists());
+    // Real figures: NC's 14 districts and its 2020 population in every row.
+    let stats = String::from_utf8(a.0).unwrap();
+    let header: Vec<&str> = stats.lines().next().unwrap().split(',').collect();
+    assert_eq!(header.iter().filter(|h| h.starts_with("pop_")).count(), 14);
+    for line in stats.lines().skip(1).take(50) {
+        let f: Vec<&str> = line.split(',').collect();
+        let total: u64 = (5..19).map(|i| f[i].parse::<u64>().unwrap()).sum();
+        assert_eq!(total, 10_439_388);
+        assert!(!f[4].is_empty(), "county splits are tracked");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn clear_errors() {
+    let dir = tmpdir("errors");
+    // k mismatch with the plan.
+    let out = redraw()
+        .args(["ensemble", "--graph"])
+        .arg(nc())
+        .args([
+            "--pop",
+            "TOTAL_POP",
+            "--assignment",
+            "district",
+            "--districts",
+            "13",
+            "--steps",
+            "10",
+            "--out",
+        ])
+        .arg(dir.join("k"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("14 districts") && err.contains("--districts is 13"), "{err}");
+    // Disconnected graph: the components are named.
+    let g = dir.join("disc.json");
+    std::fs::write(&g, grid_json(4, 4, 1)).unwrap();
+    let out = redraw()
+        .args(["ensemble", "--graph"])
+        .arg(&g)
+        .args(["--pop", "pop", "--districts", "2", "--steps", "10", "--out"])
+        .arg(dir.join("d"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("disconnected (2 components)") && err.contains("1: 16"), "{err}");
+    // Infeasible tolerance: 5 nodes of unequal population cannot make 2 equal districts.
+    let g = dir.join("line.json");
+    std::fs::write(&g, grid_json(5, 1, 0)).unwrap();
+    let out = redraw()
+        .args(["ensemble", "--graph"])
+        .arg(&g)
+        .args(["--pop", "pop", "--districts", "2", "--tol", "0.0", "--steps", "10", "--out"])
+        .arg(dir.join("t"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("could not draw a plan of 2 contiguous districts"), "{err}");
+    assert!(!dir.join("t").exists(), "no run directory for a failed start");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
