@@ -32,7 +32,7 @@ pub enum ReadError {
     BadField { location: String, field: String, found: String, expected: String },
     #[error("the attribute table and the adjacency disagree: {0}")]
     Mismatch(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Graph(#[from] GraphError),
 }
 

@@ -13,32 +13,33 @@ use crate::plan::{Plan, PlanError};
 use crate::rdabase::read_rdabase;
 use crate::read::{sniff_json, Loaded, SourceFormat};
 
-/// An error reading a named file.
+/// An error reading a named file. The message includes the underlying error (which is
+/// therefore not also exposed as `source()`, so error chains do not print it twice).
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{}: {source}", path.display())]
-    Read { path: PathBuf, source: ReadError },
-    #[error("{}: {source}", path.display())]
-    Plan { path: PathBuf, source: PlanError },
+    #[error("cannot read {}: {error}", path.display())]
+    Io { path: PathBuf, error: std::io::Error },
+    #[error("{}: {error}", path.display())]
+    Read { path: PathBuf, error: ReadError },
+    #[error("{}: {error}", path.display())]
+    Plan { path: PathBuf, error: PlanError },
     #[error("{}: not a graph file redraw knows: expected networkx adjacency JSON, an rdabase \
              adjacency dict (*_graph.json, with --data *_data.csv) or an edge-list .csv", path.display())]
     UnknownFormat { path: PathBuf },
 }
 
 fn read_text(path: &Path) -> Result<String, FileError> {
-    std::fs::read_to_string(path).map_err(|source| FileError::Io { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|error| FileError::Io { path: path.to_path_buf(), error })
 }
 
 fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, FileError> {
     std::fs::File::open(path)
         .map(std::io::BufReader::new)
-        .map_err(|source| FileError::Io { path: path.to_path_buf(), source })
+        .map_err(|error| FileError::Io { path: path.to_path_buf(), error })
 }
 
 fn at(path: &Path) -> impl Fn(ReadError) -> FileError + '_ {
-    move |source| FileError::Read { path: path.to_path_buf(), source }
+    move |error| FileError::Read { path: path.to_path_buf(), error }
 }
 
 /// Reads networkx adjacency JSON from a file.
@@ -69,14 +70,14 @@ pub fn read_rdabase_files(
     let found = if data.is_none() { rdabase_data_path(graph_json) } else { None };
     let data_path = data.or(found.as_deref());
     let table = data_path.map(|p| read_attributes(p, key_column)).transpose()?;
-    let mut loaded = read_rdabase(&read_text(graph_json)?, table.as_ref()).map_err(|source| {
-        match (&source, data_path) {
+    let mut loaded = read_rdabase(&read_text(graph_json)?, table.as_ref()).map_err(|error| {
+        match (&error, data_path) {
             // Disagreements between the two files are reported against the data file too.
             (ReadError::Mismatch(_), Some(d)) => FileError::Read {
                 path: PathBuf::from(format!("{} + {}", graph_json.display(), d.display())),
-                source,
+                error,
             },
-            _ => FileError::Read { path: graph_json.to_path_buf(), source },
+            _ => FileError::Read { path: graph_json.to_path_buf(), error },
         }
     })?;
     if let Some(p) = found {
@@ -105,7 +106,7 @@ pub fn detect_format(path: &Path) -> Result<SourceFormat, FileError> {
     // The top-level keys of networkx JSON may follow megabytes of nodes, so read it all.
     open(path)?
         .read_to_string(&mut head)
-        .map_err(|source| FileError::Io { path: path.to_path_buf(), source })?;
+        .map_err(|error| FileError::Io { path: path.to_path_buf(), error })?;
     sniff_json(&head).ok_or_else(|| FileError::UnknownFormat { path: path.to_path_buf() })
 }
 
@@ -129,5 +130,5 @@ pub fn read_graph(
 /// node labels when `None`).
 pub fn read_plan_csv(graph: &Graph, path: &Path, key: Option<&str>) -> Result<Plan, FileError> {
     Plan::from_csv(graph, open(path)?, key)
-        .map_err(|source| FileError::Plan { path: path.to_path_buf(), source })
+        .map_err(|error| FileError::Plan { path: path.to_path_buf(), error })
 }

@@ -41,7 +41,7 @@ pub enum PlanError {
     TooFewColumns { fields: usize },
     #[error("unit id {id:?} is shorter than the county prefix length {len}")]
     ShortId { id: String, len: usize },
-    #[error("plan CSV: {0}")]
+    #[error(transparent)]
     Read(#[from] ReadError),
     #[error(transparent)]
     Graph(#[from] GraphError),
@@ -487,10 +487,7 @@ mod tests {
             err("GEOID\nu0\n"),
             "the plan CSV has 1 column(s); expected at least 2 (unit id, district)"
         );
-        assert_eq!(
-            err("GEOID,district\nu0,1,7\n"),
-            "plan CSV: CSV line 2: row has 3 fields but the header has 2"
-        );
+        assert_eq!(err("GEOID,district\nu0,1,7\n"), "CSV line 2: row has 3 fields but the header has 2");
     }
 
     #[test]
