@@ -346,6 +346,11 @@ mod tests {
         g.set_column("pop", Column::Int(vec![3, 4])).unwrap();
         assert_eq!(g.column_counts("pop").unwrap(), vec![3, 4]);
         assert!(matches!(g.column("nope"), Err(GraphError::NoColumn { .. })));
+        g.set_column("name", Column::Text(vec!["12".into(), "n/a".into()])).unwrap();
+        assert_eq!(
+            g.column_counts("name").unwrap_err().to_string(),
+            "column \"name\" is not numeric (node 1 \"u1\" has value \"n/a\")"
+        );
         assert!(g.set_column("x", Column::Int(vec![1])).is_err());
     }
 }

@@ -549,5 +549,20 @@ mod tests {
             CountySplits { counties: 1, split_counties: 1, extra_pieces: 1, split: vec![(0, 2)] }
         );
         assert!(matches!(Counties::from_prefix(&g, None, 3), Err(PlanError::ShortId { .. })));
+        // Counties from a column: the left column (0, 3) is one county, the rest another.
+        let mut g = g;
+        g.set_column("county", Column::Text(["A", "B", "B", "A", "B", "B"].map(String::from).to_vec()))
+            .unwrap();
+        let c = Counties::from_column(&g, "county").unwrap();
+        assert_eq!(c.names, vec!["A", "B"]);
+        assert_eq!(c.of_node, vec![0, 1, 1, 0, 1, 1]);
+        let s = rows.county_splits(&c);
+        assert_eq!((s.split_counties, s.extra_pieces), (2, 2), "rows cut both column-counties");
+        let cols = Plan::from_labels(&["1", "2", "2", "1", "2", "2"]);
+        assert_eq!(cols.county_splits(&c).split_counties, 0, "districts equal to counties split none");
+        assert!(matches!(
+            Counties::from_column(&g, "nope"),
+            Err(PlanError::Graph(GraphError::NoColumn { .. }))
+        ));
     }
 }
