@@ -191,8 +191,9 @@ pub struct Comparison {
 
 /// Evaluates a scenario and today's map with the same options.
 pub fn compare(ds: &Dataset, sc: &ResolvedScenario, opts: &EvalOptions) -> Result<Comparison, ScenarioError> {
-    let baseline = evaluate(ds, &ResolvedScenario::baseline(ds), opts)?;
+    // The scenario first, so that an error names the scenario's map.
     let scenario = evaluate(ds, sc, opts)?;
+    let baseline = evaluate(ds, &ResolvedScenario::baseline(ds), opts)?;
     Ok(Comparison { baseline, scenario, rules: RULES.to_vec() })
 }
 

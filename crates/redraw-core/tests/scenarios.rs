@@ -296,3 +296,16 @@ fn split_evaluator_agrees_with_the_full_evaluation() {
     let bad = vec![5u32; tx.counties().len()];
     assert!(tx.evaluate(&bad, &mut SplitOutcome::default()).is_err());
 }
+
+#[test]
+fn the_documented_example_resolves() {
+    // The TOML block of data/scenarios/README.md is a working scenario.
+    let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/scenarios/README.md"));
+    let start = readme.find("```toml\n").unwrap() + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    let r = resolve(&readme[start..end]).unwrap();
+    let e = evaluate(ds(), &r, &EvalOptions::default()).unwrap();
+    assert_eq!(e.union_states, 50 + 2 - 2); // +South California, +Jefferson, WA and OR leave
+    assert_eq!(e.blocs.len(), 2);
+    assert_eq!(r.states[r.state_index("ID").unwrap()].status, StateStatus::Changed);
+}

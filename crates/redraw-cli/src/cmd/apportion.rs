@@ -174,6 +174,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         tables.push(("priority", p));
     }
+    if tables.len() == 1 {
+        return print(&tables[0].1.render(args.format));
+    }
     let refs: Vec<(&str, &Table)> = tables.iter().map(|(k, t)| (*k, t)).collect();
     print(&render_tables(&refs, args.format))
 }
