@@ -200,3 +200,42 @@ fn judges_nc_2022_and_rejects_bad_plans() {
         let _ = std::fs::remove_dir_all(&work);
     }
 }
+
+#[test]
+fn split_california_into_three_places_cal3() {
+    let (ok, stdout, stderr) = redraw(&[
+        "split",
+        "CA",
+        "--into",
+        "3",
+        "--tol",
+        "0.25",
+        "--samples",
+        "400",
+        "--seed",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{stderr}");
+    let s: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(s["samples"], 400);
+    assert_eq!(s["invariants_checked"], 400);
+    assert_eq!(s["proposals"][0]["id"], "cal-3");
+    // Cal 3's parts (2020 census): they add up to California's 39,538,223.
+    let pops: u64 = s["proposals"][0]["outcome"]["part_population"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_u64().unwrap())
+        .sum();
+    assert_eq!(pops, 39_538_223);
+    let ev2020 = s["statistics"].as_array().unwrap().iter().find(|x| x["metric"] == "ev_dem_2020").unwrap();
+    let pct = ev2020["proposals"][0][2].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&pct));
+
+    // Six parts at ±50 % is impossible with whole counties (Los Angeles County is too big).
+    let (ok, _, err) = redraw(&["split", "CA", "--into", "6", "--tol", "0.5", "--samples", "40"]);
+    assert!(!ok);
+    assert!(err.contains("06037"), "{err}");
+}

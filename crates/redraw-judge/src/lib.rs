@@ -13,12 +13,18 @@
 //!   that make a comparison unfair become notes.
 //! - [`report`]: renders a [`judge::Judgement`] as a report directory's files (Markdown, JSON and
 //!   SVG plots from `redraw-geo`) returned as bytes; the CLI writes them.
+//! - [`split`]: neutral splits of a state into k new states: the embedded county graph
+//!   (`redraw-core`) sampled with the ensemble engine's ReCom (`redraw-ensemble`) in memory,
+//!   every sample scored by the national model and checked against the Senate / House /
+//!   Electoral College identities, and named presets (Cal 3, Six Californias) placed in the
+//!   distribution.
 //!
 //! Invariants: no file I/O; signs follow redraw-metrics (positive favours Democrats).
 
 pub mod ensemble;
 pub mod judge;
 pub mod report;
+pub mod split;
 
 pub use ensemble::EnsembleStats;
 pub use judge::{judge, EnsembleInfo, Judgement, PlanInput, UnitVotes};

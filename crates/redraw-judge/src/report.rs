@@ -184,6 +184,7 @@ pub fn render(j: &Judgement, title: &str) -> Vec<ReportFile> {
             redraw_metrics::MixingVerdict::Mixed => "mixed",
             redraw_metrics::MixingVerdict::NotMixed => "**not mixed**",
             redraw_metrics::MixingVerdict::SingleChain => "single chain: R-hat undefined",
+            redraw_metrics::MixingVerdict::Constant => "constant: nothing to mix",
         };
         let _ = writeln!(
             md,

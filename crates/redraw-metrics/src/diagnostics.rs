@@ -35,6 +35,8 @@ pub struct Convergence {
     pub rhat: f64,
     pub ess_bulk: f64,
     pub ess_tail: f64,
+    /// Every draw is the same value.
+    pub constant: bool,
 }
 
 /// The rule redraw applies to say whether an ensemble can be trusted.
@@ -48,11 +50,16 @@ pub enum MixingVerdict {
     /// One chain only: R-hat is undefined; ESS alone cannot show that the chain explored
     /// everything. Run several chains from different seeds.
     SingleChain,
+    /// Every draw of every chain is the same value: there is nothing to diagnose (R-hat is
+    /// 0/0), and the statistic is trivially settled.
+    Constant,
 }
 
 impl Convergence {
     pub fn verdict(&self) -> MixingVerdict {
-        if self.chains < 2 || !self.rhat.is_finite() {
+        if self.constant {
+            MixingVerdict::Constant
+        } else if self.chains < 2 || !self.rhat.is_finite() {
             MixingVerdict::SingleChain
         } else if self.rhat > RHAT_THRESHOLD
             || !(self.ess_bulk >= ESS_THRESHOLD && self.ess_tail >= ESS_THRESHOLD)
@@ -75,6 +82,7 @@ pub fn convergence(chains: &[Vec<f64>]) -> Result<Convergence, MetricsError> {
         rhat: rank_rhat(chains)?,
         ess_bulk: ess_bulk(chains)?,
         ess_tail: ess_tail(chains)?,
+        constant: chains.iter().flatten().all(|&x| x == chains[0][0]),
     })
 }
 
@@ -448,7 +456,9 @@ mod tests {
         // Very short chains (2 draws per split half) follow ArviZ's conventions without panicking.
         let short = convergence(&[vec![0.1, 0.5, 0.2, 0.9], vec![1.0, 0.3, 0.7, 0.4]]).unwrap();
         assert!(short.ess_bulk.is_finite() && short.rhat.is_finite(), "{short:?}");
-        // Constant chains: ESS is the draw count.
+        // Constant chains: ESS is the draw count, and the verdict says so.
+        let c = convergence(&[vec![2.0; 10], vec![2.0; 10]]).unwrap();
+        assert_eq!(c.verdict(), MixingVerdict::Constant);
         assert_eq!(ess(&[vec![2.0; 10], vec![2.0; 10]]), 20.0);
     }
 

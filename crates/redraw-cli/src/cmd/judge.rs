@@ -361,6 +361,7 @@ fn print_judgement(j: &Judgement, format: Format) -> anyhow::Result<()> {
                 MixingVerdict::Mixed => "mixed",
                 MixingVerdict::NotMixed => "NOT MIXED",
                 MixingVerdict::SingleChain => "single chain",
+                MixingVerdict::Constant => "constant",
             }
             .into(),
         ]);

@@ -1,0 +1,589 @@
+//! Neutral splits of a state into new states, and where named proposals fall among them.
+//!
+//! The state's county graph (embedded counties, 2020 population, Census adjacency) is sampled
+//! with the ensemble engine's ReCom chain into `k` parts within a population tolerance chosen
+//! by the user (state splits are far looser than districts: ±25 % is typical). Every recorded
+//! sample is scored by the national model ([`redraw_core::SplitEvaluator`]: House
+//! re-apportionment among 50 − 1 + k states, Senate, Electoral College under each election
+//! year) and checked against the identities every map must satisfy (see [`check_invariants`]).
+//! Named proposals for the same state and number of parts (Cal 3, Six Californias) are scored
+//! the same way and placed in the distribution; whether they would satisfy the tolerance or be
+//! contiguous is reported, never repaired.
+
+use redraw_core::split::SplitOutcome;
+use redraw_core::{Dataset, SplitEvaluator};
+use redraw_ensemble::{
+    Counters, Partition, Problem, ProblemSpec, ProposalConfig, ProposalKind, Rng, Workspace,
+};
+use redraw_metrics::diagnostics::{convergence, Convergence, MixingVerdict};
+use serde::Serialize;
+
+use crate::judge::{judge_metric, Direction, MetricJudgement};
+
+/// What to sample.
+#[derive(Clone, Debug)]
+pub struct SplitSpec {
+    /// State abbreviation, name or FIPS.
+    pub state: String,
+    pub parts: usize,
+    /// Largest allowed |part population − ideal| / ideal.
+    pub tolerance: f64,
+    /// Samples recorded per chain.
+    pub samples_per_chain: usize,
+    pub chains: u32,
+    pub seed: u64,
+    /// ReCom steps between recorded samples.
+    pub thin: u64,
+    /// Steps before the first recorded sample.
+    pub burn_in: u64,
+}
+
+/// Errors of the split sampler.
+#[derive(Debug, thiserror::Error)]
+pub enum SplitError {
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Scenario(#[from] redraw_core::ScenarioError),
+    #[error("the county graph: {0}")]
+    Problem(#[from] redraw_ensemble::ProblemError),
+    #[error("no starting split of {state} into {parts} parts within ±{tol:.0}%: {message}")]
+    Seed { state: String, parts: usize, tol: f64, message: String },
+    #[error("sample (chain {chain}, step {step}) breaks an invariant: {message}")]
+    Invariant { chain: u32, step: u64, message: String },
+}
+
+/// One recorded neutral split.
+#[derive(Clone, Debug, Serialize)]
+pub struct SplitSample {
+    pub chain: u32,
+    pub step: u64,
+    /// Part (`0..k`) of each of the state's counties, in [`SplitRun::county_fips`] order.
+    pub assignment: Vec<u32>,
+    pub outcome: SplitOutcome,
+}
+
+/// All samples of a split run.
+#[derive(Clone, Debug, Serialize)]
+pub struct SplitRun {
+    pub state: String,
+    pub state_abbr: String,
+    pub parts: usize,
+    pub tolerance: f64,
+    pub house_size: u32,
+    /// The state's counties (FIPS), in assignment order.
+    pub county_fips: Vec<String>,
+    pub samples: Vec<SplitSample>,
+    /// Proposal outcomes over all chains.
+    pub counters: Counters,
+    /// Samples whose invariants were checked (all of them).
+    pub invariants_checked: usize,
+}
+
+/// The identities every evaluated map satisfies: the parts hold 2 k senators; the union has
+/// 2 × (50 − 1 + k) senators (DC has none); and in every election the electoral votes add up
+/// to House size + senators + DC's 3, which (each state having House seats + 2 electors)
+/// holds exactly when the re-apportioned House seats add up to the House size.
+pub fn check_invariants(o: &SplitOutcome, parts: usize, house_size: u32) -> Result<(), String> {
+    let states = 50 - 1 + parts as u32;
+    if o.part_senators != 2 * parts as u32 {
+        return Err(format!("the {parts} new states have {} senators, not {}", o.part_senators, 2 * parts));
+    }
+    if o.senators != 2 * states {
+        return Err(format!("the Senate has {} seats, not 2 × {states} states", o.senators));
+    }
+    if o.part_house_seats.len() != parts || o.part_house_seats.contains(&0) {
+        return Err(format!("every new state needs at least one House seat: {:?}", o.part_house_seats));
+    }
+    for (ev, seats) in o.part_electoral_votes.iter().zip(&o.part_house_seats) {
+        if *ev != seats + 2 {
+            return Err(format!("a new state has {ev} electors for {seats} House seats"));
+        }
+    }
+    for e in &o.elections {
+        let total = e.electoral_votes_dem + e.electoral_votes_rep;
+        if total != house_size + o.senators + 3 {
+            return Err(format!(
+                "{}: {total} electoral votes, not House {house_size} + senators {} + DC 3",
+                e.year, o.senators
+            ));
+        }
+        if e.senate_dem + e.senate_rep != o.senators {
+            return Err(format!("{}: implied Senate seats do not add up to {}", e.year, o.senators));
+        }
+    }
+    Ok(())
+}
+
+/// The county graph of one state as a `redraw_graph::Graph` with a `TOTAL_POP` column (2020
+/// census) and the shared-border lengths the Census adjacency gives.
+pub fn county_graph(ds: &Dataset, state: &str) -> Result<(redraw_graph::Graph, Vec<String>), SplitError> {
+    let st = ds.state_by_name(state).ok_or_else(|| SplitError::Input(format!("unknown state {state:?}")))?;
+    let counties = &ds.states[st].counties;
+    let local: std::collections::HashMap<u32, u32> =
+        counties.iter().enumerate().map(|(i, &c)| (c, i as u32)).collect();
+    let mut edges = Vec::new();
+    let mut lengths = Vec::new();
+    for (i, &c) in counties.iter().enumerate() {
+        for (nb, len) in ds.adjacency.edges(c) {
+            if let Some(&j) = local.get(&nb) {
+                if (i as u32) < j {
+                    edges.push((i as u32, j));
+                    lengths.push(len.map_or(1.0, |l| l as f64));
+                }
+            }
+        }
+    }
+    let fips: Vec<String> = counties.iter().map(|&c| ds.counties[c as usize].fips.clone()).collect();
+    let mut g = redraw_graph::Graph::from_edges(fips.clone(), &edges, Some(&lengths))
+        .map_err(|e| SplitError::Input(format!("county graph of {state}: {e}")))?;
+    let pop: Vec<i64> = counties.iter().map(|&c| ds.counties[c as usize].pop2020 as i64).collect();
+    g.set_column("TOTAL_POP", redraw_graph::Column::Int(pop))
+        .map_err(|e| SplitError::Input(format!("county graph of {state}: {e}")))?;
+    Ok((g, fips))
+}
+
+/// Draws neutral splits with ReCom chains and scores each with the national model.
+/// `progress` is called with the number of samples recorded so far.
+pub fn draw_splits(
+    ds: &Dataset,
+    spec: &SplitSpec,
+    mut progress: impl FnMut(usize),
+) -> Result<SplitRun, SplitError> {
+    if spec.parts < 2 {
+        return Err(SplitError::Input("a split needs at least 2 parts".into()));
+    }
+    if !(spec.tolerance > 0.0 && spec.tolerance < 1.0) {
+        return Err(SplitError::Input(format!("tolerance {} must be between 0 and 1", spec.tolerance)));
+    }
+    if spec.thin == 0 || spec.chains == 0 || spec.samples_per_chain == 0 {
+        return Err(SplitError::Input("samples, chains and thinning must be at least 1".into()));
+    }
+    let mut evaluator = SplitEvaluator::new(ds, &spec.state, spec.parts, Default::default())?;
+    let st = ds.state_by_name(&spec.state).expect("checked by the evaluator");
+    let (graph, county_fips) = county_graph(ds, &spec.state)?;
+    let problem = Problem::new(
+        &graph,
+        &ProblemSpec {
+            pop_column: "TOTAL_POP".into(),
+            districts: spec.parts,
+            tolerance: spec.tolerance,
+            elections: Vec::new(),
+            county: None,
+            max_county_splits: None,
+        },
+    )?;
+    let cfg = ProposalConfig { kind: ProposalKind::Recom, ..ProposalConfig::default() };
+    let house_size = redraw_core::evaluate::EvalOptions::default().house_size;
+    let mut samples = Vec::with_capacity(spec.samples_per_chain * spec.chains as usize);
+    let mut counters = Counters::default();
+    let mut outcome = SplitOutcome::default();
+    for chain in 0..spec.chains {
+        let mut rng = Rng::for_chain(spec.seed, chain as u64);
+        let start = redraw_ensemble::seed_plan(&problem, &mut rng).map_err(|e| SplitError::Seed {
+            state: ds.states[st].name.clone(),
+            parts: spec.parts,
+            tol: 100.0 * spec.tolerance,
+            message: e.to_string(),
+        })?;
+        let mut part = Partition::new(&problem, start).map_err(|e| SplitError::Input(e.to_string()))?;
+        let mut ws = Workspace::new(&problem);
+        let mut step = 0u64;
+        for _ in 0..spec.burn_in {
+            redraw_ensemble::proposal::step(&problem, &mut part, &mut ws, &mut rng, &cfg, &mut counters);
+            step += 1;
+        }
+        for s in 0..spec.samples_per_chain {
+            if s > 0 {
+                for _ in 0..spec.thin {
+                    redraw_ensemble::proposal::step(
+                        &problem,
+                        &mut part,
+                        &mut ws,
+                        &mut rng,
+                        &cfg,
+                        &mut counters,
+                    );
+                    step += 1;
+                }
+            }
+            evaluator.evaluate(part.assignment(), &mut outcome)?;
+            check_invariants(&outcome, spec.parts, house_size).map_err(|message| SplitError::Invariant {
+                chain,
+                step,
+                message,
+            })?;
+            samples.push(SplitSample {
+                chain,
+                step,
+                assignment: part.assignment().to_vec(),
+                outcome: outcome.clone(),
+            });
+            progress(samples.len());
+        }
+    }
+    Ok(SplitRun {
+        state: ds.states[st].name.clone(),
+        state_abbr: ds.states[st].abbr.clone(),
+        parts: spec.parts,
+        tolerance: spec.tolerance,
+        house_size,
+        county_fips,
+        invariants_checked: samples.len(),
+        samples,
+        counters,
+    })
+}
+
+/// A named proposal scored like the samples.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProposalResult {
+    pub id: String,
+    pub title: String,
+    /// Names of the parts, in part-index order.
+    pub part_names: Vec<String>,
+    pub assignment: Vec<u32>,
+    pub outcome: SplitOutcome,
+    /// Largest |part population − ideal| / ideal.
+    pub max_deviation: f64,
+    pub within_tolerance: bool,
+    /// Parts that are not connected on the county graph.
+    pub non_contiguous_parts: Vec<String>,
+}
+
+/// Built-in presets that split `state` into exactly `parts` states (and change nothing else).
+pub fn matching_presets(ds: &Dataset, state: &str, parts: usize) -> Vec<&'static str> {
+    let Some(st) = ds.state_by_name(state) else { return Vec::new() };
+    let mut out = Vec::new();
+    for p in redraw_core::scenario::presets() {
+        let Ok(r) = p.resolve(ds, &Default::default()) else { continue };
+        let counties = &ds.states[st].counties;
+        let mut names: Vec<&str> =
+            counties.iter().map(|&c| r.states[r.county_state[c as usize] as usize].name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        // Every resulting state that holds one of these counties must hold only these counties.
+        let only_this_state = r
+            .states
+            .iter()
+            .filter(|s| names.contains(&s.name.as_str()))
+            .all(|s| s.counties.iter().all(|c| ds.counties[*c as usize].state == st));
+        if names.len() == parts && only_this_state && r.seceded.is_empty() {
+            out.push(p.id);
+        }
+    }
+    out
+}
+
+/// Scores a preset as a split of the run's state.
+pub fn evaluate_preset(ds: &Dataset, run: &SplitRun, id: &str) -> Result<ProposalResult, SplitError> {
+    let preset = redraw_core::scenario::preset(id)
+        .ok_or_else(|| SplitError::Input(format!("unknown preset {id:?}")))?;
+    let resolved = preset.resolve(ds, &Default::default())?;
+    let mut part_names: Vec<String> = Vec::new();
+    let mut assignment = Vec::with_capacity(run.county_fips.len());
+    for fips in &run.county_fips {
+        let name = resolved
+            .county_state(ds, fips)
+            .map(|s| s.name.clone())
+            .ok_or_else(|| SplitError::Input(format!("county {fips} missing from preset {id}")))?;
+        let idx = part_names.iter().position(|n| *n == name).unwrap_or_else(|| {
+            part_names.push(name);
+            part_names.len() - 1
+        });
+        assignment.push(idx as u32);
+    }
+    if part_names.len() != run.parts {
+        return Err(SplitError::Input(format!(
+            "preset {id} splits {} into {} parts, not {}",
+            run.state,
+            part_names.len(),
+            run.parts
+        )));
+    }
+    let mut evaluator = SplitEvaluator::new(ds, &run.state_abbr, run.parts, Default::default())?;
+    let mut outcome = SplitOutcome::default();
+    evaluator.evaluate(&assignment, &mut outcome)?;
+    check_invariants(&outcome, run.parts, run.house_size).map_err(|message| SplitError::Invariant {
+        chain: 0,
+        step: 0,
+        message,
+    })?;
+    let balance =
+        redraw_metrics::plan::balance_of(outcome.part_population.iter().map(|&p| p as f64).collect());
+    let (graph, _) = county_graph(ds, &run.state_abbr)?;
+    let (offsets, neighbors) = graph.csr();
+    let pieces = redraw_metrics::plan::district_components(offsets, neighbors, &assignment, run.parts)
+        .map_err(|e| SplitError::Input(e.to_string()))?;
+    Ok(ProposalResult {
+        id: id.to_string(),
+        title: preset.scenario().title.clone().unwrap_or_else(|| id.to_string()),
+        non_contiguous_parts: pieces
+            .iter()
+            .zip(&part_names)
+            .filter(|(p, _)| **p > 1)
+            .map(|(_, n)| n.clone())
+            .collect(),
+        part_names,
+        assignment,
+        within_tolerance: balance.max_abs_deviation <= run.tolerance + 1e-12,
+        max_deviation: balance.max_abs_deviation,
+        outcome,
+    })
+}
+
+/// One national consequence across the samples, with proposals placed in it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SplitStatistic {
+    #[serde(flatten)]
+    pub judged: MetricJudgement,
+    /// `(proposal id, value, mid-rank percentile, verdict)`.
+    pub proposals: Vec<(String, f64, Option<f64>, String)>,
+}
+
+/// Distribution summary of a split run.
+#[derive(Clone, Debug, Serialize)]
+pub struct SplitSummary {
+    pub state: String,
+    pub parts: usize,
+    pub tolerance: f64,
+    pub samples: usize,
+    pub chains: usize,
+    pub invariants_checked: usize,
+    pub acceptance: f64,
+    pub statistics: Vec<SplitStatistic>,
+    pub proposals: Vec<ProposalResult>,
+    pub diagnostics: Vec<(String, Convergence, MixingVerdict)>,
+}
+
+type SplitExtract = Box<dyn Fn(&SplitOutcome) -> f64>;
+
+/// The statistics reported for every sample: (key, label, direction, extractor).
+fn statistics(run: &SplitRun) -> Vec<(String, String, Direction, SplitExtract)> {
+    let mut out: Vec<(String, String, Direction, SplitExtract)> = Vec::new();
+    let years: Vec<u16> =
+        run.samples.first().map(|s| s.outcome.elections.iter().map(|e| e.year).collect()).unwrap_or_default();
+    for (i, y) in years.iter().enumerate() {
+        out.push((
+            format!("ev_dem_{y}"),
+            format!("Democratic electoral votes, {y}"),
+            Direction::ProDemocratic,
+            Box::new(move |o| o.elections[i].electoral_votes_dem as f64),
+        ));
+        out.push((
+            format!("senate_dem_{y}"),
+            format!("Democratic Senate seats implied by {y} presidential winners"),
+            Direction::ProDemocratic,
+            Box::new(move |o| o.elections[i].senate_dem as f64),
+        ));
+        out.push((
+            format!("parts_dem_{y}"),
+            format!("New states carried by the Democrat, {y}"),
+            Direction::ProDemocratic,
+            Box::new(move |o| {
+                o.elections[i]
+                    .part_winner
+                    .iter()
+                    .filter(|w| matches!(w, Some(redraw_core::evaluate::Party::Dem)))
+                    .count() as f64
+            }),
+        ));
+    }
+    out.push((
+        "parts_house_seats".into(),
+        "House seats of the new states (2020 census)".into(),
+        Direction::Unsigned,
+        Box::new(|o| o.part_house_seats.iter().sum::<u32>() as f64),
+    ));
+    out.push((
+        "parts_electoral_votes".into(),
+        "Electoral votes of the new states".into(),
+        Direction::Unsigned,
+        Box::new(|o| o.part_electoral_votes.iter().sum::<u32>() as f64),
+    ));
+    out.push((
+        "max_part_deviation".into(),
+        "Largest population deviation of a new state".into(),
+        Direction::Unsigned,
+        Box::new(|o| {
+            redraw_metrics::plan::balance_of(o.part_population.iter().map(|&p| p as f64).collect())
+                .max_abs_deviation
+        }),
+    ));
+    out
+}
+
+/// Summarises a run and places the proposals.
+pub fn summarise(run: &SplitRun, proposals: Vec<ProposalResult>) -> SplitSummary {
+    let chains: Vec<u32> = {
+        let mut c: Vec<u32> = run.samples.iter().map(|s| s.chain).collect();
+        c.dedup();
+        c
+    };
+    let mut stats = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (key, label, dir, f) in statistics(run) {
+        let values: Vec<f64> = run.samples.iter().map(|s| f(&s.outcome)).collect();
+        let judged = judge_metric(&key, &label, None, dir, f64::NAN, &values);
+        let mut sorted: Vec<f64> = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let placed = proposals
+            .iter()
+            .map(|p| {
+                let v = f(&p.outcome);
+                let pl = redraw_metrics::stats::placement(&sorted, v);
+                let o = crate::judge::Outlier::of_percentile(pl.percentile);
+                (p.id.clone(), v, Some(pl.percentile), crate::judge::verdict_text(dir, &pl, o))
+            })
+            .collect();
+        if key.starts_with("ev_dem_") || key == "max_part_deviation" {
+            let per_chain: Vec<Vec<f64>> = chains
+                .iter()
+                .map(|&c| {
+                    run.samples.iter().zip(&values).filter(|(s, _)| s.chain == c).map(|(_, v)| *v).collect()
+                })
+                .collect();
+            if let Ok(conv) = convergence(&per_chain) {
+                diagnostics.push((label.clone(), conv.clone(), conv.verdict()));
+            }
+        }
+        stats.push(SplitStatistic { judged, proposals: placed });
+    }
+    SplitSummary {
+        state: run.state.clone(),
+        parts: run.parts,
+        tolerance: run.tolerance,
+        samples: run.samples.len(),
+        chains: chains.len(),
+        invariants_checked: run.invariants_checked,
+        acceptance: run.counters.accepted as f64 / run.counters.steps.max(1) as f64,
+        statistics: stats,
+        proposals,
+        diagnostics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(parts: usize, samples: usize) -> SplitSpec {
+        SplitSpec {
+            state: "CA".into(),
+            parts,
+            tolerance: 0.25,
+            samples_per_chain: samples,
+            chains: 2,
+            seed: 1,
+            thin: 3,
+            burn_in: 0,
+        }
+    }
+
+    #[test]
+    fn california_county_graph() {
+        let ds = Dataset::embedded();
+        let (g, fips) = county_graph(ds, "CA").unwrap();
+        assert_eq!(g.node_count(), 58, "California has 58 counties");
+        assert_eq!(fips[18], "06037", "Los Angeles");
+        let pop: i64 = g.column_f64("TOTAL_POP").unwrap().iter().map(|&x| x as i64).sum();
+        assert_eq!(pop, 39_538_223, "California's 2020 census population");
+        assert_eq!(g.components().len(), 1, "connected");
+    }
+
+    #[test]
+    fn every_sample_satisfies_the_invariants_and_the_tolerance() {
+        let ds = Dataset::embedded();
+        let run = draw_splits(ds, &spec(3, 150), |_| {}).unwrap();
+        assert_eq!(run.samples.len(), 300);
+        assert_eq!(run.invariants_checked, 300);
+        for s in &run.samples {
+            let o = &s.outcome;
+            // Re-check independently of the sampler: populations add up to California's, each
+            // part is within ±25 %, and the identities hold.
+            assert_eq!(o.part_population.iter().sum::<u64>(), 39_538_223);
+            let b = redraw_metrics::plan::balance_of(o.part_population.iter().map(|&p| p as f64).collect());
+            assert!(b.max_abs_deviation <= 0.25 + 1e-9, "{b:?}");
+            check_invariants(o, 3, 435).unwrap();
+            assert_eq!(o.senators, 2 * 52);
+            for e in &o.elections {
+                assert_eq!(e.electoral_votes_dem + e.electoral_votes_rep, 435 + 104 + 3);
+            }
+        }
+        assert!(run.counters.accepted > 0);
+    }
+
+    #[test]
+    fn house_totals_match_the_full_national_model() {
+        // The fast evaluator's House seats agree with a full evaluation of the same split
+        // written as a scenario, whose states' House seats add up to 435.
+        let ds = Dataset::embedded();
+        let run = draw_splits(ds, &spec(3, 5), |_| {}).unwrap();
+        for s in run.samples.iter().take(4) {
+            let mut toml = String::from("name = \"sample\"\n[[split]]\nstate = \"CA\"\n");
+            for p in 0..3u32 {
+                let list: Vec<String> = run
+                    .county_fips
+                    .iter()
+                    .zip(&s.assignment)
+                    .filter(|(_, &a)| a == p)
+                    .map(|(f, _)| format!("\"{f}\""))
+                    .collect();
+                toml.push_str(&format!(
+                    "[[split.part]]\nname = \"Part {p}\"\nabbr = \"P{p}\"\ncounties = [{}]\n",
+                    list.join(", ")
+                ));
+            }
+            let sc = redraw_core::Scenario::from_toml(&toml, "sample").unwrap();
+            let resolved = sc.resolve(ds, &Default::default(), None).unwrap();
+            let report = redraw_core::evaluate::evaluate(ds, &resolved, &Default::default()).unwrap();
+            let house: u32 = report.states.iter().filter(|st| st.in_union).map(|st| st.house_seats).sum();
+            assert_eq!(house, 435);
+            assert_eq!(report.senators, s.outcome.senators);
+            for p in 0..3 {
+                let name = format!("Part {p}");
+                let st = report.states.iter().find(|st| st.name == name).unwrap();
+                assert_eq!(st.house_seats, s.outcome.part_house_seats[p], "{name}");
+            }
+            for (full, fast) in report.elections.iter().zip(&s.outcome.elections) {
+                assert_eq!(full.electoral_votes_dem, fast.electoral_votes_dem);
+                assert_eq!(full.electoral_votes_total, 435 + report.senators + 3);
+            }
+        }
+    }
+
+    #[test]
+    fn cal3_and_six_californias_are_placed() {
+        let ds = Dataset::embedded();
+        assert_eq!(matching_presets(ds, "CA", 3), vec!["cal-3"]);
+        assert!(matching_presets(ds, "CA", 6).contains(&"six-californias"));
+        let run = draw_splits(ds, &spec(3, 40), |_| {}).unwrap();
+        let cal3 = evaluate_preset(ds, &run, "cal-3").unwrap();
+        assert_eq!(cal3.part_names.len(), 3);
+        assert_eq!(cal3.outcome.part_population.iter().sum::<u64>(), 39_538_223);
+        assert!(cal3.within_tolerance, "Cal 3's parts are within ±25 %: {}", cal3.max_deviation);
+        assert!(cal3.non_contiguous_parts.is_empty());
+        let summary = summarise(&run, vec![cal3]);
+        assert_eq!(summary.samples, 80);
+        let ev = summary.statistics.iter().find(|s| s.judged.metric == "ev_dem_2020").unwrap();
+        assert_eq!(ev.proposals.len(), 1);
+        assert!(ev.proposals[0].2.is_some());
+        // Los Angeles County alone (10,014,009) exceeds 1.5 × the sixth of California
+        // (6,589,704): whole-county splits into six need a tolerance above 52 %.
+        let err = draw_splits(ds, &SplitSpec { parts: 6, tolerance: 0.5, ..spec(6, 5) }, |_| {}).unwrap_err();
+        assert!(err.to_string().contains("06037"), "{err}");
+        // Six Californias is far outside even ±60 % (Jefferson vs Silicon Valley): reported,
+        // not repaired.
+        let run6 = draw_splits(ds, &SplitSpec { parts: 6, tolerance: 0.6, ..spec(6, 5) }, |_| {}).unwrap();
+        let six = evaluate_preset(ds, &run6, "six-californias").unwrap();
+        assert!(!six.within_tolerance, "{}", six.max_deviation);
+    }
+
+    #[test]
+    fn bad_requests_are_errors() {
+        let ds = Dataset::embedded();
+        assert!(draw_splits(ds, &SplitSpec { state: "ZZ".into(), ..spec(3, 1) }, |_| {}).is_err());
+        assert!(draw_splits(ds, &spec(1, 1), |_| {}).is_err());
+        assert!(draw_splits(ds, &SplitSpec { tolerance: 0.0, ..spec(3, 1) }, |_| {}).is_err());
+    }
+}
