@@ -27,7 +27,7 @@
 //!   distribution on valid plans (contiguous, within tolerance, within the county-split limit).
 //!
 //! In all proposals the two resulting pieces keep district labels as follows: a node `r` of the
-//! merged region is chosen uniformly (it is also the root of Wilson's algorithm), and the piece
+//! merged region is chosen uniformly (independently of the tree), and the piece
 //! containing `r` keeps `r`'s current label. This rule is symmetric between a move and its
 //! reverse, which the reversibility argument needs.
 
@@ -288,8 +288,10 @@ fn recom(
     let m = ws.tree.len() as u32;
     let mut outcome = Outcome::NoSplit;
     for _ in 0..cfg.tree_attempts.max(1) {
+        // `root` decides the labels (see the module docs) and must be uniform; the tree's own
+        // root only affects speed.
         let root = rng.below(m);
-        ws.tree.draw(rng, root);
+        ws.tree.draw(rng, ws.tree.wilson_root(root));
         counters.trees += 1;
         ws.tree.balanced_cuts(p.lo, p.hi, p.lo, p.hi);
         if ws.tree.cands.is_empty() {
@@ -321,7 +323,7 @@ fn reversible_recom(
     ws.tree.load(p, &[&part.members[a], &part.members[b]]);
     let m = ws.tree.len() as u32;
     let root = rng.below(m);
-    ws.tree.draw(rng, root);
+    ws.tree.draw(rng, ws.tree.wilson_root(root));
     counters.trees += 1;
     ws.tree.balanced_cuts(p.lo, p.hi, p.lo, p.hi);
     let nb = ws.tree.cands.len();
