@@ -30,8 +30,12 @@ impl AttributeTable {
     /// ragged rows are errors naming the line.
     pub fn from_csv<R: Read>(reader: R, key_column: &str) -> Result<AttributeTable, ReadError> {
         let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(reader);
-        let headers: Vec<String> =
-            rdr.headers().map_err(ReadError::from_csv)?.iter().map(|h| h.trim().to_string()).collect();
+        let headers: Vec<String> = rdr
+            .headers()
+            .map_err(ReadError::from_csv)?
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
         let key_idx = headers.iter().position(|h| h == key_column).ok_or_else(|| {
             ReadError::MissingColumn { column: key_column.to_string(), available: headers.join(", ") }
         })?;
@@ -124,7 +128,7 @@ mod tests {
     #[test]
     fn types_columns_and_keeps_geoids_as_text() {
         let csv =
-            "GEOID,POP,SHARE,NAME,COUNTYFP,CODE\n06001,10,0.5,Alameda,001,7\n42003,20,1,Allegheny,003,08\n";
+            "\u{feff}GEOID,POP,SHARE,NAME,COUNTYFP,CODE\n06001,10,0.5,Alameda,001,7\n42003,20,1,Allegheny,003,08\n";
         let t = AttributeTable::from_csv(csv.as_bytes(), "GEOID").unwrap();
         assert_eq!(t.keys, vec!["06001", "42003"]);
         let col = |n: &str| &t.columns.iter().find(|(c, _)| c == n).unwrap().1;

@@ -39,13 +39,14 @@ pub fn read_edge_list<R: Read>(edges: R, attrs: Option<&AttributeTable>) -> Resu
             first = false;
             let is_header = match attrs {
                 Some(_) => {
-                    !(index.contains_key(record[0].trim())
+                    !(index.contains_key(record[0].trim_start_matches('\u{feff}').trim())
                         && record.len() > 1
                         && index.contains_key(record[1].trim()))
                 }
                 None => {
-                    HEADER_NAMES.contains(&record[0].trim().to_ascii_lowercase().as_str())
-                        || record.get(2).is_some_and(|f| f.trim().parse::<f64>().is_err())
+                    HEADER_NAMES.contains(
+                        &record[0].trim_start_matches('\u{feff}').trim().to_ascii_lowercase().as_str(),
+                    ) || record.get(2).is_some_and(|f| f.trim().parse::<f64>().is_err())
                 }
             };
             if is_header {
@@ -66,7 +67,7 @@ pub fn read_edge_list<R: Read>(edges: R, attrs: Option<&AttributeTable>) -> Resu
         }
         let mut ends = [0u32; 2];
         for (k, end) in ends.iter_mut().enumerate() {
-            let id = record[k].trim();
+            let id = record[k].trim_start_matches('\u{feff}').trim();
             *end = match index.get(id) {
                 Some(&i) => i,
                 None if attrs.is_none() && !id.is_empty() => {
@@ -119,7 +120,7 @@ mod tests {
 
     #[test]
     fn with_and_without_attributes() {
-        let l = read_edge_list("source,target\nx,y\ny,z\n".as_bytes(), None).unwrap();
+        let l = read_edge_list("\u{feff}source,target\nx,y\ny,z\n".as_bytes(), None).unwrap();
         assert_eq!(l.graph.labels(), &["x", "y", "z"]);
         assert_eq!(l.graph.edge_count(), 2);
         let t = AttributeTable::from_csv("id,POP\nz,3\ny,2\nx,1\nw,0\n".as_bytes(), "id").unwrap();

@@ -29,8 +29,10 @@ pub enum PlanError {
     EmptyDistrict { index: usize, label: String },
     #[error("{location}: empty district value")]
     EmptyValue { location: String },
-    #[error("the plan names {count} unit id(s) that are not in the graph (first at CSV line {first_line}): {examples}")]
-    UnknownUnits { count: usize, first_line: u64, examples: String },
+    #[error(
+        "the plan names {count} unit id(s) that are not in the graph (first at CSV line {first_line}): {examples}{hint}"
+    )]
+    UnknownUnits { count: usize, first_line: u64, examples: String, hint: String },
     #[error("{count} of {n} units are missing from the plan: {examples}")]
     MissingUnits { count: usize, n: usize, examples: String },
     #[error("unit {id:?} appears twice in the plan: CSV lines {first} and {second}")]
@@ -116,11 +118,9 @@ impl Plan {
     pub fn from_csv<R: Read>(graph: &Graph, reader: R, key: Option<&str>) -> Result<Plan, PlanError> {
         let keys = key_values(graph, key)?;
         let index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
-        let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
-        let fields = rdr.headers().map_err(ReadError::from_csv)?.len();
-        if fields < 2 {
-            return Err(PlanError::TooFewColumns { fields });
-        }
+        // The header row is optional: a first row whose id is a known unit is data.
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(reader);
+        let mut first_row = true;
         let n = graph.node_count();
         let mut per_node: Vec<Option<String>> = vec![None; n];
         let mut line_of = vec![0u64; n];
@@ -129,8 +129,14 @@ impl Plan {
         let mut record = csv::StringRecord::new();
         while rdr.read_record(&mut record).map_err(ReadError::from_csv)? {
             let line = record.position().map_or(0, |p| p.line());
-            let id = record[0].trim();
+            if record.len() < 2 {
+                return Err(PlanError::TooFewColumns { fields: record.len() });
+            }
+            let id = record[0].trim_start_matches('\u{feff}').trim();
             let district = record[1].trim();
+            if std::mem::take(&mut first_row) && !index.contains_key(id) {
+                continue; // the header
+            }
             let Some(&u) = index.get(id) else {
                 if unknown.is_empty() {
                     first_unknown_line = line;
@@ -152,6 +158,7 @@ impl Plan {
                 count: unknown.len(),
                 first_line: first_unknown_line,
                 examples: examples(&unknown, 5),
+                hint: unknown_id_hint(graph, key, &index, &unknown),
             });
         }
         let missing: Vec<&str> =
@@ -329,6 +336,33 @@ impl Plan {
     }
 }
 
+/// Why plan ids might not match, when a likely cause is visible: GEOIDs that lost a leading
+/// zero in a spreadsheet, or ids that belong to another graph column than the one matched.
+fn unknown_id_hint(
+    graph: &Graph,
+    key: Option<&str>,
+    index: &HashMap<&str, usize>,
+    unknown: &[String],
+) -> String {
+    if unknown.iter().take(100).any(|id| index.contains_key(format!("0{id}").as_str())) {
+        return format!(
+            " (they look like ids that lost a leading zero, e.g. {:?} for {:?}: keep the id column as text)",
+            unknown[0],
+            format!("0{}", unknown[0])
+        );
+    }
+    for name in graph.column_names().filter(|n| Some(*n) != key) {
+        if let Ok(values) = key_values(graph, Some(name)) {
+            if unknown.iter().take(5).all(|id| values.iter().any(|v| v == id)) {
+                return format!(
+                    " (they match the graph column {name:?}: match the plan against that column)"
+                );
+            }
+        }
+    }
+    String::new()
+}
+
 fn float_label(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 9.0e15 {
         format!("{}", x as i64)
@@ -504,6 +538,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p, q);
+        // No header row, and a UTF-8 byte-order mark: both fine.
+        let headerless = "\u{feff}06000,1\n06001,1\n06002,2\n06003,1\n06004,2\n06005,2\n";
+        assert_eq!(Plan::from_csv(&g, headerless.as_bytes(), Some("GEOID")).unwrap(), p);
+        // Hints for the two usual mismatches.
+        let e = Plan::from_csv(&g, "id,cd\n6000,1\n".as_bytes(), Some("GEOID")).unwrap_err().to_string();
+        assert!(e.ends_with("(they look like ids that lost a leading zero, e.g. \"6000\" for \"06000\": keep the id column as text)"), "{e}");
+        let e = Plan::from_csv(&g, "id,cd\n06000,1\n".as_bytes(), None).unwrap_err().to_string();
+        assert!(
+            e.ends_with("(they match the graph column \"GEOID\": match the plan against that column)"),
+            "{e}"
+        );
         g.set_column(
             "bad",
             Column::Text(vec!["1".into(), "".into(), "2".into(), "1".into(), "2".into(), "2".into()]),
