@@ -227,3 +227,26 @@ fn edge_list_round_trip_of_the_nc_graph() {
     // NC VTD ids such as "370210001.1" stay text; they are not numbers.
     assert!(matches!(back.column("GEOID").unwrap(), Column::Text(_)));
 }
+
+/// `tests/fixtures/gerrychain_grid_3x4.json` was written by GerryChain 1.0.0's `Graph.to_json`
+/// from `networkx.grid_2d_graph(3, 4)` (tuple node ids, which JSON stores as arrays) with
+/// `POP` = 10, `part` = 1 for rows 0–1 and 2 for row 2, and `shared_perim` = 1.5 on every edge.
+#[test]
+fn reads_a_graph_written_by_gerrychain() {
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gerrychain_grid_3x4.json"));
+    let g = read_networkx_file(&path).unwrap().graph;
+    assert_eq!((g.node_count(), g.edge_count()), (12, 17), "a 3x4 grid has 3*3 + 2*4 edges");
+    assert_eq!(g.label(0), "[0,0]");
+    assert_eq!(g.label(11), "[2,3]");
+    // (1,1) touches (0,1), (1,0), (1,2), (2,1).
+    let u = g.labels().iter().position(|l| l == "[1,1]").unwrap() as u32;
+    let mut nb: Vec<&str> = g.neighbors(u).iter().map(|&v| g.label(v)).collect();
+    nb.sort_unstable();
+    assert_eq!(nb, ["[0,1]", "[1,0]", "[1,2]", "[2,1]"]);
+    assert!(g.neighbor_lengths(u).unwrap().iter().all(|&l| l == 1.5));
+    assert_eq!(total(&g, "POP"), 120);
+    let plan = Plan::from_column(&g, "part").unwrap();
+    assert_eq!(plan.district_populations(&g.column_counts("POP").unwrap()), vec![80, 40]);
+    assert_eq!(plan.cut_edge_count(&g), 4);
+    assert!(plan.non_contiguous(&g).is_empty());
+}
