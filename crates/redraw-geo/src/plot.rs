@@ -67,6 +67,16 @@ fn no_data(svg: &mut Svg) {
     svg.text(W / 2.0, H / 2.0, 16.0, "middle", r##"fill="#888""##, "no data");
 }
 
+/// A value for a label: integers plainly, others with up to 4 decimals, trailing zeros dropped.
+fn fmt_value(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 fn finite(values: &[f64]) -> Vec<f64> {
     values.iter().copied().filter(|v| v.is_finite()).collect()
 }
@@ -99,7 +109,7 @@ pub fn histogram_svg(values: &[f64], marked_value: Option<f64>, title: &str, xla
             format!(
                 "{} plans; marked value {} — {:.1}% of plans below, {:.1}% at or below",
                 v.len(),
-                tick_label(m, 0.001),
+                fmt_value(m),
                 lt * 100.0,
                 le * 100.0
             )
@@ -176,7 +186,7 @@ pub fn histogram_svg(values: &[f64], marked_value: Option<f64>, title: &str, xla
             12.0,
             anchor,
             &format!(r#"fill="{REP_RED}" font-weight="bold""#),
-            &format!("marked: {}", tick_label(m, 0.001)),
+            &format!("marked: {}", fmt_value(m)),
         );
     }
     svg.finish()
