@@ -13,26 +13,28 @@ use crate::output::{self, Cell, Format, Table};
 /// Graph utilities.
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Summarise a graph file: nodes, edges, components, degrees, columns and their totals.
+    /// Summarise a graph file: nodes, edges, components, degrees, columns and their totals
+    ///
+    /// Reports nodes, edges, connected components (a disconnected graph is reported, not
+    /// rejected), degree statistics, every attribute column with its type and, for numeric columns,
+    /// the total, minimum and maximum; optionally a plan's districts.
+    ///
+    /// The format is detected: networkx adjacency JSON (GerryChain, frcw), an rdabase
+    /// `XX_graph.json` adjacency dict (its `XX_data.csv` is picked up when it sits beside it, or pass
+    /// --data), or an edge-list `.csv` (`a,b[,length]`, with attributes from --data).
+    ///
+    /// Examples:
+    ///   redraw graph info PA.json --pop TOTAL_POP
+    ///   redraw graph info PA_2020_graph.json --plan PA_cd_2022_vtds.csv --format markdown
+    ///   redraw graph info edges.csv --data units.csv --key id --format json
+    #[command(verbatim_doc_comment)]
     Info(InfoArgs),
     /// Build an adjacency graph from polygons (shapefile, GeoJSON, TopoJSON).
     Build(super::graph_build::Args),
 }
 
-/// Summarise a graph: nodes, edges, connected components (a disconnected graph is reported, not
-/// rejected), degree statistics, every attribute column with its type and, for numeric columns,
-/// the total, minimum and maximum; optionally a plan's districts.
-///
-/// The format is detected: networkx adjacency JSON (GerryChain, frcw), an rdabase
-/// `XX_graph.json` adjacency dict (its `XX_data.csv` is picked up when it sits beside it, or pass
-/// --data), or an edge-list `.csv` (`a,b[,length]`, with attributes from --data).
-///
-/// Examples:
-///   redraw graph info PA.json --pop TOTAL_POP
-///   redraw graph info PA_2020_graph.json --plan PA_cd_2022_vtds.csv --format markdown
-///   redraw graph info edges.csv --data units.csv --key id --format json
+/// Arguments of `redraw graph info`.
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
 pub struct InfoArgs {
     /// The graph file (networkx JSON, rdabase *_graph.json, or an edge-list .csv).
     pub file: PathBuf,
