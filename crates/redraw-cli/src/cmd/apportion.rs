@@ -22,7 +22,7 @@ use crate::output::{print, render_tables, Cell, Format, Table};
 ///   redraw apportion --year 2010 --method webster --house-size 600
 ///   redraw apportion --populations my-states.csv --house-size 500
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(verbatim_doc_comment, after_help = EXAMPLES)]
 pub struct Args {
     /// Census year of the official apportionment populations: 2000, 2010 or 2020.
     #[arg(long, default_value_t = 2020)]
@@ -46,6 +46,12 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
+
+const EXAMPLES: &str = "Examples:
+  redraw apportion --margins                  # 2020: New York missed seat 435 by 89 people
+  redraw apportion --year 2010 --priority
+  redraw apportion --method webster --house-size 600
+  redraw apportion --populations my-states.csv --house-size 500   # CSV: state,population";
 
 fn read_populations(path: &PathBuf) -> anyhow::Result<Vec<(String, u64)>> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;

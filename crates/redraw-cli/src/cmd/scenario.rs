@@ -27,7 +27,7 @@ fn big(v: f64) -> Cell {
 ///   redraw scenario cal-3 --method webster --house-size 600 --format markdown
 ///   redraw scenario six-californias --export my-plan.toml   (then edit and: redraw scenario my-plan.toml)
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(verbatim_doc_comment, after_help = EXAMPLES)]
 pub struct Args {
     /// Preset name (see `redraw scenarios`) or path to a scenario file (.toml).
     pub scenario: String,
@@ -58,6 +58,14 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
+
+const EXAMPLES: &str = "Examples:
+  redraw scenario six-californias
+  redraw scenario cal-3 --method webster --house-size 600 --format markdown
+  redraw scenario west-coast-leaves --election-year 2020 --format json
+  redraw scenario six-californias --export my-plan.toml   # edit, then: redraw scenario my-plan.toml
+
+The scenario file format is documented in data/scenarios/README.md; `redraw scenarios` lists presets.";
 
 pub fn parse_census(s: &str) -> Result<CensusYear, String> {
     s.trim()
@@ -220,10 +228,14 @@ fn national(cmp: &Comparison) -> Table {
             format!("Senate lean {} (D–R, by presidential winner)", es.year).into(),
             format!("{}–{}", eb.senate_dem, eb.senate_rep).into(),
             format!("{}–{}", es.senate_dem, es.senate_rep).into(),
-            int_change(
-                eb.senate_dem as i64 - eb.senate_rep as i64,
-                es.senate_dem as i64 - es.senate_rep as i64,
-            ),
+            {
+                let dd = es.senate_dem as i64 - eb.senate_dem as i64;
+                let dr = es.senate_rep as i64 - eb.senate_rep as i64;
+                Cell::with_value(
+                    if dd == 0 && dr == 0 { String::new() } else { format!("D {dd:+}, R {dr:+}") },
+                    serde_json::json!({"dem": dd, "rep": dr}),
+                )
+            },
         ]);
     }
     let (mb, ms) = (&b.malapportionment, &s.malapportionment);
