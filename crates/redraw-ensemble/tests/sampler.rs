@@ -243,3 +243,38 @@ fn nc_county_split_limit_holds() {
     }
     assert!(c.invalid > 0 && c.accepted > 0, "the limit must bind sometimes: {c:?}");
 }
+
+/// Plain ReCom has no closed-form stationary distribution; what it is documented to do on the
+/// 4x4 grid into 4 equal districts is move between all 117 partitions (irreducibility), keeping
+/// every district at exactly 4 nodes.
+#[test]
+fn recom_visits_every_partition_of_the_4x4_grid() {
+    let g = grid(4, 4, |_| 1);
+    let p = Problem::new(&g, &spec(4, 0.0)).unwrap();
+    let all = enumerate_partitions(&p);
+    for sel in [PairSelection::CutEdge, PairSelection::DistrictPair] {
+        let cfg = ProposalConfig { pair_selection: sel, ..ProposalConfig::default() };
+        let counts = empirical(&p, &cfg, 3, 100_000, 1);
+        assert_eq!(counts.len(), all.len(), "{sel:?}: visited {} of {}", counts.len(), all.len());
+        assert!(counts.keys().all(|k| all.binary_search(k).is_ok()));
+    }
+}
+
+/// Seed plans on the real NC graph: 14 contiguous districts within 1% of the ideal population.
+#[test]
+fn nc_seed_plan_is_valid() {
+    let path = data_dir().join("graphs/bench/NC.json");
+    let g = redraw_graph::io::read_networkx_file(&path).unwrap().graph;
+    let s = ProblemSpec {
+        pop_column: "TOTAL_POP".into(),
+        districts: 14,
+        tolerance: 0.01,
+        elections: vec![],
+        county: None,
+        max_county_splits: None,
+    };
+    let p = Problem::new(&g, &s).unwrap();
+    let plan = seed_plan(&p, &mut Rng::from_seed(77)).unwrap();
+    let part = Partition::new(&p, plan).unwrap();
+    assert_valid(&p, &part, "NC seed plan");
+}
