@@ -31,33 +31,33 @@ pub fn name(s: impl Into<String>) -> Name {
 }
 
 /// A scenario, as written in a scenario file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Short identifier, e.g. `six-californias`.
     pub name: String,
     /// Human title.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Where the county lists come from.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub split: Vec<Split>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub new_state: Vec<NewState>,
-    #[serde(default, rename = "move")]
+    #[serde(default, rename = "move", skip_serializing_if = "Vec::is_empty")]
     pub moves: Vec<Move>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secede: Vec<Bloc>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coalition: Vec<Bloc>,
 }
 
 /// `[[split]]`: a state becomes named parts.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Split {
     pub state: Name,
@@ -66,31 +66,31 @@ pub struct Split {
 
 /// `[[split.part]]`: one part of a split. A part named like the parent keeps the parent's
 /// identity (its name, abbreviation and fiscal/overseas figures apply by county share anyway).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Part {
     pub name: Name,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abbr: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub counties: Vec<Name>,
     /// This part takes every county of the parent not listed in another part.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rest: bool,
 }
 
 /// `[[new_state]]`: a state drawn from counties of one or more states (`counties.XX = [...]`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewState {
     pub name: Name,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abbr: Option<String>,
     pub counties: BTreeMap<String, Vec<Name>>,
 }
 
 /// `[[move]]`: counties (`counties.XX = [...]`) join the state `to`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Move {
     pub to: Name,
@@ -98,7 +98,7 @@ pub struct Move {
 }
 
 /// `[[secede]]` or `[[coalition]]`: a named bloc of states.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bloc {
     pub name: String,
@@ -132,6 +132,11 @@ impl Scenario {
             file: file.to_string(),
             message: e.to_string().trim_end().to_string(),
         })
+    }
+
+    /// The scenario as a TOML scenario file (without comments), e.g. to save a sampled split.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a scenario always serializes")
     }
 
     /// Resolves the scenario against the dataset. `source` (the file text and name) turns spans

@@ -309,3 +309,30 @@ fn the_documented_example_resolves() {
     assert_eq!(e.blocs.len(), 2);
     assert_eq!(r.states[r.state_index("ID").unwrap()].status, StateStatus::Changed);
 }
+
+#[test]
+fn scenarios_round_trip_through_toml_and_whole_states_can_merge() {
+    let ds = ds();
+    for p in presets() {
+        let sc = p.scenario();
+        let text = sc.to_toml();
+        let again =
+            Scenario::from_toml(&text, "roundtrip").unwrap_or_else(|e| panic!("{}: {e}\n{text}", p.id));
+        let a = sc.resolve(ds, &ResolveOptions::default(), None).unwrap();
+        let b = again.resolve(ds, &ResolveOptions::default(), None).unwrap();
+        assert_eq!(a.county_state, b.county_state, "{}", p.id);
+        assert_eq!(
+            a.states.iter().map(|s| &s.name).collect::<Vec<_>>(),
+            b.states.iter().map(|s| &s.name).collect::<Vec<_>>()
+        );
+    }
+    // Rhode Island joins Massachusetts entirely: 49 states, RI disappears, MA is changed.
+    let r = resolve("name = \"m\"\n[[move]]\nto = \"MA\"\ncounties.RI = [\"Bristol\", \"Kent\", \"Newport\", \"Providence\", \"Washington\"]\n").unwrap();
+    assert!(r.state_index("RI").is_none());
+    let e = evaluate(ds, &r, &EvalOptions::default()).unwrap();
+    assert_eq!(e.union_states, 49);
+    let ma = e.states.iter().find(|s| s.abbr == "MA").unwrap();
+    assert_eq!(ma.status, StateStatus::Changed);
+    assert_eq!(ma.population, 7_029_917 + 1_097_379);
+    assert_eq!(e.states.iter().map(|s| s.house_seats).sum::<u32>(), 435);
+}
