@@ -131,3 +131,59 @@ fn fiscal_shares_add_up_to_the_state_totals() {
     // Every county has personal income (merged BEA units are shared out), so shares are defined.
     assert!(ds.counties.iter().all(|c| c.income_kusd_2018 > 0));
 }
+
+#[test]
+fn adjacency_is_symmetric_and_states_are_connected_where_expected() {
+    let ds = Dataset::embedded();
+    let adj = &ds.adjacency;
+    for c in 0..ds.counties.len() as u32 {
+        for (n, len) in adj.edges(c) {
+            assert_ne!(n, c);
+            assert!(adj.edges(n).any(|(m, l)| m == c && l == len), "edge {c}-{n} not symmetric");
+        }
+    }
+    let missing =
+        (0..ds.counties.len() as u32).flat_map(|c| adj.edges(c)).filter(|(_, l)| l.is_none()).count();
+    assert_eq!(missing, 2 * 32, "only the 32 edges touching old Connecticut counties lack a length");
+    // Components of each state's county graph: 1 everywhere except Hawaii's islands.
+    for s in &ds.states {
+        let inside: std::collections::HashSet<u32> = s.counties.iter().copied().collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut comps = 0;
+        for &c in &s.counties {
+            if !seen.insert(c) {
+                continue;
+            }
+            comps += 1;
+            let mut stack = vec![c];
+            while let Some(x) = stack.pop() {
+                for &y in adj.neighbors(x) {
+                    if inside.contains(&y) && seen.insert(y) {
+                        stack.push(y);
+                    }
+                }
+            }
+        }
+        let expect = if s.abbr == "HI" { 4 } else { 1 };
+        assert_eq!(comps, expect, "{}", s.abbr);
+    }
+}
+
+#[test]
+fn malformed_tables_and_raw_files_are_clear_errors() {
+    let [(_, c), (_, p), (_, a), (_, s)] = embedded_tables();
+    let bad = c.replacen("06037,CA,Los Angeles County,10014009", "06037,CA,Los Angeles County,lots", 1);
+    let e = Dataset::parse(&bad, p, a, s).unwrap_err().to_string();
+    assert!(e.contains("counties.csv line") && e.contains("pop2020") && e.contains("lots"), "{e}");
+    let bad = a.replacen("01001,01021", "01001,99999", 1);
+    let e = Dataset::parse(c, p, &bad, s).unwrap_err().to_string();
+    assert!(e.contains("adjacency.csv line 2") && e.contains("99999"), "{e}");
+    // A raw file without an expected column names the file and the column.
+    let dir = data_dir();
+    let mut texts: Vec<String> =
+        RAW_FILES.iter().map(|r| std::fs::read_to_string(dir.join(r)).unwrap()).collect();
+    texts[0] = texts[0].replacen("population", "pop", 1);
+    let files: [&str; 15] = std::array::from_fn(|i| texts[i].as_str());
+    let e = derive(&RawInputs { files }).unwrap_err().to_string();
+    assert!(e.contains("census_2020_population_county.csv") && e.contains("`population`"), "{e}");
+}
