@@ -1,7 +1,7 @@
 //! Derivation of the embedded tables from the raw public files (`redraw derive-data`).
 //!
 //! This module is I/O-free: the caller reads every file named in [`RAW_FILES`] and hands the
-//! contents over as [`RawInputs`]; [`derive`] returns the four table texts that are committed
+//! contents over as [`RawInputs`]; [`derive()`] returns the four table texts that are committed
 //! under `data/` and embedded with `include_str!`. The derivation is deterministic (sorted
 //! output, integer arithmetic where the sources are integers), so re-running it on the same raw
 //! files reproduces the committed tables byte for byte; a test checks exactly that.

@@ -8,8 +8,8 @@
 //!   Counties are indexed by [`CountyId`] (sorted by FIPS), states by [`StateId`]; county
 //!   adjacency is CSR with shared-border lengths. Figures that exist only for a group of
 //!   counties are [`dataset::Pool`]s; a map that splits one fails with a clear error.
-//! - [`derive`]: turns the raw public files into those tables (`redraw derive-data`); I/O-free.
-//! - [`apportion`]: Huntington-Hill, Webster, Hamilton, Jefferson, Adams, Dean for any house
+//! - [`derive`](mod@derive): turns the raw public files into those tables (`redraw derive-data`); I/O-free.
+//! - [`apportion`](mod@apportion): Huntington-Hill, Webster, Hamilton, Jefferson, Adams, Dean for any house
 //!   size and any states; priority list; per-state margins (people to gain / could lose).
 //! - [`scenario`]: the scenario file format (TOML) and API: split a state, draw a new state from
 //!   several, move counties, secede, coalitions; validation; built-in [`scenario::presets`].
