@@ -158,6 +158,9 @@ fn has_column(g: &Graph, name: &str) -> bool {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let (loaded, format) = read_graph(&args.graph, args.data.as_deref(), &args.key)?;
+    for note in &loaded.notes {
+        eprintln!("note: {note}");
+    }
     let g = loaded.graph;
     let elections = args.elections.iter().map(|e| parse_election(e)).collect::<anyhow::Result<Vec<_>>>()?;
     let key_col = has_column(&g, &args.key).then_some(args.key.as_str());
@@ -237,7 +240,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "initial_plan": plan_info,
         "county": county_info,
     });
-    if let Some(d) = &args.data {
+    // The attribute CSV: given, or found beside an rdabase graph by the reader.
+    let data_file = match (&args.data, format) {
+        (Some(d), _) => Some(d.clone()),
+        (None, SourceFormat::Rdabase) => redraw_graph::io::rdabase_data_path(&args.graph),
+        _ => None,
+    };
+    if let Some(d) = &data_file {
         inputs["data"] = file_info(d)?;
     }
     let params = ChainParams {
