@@ -291,9 +291,8 @@ fn recom(
         // `root` decides the labels (see the module docs) and must be uniform; the tree's own
         // root only affects speed.
         let root = rng.below(m);
-        ws.tree.draw(rng, ws.tree.wilson_root(root));
+        ws.tree.draw(rng, ws.tree.wilson_root(root), (p.lo, p.hi, p.lo, p.hi));
         counters.trees += 1;
-        ws.tree.balanced_cuts(p.lo, p.hi, p.lo, p.hi);
         if ws.tree.cands.is_empty() {
             continue;
         }
@@ -323,9 +322,8 @@ fn reversible_recom(
     ws.tree.load(p, &[&part.members[a], &part.members[b]]);
     let m = ws.tree.len() as u32;
     let root = rng.below(m);
-    ws.tree.draw(rng, ws.tree.wilson_root(root));
+    ws.tree.draw(rng, ws.tree.wilson_root(root), (p.lo, p.hi, p.lo, p.hi));
     counters.trees += 1;
-    ws.tree.balanced_cuts(p.lo, p.hi, p.lo, p.hi);
     let nb = ws.tree.cands.len();
     let bound = cfg.balance_bound.max(1) as usize;
     let outcome = if nb == 0 {

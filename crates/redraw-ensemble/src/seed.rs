@@ -62,7 +62,7 @@ pub fn seed_plan(p: &Problem, rng: &mut Rng) -> Result<Vec<u32>, SeedError> {
             let mut placed = false;
             for _ in 0..TREES_PER_DISTRICT {
                 let root = rng.below(m);
-                ws.draw(rng, root);
+                ws.draw(rng, root, (0, 0, 0, 0));
                 drawn += 1;
                 // Either the subtree or its complement can become the district: collect both
                 // kinds of candidates, encoded as 2*v + side.

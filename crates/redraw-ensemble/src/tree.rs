@@ -133,7 +133,9 @@ impl TreeWorkspace {
     }
 
     /// Draws a uniform spanning tree of the (connected) loaded region with Wilson's algorithm,
-    /// rooted at local node `root`, then computes subtree populations. Loop erasure is implicit:
+    /// rooted at local node `root`, then computes subtree populations and collects into `cands`
+    /// the local nodes `v` (not the root) whose parent edge, if cut, leaves the subtree of `v`
+    /// with population in `[alo, ahi]` and the rest in `[blo, bhi]` (`cut_bounds`). Loop erasure is implicit:
     /// each walk overwrites `parent[u]` on revisiting `u`, so retracing from the start follows
     /// the loop-erased path.
     ///
@@ -141,7 +143,7 @@ impl TreeWorkspace {
     /// of the neighbour list, degree, and the in-tree flag) and the generator is copied into
     /// registers for the duration; neighbour choices are exactly uniform (Lemire's method on
     /// the top 32 bits of each output).
-    pub(crate) fn draw(&mut self, rng: &mut Rng, root: u32) {
+    pub(crate) fn draw(&mut self, rng: &mut Rng, root: u32, cut_bounds: (u64, u64, u64, u64)) {
         let m = self.len();
         let meta = &mut self.meta[..m];
         let parent = &mut self.parent[..m];
@@ -189,26 +191,19 @@ impl TreeWorkspace {
         }
         *rng = r;
         debug_assert_eq!(self.order.len(), m);
-        // Subtree populations: children come after their parents in `order`.
+        // Subtree populations: children come after their parents in `order`, so in reverse
+        // order each node's sum is complete when it is reached. The balanced cuts for
+        // `cut_bounds` are collected in the same pass.
         self.sub[..m].copy_from_slice(&self.lpop[..m]);
+        self.cands.clear();
+        let (alo, ahi, blo, bhi) = cut_bounds;
+        let total = self.total;
         for i in (1..m).rev() {
             let v = self.order[i] as usize;
             let pv = self.parent[v] as usize;
-            self.sub[pv] += self.sub[v];
-        }
-    }
-
-    /// Collects into `cands` the local nodes `v` (not the root) whose parent edge, if cut,
-    /// leaves the subtree of `v` with population in `[alo, ahi]` and the rest in `[blo, bhi]`.
-    pub(crate) fn balanced_cuts(&mut self, alo: u64, ahi: u64, blo: u64, bhi: u64) {
-        self.cands.clear();
-        let total = self.total;
-        for v in 0..self.len() {
-            if self.parent[v] == NONE {
-                continue;
-            }
-            let s = self.sub[v];
-            if s >= alo && s <= ahi && total - s >= blo && total - s <= bhi {
+            let sv = self.sub[v];
+            self.sub[pv] += sv;
+            if sv >= alo && sv <= ahi && total - sv >= blo && total - sv <= bhi {
                 self.cands.push(v as u32);
             }
         }
