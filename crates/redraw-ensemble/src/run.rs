@@ -442,6 +442,12 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
             .collect()
     });
     bar.finish_and_clear();
+    // Report the error that stopped the run, not a chain that stopped because of it.
+    if let Some(i) =
+        results.iter().position(|r| matches!(r, Err(e) if !matches!(e, RunError::Interrupted(_))))
+    {
+        return Err(results.into_iter().nth(i).and_then(Result::err).expect("an error"));
+    }
     let mut counters = Vec::with_capacity(results.len());
     for r in results {
         counters.push(r?);
