@@ -216,6 +216,13 @@ impl Manifest {
     }
 }
 
+/// Opens `DIR/assignments.bin` of a complete run for iteration (see [`crate::AssignmentReader`]).
+pub fn open_assignments(dir: &Path) -> Result<crate::AssignmentReader<io::BufReader<File>>, RunError> {
+    let path = dir.join(ASSIGNMENTS);
+    let f = File::open(&path).map_err(io_at(&path))?;
+    crate::AssignmentReader::new(io::BufReader::with_capacity(1 << 16, f)).map_err(io_at(&path))
+}
+
 /// SHA-256 of a byte string, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let d = Sha256::digest(bytes);

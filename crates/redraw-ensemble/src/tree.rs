@@ -103,10 +103,11 @@ impl TreeWorkspace {
         self.total = total;
         self.meta.clear();
         self.meta.extend(self.loff.windows(2).map(|w| (w[0] as u64) << 32 | (w[1] - w[0]) as u64));
-        self.parent.clear();
-        self.parent.resize(m, NONE);
-        self.sub.clear();
-        self.sub.resize(m, 0);
+        // `parent` and `sub` are fully written by every draw; only their length matters.
+        if self.parent.len() < m {
+            self.parent.resize(m, NONE);
+            self.sub.resize(m, 0);
+        }
         self.mark.clear();
         self.mark.resize(m, false);
     }

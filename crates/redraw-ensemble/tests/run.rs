@@ -107,7 +107,7 @@ fn stats_and_assignments_agree_with_recomputation() {
     assert_eq!(header, m.stats_columns);
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len() as u64, 4 * m.samples_per_chain);
-    let reader = AssignmentReader::new(std::fs::File::open(dir.join("assignments.bin")).unwrap()).unwrap();
+    let reader = redraw_ensemble::run::open_assignments(&dir).unwrap();
     assert_eq!(reader.header().samples, rows.len() as u64);
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     for (sample, row) in reader.zip(&rows) {
