@@ -8,10 +8,12 @@
 //! `n + 1`, Adams `n`, Dean `n(n+1)/(n + 1/2)`). This yields the priority list and, for each
 //! state, how many people it would need to gain (or could lose) before its seat count changes.
 //!
-//! Hamilton (largest remainders) has no priority list and is not population-monotone, so margins
-//! are not reported for it. States whose quota is below one are given the constitutional minimum
-//! seat and set aside; the remaining seats are shared among the rest by largest remainders
-//! (repeated until every remaining state has a quota of at least one).
+//! Hamilton (largest remainders) has no priority list. States whose quota is below one are given
+//! the constitutional minimum seat and set aside; the remaining seats are shared among the rest by
+//! largest remainders (repeated until every remaining state has a quota of at least one). Its
+//! margins are found by search: with the other states fixed, a state's own seat count never falls
+//! when its population grows (its quota rises; another state whose floor drops adds one competitor
+//! and one leftover seat at once), so an exponential-then-binary search finds the exact threshold.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -143,8 +145,9 @@ pub struct Apportionment {
 /// How close a state is to a change in its seat count (divisor methods), all other states fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Margin {
-    /// People the state would need to gain to win one more seat.
-    pub to_gain: u64,
+    /// People the state would need to gain to win one more seat (`None` when it already holds
+    /// every seat the others' minimums leave).
+    pub to_gain: Option<u64>,
     /// People the state could lose and keep all its seats (`None` at the one-seat minimum).
     pub can_lose: Option<u64>,
 }
@@ -304,14 +307,16 @@ fn hamilton_seats(pops: &[u64], house: u32, seats: &mut [u32]) {
     }
 }
 
-/// For a divisor-method apportionment: per state, the people it would need to gain to win one
-/// more seat, and how many it could lose before losing one, all other states fixed.
-///
-/// Returns `None` for Hamilton.
+/// Per state, the people it would need to gain to win one more seat, and how many it could lose
+/// before losing one, all other states fixed. `None` if `app` was not computed from
+/// `populations` (length mismatch).
 pub fn margins(populations: &[u64], app: &Apportionment) -> Option<Vec<Margin>> {
     let method = app.method;
-    if !method.is_divisor() {
+    if populations.len() != app.seats.len() {
         return None;
+    }
+    if !method.is_divisor() {
+        return Some(hamilton_margins(populations, app));
     }
     let s = populations.len();
     let extra = (app.house_size as usize) - s; // seats beyond the minimum
@@ -333,7 +338,7 @@ pub fn margins(populations: &[u64], app: &Apportionment) -> Option<Vec<Margin>> 
         // i.e. index extra - n (0-based) among the others' priorities.
         let t_gain = kth_other(extra - (n as usize - 1) - 1);
         let need = t_gain * method.divisor(n);
-        let to_gain = ((need - p as f64).floor() + 1.0).max(1.0) as u64;
+        let to_gain = Some(((need - p as f64).floor() + 1.0).max(1.0) as u64);
         let can_lose = if n <= 1 {
             None
         } else {
@@ -344,5 +349,93 @@ pub fn margins(populations: &[u64], app: &Apportionment) -> Option<Vec<Margin>> 
         };
         out.push(Margin { to_gain, can_lose });
     }
+    // The thresholds above assume strict inequality; an exact tie in priority (for instance two
+    // states of equal population competing for the same seat number) is broken by
+    // [`better`]. Confirm each threshold against the actual apportionment and step by one
+    // person where a tie moves it, so margins always agree with `apportion`.
+    let mut scratch = populations.to_vec();
+    let mut seats = vec![0u32; s];
+    let mut seats_with = |i: usize, p: u64| -> u32 {
+        scratch[i] = p;
+        divisor_seats(&scratch, app.house_size, method, &mut seats, false);
+        scratch[i] = populations[i];
+        seats[i]
+    };
+    for (i, m) in out.iter_mut().enumerate() {
+        let (p, n) = (populations[i], app.seats[i]);
+        if let Some(g) = m.to_gain.as_mut() {
+            while *g > 1 && seats_with(i, p + *g - 1) > n {
+                *g -= 1;
+            }
+            while seats_with(i, p + *g) <= n {
+                *g += 1;
+            }
+        }
+        if let Some(l) = m.can_lose.as_mut() {
+            while *l > 0 && seats_with(i, p - *l) < n {
+                *l -= 1;
+            }
+            while *l + 1 < p && seats_with(i, p - *l - 1) >= n {
+                *l += 1;
+            }
+        }
+    }
     Some(out)
+}
+
+fn hamilton_margins(pops: &[u64], app: &Apportionment) -> Vec<Margin> {
+    let s = pops.len();
+    let house = app.house_size;
+    let mut scratch = pops.to_vec();
+    let mut seats = vec![0u32; s];
+    let mut seats_with = |i: usize, p: u64| -> u32 {
+        scratch[i] = p;
+        hamilton_seats(&scratch, house, &mut seats);
+        scratch[i] = pops[i];
+        seats[i]
+    };
+    let max_seats = house - (s as u32 - 1);
+    (0..s)
+        .map(|i| {
+            let p = pops[i];
+            let n = app.seats[i];
+            let to_gain = if n >= max_seats {
+                None
+            } else {
+                // Smallest x with seats(p + x) > n: double until found, then bisect.
+                let mut hi = 1u64;
+                while seats_with(i, p.saturating_add(hi)) <= n && hi < (1 << 50) {
+                    hi *= 2;
+                }
+                let mut lo = hi / 2; // seats(p + lo) <= n (or lo == 0)
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if seats_with(i, p + mid) > n {
+                        hi = mid;
+                    } else {
+                        lo = mid;
+                    }
+                }
+                Some(hi)
+            };
+            let can_lose = if n <= 1 {
+                None
+            } else if seats_with(i, 1) >= n {
+                Some(p - 1)
+            } else {
+                // Largest x with seats(p - x) == n; seats(p - (p - 1)) < n.
+                let (mut lo, mut hi) = (0u64, p - 1);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if seats_with(i, p - mid) >= n {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                Some(lo)
+            };
+            Margin { to_gain, can_lose }
+        })
+        .collect()
 }

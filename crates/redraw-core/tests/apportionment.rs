@@ -40,7 +40,7 @@ fn seat_435_went_to_minnesota_and_new_york_missed_by_89() {
     assert_eq!(last.state_seat, 8);
     let m = margins(&pops, &a).unwrap();
     let ny = abbr.iter().position(|a| *a == "NY").unwrap();
-    assert_eq!(m[ny].to_gain, 89, "New York needed 89 more people for a 27th seat");
+    assert_eq!(m[ny].to_gain, Some(89), "New York needed 89 more people for a 27th seat");
     let mn = abbr.iter().position(|a| *a == "MN").unwrap();
     assert_eq!(m[mn].can_lose, Some(25), "Minnesota could have lost 25 people (26 loses the seat)");
     // The margins are exact: adding 89 people to New York flips seat 435, 88 does not.
@@ -184,7 +184,7 @@ fn hamilton_gives_the_constitutional_minimum() {
         assert_eq!(s.iter().sum::<u32>(), h);
         assert!(s.iter().all(|&x| x >= 1));
     }
-    assert!(margins(&pops, &apportion(&pops, 435, Method::Hamilton).unwrap()).is_none());
+    assert!(margins(&pops, &apportion(&pops, 435, Method::Hamilton).unwrap()).is_some());
 }
 
 #[test]
@@ -219,6 +219,34 @@ fn fast_path_equals_the_priority_list() {
                 let mut seats = vec![0; pops.len()];
                 apportion_into(&pops, house, m, &mut seats).unwrap();
                 assert_eq!(seats, apportion(&pops, house, m).unwrap().seats, "{year} {m} {house}");
+            }
+        }
+    }
+}
+
+#[test]
+fn margins_are_exact_thresholds_for_every_state_and_method() {
+    // Definition check, state by state: gaining `to_gain` people wins a seat and one fewer does
+    // not; losing `can_lose` keeps every seat and one more loses one.
+    let (abbr, pops, _) = official(2020);
+    for m in Method::ALL {
+        let a = apportion(&pops, 435, m).unwrap();
+        let marg = margins(&pops, &a).unwrap();
+        for i in 0..pops.len() {
+            let seats = |p: u64| {
+                let mut q = pops.clone();
+                q[i] = p;
+                apportion(&q, 435, m).unwrap().seats[i]
+            };
+            let n = a.seats[i];
+            let g = marg[i].to_gain.unwrap();
+            assert!(seats(pops[i] + g) > n && seats(pops[i] + g - 1) == n, "{m} {} gain {g}", abbr[i]);
+            match marg[i].can_lose {
+                None => assert_eq!(n, 1),
+                Some(l) => {
+                    assert_eq!(seats(pops[i] - l), n, "{m} {} lose {l}", abbr[i]);
+                    assert!(seats(pops[i] - l - 1) < n, "{m} {} lose {l}+1", abbr[i]);
+                }
             }
         }
     }

@@ -14,7 +14,7 @@ use crate::output::{print, render_tables, Cell, Format, Table};
 /// Webster, Hamilton, Jefferson, Adams, Dean, for any house size.
 ///
 /// With --margins: for each state, how many people it would need to gain to win one more seat
-/// and how many it could lose before losing one (divisor methods). With --priority: the
+/// and how many it could lose before losing one, the other states unchanged. With --priority: the
 /// priority list (which state gets seats 51, 52, ..., and with what priority value).
 ///
 /// Examples:
@@ -116,17 +116,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let pops: Vec<u64> = rows.iter().map(|r| r.1).collect();
     let app = apportion(&pops, args.house_size, args.method)?;
-    let marg = if args.margins {
-        let m = margins(&pops, &app);
-        if m.is_none() {
-            eprintln!(
-                "note: margins are defined for divisor methods only (Hamilton is not population-monotone)"
-            );
-        }
-        m
-    } else {
-        None
-    };
+    let marg = if args.margins { margins(&pops, &app) } else { None };
     let mut headers = vec!["State", "Population", "Quota", "Seats"];
     if official.is_some() {
         headers.push("Official");
@@ -157,7 +147,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ));
         }
         if let Some(m) = &marg {
-            row.push(m[i].to_gain.into());
+            row.push(m[i].to_gain.map(Cell::from).unwrap_or_else(Cell::empty));
             row.push(m[i].can_lose.map(Cell::from).unwrap_or_else(Cell::empty));
         }
         t.push(row);
