@@ -30,13 +30,24 @@ pub fn format_value(metric: &str, v: f64) -> String {
                 format!("{v:.2}")
             }
         }
-        "efficiency_gap" | "mean_median" | "partisan_bias" | "mean_share_bias" => {
-            format!("{:+.2}%", 100.0 * v).replace('-', "−")
-        }
-        "declination" => format!("{v:+.3}").replace('-', "−"),
+        "efficiency_gap" | "mean_median" | "partisan_bias" | "mean_share_bias" => signed(100.0 * v, 2) + "%",
+        "declination" => signed(v, 3),
         "max_pop_deviation" | "max_pop_dev" => format!("{:.2}%", 100.0 * v),
         "cut_edges" | "county_splits" | "split_counties" => format!("{v:.0}"),
         _ => format!("{v:.3}"),
+    }
+}
+
+/// A signed number with a true minus sign; values that round to zero print as "0.00", not
+/// "−0.00".
+fn signed(v: f64, decimals: usize) -> String {
+    let scale = 10f64.powi(decimals as i32);
+    let v = if (v * scale).round() == 0.0 { 0.0 } else { v };
+    let text = format!("{v:+.decimals$}").replace('-', "−");
+    if v == 0.0 {
+        text.trim_start_matches('+').to_string()
+    } else {
+        text
     }
 }
 
@@ -235,5 +246,7 @@ mod tests {
         assert_eq!(format_value("mean_median", 0.01), "+1.00%");
         assert_eq!(format_value("cut_edges", 604.0), "604");
         assert_eq!(format_value("declination", f64::NAN), "—");
+        assert_eq!(format_value("mean_median", -0.000_000_4), "0.00%");
+        assert_eq!(format_value("declination", -0.0001), "0.000");
     }
 }
