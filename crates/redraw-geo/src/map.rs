@@ -392,7 +392,9 @@ pub fn render_map(spec: &MapSpec) -> String {
         } else if sides.len() > 1 && regs[0].is_some_and(|r| spec.regions[r as usize].emphasis) {
             unit_border.push(*key);
         }
-        let outer = sides.len() == 1;
+        // The outside, and the edge of the mapped area (units without a region), are outlined.
+        let outer =
+            sides.len() == 1 || (regs.iter().any(Option::is_none) && regs.iter().any(Option::is_some));
         let diff_outline = spec
             .outline_of
             .as_ref()
@@ -497,7 +499,9 @@ pub fn render_map(spec: &MapSpec) -> String {
         }
         let region_w = (rb[2] - rb[0]) * k;
         let size = if reg.emphasis { 13.0 } else { 10.0 };
-        let fits = |s: &str| s.chars().count() as f64 * size * 0.58 < region_w * 0.9;
+        // Emphasised names may overhang a narrow region a little (the halo keeps them legible).
+        let room = if reg.emphasis { 1.4 } else { 0.9 };
+        let fits = |s: &str| s.chars().count() as f64 * size * 0.58 < region_w * room;
         let text = if fits(&reg.name) {
             reg.name.as_str()
         } else if fits(&reg.short) || reg.emphasis {

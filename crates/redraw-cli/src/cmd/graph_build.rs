@@ -49,9 +49,10 @@ pub struct Args {
     /// The TopoJSON object to read when the topology has several.
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
-    /// Node ids in the output: `index` (0..n, GerryChain's default) or `labels` (the --id values).
-    #[arg(long, value_enum, default_value_t = IdStyle::Index)]
-    pub node_ids: IdStyle,
+    /// Node ids in the output: `index` (0..n, GerryChain's default) or `labels` (the --id
+    /// values) [default: index; labels when --id is `id`, which index ids would overwrite].
+    #[arg(long, value_enum)]
+    pub node_ids: Option<IdStyle>,
     /// Format of the summary printed on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -82,7 +83,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let graph = redraw_geo::dual::dual_graph(&layer, &adj, &args.id)
         .with_context(|| format!("{}: --id {}", args.file.display(), args.id))?;
     let mut bytes = Vec::new();
-    let ids = match args.node_ids {
+    let style = args.node_ids.unwrap_or(if args.id == "id" { IdStyle::Labels } else { IdStyle::Index });
+    let ids = match style {
         IdStyle::Index => NodeIds::Index,
         IdStyle::Labels => NodeIds::Labels,
     };

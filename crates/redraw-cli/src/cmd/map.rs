@@ -247,6 +247,19 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
         }
     };
     let plan = read_plan(plan_path, &id_label, args.district_col.as_deref())?;
+    // On the embedded counties, draw only the counties the plan covers.
+    let (layer, ids) = if args.geometry.is_none() {
+        let keep: Vec<bool> =
+            ids.iter().map(|id| plan.contains_key(redraw_geo::counties::fips_2020_of(id)[0])).collect();
+        let mut layer = layer;
+        let mut k = keep.iter();
+        layer.features.retain(|_| *k.next().unwrap_or(&false));
+        layer.warnings.clear();
+        let ids = ids.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(id, _)| id).collect();
+        (layer, ids)
+    } else {
+        (layer, ids)
+    };
     // Districts in natural order (numbers numerically).
     let mut names: Vec<&String> = plan.values().collect();
     names.sort_by(|a, b| match (a.parse::<i64>(), b.parse::<i64>()) {
@@ -326,8 +339,11 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
             }
             if let Some(s) = s {
                 note.push_str(&format!(
-                    "{} units · PP {:.2} · Reock {:.2}",
-                    s.units, s.polsby_popper, s.reock
+                    "{} unit{} · PP {:.2} · Reock {:.2}",
+                    s.units,
+                    if s.units == 1 { "" } else { "s" },
+                    s.polsby_popper,
+                    s.reock
                 ));
             }
             let name = if n.parse::<i64>().is_ok() { format!("District {n}") } else { n.to_string() };

@@ -1,0 +1,252 @@
+//! End-to-end tests of `redraw map`, `redraw graph build` and `redraw plot`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn redraw(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_redraw")).args(args).env("NO_COLOR", "1").output().expect("run redraw")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("redraw-cli-geo-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn ok(out: &std::process::Output) {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// California's counties from the embedded geometry as a GeoJSON file with GEOID, NAME, POP.
+fn california_geojson(path: &Path) {
+    let layer = redraw_geo::counties::us_counties().unwrap();
+    let features: Vec<serde_json::Value> = layer
+        .features
+        .iter()
+        .filter(|f| f.property_text("state_fips").as_deref() == Some("06"))
+        .map(|f| {
+            let polys: Vec<Vec<Vec<[f64; 2]>>> = f
+                .geometry
+                .iter()
+                .map(|p| {
+                    p.rings
+                        .iter()
+                        .map(|r| {
+                            let mut r = r.clone();
+                            r.push(r[0]);
+                            r
+                        })
+                        .collect()
+                })
+                .collect();
+            serde_json::json!({"type": "Feature",
+                "properties": {"GEOID": f.property_text("id"), "NAME": f.property_text("name"), "POP": 1000},
+                "geometry": {"type": "MultiPolygon", "coordinates": polys}})
+        })
+        .collect();
+    let fc = serde_json::json!({"type": "FeatureCollection", "features": features});
+    std::fs::write(path, serde_json::to_string(&fc).unwrap()).unwrap();
+}
+
+#[test]
+fn every_preset_renders_a_map() {
+    let dir = temp_dir("presets");
+    for p in redraw_core::scenario::presets() {
+        let out = dir.join(format!("{}.svg", p.id));
+        ok(&redraw(&["map", p.id, "-o", out.to_str().unwrap()]));
+        let svg = std::fs::read_to_string(&out).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{}", p.id);
+        // Every new or changed state is named in the legend.
+        let ds = redraw_core::Dataset::embedded();
+        let resolved = p.resolve(ds, &Default::default()).unwrap();
+        for s in resolved.states.iter().filter(|s| s.status != redraw_core::scenario::StateStatus::Unchanged)
+        {
+            assert!(svg.contains(&format!(">{}</text>", s.name)), "{}: legend lacks {}", p.id, s.name);
+        }
+        assert!(svg.len() < 1_500_000, "{} map is {} bytes", p.id, svg.len());
+    }
+    let six = std::fs::read_to_string(dir.join("six-californias.svg")).unwrap();
+    for name in [
+        "Jefferson",
+        "North California",
+        "Silicon Valley",
+        "Central California",
+        "West California",
+        "South California",
+    ] {
+        assert!(six.contains(&format!("<title>{name}</title>")), "{name}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn graph_build_from_geojson_and_plan_map() {
+    let dir = temp_dir("build");
+    let gj = dir.join("ca.geojson");
+    california_geojson(&gj);
+    let graph = dir.join("ca.json");
+    let out = redraw(&[
+        "graph",
+        "build",
+        gj.to_str().unwrap(),
+        "--id",
+        "GEOID",
+        "--out",
+        graph.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    ok(&out);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let get =
+        |k: &str| summary.as_array().unwrap().iter().find(|r| r["measure"] == k).unwrap()["value"].clone();
+    assert_eq!(get("units"), 58);
+    assert_eq!(get("rook edges (shared border)"), 136);
+    assert_eq!(get("components"), 1);
+    let loaded = redraw_graph::networkx::read_networkx(&std::fs::read_to_string(&graph).unwrap()).unwrap();
+    assert_eq!(loaded.graph.node_count(), 58);
+    assert_eq!(loaded.graph.edge_count(), 136);
+    assert!(loaded.graph.has_edge_lengths());
+    assert!(loaded.graph.column("area").is_ok() && loaded.graph.column("GEOID").is_ok());
+
+    // A county-level plan on the user's geometry: Six Californias as six "districts".
+    let ds = redraw_core::Dataset::embedded();
+    let six =
+        redraw_core::scenario::preset("six-californias").unwrap().resolve(ds, &Default::default()).unwrap();
+    let mut csv = String::from("GEOID,district\n");
+    for (fips, state) in six.assignments(ds).filter(|(f, _)| f.starts_with("06")) {
+        csv.push_str(&format!("{fips},{state}\n"));
+    }
+    let plan = dir.join("plan.csv");
+    std::fs::write(&plan, csv).unwrap();
+    let svg = dir.join("plan.svg");
+    ok(&redraw(&[
+        "map",
+        "--geometry",
+        gj.to_str().unwrap(),
+        "--id",
+        "GEOID",
+        "--plan",
+        plan.to_str().unwrap(),
+        "--pop",
+        "POP",
+        "-o",
+        svg.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("6 districts on 58 units"), "subtitle");
+    assert!(text.contains("Silicon Valley") && text.contains("PP 0."));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_geometry_input_fails_cleanly() {
+    let dir = temp_dir("bad");
+    let bad = dir.join("bad.geojson");
+    std::fs::write(&bad, r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1"#).unwrap();
+    let out_path = dir.join("g.json");
+    let out = redraw(&[
+        "graph",
+        "build",
+        bad.to_str().unwrap(),
+        "--id",
+        "GEOID",
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.geojson") && err.contains("invalid GeoJSON"), "{err}");
+    assert!(!out_path.exists(), "no partial output");
+
+    // Missing id attribute: names the attribute and what exists.
+    let gj = dir.join("ca.geojson");
+    california_geojson(&gj);
+    let out = redraw(&[
+        "graph",
+        "build",
+        gj.to_str().unwrap(),
+        "--id",
+        "GEOID20",
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("GEOID20") && err.contains("GEOID"), "{err}");
+    assert!(!out_path.exists());
+
+    // Self-intersecting and empty polygons: warnings, not failures.
+    let warn = dir.join("warn.geojson");
+    std::fs::write(&warn, r#"{"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"id":"a"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}},
+      {"type":"Feature","properties":{"id":"b"},"geometry":{"type":"Polygon","coordinates":[]}}]}"#).unwrap();
+    let out = redraw(&[
+        "graph",
+        "build",
+        warn.to_str().unwrap(),
+        "--id",
+        "id",
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("self-intersection") && err.contains("empty-geometry"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn plots_from_a_stats_file() {
+    let dir = temp_dir("plot");
+    let mut csv = String::from("chain,step,accepted,cut_edges,county_splits,pop_1,pop_2,E_dem_seats,E_dem_1,E_dem_2,E_rep_1,E_rep_2\n");
+    for chain in 0..2 {
+        for step in 0..50 {
+            let d1 = 40 + (step * 7 + chain) % 20;
+            csv.push_str(&format!(
+                "{chain},{step},1,{},,{},{},{},{d1},70,60,30\n",
+                100 + step % 13,
+                500,
+                500,
+                u32::from(d1 > 60) + 1
+            ));
+        }
+    }
+    std::fs::write(dir.join("stats.csv"), csv).unwrap();
+    let d = dir.to_str().unwrap();
+    let h = dir.join("h.svg");
+    ok(&redraw(&[
+        "plot",
+        d,
+        "--kind",
+        "histogram",
+        "--stat",
+        "cut_edges",
+        "--mark",
+        "105",
+        "-o",
+        h.to_str().unwrap(),
+    ]));
+    assert!(std::fs::read_to_string(&h).unwrap().contains("100 plans; marked value 105"));
+    let b = dir.join("b.svg");
+    ok(&redraw(&[
+        "plot",
+        d,
+        "--kind",
+        "boxplot",
+        "--election",
+        "E",
+        "--overlay",
+        "initial",
+        "-o",
+        b.to_str().unwrap(),
+    ]));
+    assert!(std::fs::read_to_string(&b).unwrap().contains("2 districts, 100 plans"));
+    let t = dir.join("t.svg");
+    ok(&redraw(&["plot", d, "--kind", "trace", "--stat", "cut_edges", "-o", t.to_str().unwrap()]));
+    assert!(std::fs::read_to_string(&t).unwrap().contains("2 chains, 50 steps"));
+    let out = redraw(&["plot", d, "--kind", "histogram", "--stat", "nope", "-o", t.to_str().unwrap()]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no column `nope`"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
