@@ -67,18 +67,25 @@ pub fn read_rdabase_files(
     data: Option<&Path>,
     key_column: &str,
 ) -> Result<Loaded, FileError> {
+    rdabase_from_text(graph_json, &read_text(graph_json)?, data, key_column)
+}
+
+fn rdabase_from_text(
+    graph_json: &Path,
+    text: &str,
+    data: Option<&Path>,
+    key_column: &str,
+) -> Result<Loaded, FileError> {
     let found = if data.is_none() { rdabase_data_path(graph_json) } else { None };
     let data_path = data.or(found.as_deref());
     let table = data_path.map(|p| read_attributes(p, key_column)).transpose()?;
-    let mut loaded = read_rdabase(&read_text(graph_json)?, table.as_ref()).map_err(|error| {
-        match (&error, data_path) {
-            // Disagreements between the two files are reported against the data file too.
-            (ReadError::Mismatch(_), Some(d)) => FileError::Read {
-                path: PathBuf::from(format!("{} + {}", graph_json.display(), d.display())),
-                error,
-            },
-            _ => FileError::Read { path: graph_json.to_path_buf(), error },
-        }
+    let mut loaded = read_rdabase(text, table.as_ref()).map_err(|error| match (&error, data_path) {
+        // Disagreements between the two files are reported against both.
+        (ReadError::Mismatch(_), Some(d)) => FileError::Read {
+            path: PathBuf::from(format!("{} + {}", graph_json.display(), d.display())),
+            error,
+        },
+        _ => FileError::Read { path: graph_json.to_path_buf(), error },
     })?;
     if let Some(p) = found {
         loaded.notes.push(format!("attributes from {}", p.display()));
@@ -98,29 +105,33 @@ pub fn read_edge_list_files(
 
 /// The format of a graph file: `.csv` is an edge list; JSON is sniffed by [`sniff_json`].
 pub fn detect_format(path: &Path) -> Result<SourceFormat, FileError> {
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+    if is_csv(path) {
         return Ok(SourceFormat::EdgeList);
     }
-    use std::io::Read as _;
-    let mut head = String::new();
     // The top-level keys of networkx JSON may follow megabytes of nodes, so read it all.
-    open(path)?
-        .read_to_string(&mut head)
-        .map_err(|error| FileError::Io { path: path.to_path_buf(), error })?;
-    sniff_json(&head).ok_or_else(|| FileError::UnknownFormat { path: path.to_path_buf() })
+    sniff_json(&read_text(path)?).ok_or_else(|| FileError::UnknownFormat { path: path.to_path_buf() })
 }
 
-/// Reads any graph file redraw knows, detecting its format. `data` is the attribute CSV for the
-/// rdabase and edge-list layouts, keyed by `key_column`.
+fn is_csv(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
+/// Reads any graph file redraw knows, detecting its format (the file is read once). `data` is
+/// the attribute CSV for the rdabase and edge-list layouts, keyed by `key_column`.
 pub fn read_graph(
     path: &Path,
     data: Option<&Path>,
     key_column: &str,
 ) -> Result<(Loaded, SourceFormat), FileError> {
-    let format = detect_format(path)?;
+    if is_csv(path) {
+        return Ok((read_edge_list_files(path, data, key_column)?, SourceFormat::EdgeList));
+    }
+    let text = read_text(path)?;
+    let format = sniff_json(&text).ok_or_else(|| FileError::UnknownFormat { path: path.to_path_buf() })?;
     let loaded = match format {
-        SourceFormat::Networkx => read_networkx_file(path)?,
-        SourceFormat::Rdabase => read_rdabase_files(path, data, key_column)?,
+        SourceFormat::Networkx => read_networkx(&text).map_err(at(path))?,
+        SourceFormat::Rdabase => rdabase_from_text(path, &text, data, key_column)?,
+        // sniff_json only tells JSON layouts apart; an edge list is recognised by its extension.
         SourceFormat::EdgeList => read_edge_list_files(path, data, key_column)?,
     };
     Ok((loaded, format))
