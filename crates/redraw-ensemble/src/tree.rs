@@ -14,6 +14,8 @@ use crate::rng::Rng;
 
 const IN_TREE: u64 = 1 << 31;
 const DEG_MASK: u64 = IN_TREE - 1;
+const SID_IN_TREE: u32 = 1 << 31;
+const SID_MASK: u32 = (1 << 24) - 1;
 
 #[derive(Clone, Debug)]
 pub(crate) struct TreeWorkspace {
@@ -26,6 +28,16 @@ pub(crate) struct TreeWorkspace {
     /// bits) and the in-tree flag of Wilson's algorithm.
     meta: Vec<u64>,
     ladj: Vec<u32>,
+    /// Fast walk (see [`TreeWorkspace::draw`]): parallel to `ladj`, each neighbour's own
+    /// `(start of its list) | degree << 24`, so one load per step both picks a neighbour and
+    /// tells where its list is. Nodes are then identified by the start of their list ("sid").
+    wadj: Vec<u32>,
+    /// Whether `wadj` is usable (regions with < 2^24 adjacency entries, degrees < 256, m >= 2).
+    packed: bool,
+    /// Per sid: next sid on the walk, with `SID_IN_TREE` once in the tree.
+    snext: Vec<u32>,
+    /// Per sid: the local node id.
+    sid_node: Vec<u32>,
     lpop: Vec<u64>,
     /// Parent of each local node in the last tree (`NONE` at the root).
     pub(crate) parent: Vec<u32>,
@@ -50,6 +62,10 @@ impl TreeWorkspace {
             loff: Vec::new(),
             meta: Vec::new(),
             ladj: Vec::new(),
+            wadj: Vec::new(),
+            packed: false,
+            snext: Vec::new(),
+            sid_node: Vec::new(),
             lpop: Vec::new(),
             parent: Vec::new(),
             order: Vec::new(),
@@ -103,6 +119,24 @@ impl TreeWorkspace {
         self.total = total;
         self.meta.clear();
         self.meta.extend(self.loff.windows(2).map(|w| (w[0] as u64) << 32 | (w[1] - w[0]) as u64));
+        let entries = self.ladj.len();
+        self.packed =
+            m >= 2 && entries < (1 << 24) && self.loff.windows(2).all(|w| w[1] > w[0] && w[1] - w[0] < 256);
+        if self.packed {
+            let loff = &self.loff;
+            self.wadj.clear();
+            self.wadj.extend(self.ladj.iter().map(|&w| {
+                let (a, b) = (loff[w as usize], loff[w as usize + 1]);
+                a | (b - a) << 24
+            }));
+            if self.snext.len() < entries {
+                self.snext.resize(entries, 0);
+                self.sid_node.resize(entries, 0);
+            }
+            for (i, &start) in loff[..m].iter().enumerate() {
+                self.sid_node[start as usize] = i as u32;
+            }
+        }
         // `parent` and `sub` are fully written by every draw; only their length matters.
         if self.parent.len() < m {
             self.parent.resize(m, NONE);
@@ -145,6 +179,79 @@ impl TreeWorkspace {
     /// registers for the duration; neighbour choices are exactly uniform (Lemire's method on
     /// the top 32 bits of each output).
     pub(crate) fn draw(&mut self, rng: &mut Rng, root: u32, cut_bounds: (u64, u64, u64, u64)) {
+        if self.packed {
+            self.walk_packed(rng, root);
+        } else {
+            self.walk_plain(rng, root);
+        }
+        self.sums_and_cuts(cut_bounds);
+    }
+
+    /// Wilson's walks over the packed adjacency: the critical path of a step is a single load
+    /// (the chosen entry of `wadj` gives the next node's list and degree). Same random choices
+    /// as [`TreeWorkspace::walk_plain`], hence the same tree for the same generator state.
+    fn walk_packed(&mut self, rng: &mut Rng, root: u32) {
+        let m = self.len();
+        let loff = &self.loff[..];
+        let wadj = &self.wadj[..];
+        let snext = &mut self.snext[..];
+        let sid_node = &self.sid_node[..];
+        let parent = &mut self.parent[..m];
+        for &s in &loff[..m] {
+            snext[s as usize] = 0;
+        }
+        snext[loff[root as usize] as usize] = SID_IN_TREE;
+        parent[root as usize] = NONE;
+        let order = &mut self.order;
+        order.clear();
+        order.push(root);
+        let mut r = rng.clone();
+        for start in 0..m {
+            let s0 = loff[start];
+            if snext[s0 as usize] & SID_IN_TREE != 0 {
+                continue;
+            }
+            let mut s = s0;
+            let mut deg = (loff[start + 1] - s0) as u64;
+            loop {
+                let x = r.next_u64() >> 32;
+                let mut prod = x * deg;
+                if (prod as u32 as u64) < deg {
+                    // Lemire's rejection step (probability < deg / 2^32).
+                    let threshold = (deg as u32).wrapping_neg() % deg as u32;
+                    while (prod as u32) < threshold {
+                        prod = (r.next_u64() >> 32) * deg;
+                    }
+                }
+                let e = wadj[s as usize + (prod >> 32) as usize];
+                let s2 = e & SID_MASK;
+                snext[s as usize] = s2;
+                if snext[s2 as usize] & SID_IN_TREE != 0 {
+                    break;
+                }
+                s = s2;
+                deg = (e >> 24) as u64;
+            }
+            let seg = order.len();
+            let mut s = s0;
+            loop {
+                let t = snext[s as usize];
+                if t & SID_IN_TREE != 0 {
+                    break;
+                }
+                snext[s as usize] = t | SID_IN_TREE;
+                let node = sid_node[s as usize];
+                order.push(node);
+                parent[node as usize] = sid_node[t as usize];
+                s = t;
+            }
+            order[seg..].reverse();
+        }
+        *rng = r;
+    }
+
+    /// Wilson's walks over `meta`/`ladj` (any region).
+    fn walk_plain(&mut self, rng: &mut Rng, root: u32) {
         let m = self.len();
         let meta = &mut self.meta[..m];
         let parent = &mut self.parent[..m];
@@ -191,6 +298,10 @@ impl TreeWorkspace {
             order[seg..].reverse();
         }
         *rng = r;
+    }
+
+    fn sums_and_cuts(&mut self, cut_bounds: (u64, u64, u64, u64)) {
+        let m = self.len();
         debug_assert_eq!(self.order.len(), m);
         // Subtree populations: children come after their parents in `order`, so in reverse
         // order each node's sum is complete when it is reached. The balanced cuts for
@@ -242,5 +353,65 @@ impl TreeWorkspace {
             }
         }
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redraw_graph::{Column, Graph};
+
+    /// The packed walk and the plain walk make the same random choices, so they must return the
+    /// same tree from the same generator state.
+    #[test]
+    fn packed_and_plain_walks_agree() {
+        let (w, h) = (9usize, 7usize);
+        let mut edges = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let i = (y * w + x) as u32;
+                if x + 1 < w {
+                    edges.push((i, i + 1));
+                }
+                if y + 1 < h {
+                    edges.push((i, i + w as u32));
+                }
+                // Some diagonals for uneven degrees.
+                if x + 1 < w && y + 1 < h && (x + y) % 3 == 0 {
+                    edges.push((i, i + w as u32 + 1));
+                }
+            }
+        }
+        let n = w * h;
+        let mut g = Graph::from_edges((0..n).map(|i| i.to_string()).collect(), &edges, None).unwrap();
+        g.set_column("pop", Column::Int(vec![1; n])).unwrap();
+        let spec = crate::ProblemSpec {
+            pop_column: "pop".into(),
+            districts: 2,
+            tolerance: 0.5,
+            elections: vec![],
+            county: None,
+            max_county_splits: None,
+        };
+        let p = Problem::new(&g, &spec).unwrap();
+        let a: Vec<u32> = (0..n as u32).filter(|i| i % 3 != 0).collect();
+        let b: Vec<u32> = (0..n as u32).filter(|i| i % 3 == 0).collect();
+        let mut ws = TreeWorkspace::new(n);
+        ws.load(&p, &[&a, &b]);
+        assert!(ws.packed);
+        for seed in 0..20 {
+            let root = (seed * 7 % n as u64) as u32;
+            let mut r1 = Rng::from_seed(seed);
+            let mut r2 = Rng::from_seed(seed);
+            ws.walk_packed(&mut r1, root);
+            let (p1, o1) = (ws.parent[..n].to_vec(), ws.order.clone());
+            ws.walk_plain(&mut r2, root);
+            assert_eq!(p1, ws.parent[..n].to_vec(), "seed {seed}");
+            assert_eq!(o1, ws.order, "seed {seed}");
+            assert_eq!(r1, r2);
+            // A spanning tree: n - 1 parent links, every node reaches the root.
+            assert_eq!(p1.iter().filter(|&&x| x == NONE).count(), 1);
+            assert_eq!(o1.len(), n);
+        }
     }
 }
