@@ -86,7 +86,7 @@ pub struct NewState {
     pub name: Name,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abbr: Option<String>,
-    pub counties: BTreeMap<String, Vec<Name>>,
+    pub counties: BTreeMap<Name, Vec<Name>>,
 }
 
 /// `[[move]]`: counties (`counties.XX = [...]`) join the state `to`.
@@ -94,7 +94,7 @@ pub struct NewState {
 #[serde(deny_unknown_fields)]
 pub struct Move {
     pub to: Name,
-    pub counties: BTreeMap<String, Vec<Name>>,
+    pub counties: BTreeMap<Name, Vec<Name>>,
 }
 
 /// `[[secede]]` or `[[coalition]]`: a named bloc of states.
@@ -281,10 +281,10 @@ impl Resolver<'_> {
                 .states
                 .iter()
                 .map(|s| {
-                    (
-                        crate::dataset::levenshtein(&n.get_ref().to_lowercase(), &s.name.to_lowercase()),
-                        s.name.as_str(),
-                    )
+                    let q = n.get_ref().to_lowercase();
+                    let d = crate::dataset::levenshtein(&q, &s.name.to_lowercase())
+                        .min(crate::dataset::levenshtein(&q, &s.abbr.to_lowercase()));
+                    (d, s.name.as_str())
                 })
                 .collect();
             best.sort();
@@ -449,7 +449,7 @@ impl Resolver<'_> {
             let t = new_index(&mut out, &ns.name, &ns.abbr, None)?;
             let mut count = 0;
             for (st_name, list) in &ns.counties {
-                let st = self.state(&name(st_name.clone()), &format!("new_state[{ni}].counties"))?;
+                let st = self.state(st_name, &format!("new_state[{ni}].counties"))?;
                 for n in list {
                     let c = self.county(st, n, &format!("new_state[{ni}] `{}`", ns.name.get_ref()))?;
                     claim(c, format!("new state `{}`", ns.name.get_ref()), n.span())?;
@@ -470,7 +470,7 @@ impl Resolver<'_> {
                 self.err(Some(mv.to.span()), format!("move[{mi}].to: unknown state `{}`", mv.to.get_ref()))
             })?;
             for (st_name, list) in &mv.counties {
-                let st = self.state(&name(st_name.clone()), &format!("move[{mi}].counties"))?;
+                let st = self.state(st_name, &format!("move[{mi}].counties"))?;
                 for n in list {
                     let c = self.county(st, n, &format!("move[{mi}]"))?;
                     claim(c, format!("move to `{}`", mv.to.get_ref()), n.span())?;

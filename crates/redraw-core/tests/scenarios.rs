@@ -336,3 +336,11 @@ fn scenarios_round_trip_through_toml_and_whole_states_can_merge() {
     assert_eq!(ma.population, 7_029_917 + 1_097_379);
     assert_eq!(e.states.iter().map(|s| s.house_seats).sum::<u32>(), 435);
 }
+
+#[test]
+fn unknown_state_keys_name_their_line() {
+    let e = resolve("name = \"x\"\n\n[[move]]\nto = \"ID\"\ncounties.ORR = [\"Baker\"]\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 5") && e.contains("unknown state `ORR`") && e.contains("Oregon"), "{e}");
+}
