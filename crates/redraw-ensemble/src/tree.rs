@@ -117,8 +117,6 @@ impl TreeWorkspace {
             total += pu;
         }
         self.total = total;
-        self.meta.clear();
-        self.meta.extend(self.loff.windows(2).map(|w| (w[0] as u64) << 32 | (w[1] - w[0]) as u64));
         let entries = self.ladj.len();
         self.packed =
             m >= 2 && entries < (1 << 24) && self.loff.windows(2).all(|w| w[1] > w[0] && w[1] - w[0] < 256);
@@ -136,6 +134,9 @@ impl TreeWorkspace {
             for (i, &start) in loff[..m].iter().enumerate() {
                 self.sid_node[start as usize] = i as u32;
             }
+        } else {
+            self.meta.clear();
+            self.meta.extend(self.loff.windows(2).map(|w| (w[0] as u64) << 32 | (w[1] - w[0]) as u64));
         }
         // `parent` and `sub` are fully written by every draw; only their length matters.
         if self.parent.len() < m {
@@ -405,6 +406,8 @@ mod tests {
             let mut r2 = Rng::from_seed(seed);
             ws.walk_packed(&mut r1, root);
             let (p1, o1) = (ws.parent[..n].to_vec(), ws.order.clone());
+            ws.meta.clear();
+            ws.meta.extend(ws.loff.windows(2).map(|w| (w[0] as u64) << 32 | (w[1] - w[0]) as u64));
             ws.walk_plain(&mut r2, root);
             assert_eq!(p1, ws.parent[..n].to_vec(), "seed {seed}");
             assert_eq!(o1, ws.order, "seed {seed}");
