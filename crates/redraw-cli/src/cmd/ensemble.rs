@@ -15,33 +15,36 @@ use redraw_graph::{Counties, Graph, Plan, SourceFormat};
 
 use crate::output::{self, Cell, Format, Table};
 
-/// Draw an ensemble of district plans with a Markov chain and write a run directory.
-///
-/// Chains start from the plan in --assignment (a node column) or --plan (a `GEOID,district`
-/// CSV), or from a plan drawn by recursive spanning-tree bipartition when neither is given.
-/// Chain i uses its own random stream derived from (--seed, i): the output for a seed is
-/// byte-identical for any --threads, and a run interrupted at any point (even kill -9) and
-/// continued with --resume ends with exactly the files an uninterrupted run writes.
-///
-/// The run directory (--out) holds manifest.json (parameters, input hashes, version),
-/// stats.csv (one row per recorded plan: chain, step, accepted, cut_edges, county_splits,
-/// pop_<d>, NAME_dem_seats, NAME_dem_<d>, NAME_rep_<d>) and assignments.bin (every recorded
-/// plan, u8/u16 per node); see docs/run-format.md.
-///
-/// Proposals: recom (DeFord-Duchin-Solomon; pair by random cut edge like GerryChain and frcw,
-/// or uniformly among adjacent district pairs), reversible-recom (Cannon-Duchin-Randall-Rule;
-/// stationary distribution proportional to the product of the districts' spanning-tree
-/// counts), flip (random boundary flip with a Metropolis-Hastings correction: uniform on valid
-/// plans). Every proposal counts as a step, self-loops included.
-///
-/// Examples:
-///   redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district --tol 0.02 \
-///     --steps 100000 --chains 4 --seed 1 --election COMP=DEM_VOTES,REP_VOTES --out runs/nc
-///   redraw ensemble --graph PA_2020_graph.json --pop TOTAL_POP --districts 17 --tol 0.01 \
-///     --steps 20000 --county-prefix 5 --max-county-splits 20 --out runs/pa
-///   redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district ... --out runs/nc --resume
+/// The long help of `redraw ensemble` (shown after the options by `--help`; the one-line
+/// summary comes from the subcommand list in main.rs).
+const LONG_HELP: &str = "\
+Chains start from the plan in --assignment (a node column) or --plan (a `GEOID,district`
+CSV), or from a plan drawn by recursive spanning-tree bipartition when neither is given.
+Chain i uses its own random stream derived from (--seed, i): the output for a seed is
+byte-identical for any --threads, and a run interrupted at any point (even kill -9) and
+continued with --resume ends with exactly the files an uninterrupted run writes.
+
+The run directory (--out) holds manifest.json (parameters, input hashes, version),
+stats.csv (one row per recorded plan: chain, step, accepted, cut_edges, county_splits,
+pop_<d>, NAME_dem_seats, NAME_dem_<d>, NAME_rep_<d>) and assignments.bin (every recorded
+plan, u8/u16 per node); see docs/run-format.md.
+
+Proposals: recom (DeFord-Duchin-Solomon; pair by random cut edge like GerryChain and frcw,
+or uniformly among adjacent district pairs), reversible-recom (Cannon-Duchin-Randall-Rule;
+stationary distribution proportional to the product of the districts' spanning-tree
+counts), flip (random boundary flip with a Metropolis-Hastings correction: uniform on valid
+plans). Every proposal counts as a step, self-loops included.
+
+Examples:
+  redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district --tol 0.02 \\
+    --steps 100000 --chains 4 --seed 1 --election COMP=DEM_VOTES,REP_VOTES --out runs/nc
+  redraw ensemble --graph PA_2020_graph.json --pop TOTAL_POP --districts 17 --tol 0.01 \\
+    --steps 20000 --county-prefix 5 --out runs/pa
+  redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district ... --out runs/nc --resume";
+
+/// Arguments of `redraw ensemble`.
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_long_help = LONG_HELP)]
 pub struct Args {
     /// The graph: networkx adjacency JSON, rdabase *_graph.json (with its *_data.csv), or an
     /// edge-list .csv (with --data).
