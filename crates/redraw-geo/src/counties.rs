@@ -78,9 +78,51 @@ pub fn us_counties() -> Result<Layer> {
     Ok(layer)
 }
 
+/// The embedded counties and their rook adjacency, built once per process (about 0.1 s).
+pub fn us_counties_with_adjacency() -> Result<&'static (Layer, crate::adjacency::Adjacency)> {
+    static CACHE: std::sync::OnceLock<(Layer, crate::adjacency::Adjacency)> = std::sync::OnceLock::new();
+    if let Some(c) = CACHE.get() {
+        return Ok(c);
+    }
+    let layer = us_counties()?;
+    let adj = crate::adjacency::build_adjacency(&layer, &crate::adjacency::AdjacencyOptions::default());
+    Ok(CACHE.get_or_init(|| (layer, adj)))
+}
+
+/// Area, perimeter, Polsby-Popper and Reock of groups of counties (new states of a scenario,
+/// county-level districts). `group_of` receives each county's 2020 FIPS code (Valdez-Cordova's
+/// polygon asks for Chugach, 02063) and returns its group, or `None` to leave it out. Groups
+/// are returned in ascending order; measures follow [`crate::measure`]'s conventions.
+pub fn group_shapes(group_of: impl Fn(&str) -> Option<u32>) -> Result<Vec<crate::measure::DistrictShape>> {
+    let (layer, adj) = us_counties_with_adjacency()?;
+    let ids = layer.ids("id")?;
+    let plan: Vec<u32> = ids.iter().map(|id| group_of(fips_2020_of(id)[0]).unwrap_or(u32::MAX)).collect();
+    let mut shapes = crate::measure::district_shapes(layer, adj, &plan)?;
+    shapes.retain(|s| s.district != u32::MAX);
+    Ok(shapes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_shapes_from_counties() {
+        // Group counties by state: Colorado and Wyoming are near-rectangles, Maryland is not.
+        let st = |f: &str| f[..2].parse::<u32>().ok();
+        let shapes = group_shapes(st).unwrap();
+        assert_eq!(shapes.len(), 51);
+        let get = |fips: u32| shapes.iter().find(|s| s.district == fips).unwrap();
+        let (co, wy, md) = (get(8), get(56), get(24));
+        // Colorado: 269,837 km² total area (land 268,431 km²).
+        assert!((co.area_m2 / 1e6 / 269_837.0 - 1.0).abs() < 0.02, "{}", co.area_m2);
+        // Colorado is a 7° x 4° box at 39°N, about 606 x 445 km: a rectangle of that size has
+        // PP = 4π·606·445 / (2·1051)² = 0.767 and Reock = 606·445 / (π·(752/2)²) = 0.607.
+        assert!((co.polsby_popper - 0.767).abs() < 0.01, "{}", co.polsby_popper);
+        assert!((co.reock - 0.607).abs() < 0.01, "{}", co.reock);
+        assert!(wy.polsby_popper > 0.75, "{}", wy.polsby_popper);
+        assert!(md.polsby_popper < 0.25, "{}", md.polsby_popper);
+    }
 
     #[test]
     fn embedded_counties_cover_the_2020_set() {

@@ -126,6 +126,10 @@ fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
         region_of.push(Some(resolved.county_state[c as usize] as u32));
         outline_of.push(ds.counties[c as usize].state as u32);
     }
+    // Compactness of each resulting state from the county polygons.
+    let shapes = redraw_geo::counties::group_shapes(|fips| {
+        ds.county_by_fips(fips).map(|c| resolved.county_state[c as usize] as u32)
+    })?;
     let figures: HashMap<&str, &redraw_core::evaluate::StateFigures> =
         cmp.scenario.states.iter().map(|s| (s.name.as_str(), s)).collect();
     let regions: Vec<MapRegion> = resolved
@@ -143,6 +147,16 @@ fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
                 if let Some(e) = f.elections.iter().max_by_key(|e| e.year) {
                     let m = e.margin_pct;
                     n.push_str(&format!(" · {} {}+{:.0}", e.year, if m >= 0.0 { "D" } else { "R" }, m.abs()));
+                }
+                if let Some(sh) = shapes
+                    .iter()
+                    .find(|x| resolved.states.get(x.district as usize).is_some_and(|t| t.name == s.name))
+                {
+                    n.push_str(&format!(
+                        " · {} km² · Polsby-Popper {:.2}",
+                        group_thousands((sh.area_m2 / 1e6).round() as i128),
+                        sh.polsby_popper
+                    ));
                 }
                 if !s.in_union {
                     n.push_str(" · leaves the union");
