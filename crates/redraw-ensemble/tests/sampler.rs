@@ -222,7 +222,7 @@ fn nc_county_split_limit_holds() {
         districts: 14,
         tolerance: 0.02,
         elections: vec![],
-        county: Some(counties),
+        county: Some(counties.clone()),
         max_county_splits: None,
     };
     let p0 = Problem::new(&g, &s).unwrap();
@@ -239,6 +239,12 @@ fn nc_county_split_limit_holds() {
         assert!(part.county_splits() <= start, "step {i}: {} > {start}", part.county_splits());
         if i % 50 == 0 {
             assert_valid(&p, &part, "limited chain");
+            // The incremental statistics agree with redraw-graph's plan queries (what the judge
+            // uses): county splits and cut edges.
+            let q =
+                redraw_graph::Plan::new(part.assignment().to_vec(), plan.district_labels().to_vec()).unwrap();
+            assert_eq!(q.county_splits(&counties).split_counties as u32, part.county_splits());
+            assert_eq!(q.cut_edge_count(&g), part.cut_edges());
         }
     }
     assert!(c.invalid > 0 && c.accepted > 0, "the limit must bind sometimes: {c:?}");
