@@ -135,8 +135,16 @@ fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
     let regions: Vec<MapRegion> = resolved
         .states
         .iter()
-        .map(|s| {
-            let emphasis = s.status != StateStatus::Unchanged || !s.in_union;
+        .enumerate()
+        .map(|(si, s)| {
+            let blocs: Vec<&str> = resolved
+                .coalitions
+                .iter()
+                .chain(&resolved.seceded)
+                .filter(|b| b.members.contains(&si))
+                .map(|b| b.name.as_str())
+                .collect();
+            let emphasis = s.status != StateStatus::Unchanged || !s.in_union || !blocs.is_empty();
             let note = figures.get(s.name.as_str()).map_or(String::new(), |f| {
                 let mut n = format!(
                     "{} people · {} House · {} EV",
@@ -160,6 +168,9 @@ fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
                 }
                 if !s.in_union {
                     n.push_str(" · leaves the union");
+                }
+                for b in &blocs {
+                    n.push_str(&format!(" · {b}"));
                 }
                 n
             });
@@ -204,7 +215,11 @@ fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
         projection: MapProjection::AlbersUsa,
         focus: Some(focus),
         unit_lines: None,
-        legend_title: "New and changed states".into(),
+        legend_title: if resolved.states.iter().any(|s| s.status != StateStatus::Unchanged) {
+            "New and changed states".into()
+        } else {
+            "States in the bloc".into()
+        },
         footer: "Counties: US Census Bureau 2017 cartographic boundaries via us-atlas (ISC). Figures: redraw scenario (2020 census, certified results).".into(),
     };
     Ok(render_map(&spec))
