@@ -8,8 +8,10 @@
 //! - [`partition`]: [`Partition`], the chain state with every statistic maintained
 //!   incrementally on each node move (populations, member lists, cut edges, pairwise seams,
 //!   vote tallies, county splits); `Partition::check` compares it with a full recomputation.
-//! - `tree` (private): Wilson's uniform spanning trees on a region with local index remapping,
-//!   subtree population sums, balanced cuts. Allocation-free after warm-up.
+//! - `tree` (private): Wilson's uniform spanning trees on a region with local index remapping
+//!   (a packed adjacency so each walk step is one dependent load; the walk is rooted on the
+//!   seam of the merged pair), a parents-first order from the loop-erased retrace, subtree
+//!   population sums and balanced cuts in one reverse pass. Allocation-free after warm-up.
 //! - [`proposal`]: ReCom, reversible ReCom and flip steps, their parameters and outcome counters.
 //! - [`seed`]: seed plans by recursive spanning-tree bipartition.
 //! - [`run`]: the only file-system code — run directories (manifest, stats.csv,
@@ -20,7 +22,12 @@
 //!
 //! Invariants: after every step every district is non-empty and contiguous and within the
 //! population bounds, and the incremental statistics equal a recomputation. Chains are driven
-//! by `(seed, chain index)` only.
+//! by `(seed, chain index)` only, so outputs are byte-identical for any thread count and after
+//! a resume. The run directory format is specified in `docs/run-format.md`.
+//!
+//! Speed is measured, not asserted: `cargo run --release -p redraw-ensemble --example
+//! recom_speed -- GRAPH.json STEPS` (bare chain, CPU-time rate), and `bench/ensemble/` (the CLI
+//! against GerryChain).
 pub mod assignments;
 pub mod enumerate;
 pub mod partition;
