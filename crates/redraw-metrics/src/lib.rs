@@ -19,7 +19,9 @@
 //! ([`ElectionResults::new`]) or on entry (length checks) and errors are [`MetricsError`].
 //! Agreement with GerryChain 1.0 is tested against `tests/fixtures/gerrychain_reference.json`
 //! (produced by `bench/metrics/gerrychain_reference.py`) and with ArviZ against
-//! `tests/fixtures/arviz_reference.json` (`bench/metrics/arviz_reference.py`).
+//! `tests/fixtures/arviz_reference.json` (`bench/metrics/arviz_reference.py`); the relation to
+//! redistmetrics' definitions (negated signs, winning threshold) is tested against a literal
+//! transcription of its formulas (`tests/redistmetrics_conventions.rs`).
 
 pub mod diagnostics;
 pub mod partisan;
