@@ -4,7 +4,7 @@
 //! Modules and boundaries:
 //! - [`ensemble`]: reads an ensemble run's `stats.csv` (from `impl Read`) into per-election
 //!   district-vote matrices and numeric series grouped by chain ([`EnsembleStats`]).
-//! - [`judge`]: [`judge::judge`] evaluates a plan (plain slices: CSR adjacency, assignment,
+//! - [`judge`](mod@judge): [`judge()`](fn@judge::judge) evaluates a plan (plain slices: CSR adjacency, assignment,
 //!   population, unit votes) against [`EnsembleStats`]: every partisan metric of
 //!   `redraw-metrics` per election, structural statistics the run recorded, enacted value,
 //!   distribution, mid-rank percentile, outlier band and a plain-language verdict; the plan's
