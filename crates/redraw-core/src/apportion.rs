@@ -114,7 +114,14 @@ pub enum ApportionError {
     HouseTooSmall { house_size: u32, states: usize },
     #[error("state #{index} has population 0; every state needs a positive population")]
     ZeroPopulation { index: usize },
+    #[error("a House of {house_size} seats is more than redraw apportions (at most {max}; the Constitution allows at most one representative per 30,000 people, about 11,000 seats for 2020)")]
+    HouseTooLarge { house_size: u32, max: u32 },
 }
+
+/// The largest House [`apportion`] accepts. The priority list holds one entry per seat, so an
+/// unbounded size (a typo such as `--house-size 4000000000`) would exhaust memory or run for
+/// minutes; 100,000 seats is nine times the constitutional ceiling for 2020.
+pub const MAX_HOUSE_SIZE: u32 = 100_000;
 
 /// One seat in the priority list (seats beyond each state's first).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -158,6 +165,9 @@ fn check(populations: &[u64], house_size: u32) -> Result<(), ApportionError> {
     }
     if (house_size as usize) < populations.len() {
         return Err(ApportionError::HouseTooSmall { house_size, states: populations.len() });
+    }
+    if house_size > MAX_HOUSE_SIZE {
+        return Err(ApportionError::HouseTooLarge { house_size, max: MAX_HOUSE_SIZE });
     }
     if let Some(index) = populations.iter().position(|&p| p == 0) {
         return Err(ApportionError::ZeroPopulation { index });

@@ -1,6 +1,6 @@
 //! Apportionment: official seats, the 2020 margins, and known-answer cases for every method.
 
-use redraw_core::apportion::{apportion, margins, ApportionError};
+use redraw_core::apportion::{apportion, apportion_into, margins, ApportionError, MAX_HOUSE_SIZE};
 use redraw_core::{Dataset, Method};
 
 fn official(year: u16) -> (Vec<&'static str>, Vec<u64>, Vec<u32>) {
@@ -207,6 +207,20 @@ fn impossible_inputs_are_errors() {
     assert_eq!(apportion(&[], 5, Method::Adams), Err(ApportionError::NoStates));
     let msg = ApportionError::HouseTooSmall { house_size: 40, states: 50 }.to_string();
     assert!(msg.contains("40") && msg.contains("50"), "{msg}");
+    // A huge House is refused up front instead of exhausting memory on the priority list
+    // (`--house-size 4000000000` used to abort with a failed 96 GB allocation).
+    for m in Method::ALL {
+        assert_eq!(
+            apportion(&[10, 20, 30], 4_000_000_000, m),
+            Err(ApportionError::HouseTooLarge { house_size: 4_000_000_000, max: MAX_HOUSE_SIZE })
+        );
+        let mut seats = [0u32; 3];
+        assert!(apportion_into(&[10, 20, 30], MAX_HOUSE_SIZE + 1, m, &mut seats).is_err());
+        assert_eq!(
+            apportion(&[10, 20, 30], MAX_HOUSE_SIZE, m).unwrap().seats.iter().sum::<u32>(),
+            MAX_HOUSE_SIZE
+        );
+    }
 }
 
 #[test]
