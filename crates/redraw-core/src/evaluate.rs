@@ -306,6 +306,14 @@ pub(crate) fn ec_votes(ds: &Dataset, slot: &Slot, votes: &Votes, ev: u32, year: 
     }
 }
 
+/// Whether the scenario puts the counties of one of `state`'s pools for `field` in different states.
+fn state_pool_split(ds: &Dataset, sc: &ResolvedScenario, state: usize, field: PoolField) -> bool {
+    ds.pools.iter().filter(|p| p.field == field && p.state == state).any(|p| {
+        let s0 = sc.county_state[p.members[0] as usize];
+        p.members.iter().any(|&m| sc.county_state[m as usize] != s0)
+    })
+}
+
 fn pool_error(ds: &Dataset, sc: &ResolvedScenario, field: PoolField) -> Option<ScenarioError> {
     for p in ds.pools.iter().filter(|p| p.field == field) {
         let s0 = sc.county_state[p.members[0] as usize];
@@ -318,17 +326,29 @@ fn pool_error(ds: &Dataset, sc: &ResolvedScenario, field: PoolField) -> Option<S
             names.sort_unstable();
             names.dedup();
             let hint = match field {
-                PoolField::President(y) => format!(
-                    "Keep {} whole, or leave out {} (e.g. --election-year {}).",
-                    ds.states[p.state].name,
-                    y.year(),
-                    ElectionYear::ALL
+                PoolField::President(y) => {
+                    // Suggest only the years this state's counties can actually be scored in:
+                    // Alaska has no borough results in any year, so "leave out 2016" would
+                    // only lead to the same error for 2020.
+                    let usable: Vec<String> = ElectionYear::ALL
                         .iter()
-                        .filter(|e| **e != y)
+                        .filter(|e| **e != y && !state_pool_split(ds, sc, p.state, PoolField::President(**e)))
                         .map(|e| e.year().to_string())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                ),
+                        .collect();
+                    if usable.is_empty() {
+                        format!(
+                            "Keep {} whole: its county-level results exist for none of the election years.",
+                            ds.states[p.state].name
+                        )
+                    } else {
+                        format!(
+                            "Keep {} whole, or leave out {} (e.g. --election-year {}).",
+                            ds.states[p.state].name,
+                            y.year(),
+                            usable.join(",")
+                        )
+                    }
+                }
                 PoolField::Population(c) => format!(
                     "Keep these counties together, or use another census than {} (--census 2020).",
                     c.year()

@@ -195,6 +195,9 @@ fn pooled_data_fails_only_when_a_scenario_needs_it() {
     let r = resolve(ak).unwrap();
     let e = evaluate(ds, &r, &EvalOptions::default()).unwrap_err().to_string();
     assert!(e.contains("Alaska 2016 presidential results") && e.contains("South Alaska"), "{e}");
+    // No year has borough results, so the hint must not send the user to `--election-year 2020,2024`
+    // (which used to be suggested and then failed the same way for 2020).
+    assert!(e.contains("exist for none of the election years") && !e.contains("--election-year"), "{e}");
     // Connecticut split: 2016 and 2020 work, 2024 does not.
     let ct = "name = \"ct\"\n[[split]]\nstate = \"CT\"\n[[split.part]]\nname = \"West Connecticut\"\ncounties = [\"Fairfield\", \"Litchfield\"]\n[[split.part]]\nname = \"Connecticut\"\nrest = true\n";
     let r = resolve(ct).unwrap();
