@@ -13,6 +13,7 @@
 //!   colouring, original-state outlines, labels and legend.
 //! - [`measure`]: equal-area areas, perimeters, Polsby-Popper, Reock (Welzl), cut edges and
 //!   cut length for a plan (`&[u32]`, node -> district) over a layer.
+//! - [`png`]: SVG to PNG with resvg, behind the `png` cargo feature (off by default).
 //! - [`projection`]: equal-area projections (LAEA, Albers, Albers USA) and great-circle lengths.
 //! - [`plot`]: SVG histogram / sorted vote-share boxplot / trace plot from plain data (used by
 //!   the judge's reports and by `redraw plot`).
@@ -27,6 +28,7 @@ pub mod map;
 pub mod measure;
 pub mod model;
 pub mod plot;
+pub mod png;
 pub mod projection;
 pub mod shp;
 pub mod svg;

@@ -38,7 +38,7 @@ use crate::output::{self, group_thousands};
 pub struct Args {
     /// A preset scenario name (see `redraw scenarios`) or a scenario file (.toml).
     pub scenario: Option<String>,
-    /// Output SVG file.
+    /// Output file: .svg, or .png in builds with PNG support (`--features redraw-geo/png`).
     #[arg(long, short, value_name = "FILE")]
     pub out: PathBuf,
     /// A plan CSV to draw instead of a scenario: unit id, district.
@@ -79,7 +79,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         (Some(_), Some(_)) => unreachable!("clap rejects a scenario together with --plan"),
     };
-    output::write_atomic(&args.out, svg.as_bytes())?;
+    // `.png` output needs the `png` feature of redraw-geo; without it the error says how to build.
+    let is_png = args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let bytes = if is_png { redraw_geo::png::svg_to_png(&svg, None)? } else { svg.into_bytes() };
+    output::write_atomic(&args.out, &bytes)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
 }

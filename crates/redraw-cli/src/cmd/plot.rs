@@ -45,7 +45,7 @@ pub struct Args {
     /// Plot title (a default names the statistic and the run).
     #[arg(long)]
     pub title: Option<String>,
-    /// Output SVG file.
+    /// Output file: .svg, or .png in builds with PNG support (`--features redraw-geo/png`).
     #[arg(long, short, value_name = "FILE")]
     pub out: PathBuf,
 }
@@ -171,7 +171,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             boxplot_svg(&per_rank_distributions(&plans), overlay.as_deref(), &title)
         }
     };
-    output::write_atomic(&args.out, svg.as_bytes())?;
+    // `.png` output needs the `png` feature of redraw-geo; without it the error says how to build.
+    let is_png = args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    let bytes = if is_png { redraw_geo::png::svg_to_png(&svg, None)? } else { svg.into_bytes() };
+    output::write_atomic(&args.out, &bytes)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
 }
