@@ -73,7 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !layer.crs.declared {
         eprintln!("note: {}", layer.crs.note);
     }
-    report_warnings(&layer.warnings);
+    report_warnings(&layer.warnings, layer.ids(&args.id).ok().as_deref());
     let opts = AdjacencyOptions {
         queen: args.queen,
         tolerance: args.tolerance,
@@ -152,8 +152,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Prints warnings grouped by kind: a count and the first three of each.
-pub fn report_warnings(warnings: &[redraw_geo::Warning]) {
+/// Prints warnings grouped by kind: a count and the first three of each, naming the unit by
+/// its id when the ids are known.
+pub fn report_warnings(warnings: &[redraw_geo::Warning], ids: Option<&[String]>) {
     let mut by_kind: BTreeMap<&str, Vec<&redraw_geo::Warning>> = BTreeMap::new();
     for w in warnings {
         by_kind.entry(w.kind.name()).or_default().push(w);
@@ -161,7 +162,12 @@ pub fn report_warnings(warnings: &[redraw_geo::Warning]) {
     for (kind, ws) in by_kind {
         eprintln!("warning: {} × {kind}", ws.len());
         for w in ws.iter().take(3) {
-            eprintln!("  {w}");
+            match (w.feature, ids) {
+                (Some(i), Some(ids)) if i < ids.len() => {
+                    eprintln!("  unit {} (feature {i}): {}", ids[i], w.message)
+                }
+                _ => eprintln!("  {w}"),
+            }
         }
     }
 }
