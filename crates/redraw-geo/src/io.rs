@@ -73,12 +73,22 @@ pub fn read_path(path: &Path, object: Option<&str>) -> Result<Layer> {
 }
 
 /// GeoJSON or TopoJSON text, told apart by the top-level `"type": "Topology"`.
+///
+/// ```
+/// let topo = r#"{"arcs": [[[0,0],[1,0],[1,1],[0,0]]], "type": "Topology",
+///   "objects": {"u": {"type": "Polygon", "arcs": [[0]], "id": "a"}}}"#;
+/// let layer = redraw_geo::io::read_json_text(topo, None).unwrap();
+/// assert_eq!(layer.features.len(), 1);
+/// ```
 pub fn read_json_text(text: &str, object: Option<&str>) -> Result<Layer> {
     // Cheap sniff on the first kilobyte before a full parse.
     let head: String = text.chars().take(1024).collect::<String>().replace(char::is_whitespace, "");
     if head.contains(r#""type":"Topology""#) {
-        crate::topojson::read_topojson(text, object)
-    } else {
-        crate::geojson_reader::read_geojson(text)
+        return crate::topojson::read_topojson(text, object);
+    }
+    match crate::geojson_reader::read_geojson(text) {
+        // A topology whose `type` member comes after a large `arcs` array.
+        Err(_) if text.contains(r#""Topology""#) => crate::topojson::read_topojson(text, object),
+        other => other,
     }
 }
