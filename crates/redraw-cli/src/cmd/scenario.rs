@@ -152,10 +152,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         s.push('\n');
         return print(&s);
     }
-    let tables = tables(&cmp, &resolved, args.all_states);
-    let refs: Vec<(&str, &Table)> = tables.iter().map(|(k, t)| (*k, t)).collect();
+    let tables = tables(&cmp, &resolved, args.all_states, args.format);
+    let human = args.format == Format::Table || args.format == Format::Markdown;
+    // For people, an empty table (a coalition changes no state) is a one-line note rather than a
+    // lone header; CSV keeps every table so its shape does not depend on the scenario.
+    let refs: Vec<(&str, &Table)> =
+        tables.iter().filter(|(_, t)| !human || !t.rows.is_empty()).map(|(k, t)| (*k, t)).collect();
     let mut out = render_tables(&refs, args.format);
-    if args.format == Format::Table || args.format == Format::Markdown {
+    for (_, t) in tables.iter().filter(|(_, t)| human && t.rows.is_empty()) {
+        out.push_str(&format!("\n{}: none\n", t.title.as_deref().unwrap_or("Table")));
+    }
+    if human {
         out.push_str("\nRules:\n");
         for r in &cmp.rules {
             out.push_str(&format!("- {r}\n"));
@@ -181,6 +188,15 @@ fn named(v: &(String, f64), decimals: usize) -> Cell {
     Cell::with_value(format!("{} ({})", num, v.0), serde_json::json!({"state": v.0, "value": v.1}))
 }
 
+/// A change shown with its sign (`+1.5`, `-18.0`), like the integer changes.
+fn signed(v: f64, decimals: usize) -> Cell {
+    let mut c = Cell::float(v, decimals);
+    if v.is_finite() && !c.text.starts_with('-') {
+        c.text = format!("+{}", c.text);
+    }
+    c
+}
+
 fn int_change(a: i64, b: i64) -> Cell {
     let d = b - a;
     Cell::with_value(if d == 0 { "".to_string() } else { format!("{d:+}") }, serde_json::json!(d))
@@ -197,8 +213,10 @@ fn margin_cell(s: &StateFigures, k: usize) -> Cell {
     }
 }
 
+/// Billions of dollars: the machine value is in the unit the column header names ($bn), not in
+/// dollars, so a CSV reader gets the figure the header promises.
 fn bn(v: f64) -> Cell {
-    Cell::with_value(format!("{:.1}", v / 1e9), serde_json::json!(v))
+    Cell::with_value(format!("{:.1}", v / 1e9), serde_json::json!(v / 1e9))
 }
 
 fn national(cmp: &Comparison) -> Table {
@@ -217,17 +235,30 @@ fn national(cmp: &Comparison) -> Table {
         t.push(vec![label.into(), f(b).into(), f(s).into(), int_change(f(b), f(s))]);
     }
     for (eb, es) in b.elections.iter().zip(&s.elections) {
-        let flip = if eb.winner != es.winner { "winner changes" } else { "" };
+        let flip = eb.winner != es.winner;
         t.push(vec![
             format!("Electoral College {} (census {})", es.year, es.census).into(),
             ec(eb),
             ec(es),
-            flip.into(),
+            Cell::with_value(
+                if flip { "winner changes" } else { "" },
+                serde_json::json!({
+                    "dem": es.electoral_votes_dem as i64 - eb.electoral_votes_dem as i64,
+                    "rep": es.electoral_votes_rep as i64 - eb.electoral_votes_rep as i64,
+                    "winner_changes": flip,
+                }),
+            ),
         ]);
+        let lean = |e: &redraw_core::evaluate::NationalElection| {
+            Cell::with_value(
+                format!("{}–{}", e.senate_dem, e.senate_rep),
+                serde_json::json!({"dem": e.senate_dem, "rep": e.senate_rep}),
+            )
+        };
         t.push(vec![
             format!("Senate lean {} (D–R, by presidential winner)", es.year).into(),
-            format!("{}–{}", eb.senate_dem, eb.senate_rep).into(),
-            format!("{}–{}", es.senate_dem, es.senate_rep).into(),
+            lean(eb),
+            lean(es),
             {
                 let dd = es.senate_dem as i64 - eb.senate_dem as i64;
                 let dr = es.senate_rep as i64 - eb.senate_rep as i64;
@@ -255,13 +286,13 @@ fn national(cmp: &Comparison) -> Table {
         "Ratio largest/smallest".into(),
         Cell::float(mb.senator_ratio, 1),
         Cell::float(ms.senator_ratio, 1),
-        Cell::float(ms.senator_ratio - mb.senator_ratio, 1),
+        signed(ms.senator_ratio - mb.senator_ratio, 1),
     ]);
     t.push(vec![
         "Smallest population share electing a Senate majority (%)".into(),
         Cell::float(100.0 * mb.senate_majority_min_share, 1),
         Cell::float(100.0 * ms.senate_majority_min_share, 1),
-        Cell::float(100.0 * (ms.senate_majority_min_share - mb.senate_majority_min_share), 1),
+        signed(100.0 * (ms.senate_majority_min_share - mb.senate_majority_min_share), 1),
     ]);
     t.push(vec![
         "Most electoral votes per million people".into(),
@@ -276,6 +307,37 @@ fn national(cmp: &Comparison) -> Table {
         Cell::empty(),
     ]);
     t
+}
+
+/// The national table with one scalar per cell, for CSV: a row whose cells hold several figures
+/// (`D 232 – R 306 (R)`, `19,769,112 (California)`) becomes one row per figure, labelled
+/// `Measure: key`, so a CSV reader gets plain numbers and names instead of embedded JSON.
+fn scalar_rows(t: &Table) -> Table {
+    let mut out = Table::new(&["Measure", "Today", "Scenario", "Change"]);
+    if let Some(title) = &t.title {
+        out = out.titled(title.clone());
+    }
+    for row in &t.rows {
+        let keys: Vec<String> = match row.iter().find_map(|c| c.json.as_object()) {
+            Some(obj) => obj.keys().cloned().collect(),
+            None => {
+                out.push(row.clone());
+                continue;
+            }
+        };
+        for k in keys {
+            let mut r = vec![Cell::from(format!("{}: {k}", row[0].text))];
+            for c in &row[1..] {
+                let v = match &c.json {
+                    serde_json::Value::Object(o) => o.get(&k).cloned().unwrap_or(serde_json::Value::Null),
+                    _ => serde_json::Value::Null,
+                };
+                r.push(Cell::with_value(String::new(), v));
+            }
+            out.push(r);
+        }
+    }
+    out
 }
 
 fn states_table(cmp: &Comparison, resolved: &ResolvedScenario, all: bool, title: &str) -> Table {
@@ -444,8 +506,14 @@ fn ev_today(cmp: &Comparison, resolved: &ResolvedScenario, bloc: &str) -> u32 {
         .sum()
 }
 
-fn tables(cmp: &Comparison, resolved: &ResolvedScenario, all: bool) -> Vec<(&'static str, Table)> {
-    let mut out = vec![("national", national(cmp))];
+fn tables(
+    cmp: &Comparison,
+    resolved: &ResolvedScenario,
+    all: bool,
+    format: Format,
+) -> Vec<(&'static str, Table)> {
+    let national = national(cmp);
+    let mut out = vec![("national", if format == Format::Csv { scalar_rows(&national) } else { national })];
     let title = if all {
         "States under the scenario"
     } else {
