@@ -24,9 +24,9 @@ use crate::output::{print, render_tables, Cell, Format, Table};
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment, after_help = EXAMPLES)]
 pub struct Args {
-    /// Census year of the official apportionment populations: 2000, 2010 or 2020.
-    #[arg(long, default_value_t = 2020)]
-    pub year: u16,
+    /// Census year of the official apportionment populations: 2000, 2010 or 2020 [default: 2020].
+    #[arg(long, conflicts_with = "populations")]
+    pub year: Option<u16>,
     /// Apportionment method: huntington-hill, webster, hamilton, jefferson, adams, dean.
     #[arg(long, default_value = "huntington-hill", value_parser = parse_method)]
     pub method: Method,
@@ -61,10 +61,20 @@ fn read_populations(path: &PathBuf) -> anyhow::Result<Vec<(String, u64)>> {
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        let (name, pop) = line
-            .rsplit_once(',')
-            .with_context(|| format!("{} line {ln}: expected `state,population`", path.display()))?;
-        let name = name.trim().trim_matches('"').to_string();
+        // Exactly two fields. A quoted name may hold commas; anything else with a second comma
+        // is refused (silently reading `A,1,000` as state `A,1` with 0 people was a bug).
+        let (name, pop) = match line.trim_start().strip_prefix('"') {
+            Some(rest) => rest.split_once("\",").map(|(n, p)| (n.to_string(), p)),
+            None => line.split_once(',').map(|(n, p)| (n.trim().to_string(), p)),
+        }
+        .with_context(|| format!("{} line {ln}: expected `state,population`", path.display()))?;
+        if pop.contains(',') {
+            bail!(
+                "{} line {ln}: expected two fields `state,population`, found {}; write populations without thousands separators (quote a name that holds a comma)",
+                path.display(),
+                pop.split(',').count() + 1
+            );
+        }
         let pop = pop.trim();
         if ln == 1 && pop.parse::<f64>().is_err() {
             continue; // header
@@ -94,22 +104,17 @@ fn read_populations(path: &PathBuf) -> anyhow::Result<Vec<(String, u64)>> {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let ds = Dataset::embedded();
+    let year = args.year.unwrap_or(2020);
     let (rows, official): (Vec<(String, u64)>, Option<Vec<u32>>) = match &args.populations {
         Some(p) => (read_populations(p)?, None),
         None => {
-            if ![2000, 2010, 2020].contains(&args.year) {
-                bail!(
-                    "--year {}: official apportionment populations exist for 2000, 2010 and 2020",
-                    args.year
-                );
+            if ![2000, 2010, 2020].contains(&year) {
+                bail!("--year {year}: official apportionment populations exist for 2000, 2010 and 2020");
             }
             let states: Vec<_> = ds.states.iter().filter(|s| !s.is_district()).collect();
-            let off = states.iter().map(|s| s.official(args.year).expect("year").seats).collect();
+            let off = states.iter().map(|s| s.official(year).expect("year").seats).collect();
             (
-                states
-                    .iter()
-                    .map(|s| (s.name.clone(), s.official(args.year).expect("year").population))
-                    .collect(),
+                states.iter().map(|s| (s.name.clone(), s.official(year).expect("year").population)).collect(),
                 Some(off),
             )
         }
@@ -126,11 +131,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         headers.push("Gain to win a seat");
         headers.push("Could lose");
     }
-    let source = if args.populations.is_some() {
-        "your populations".to_string()
-    } else {
-        format!("{} census", args.year)
-    };
+    let source =
+        if args.populations.is_some() { "your populations".to_string() } else { format!("{year} census") };
     let right: Vec<usize> = (1..headers.len()).collect();
     let mut t = Table::new(&headers)
         .titled(format!("{} apportionment of {} seats, {source}", args.method, args.house_size))
