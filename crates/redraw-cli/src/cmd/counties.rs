@@ -1,6 +1,7 @@
 //! `redraw counties --state XX`: the counties of a state from the embedded data.
 
 use anyhow::bail;
+use redraw_core::dataset::levenshtein;
 use redraw_core::{Dataset, ElectionYear};
 
 use crate::output::{print, Cell, Format, Table};
@@ -27,9 +28,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let states: Vec<usize> = match &args.state {
         Some(s) => match ds.state_by_name(s) {
             Some(i) => vec![i],
-            None => bail!(
-                "unknown state `{s}` (expected an abbreviation such as CA, a name, or a FIPS code; DC is `DC`)"
-            ),
+            None => {
+                // Suggest the closest name or abbreviation, as scenario files do.
+                let q = s.trim().to_lowercase();
+                let best = ds
+                    .states
+                    .iter()
+                    .map(|st| {
+                        let d = levenshtein(&q, &st.name.to_lowercase())
+                            .min(levenshtein(&q, &st.abbr.to_lowercase()));
+                        (d, st.name.as_str())
+                    })
+                    .min()
+                    .map(|(_, n)| n)
+                    .unwrap_or("California");
+                bail!(
+                    "unknown state `{s}` (did you mean {best}?); expected an abbreviation such as CA, a name, or a FIPS code; DC is `DC`"
+                )
+            }
         },
         None => (0..ds.states.len()).collect(),
     };
