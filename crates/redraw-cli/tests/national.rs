@@ -169,3 +169,63 @@ fn bad_input_gets_clear_errors() {
     assert_eq!(o.status.code(), Some(2), "clap usage error");
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown method `banzhaf`"));
 }
+
+#[test]
+fn scenario_csv_holds_plain_numbers_in_the_units_of_its_headers() {
+    let csv = ok(&["scenario", "cal-3", "--format", "csv"]);
+    // Composite cells used to be embedded JSON (`"{""dem"":232,...}"`); now one figure per row.
+    assert!(!csv.contains('{'), "{csv}");
+    assert!(csv.contains("\nElectoral College 2024 (census 2020): rep,312,312,0\n"), "{csv}");
+    assert!(csv.contains("\nElectoral College 2024 (census 2020): dem,226,230,4\n"), "{csv}");
+    assert!(csv.contains("\nLargest population per senator: state,California,Texas,\n"), "{csv}");
+    // "Federal taxes $bn" used to hold dollars; the three parts of California must add up to
+    // California's IRS FY2023 gross collections, $568.98 bn.
+    let mut lines = csv.lines().skip_while(|l| *l != "# states").skip(1);
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "Federal taxes $bn").unwrap();
+    let total: f64 = lines
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split(',').nth(col).unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!((total - 568.978).abs() < 0.01, "{total}");
+}
+
+#[test]
+fn a_coalition_prints_no_empty_state_table() {
+    let out = ok(&["scenario", "west-coast-health-alliance"]);
+    assert!(out.contains("gaining/losing House seats): none"), "{out}");
+    assert!(!out.contains("State  Abbr"), "lone header of an empty table: {out}");
+    assert!(out.contains("West Coast Health Alliance  coalition"), "{out}");
+    // CSV keeps its shape: the states table is there, header only.
+    let csv = ok(&["scenario", "west-coast-health-alliance", "--format", "csv"]);
+    assert!(csv.contains("# states\nState,Abbr,"), "{csv}");
+}
+
+#[test]
+fn apportion_population_files_are_read_strictly() {
+    // `A,1,000` used to be read as a state named `A,1` with 0 people.
+    let commas = temp("commas.csv", "state,population\nA,1,000\nB,2000\n");
+    let e = fails(&["apportion", "--populations", commas.to_str().unwrap(), "--house-size", "3"]);
+    assert!(e.contains("commas.csv line 2") && e.contains("thousands separators"), "{e}");
+    // A quoted name may hold a comma.
+    let quoted = temp("quoted.csv", "state,population\n\"Washington, D.C.\",689545\nB,2000\n");
+    let out =
+        ok(&["apportion", "--populations", quoted.to_str().unwrap(), "--house-size", "3", "--format", "csv"]);
+    assert!(out.contains("\"Washington, D.C.\",689545,"), "{out}");
+    // --year means the official populations; with your own file it used to be ignored silently.
+    let pops = temp("pops2.csv", "state,population\nA,6000\nB,6000\n");
+    let o = redraw(&["apportion", "--populations", pops.to_str().unwrap(), "--year", "2010"]);
+    assert_eq!(o.status.code(), Some(2), "conflicting options are a usage error");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--year"));
+    // A House too large to compute is refused, not an out-of-memory abort.
+    for cmd in [
+        &["apportion", "--house-size", "4000000000"][..],
+        &["scenario", "cal-3", "--house-size", "4000000000"],
+    ] {
+        let e = fails(cmd);
+        assert!(e.contains("4000000000") && e.contains("at most 100000"), "{e}");
+    }
+    // An unknown state gets the closest name.
+    let e = fails(&["counties", "--state", "Califrnia"]);
+    assert!(e.contains("did you mean California?"), "{e}");
+}
