@@ -97,7 +97,9 @@ pub fn group_shapes(group_of: impl Fn(&str) -> Option<u32>) -> Result<Vec<crate:
     let (layer, adj) = us_counties_with_adjacency()?;
     let ids = layer.ids("id")?;
     let plan: Vec<u32> = ids.iter().map(|id| group_of(fips_2020_of(id)[0]).unwrap_or(u32::MAX)).collect();
-    let mut shapes = crate::measure::district_shapes(layer, adj, &plan)?;
+    static INDEX: std::sync::OnceLock<crate::measure::ShapeIndex> = std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| crate::measure::ShapeIndex::new(layer));
+    let mut shapes = index.district_shapes(adj, &plan)?;
     shapes.retain(|s| s.district != u32::MAX);
     Ok(shapes)
 }

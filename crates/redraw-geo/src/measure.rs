@@ -90,22 +90,32 @@ pub fn polsby_popper(area: f64, perimeter: f64) -> f64 {
 
 /// Convex hull (Andrew's monotone chain), counter-clockwise, without collinear points.
 pub fn convex_hull(points: &[Point]) -> Vec<Point> {
-    let mut p: Vec<Point> = points.iter().copied().filter(|q| q[0].is_finite() && q[1].is_finite()).collect();
-    p.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
-    p.dedup();
-    if p.len() < 3 {
-        return p;
+    convex_hull_indices(points).into_iter().map(|i| points[i]).collect()
+}
+
+/// Indices of the convex hull's vertices in `points`, counter-clockwise (non-finite points are
+/// ignored; duplicates appear once).
+pub fn convex_hull_indices(points: &[Point]) -> Vec<usize> {
+    let mut idx: Vec<usize> =
+        (0..points.len()).filter(|&i| points[i][0].is_finite() && points[i][1].is_finite()).collect();
+    idx.sort_by(|&a, &b| points[a][0].total_cmp(&points[b][0]).then(points[a][1].total_cmp(&points[b][1])));
+    idx.dedup_by(|a, b| points[*a] == points[*b]);
+    if idx.len() < 3 {
+        return idx;
     }
-    let cross = |o: Point, a: Point, b: Point| (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-    let mut hull: Vec<Point> = Vec::with_capacity(p.len() * 2);
-    for &q in &p {
+    let cross = |o: usize, a: usize, b: usize| {
+        let (o, a, b) = (points[o], points[a], points[b]);
+        (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+    };
+    let mut hull: Vec<usize> = Vec::with_capacity(idx.len() * 2);
+    for &q in &idx {
         while hull.len() >= 2 && cross(hull[hull.len() - 2], hull[hull.len() - 1], q) <= 0.0 {
             hull.pop();
         }
         hull.push(q);
     }
     let lower = hull.len() + 1;
-    for &q in p.iter().rev().skip(1) {
+    for &q in idx.iter().rev().skip(1) {
         while hull.len() >= lower && cross(hull[hull.len() - 2], hull[hull.len() - 1], q) <= 0.0 {
             hull.pop();
         }
@@ -184,70 +194,128 @@ pub struct DistrictShape {
     pub reock: f64,
 }
 
+/// The plan-independent part of [`district_shapes`], computed once for a layer so that many
+/// plans (ensemble samples, neutral splits) can be measured quickly: each unit's area and the
+/// vertices of its convex hull (found in an equal-area projection centred on the layer; only
+/// those vertices can touch a district's minimum bounding circle).
+#[derive(Clone, Debug)]
+pub struct ShapeIndex {
+    areas: Vec<f64>,
+    /// Per unit: hull vertices in the layer's coordinates (lon/lat for geographic layers,
+    /// metres otherwise).
+    hulls: Vec<Vec<Point>>,
+    geographic: bool,
+}
+
+impl ShapeIndex {
+    pub fn new(layer: &Layer) -> Self {
+        let geographic = layer.crs.is_geographic();
+        let u = layer.crs.unit_to_m;
+        let reference = geographic
+            .then(|| {
+                geographic_centre(
+                    layer.features.iter().flat_map(|f| f.geometry.iter()).flat_map(|p| &p.rings).flatten(),
+                )
+            })
+            .flatten()
+            .map(|c| Laea::new(c[0], c[1]));
+        let hulls = layer
+            .features
+            .iter()
+            .map(|f| {
+                let pts: Vec<Point> =
+                    f.geometry.iter().flat_map(|p| p.rings.first()).flatten().copied().collect();
+                match reference {
+                    Some(laea) => {
+                        let planar: Vec<Point> = pts.iter().map(|&q| laea.forward(q)).collect();
+                        convex_hull_indices(&planar).into_iter().map(|i| pts[i]).collect()
+                    }
+                    None => {
+                        let scaled: Vec<Point> = pts.iter().map(|q| [q[0] * u, q[1] * u]).collect();
+                        convex_hull(&scaled)
+                    }
+                }
+            })
+            .collect();
+        ShapeIndex { areas: areas_m2(layer), hulls, geographic }
+    }
+
+    /// Unit areas in square metres.
+    pub fn areas_m2(&self) -> &[f64] {
+        &self.areas
+    }
+
+    /// Per-district area, perimeter, Polsby-Popper and Reock for a plan (`plan[i]` = district of
+    /// unit `i`), using the shared-border lengths of `adj` (built from the same layer).
+    /// Districts are returned in ascending id order.
+    pub fn district_shapes(&self, adj: &Adjacency, plan: &[u32]) -> Result<Vec<DistrictShape>> {
+        let n = self.areas.len();
+        if plan.len() != n || adj.node_count != n {
+            return Err(GeoError::Input(format!(
+                "plan has {} entries and the adjacency {} nodes, but the layer has {} features",
+                plan.len(),
+                adj.node_count,
+                n
+            )));
+        }
+        let mut by_district: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        for (i, &d) in plan.iter().enumerate() {
+            by_district.entry(d).or_default().push(i);
+        }
+        let mut internal: BTreeMap<u32, f64> = BTreeMap::new();
+        for e in adj.edges.iter().filter(|e| e.kind == EdgeKind::Rook) {
+            let (da, db) = (plan[e.a as usize], plan[e.b as usize]);
+            if da == db {
+                *internal.entry(da).or_insert(0.0) += e.shared_m;
+            }
+        }
+        let mut out = Vec::with_capacity(by_district.len());
+        let mut pts: Vec<Point> = Vec::new();
+        for (d, units) in by_district {
+            let area: f64 = units.iter().map(|&i| self.areas[i]).sum();
+            let perim = (units.iter().map(|&i| adj.perimeters_m[i]).sum::<f64>()
+                - 2.0 * internal.get(&d).copied().unwrap_or(0.0))
+            .max(0.0);
+            pts.clear();
+            pts.extend(units.iter().flat_map(|&i| self.hulls[i].iter().copied()));
+            if self.geographic {
+                // Reock's circle is found in an equal-area projection centred on the district.
+                if let Some(c) = geographic_centre(&pts) {
+                    let laea = Laea::new(c[0], c[1]);
+                    pts.iter_mut().for_each(|q| *q = laea.forward(*q));
+                }
+            }
+            let reock = match min_enclosing_circle(&pts) {
+                Some((_, r)) if r > 0.0 => area / (std::f64::consts::PI * r * r),
+                _ => 0.0,
+            };
+            out.push(DistrictShape {
+                district: d,
+                units: units.len(),
+                area_m2: area,
+                perimeter_m: perim,
+                polsby_popper: polsby_popper(area, perim),
+                reock,
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// Per-district area, perimeter, Polsby-Popper and Reock for a plan over a layer's features
 /// (`plan[i]` = district of feature `i`), using the shared-border lengths of `adj` (built from
-/// the same layer). Districts are returned in ascending id order.
+/// the same layer). Districts are returned in ascending id order. To measure many plans on
+/// one layer, build a [`ShapeIndex`] once and call its `district_shapes`.
 pub fn district_shapes(layer: &Layer, adj: &Adjacency, plan: &[u32]) -> Result<Vec<DistrictShape>> {
-    let n = layer.features.len();
-    if plan.len() != n || adj.node_count != n {
+    if plan.len() != layer.features.len() || adj.node_count != layer.features.len() {
         return Err(GeoError::Input(format!(
             "plan has {} entries and the adjacency {} nodes, but the layer has {} features",
             plan.len(),
             adj.node_count,
-            n
+            layer.features.len()
         )));
     }
-    let areas = areas_m2(layer);
-    let mut by_district: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-    for (i, &d) in plan.iter().enumerate() {
-        by_district.entry(d).or_default().push(i);
-    }
-    let mut internal: BTreeMap<u32, f64> = BTreeMap::new();
-    for e in adj.edges.iter().filter(|e| e.kind == EdgeKind::Rook) {
-        let (da, db) = (plan[e.a as usize], plan[e.b as usize]);
-        if da == db {
-            *internal.entry(da).or_insert(0.0) += e.shared_m;
-        }
-    }
-    let mut out = Vec::with_capacity(by_district.len());
-    for (d, units) in by_district {
-        let area: f64 = units.iter().map(|&i| areas[i]).sum();
-        let perim = (units.iter().map(|&i| adj.perimeters_m[i]).sum::<f64>()
-            - 2.0 * internal.get(&d).copied().unwrap_or(0.0))
-        .max(0.0);
-        let pts: Vec<Point> = units
-            .iter()
-            .flat_map(|&i| layer.features[i].geometry.iter())
-            .flat_map(|p| p.rings.first())
-            .flatten()
-            .copied()
-            .collect();
-        let planar: Vec<Point> = if layer.crs.is_geographic() {
-            match geographic_centre(&pts) {
-                Some(c) => {
-                    let laea = Laea::new(c[0], c[1]);
-                    pts.iter().map(|&q| laea.forward(q)).collect()
-                }
-                None => Vec::new(),
-            }
-        } else {
-            let u = layer.crs.unit_to_m;
-            pts.iter().map(|q| [q[0] * u, q[1] * u]).collect()
-        };
-        let reock = match min_enclosing_circle(&planar) {
-            Some((_, r)) if r > 0.0 => area / (std::f64::consts::PI * r * r),
-            _ => 0.0,
-        };
-        out.push(DistrictShape {
-            district: d,
-            units: units.len(),
-            area_m2: area,
-            perimeter_m: perim,
-            polsby_popper: polsby_popper(area, perim),
-            reock,
-        });
-    }
-    Ok(out)
+    ShapeIndex::new(layer).district_shapes(adj, plan)
 }
 
 /// Number of adjacency edges (rook, queen or bridge) joining different districts.
