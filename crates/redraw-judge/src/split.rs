@@ -61,6 +61,8 @@ pub struct SplitSample {
     /// Part (`0..k`) of each of the state's counties, in [`SplitRun::county_fips`] order.
     pub assignment: Vec<u32>,
     pub outcome: SplitOutcome,
+    /// Compactness of the parts (when county polygons exist for every county).
+    pub shapes: Option<PartShapes>,
 }
 
 /// All samples of a split run.
@@ -143,6 +145,56 @@ pub fn county_graph(ds: &Dataset, state: &str) -> Result<(redraw_graph::Graph, V
     Ok((g, fips))
 }
 
+/// Compactness of new states from the embedded county polygons (us-atlas 10m): a sub-layer
+/// of the state's counties in assignment order with its own rook adjacency, built once, so
+/// measuring a split only touches the state's counties.
+pub struct SplitShapes {
+    layer: redraw_geo::Layer,
+    adj: redraw_geo::adjacency::Adjacency,
+}
+
+/// Polsby-Popper and Reock of each part of a split.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PartShapes {
+    pub polsby_popper: Vec<f64>,
+    pub reock: Vec<f64>,
+}
+
+impl SplitShapes {
+    /// `None` when a county has no polygon of its own (Alaska's Chugach and Copper River share
+    /// one 2017 polygon), so the parts' shapes are not defined.
+    pub fn new(county_fips: &[String]) -> Result<Option<Self>, SplitError> {
+        let (all, _) = redraw_geo::counties::us_counties_with_adjacency()
+            .map_err(|e| SplitError::Input(format!("embedded county shapes: {e}")))?;
+        let ids = all.ids("id").map_err(|e| SplitError::Input(format!("embedded county shapes: {e}")))?;
+        let index: std::collections::HashMap<&str, usize> =
+            ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        let mut features = Vec::with_capacity(county_fips.len());
+        for f in county_fips {
+            if redraw_geo::counties::atlas_fips(f) != f {
+                return Ok(None);
+            }
+            match index.get(f.as_str()) {
+                Some(&i) => features.push(all.features[i].clone()),
+                None => return Ok(None),
+            }
+        }
+        let layer = redraw_geo::Layer { features, crs: all.crs.clone(), warnings: Vec::new() };
+        let adj = redraw_geo::adjacency::build_adjacency(&layer, &Default::default());
+        Ok(Some(SplitShapes { layer, adj }))
+    }
+
+    /// Shapes of the parts `0..k` of `assignment` (county order of the run).
+    pub fn measure(&self, assignment: &[u32]) -> Result<PartShapes, SplitError> {
+        let shapes = redraw_geo::measure::district_shapes(&self.layer, &self.adj, assignment)
+            .map_err(|e| SplitError::Input(format!("part shapes: {e}")))?;
+        Ok(PartShapes {
+            polsby_popper: shapes.iter().map(|s| s.polsby_popper).collect(),
+            reock: shapes.iter().map(|s| s.reock).collect(),
+        })
+    }
+}
+
 /// Draws neutral splits with ReCom chains and scores each with the national model.
 /// `progress` is called with the number of samples recorded so far.
 pub fn draw_splits(
@@ -174,6 +226,7 @@ pub fn draw_splits(
         },
     )?;
     let cfg = ProposalConfig { kind: ProposalKind::Recom, ..ProposalConfig::default() };
+    let shapes = SplitShapes::new(&county_fips)?;
     let house_size = redraw_core::evaluate::EvalOptions::default().house_size;
     let mut samples = Vec::with_capacity(spec.samples_per_chain * spec.chains as usize);
     let mut counters = Counters::default();
@@ -213,11 +266,16 @@ pub fn draw_splits(
                 step,
                 message,
             })?;
+            let part_shapes = match &shapes {
+                Some(sh) => Some(sh.measure(part.assignment())?),
+                None => None,
+            };
             samples.push(SplitSample {
                 chain,
                 step,
                 assignment: part.assignment().to_vec(),
                 outcome: outcome.clone(),
+                shapes: part_shapes,
             });
             progress(samples.len());
         }
@@ -244,6 +302,7 @@ pub struct ProposalResult {
     pub part_names: Vec<String>,
     pub assignment: Vec<u32>,
     pub outcome: SplitOutcome,
+    pub shapes: Option<PartShapes>,
     /// Largest |part population − ideal| / ideal.
     pub max_deviation: f64,
     pub within_tolerance: bool,
@@ -315,7 +374,12 @@ pub fn evaluate_preset(ds: &Dataset, run: &SplitRun, id: &str) -> Result<Proposa
     let (offsets, neighbors) = graph.csr();
     let pieces = redraw_metrics::plan::district_components(offsets, neighbors, &assignment, run.parts)
         .map_err(|e| SplitError::Input(e.to_string()))?;
+    let shapes = match SplitShapes::new(&run.county_fips)? {
+        Some(sh) => Some(sh.measure(&assignment)?),
+        None => None,
+    };
     Ok(ProposalResult {
+        shapes,
         id: id.to_string(),
         title: preset.scenario().title.clone().unwrap_or_else(|| id.to_string()),
         non_contiguous_parts: pieces
@@ -356,7 +420,7 @@ pub struct SplitSummary {
     pub diagnostics: Vec<(String, Convergence, MixingVerdict)>,
 }
 
-type SplitExtract = Box<dyn Fn(&SplitOutcome) -> f64>;
+type SplitExtract = Box<dyn Fn(&SplitOutcome, Option<&PartShapes>) -> f64>;
 
 /// The statistics reported for every sample: (key, label, direction, extractor).
 fn statistics(run: &SplitRun) -> Vec<(String, String, Direction, SplitExtract)> {
@@ -368,19 +432,19 @@ fn statistics(run: &SplitRun) -> Vec<(String, String, Direction, SplitExtract)> 
             format!("ev_dem_{y}"),
             format!("Democratic electoral votes, {y}"),
             Direction::ProDemocratic,
-            Box::new(move |o| o.elections[i].electoral_votes_dem as f64),
+            Box::new(move |o, _| o.elections[i].electoral_votes_dem as f64),
         ));
         out.push((
             format!("senate_dem_{y}"),
             format!("Democratic Senate seats implied by {y} presidential winners"),
             Direction::ProDemocratic,
-            Box::new(move |o| o.elections[i].senate_dem as f64),
+            Box::new(move |o, _| o.elections[i].senate_dem as f64),
         ));
         out.push((
             format!("parts_dem_{y}"),
             format!("New states carried by the Democrat, {y}"),
             Direction::ProDemocratic,
-            Box::new(move |o| {
+            Box::new(move |o, _| {
                 o.elections[i]
                     .part_winner
                     .iter()
@@ -393,23 +457,46 @@ fn statistics(run: &SplitRun) -> Vec<(String, String, Direction, SplitExtract)> 
         "parts_house_seats".into(),
         "House seats of the new states (2020 census)".into(),
         Direction::Unsigned,
-        Box::new(|o| o.part_house_seats.iter().sum::<u32>() as f64),
+        Box::new(|o, _| o.part_house_seats.iter().sum::<u32>() as f64),
     ));
     out.push((
         "parts_electoral_votes".into(),
         "Electoral votes of the new states".into(),
         Direction::Unsigned,
-        Box::new(|o| o.part_electoral_votes.iter().sum::<u32>() as f64),
+        Box::new(|o, _| o.part_electoral_votes.iter().sum::<u32>() as f64),
     ));
     out.push((
         "max_part_deviation".into(),
         "Largest population deviation of a new state".into(),
         Direction::Unsigned,
-        Box::new(|o| {
+        Box::new(|o, _| {
             redraw_metrics::plan::balance_of(o.part_population.iter().map(|&p| p as f64).collect())
                 .max_abs_deviation
         }),
     ));
+    if run.samples.first().is_some_and(|s| s.shapes.is_some()) {
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        out.push((
+            "mean_polsby_popper".into(),
+            "Mean Polsby-Popper of the new states".into(),
+            Direction::Unsigned,
+            Box::new(move |_, sh| sh.map_or(f64::NAN, |sh| mean(&sh.polsby_popper))),
+        ));
+        out.push((
+            "min_polsby_popper".into(),
+            "Least compact new state (Polsby-Popper)".into(),
+            Direction::Unsigned,
+            Box::new(|_, sh| {
+                sh.map_or(f64::NAN, |sh| sh.polsby_popper.iter().copied().fold(f64::INFINITY, f64::min))
+            }),
+        ));
+        out.push((
+            "mean_reock".into(),
+            "Mean Reock of the new states".into(),
+            Direction::Unsigned,
+            Box::new(move |_, sh| sh.map_or(f64::NAN, |sh| mean(&sh.reock))),
+        ));
+    }
     out
 }
 
@@ -423,14 +510,14 @@ pub fn summarise(run: &SplitRun, proposals: Vec<ProposalResult>) -> SplitSummary
     let mut stats = Vec::new();
     let mut diagnostics = Vec::new();
     for (key, label, dir, f) in statistics(run) {
-        let values: Vec<f64> = run.samples.iter().map(|s| f(&s.outcome)).collect();
+        let values: Vec<f64> = run.samples.iter().map(|s| f(&s.outcome, s.shapes.as_ref())).collect();
         let judged = judge_metric(&key, &label, None, dir, f64::NAN, &values);
         let mut sorted: Vec<f64> = values.clone();
         sorted.sort_by(f64::total_cmp);
         let placed = proposals
             .iter()
             .map(|p| {
-                let v = f(&p.outcome);
+                let v = f(&p.outcome, p.shapes.as_ref());
                 let pl = redraw_metrics::stats::placement(&sorted, v);
                 let o = crate::judge::Outlier::of_percentile(pl.percentile);
                 (p.id.clone(), v, Some(pl.percentile), crate::judge::verdict_text(dir, &pl, o))
@@ -563,6 +650,10 @@ mod tests {
         assert_eq!(cal3.outcome.part_population.iter().sum::<u64>(), 39_538_223);
         assert!(cal3.within_tolerance, "Cal 3's parts are within ±25 %: {}", cal3.max_deviation);
         assert!(cal3.non_contiguous_parts.is_empty());
+        let sh = cal3.shapes.as_ref().expect("California's counties all have polygons");
+        assert_eq!(sh.polsby_popper.len(), 3);
+        assert!(sh.polsby_popper.iter().chain(&sh.reock).all(|&x| x > 0.0 && x < 1.0), "{sh:?}");
+        assert!(run.samples.iter().all(|s| s.shapes.as_ref().is_some_and(|p| p.reock.len() == 3)));
         let summary = summarise(&run, vec![cal3]);
         assert_eq!(summary.samples, 80);
         let ev = summary.statistics.iter().find(|s| s.judged.metric == "ev_dem_2020").unwrap();

@@ -180,6 +180,8 @@ fn print_summary(s: &SplitSummary, format: Format) -> anyhow::Result<()> {
             d.map_or_else(Cell::empty, |d| {
                 let text = if key == "max_part_deviation" {
                     value_text(key, d.mean)
+                } else if key.contains("polsby") || key.contains("reock") {
+                    format!("{:.3}", d.mean)
                 } else {
                     format!("{:.2}", d.mean)
                 };
