@@ -20,7 +20,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let ds = Dataset::embedded();
     let mut t = Table::new(&["Name", "Title", "States after", "New states"])
         .titled("Built-in scenarios (redraw scenario NAME; --export FILE.toml to edit one)")
-        .right(&[2, 3]);
+        .right(&[2]);
     for p in presets() {
         let sc = p.scenario();
         let resolved = p.resolve(ds, &Default::default())?;
@@ -35,7 +35,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             p.id.into(),
             sc.title.clone().unwrap_or_default().into(),
             in_union.into(),
-            Cell::with_value(new.join(", "), serde_json::json!(new)),
+            // JSON keeps the list; CSV gets plain text (`;`-separated) rather than an embedded
+            // JSON array.
+            if args.format == Format::Csv {
+                new.join("; ").into()
+            } else {
+                Cell::with_value(new.join(", "), serde_json::json!(new))
+            },
         ]);
     }
     print(&t.render(args.format))
