@@ -76,6 +76,13 @@ fn export_round_trips() {
         ok(&["scenario", "greater-idaho", "--format", "json"])
     );
     assert!(ok(&["scenario", "cal-3", "--export", "-"]).contains("Proposition 9"));
+    // Exporting onto an existing file (perhaps an edited scenario) used to overwrite it silently.
+    std::fs::write(&file, "# my edits\n").unwrap();
+    let e = fails(&["scenario", "cal-3", "--export", f]);
+    assert!(e.contains("exists") && e.contains("--force"), "{e}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "# my edits\n");
+    assert!(redraw(&["scenario", "cal-3", "--export", f, "--force"]).status.success());
+    assert!(std::fs::read_to_string(&file).unwrap().contains("Proposition 9"));
 }
 
 #[test]
@@ -83,6 +90,13 @@ fn scenarios_counties_apportion() {
     let list = ok(&["scenarios", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 9);
+    assert_eq!(v[1]["New states"], serde_json::json!(["Northern California", "Southern California"]));
+    // CSV used to embed the JSON array (`"[""Northern California"",...]"`).
+    let csv = ok(&["scenarios", "--format", "csv"]);
+    assert!(
+        csv.contains("\ncal-3,Cal 3 (2018 Proposition 9),52,Northern California; Southern California\n"),
+        "{csv}"
+    );
     let ri = ok(&["counties", "--state", "RI", "--format", "csv"]);
     assert_eq!(ri.lines().count(), 6, "{ri}");
     assert!(ri.contains("44007,Providence County,RI,660741"));
@@ -129,6 +143,8 @@ fn scenarios_counties_apportion() {
 fn bad_input_gets_clear_errors() {
     let e = fails(&["scenario", "six-californiaz"]);
     assert!(e.contains("did you mean `six-californias`"), "{e}");
+    let e = fails(&["scenario", "nope"]);
+    assert!(!e.contains("did you mean") && e.contains("Presets: six-californias"), "{e}");
     let unknown_key = temp("key.toml", "name = \"x\"\n[[split]]\nstate = \"CA\"\nparts = []\n");
     let e = fails(&["scenario", unknown_key.to_str().unwrap()]);
     assert!(e.contains("key.toml") && e.contains("line 4") && e.contains("unknown field `parts`"), "{e}");

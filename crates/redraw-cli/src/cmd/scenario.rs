@@ -54,6 +54,10 @@ pub struct Args {
     /// exit. Use `-` for standard output.
     #[arg(long, value_name = "FILE")]
     pub export: Option<PathBuf>,
+    /// With --export: replace FILE if it exists (by default an existing file, perhaps a scenario
+    /// you have edited, is left alone).
+    #[arg(long, requires = "export")]
+    pub force: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -108,9 +112,13 @@ pub fn load(target: &str) -> anyhow::Result<(Scenario, String, String)> {
     let mut names: Vec<(usize, &str)> =
         presets().iter().map(|p| (levenshtein(&target.to_lowercase(), p.id), p.id)).collect();
     names.sort();
+    // Suggest only a near miss: `nope` is not a typo of `cal-3`.
+    let hint = match names.first() {
+        Some((d, id)) if *d <= 3.max(target.chars().count() / 3) => format!(" (did you mean `{id}`?)"),
+        _ => String::new(),
+    };
     bail!(
-        "`{target}` is neither a preset nor a scenario file (did you mean `{}`?). Presets: {}",
-        names[0].1,
+        "`{target}` is neither a preset nor a scenario file{hint}. Presets: {}",
         presets().iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
     )
 }
@@ -120,6 +128,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Some(out) = &args.export {
         if out.as_os_str() == "-" {
             return print(&text);
+        }
+        if out.exists() && !args.force {
+            bail!(
+                "--export {}: the file exists; pass --force to replace it, or choose another name",
+                out.display()
+            );
         }
         write_atomic(out, text.as_bytes())?;
         eprintln!("wrote {} — edit it, then run: redraw scenario {}", out.display(), out.display());
