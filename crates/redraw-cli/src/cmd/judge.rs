@@ -16,6 +16,24 @@ use redraw_metrics::{MixingVerdict, StepRates};
 
 use crate::output::{self, Cell, Format, Table};
 
+/// The long help: clap shows the subcommand's one-line summary from `main.rs` and this after
+/// the options (the variant's doc comment replaces the struct's own `long_about`).
+const LONG_HELP: &str = "\
+Judge a plan against an ensemble: for every metric the plan's value, the ensemble's
+distribution, the plan's percentile and a plain-language verdict; the plan's population
+balance, contiguity, cut edges and county splits; and whether the ensemble has mixed
+(rank-normalised split R-hat, bulk and tail ESS).
+
+Signed metrics are positive when the plan favours Democrats. The percentile is the plan's
+mid-rank among the ensemble's plans (ties count half). A plan outside the ensemble's
+population tolerance or with non-contiguous districts is judged as given and the report says
+so; nothing is repaired.
+
+Examples:
+  redraw judge --graph NC.json --plan NC_cd_2022_vtds.csv --ensemble runs/nc
+  redraw judge --graph PA.json --plan PA_cd_2022_vtds.csv --ensemble runs/pa --report pa-report
+  redraw judge --graph NC.json --plan enacted.csv --ensemble runs/nc --election COMP=DEM_VOTES,REP_VOTES --format json";
+
 /// Judge a plan against an ensemble: for every metric the plan's value, the ensemble's
 /// distribution, the plan's percentile and a plain-language verdict; the plan's population
 /// balance, contiguity, cut edges and county splits; and whether the ensemble has mixed
@@ -31,7 +49,7 @@ use crate::output::{self, Cell, Format, Table};
 ///   redraw judge --graph PA.json --plan PA_cd_2022_vtds.csv --ensemble runs/pa --report pa-report
 ///   redraw judge --graph NC.json --plan enacted.csv --ensemble runs/nc --election COMP=DEM_VOTES,REP_VOTES --format json
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(verbatim_doc_comment, after_long_help = LONG_HELP)]
 pub struct Args {
     /// The graph the ensemble was drawn on (networkx JSON, rdabase *_graph.json, edge-list .csv).
     #[arg(long, value_name = "FILE")]

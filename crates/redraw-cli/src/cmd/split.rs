@@ -9,6 +9,27 @@ use redraw_judge::split::{self, SplitSpec, SplitSummary};
 
 use crate::output::{self, Cell, Format, Table};
 
+/// The long help: clap shows the subcommand's one-line summary from `main.rs` and this after
+/// the options (the variant's doc comment replaces the struct's own `long_about`).
+const LONG_HELP: &str = "\
+Draw neutral splits of a state into new states (ReCom on the embedded county graph, whole
+counties, within a population tolerance you choose) and evaluate each one's national
+consequences: House re-apportionment among 50 − 1 + k states, Senate, and the Electoral
+College under the 2016, 2020 and 2024 results. Reports the distribution and where named
+proposals with the same number of parts (Cal 3 for 3, Six Californias for 6) fall in it.
+
+Every sample is checked: the Senate has 2 × (number of states) seats, the House adds up to
+435, and electoral votes add up to House + senators + DC's 3.
+
+State splits are far looser than districts: ±25 % is a reasonable tolerance for three
+parts. A whole-county split may be impossible at a tight tolerance (one county can exceed
+the allowed size: Los Angeles County is 25 % of California); the error says which.
+
+Examples:
+  redraw split CA --into 3 --tol 0.25 --samples 10000
+  redraw split CA --into 6 --tol 0.6 --samples 2000 --seed 7 --format markdown
+  redraw split TX --into 5 --samples 4000 --samples-csv tx5.csv";
+
 /// Draw neutral splits of a state into new states (ReCom on the embedded county graph, whole
 /// counties, within a population tolerance you choose) and evaluate each one's national
 /// consequences: House re-apportionment among 50 − 1 + k states, Senate, and the Electoral
@@ -27,7 +48,7 @@ use crate::output::{self, Cell, Format, Table};
 ///   redraw split CA --into 6 --tol 0.6 --samples 2000 --seed 7 --format markdown
 ///   redraw split TX --into 5 --samples 4000 --samples-csv tx5.csv
 #[derive(clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(verbatim_doc_comment, after_long_help = LONG_HELP)]
 pub struct Args {
     /// The state to split (abbreviation, name or FIPS).
     pub state: String,
