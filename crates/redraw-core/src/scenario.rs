@@ -505,6 +505,24 @@ impl Resolver<'_> {
         if let Some(s) = out.states.iter().find(|s| s.status == StateStatus::New && s.counties.is_empty()) {
             return Err(self.err(None, format!("new state `{}` ends up with no counties", s.name)));
         }
+        // A state that gives up every county by moves or new states ceases to exist; say so,
+        // since it then appears in no scenario table (only among the parent states of today).
+        // A split state is replaced by its parts on purpose and needs no warning.
+        let split_states: Vec<StateId> =
+            sc.split.iter().filter_map(|sp| ds.state_by_name(sp.state.get_ref())).collect();
+        for s in out.states.iter().filter(|s| s.counties.is_empty()) {
+            if let Some(o) = s.original.filter(|o| !split_states.contains(o)) {
+                let lost = if ds.states[o].is_district() {
+                    "its 3 electoral votes are gone"
+                } else {
+                    "its 2 senators and House seats are gone"
+                };
+                out.warnings.push(format!(
+                    "{} gives up all its counties and no longer exists ({lost})",
+                    ds.states[o].name
+                ));
+            }
+        }
         let keep: Vec<bool> = out.states.iter().map(|s| !s.counties.is_empty()).collect();
         let mut remap = vec![u16::MAX; out.states.len()];
         let mut k = 0u16;

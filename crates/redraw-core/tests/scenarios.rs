@@ -347,3 +347,29 @@ fn unknown_state_keys_name_their_line() {
         .to_string();
     assert!(e.contains("line 5") && e.contains("unknown state `ORR`") && e.contains("Oregon"), "{e}");
 }
+
+#[test]
+fn a_state_that_gives_up_every_county_is_reported_gone() {
+    // Moving all of Rhode Island into Wyoming used to drop Rhode Island without a word.
+    let text = "name = \"ri\"\n[[move]]\nto = \"WY\"\ncounties.RI = [\"Bristol\", \"Kent\", \"Newport\", \"Providence\", \"Washington\"]\n";
+    let r = resolve(text).unwrap();
+    assert!(r.states.iter().all(|s| s.name != "Rhode Island"));
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("Rhode Island gives up all its counties") && w.contains("2 senators")),
+        "{:?}",
+        r.warnings
+    );
+    let rep = evaluate(ds(), &r, &EvalOptions::default()).unwrap();
+    assert_eq!(rep.senators, 98);
+    // The District of Columbia folded into Maryland loses its 3 electoral votes.
+    let dc = "name = \"dc\"\n[[move]]\nto = \"MD\"\ncounties.DC = [\"District of Columbia\"]\n";
+    let r = resolve(dc).unwrap();
+    assert!(
+        r.warnings.iter().any(|w| w.contains("District of Columbia") && w.contains("3 electoral votes")),
+        "{:?}",
+        r.warnings
+    );
+    assert_eq!(evaluate(ds(), &r, &EvalOptions::default()).unwrap().electoral_votes, 535);
+}

@@ -149,7 +149,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         Some((&text, &display)),
     )?;
     for w in &resolved.warnings {
-        eprintln!("warning: {w} (use --strict-contiguity to make this an error)");
+        if w.contains("not contiguous") {
+            eprintln!("warning: {w} (use --strict-contiguity to make this an error)");
+        } else {
+            eprintln!("warning: {w}");
+        }
     }
     let mut years = args.election_years.clone();
     years.sort();
