@@ -322,7 +322,14 @@ pub fn render_map(spec: &MapSpec) -> String {
         lines
     };
     let notes: Vec<Vec<String>> = spec.regions.iter().map(|r| wrap_note(&r.note)).collect();
-    let legend_h = 80.0 + emphasised.iter().map(|&r| 28.0 + 15.0 * notes[r].len() as f64).sum::<f64>();
+    // Many regions (a 52-district plan): a compact legend of names in columns, without notes.
+    let compact = emphasised.len() > 16;
+    let compact_rows = emphasised.len().div_ceil(3);
+    let legend_h = if compact {
+        80.0 + 18.0 * compact_rows as f64
+    } else {
+        80.0 + emphasised.iter().map(|&r| 28.0 + 15.0 * notes[r].len() as f64).sum::<f64>()
+    };
     let height = header_h + map_h.max(legend_h) + 40.0;
     let width = PAD + map_w + PAD + LEGEND_W;
     let (ox, oy) = (PAD, header_h);
@@ -463,7 +470,17 @@ pub fn render_map(spec: &MapSpec) -> String {
     ));
 
     // Labels: at the area-weighted centroid of each region's units when it falls inside one of
-    // them, otherwise at the centroid of the region's largest unit.
+    // them, otherwise at the centroid of the region's largest unit. Placed greedily, emphasised
+    // and larger regions first; a label that would overlap one already placed falls back to
+    // the short form, then is left out (the legend still names the region).
+    struct Candidate<'s> {
+        x: f64,
+        y: f64,
+        area: f64,
+        emphasis: bool,
+        texts: Vec<&'s str>,
+    }
+    let mut candidates: Vec<Candidate> = Vec::new();
     for (r, reg) in spec.regions.iter().enumerate() {
         let mut a_sum = 0.0;
         let mut c = [0.0, 0.0];
@@ -502,17 +519,32 @@ pub fn render_map(spec: &MapSpec) -> String {
         // Emphasised names may overhang a narrow region a little (the halo keeps them legible).
         let room = if reg.emphasis { 1.4 } else { 0.9 };
         let fits = |s: &str| s.chars().count() as f64 * size * 0.58 < region_w * room;
-        let text = if fits(&reg.name) {
-            reg.name.as_str()
-        } else if fits(&reg.short) || reg.emphasis {
-            reg.short.as_str()
-        } else {
-            continue;
-        };
-        if reg.emphasis {
-            svg.text(x, y + 4.0, size, "middle", r##"font-weight="bold" fill="#111" stroke="#fff" stroke-width="3" stroke-opacity="0.85" paint-order="stroke""##, text);
-        } else {
-            svg.text(x, y + 3.0, size, "middle", r##"fill="#777""##, text);
+        let mut texts = Vec::new();
+        if fits(&reg.name) {
+            texts.push(reg.name.as_str());
+        }
+        if !reg.short.is_empty() && (fits(&reg.short) || reg.emphasis) {
+            texts.push(reg.short.as_str());
+        }
+        candidates.push(Candidate { x, y, area: a_sum, emphasis: reg.emphasis, texts });
+    }
+    candidates.sort_by(|a, b| b.emphasis.cmp(&a.emphasis).then(b.area.total_cmp(&a.area)));
+    let mut placed: Vec<[f64; 4]> = Vec::new();
+    for c in &candidates {
+        let size = if c.emphasis { 13.0 } else { 10.0 };
+        for text in &c.texts {
+            let w = text.chars().count() as f64 * size * 0.6;
+            let b = [c.x - w / 2.0, c.y - size * 0.75, c.x + w / 2.0, c.y + size * 0.45];
+            if placed.iter().any(|p| b[0] < p[2] && p[0] < b[2] && b[1] < p[3] && p[1] < b[3]) {
+                continue;
+            }
+            placed.push(b);
+            if c.emphasis {
+                svg.text(c.x, c.y + 4.0, size, "middle", r##"font-weight="bold" fill="#111" stroke="#fff" stroke-width="3" stroke-opacity="0.85" paint-order="stroke""##, text);
+            } else {
+                svg.text(c.x, c.y + 3.0, size, "middle", r##"fill="#777""##, text);
+            }
+            break;
         }
     }
 
@@ -522,7 +554,22 @@ pub fn render_map(spec: &MapSpec) -> String {
     if !emphasised.is_empty() {
         svg.text(lx, ly + 8.0, 14.0, "start", r#"font-weight="bold""#, &spec.legend_title);
         ly += 26.0;
-        for &r in &emphasised {
+        if compact {
+            for (j, &r) in emphasised.iter().enumerate() {
+                let (x, y) = (lx + (j / compact_rows) as f64 * 108.0, ly + (j % compact_rows) as f64 * 18.0);
+                svg.rect(
+                    x,
+                    y - 10.0,
+                    13.0,
+                    13.0,
+                    &format!(r##"fill="{}" stroke="#555" stroke-width="0.6""##, colour_of(r)),
+                );
+                let label: String = spec.regions[r].name.chars().take(14).collect();
+                svg.text(x + 18.0, y + 1.0, 11.0, "start", "", &label);
+            }
+            ly += 18.0 * compact_rows as f64;
+        }
+        for &r in emphasised.iter().filter(|_| !compact) {
             let reg = &spec.regions[r];
             svg.rect(
                 lx,

@@ -4,12 +4,12 @@
 
 use std::fmt::Write as _;
 
-/// A qualitative palette of 12 colours chosen to be distinguishable and light enough for dark
-/// labels on top (Tableau-like hues at reduced saturation). Maps colour neighbouring regions
-/// with different indices, so 12 is plenty: planar maps need at most 4-5 in practice.
+/// A qualitative palette of 12 light, mutually distinct colours (ColorBrewer "Set3" with its
+/// grey replaced by a tan), light enough for dark labels on top. Maps colour neighbouring
+/// regions with different indices, so 12 is plenty: planar maps need at most 4-5 in practice.
 pub const PALETTE: [&str; 12] = [
-    "#8fb8de", "#f5b971", "#9fd49a", "#ef9a9a", "#c6b3e0", "#d9b99b", "#f4b6d7", "#8fd6d6", "#dfe38e",
-    "#b5cf6b", "#e7ba52", "#a6a6d8",
+    "#80b1d3", "#fdb462", "#b3de69", "#fb8072", "#bebada", "#8dd3c7", "#fccde5", "#ffed6f", "#bc80bd",
+    "#ccebc5", "#e5c494", "#ffffb3",
 ];
 
 /// The fixed colours of the two parties where a plot shows party data.
