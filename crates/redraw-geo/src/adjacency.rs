@@ -584,6 +584,16 @@ mod tests {
     }
 
     #[test]
+    fn lengths_follow_the_crs_unit() {
+        // A state-plane layer in US survey feet: 1,000 ft of shared border = 304.8 m.
+        let mut l = planar(vec![square(0.0, 0.0, 1000.0), square(1000.0, 0.0, 1000.0)]);
+        l.crs.unit_to_m = 0.3048006096012192;
+        let a = build_adjacency(&l, &AdjacencyOptions::default());
+        assert!((a.edges[0].shared_m - 304.8006096).abs() < 1e-6);
+        assert!((a.perimeters_m[0] - 4.0 * 304.8006096).abs() < 1e-6);
+    }
+
+    #[test]
     fn empty_features_are_islands_not_panics() {
         let mut l = planar(vec![square(0.0, 0.0, 1.0), Feature::default()]);
         let a = build_adjacency(&l, &AdjacencyOptions { connect_islands: true, ..Default::default() });

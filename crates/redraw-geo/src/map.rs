@@ -636,6 +636,30 @@ mod tests {
     }
 
     #[test]
+    fn state_map_colouring_is_proper_and_uses_few_colours() {
+        // The 51 states as regions over the county graph: neighbours never share a colour.
+        let (layer, adj) = crate::counties::us_counties_with_adjacency().unwrap();
+        let st: Vec<u32> = layer.ids("id").unwrap().iter().map(|f| f[..2].parse().unwrap()).collect();
+        let mut edges: FxSet<(u32, u32)> = FxSet::default();
+        for e in &adj.edges {
+            let (a, b) = (st[e.a as usize], st[e.b as usize]);
+            if a != b {
+                edges.insert((a.min(b), a.max(b)));
+            }
+        }
+        // 109 pairs of states (with DC) touch; AZ-CO and NM-UT only at the Four Corners point.
+        assert_eq!(edges.len(), 107, "state pairs sharing a border");
+        let colours = colour_regions(57, &edges, &vec![true; 57]);
+        for &(a, b) in &edges {
+            assert_ne!(colours[a as usize], colours[b as usize], "{a} {b}");
+        }
+        let mut used: Vec<usize> = st.iter().map(|&s| colours[s as usize]).collect();
+        used.sort_unstable();
+        used.dedup();
+        assert!(used.len() <= 6, "{} colours", used.len());
+    }
+
+    #[test]
     fn chaining_closes_a_square() {
         let segs = [((0, 0), (1, 0)), ((1, 1), (1, 0)), ((0, 1), (1, 1)), ((0, 0), (0, 1))];
         let c = chain(&segs);
