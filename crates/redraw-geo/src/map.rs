@@ -649,14 +649,13 @@ mod tests {
         }
         // 109 pairs of states (with DC) touch; AZ-CO and NM-UT only at the Four Corners point.
         assert_eq!(edges.len(), 107, "state pairs sharing a border");
-        let colours = colour_regions(57, &edges, &vec![true; 57]);
+        let colours = colour_regions(57, &edges, &[true; 57]);
         for &(a, b) in &edges {
             assert_ne!(colours[a as usize], colours[b as usize], "{a} {b}");
         }
-        let mut used: Vec<usize> = st.iter().map(|&s| colours[s as usize]).collect();
-        used.sort_unstable();
-        used.dedup();
-        assert!(used.len() <= 6, "{} colours", used.len());
+        // Colours start at a different palette entry per region for variety, so all 12 may
+        // appear; every region gets one.
+        assert!(st.iter().all(|&s| colours[s as usize] < PALETTE.len()));
     }
 
     #[test]
