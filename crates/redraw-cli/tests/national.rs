@@ -245,3 +245,21 @@ fn apportion_population_files_are_read_strictly() {
     let e = fails(&["counties", "--state", "Califrnia"]);
     assert!(e.contains("did you mean California?"), "{e}");
 }
+
+#[test]
+fn the_default_report_fits_a_100_column_terminal() {
+    // The state tables were about 200 columns wide and the rules lines longer still.
+    let list: serde_json::Value = serde_json::from_str(&ok(&["scenarios", "--format", "json"])).unwrap();
+    for p in list.as_array().unwrap() {
+        let name = p["Name"].as_str().unwrap();
+        let out = ok(&["scenario", name]);
+        for line in out.lines() {
+            assert!(line.chars().count() <= 100, "{name}: {} columns: {line}", line.chars().count());
+        }
+    }
+    // The narrow view splits the state table; CSV keeps one wide table with every column.
+    let out = ok(&["scenario", "cal-3"]);
+    assert!(out.contains("— representation") && out.contains("— votes and money"), "{out}");
+    let csv = ok(&["scenario", "cal-3", "--format", "csv"]);
+    assert!(csv.contains("\n# states\nState,Abbr,Status,Population,Land sq mi,Senators,House,House today,EV,EV per million,2016 margin,2020 margin,2024 margin,Federal taxes $bn,Federal balance $bn\n"), "{csv}");
+}

@@ -183,10 +183,33 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if human {
         out.push_str("\nRules:\n");
         for r in &cmp.rules {
-            out.push_str(&format!("- {r}\n"));
+            if args.format == Format::Table {
+                out.push_str(&wrap(&format!("- {r}"), 100, "  "));
+            } else {
+                out.push_str(&format!("- {r}\n"));
+            }
         }
     }
     print(&out)
+}
+
+/// Word-wraps `text` to `width` columns, continuation lines indented by `indent`.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = indent.to_string();
+        } else if !line.is_empty() && line != indent {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
 }
 
 fn ec(e: &redraw_core::evaluate::NationalElection) -> Cell {
@@ -259,7 +282,7 @@ fn national(cmp: &Comparison) -> Table {
             ec(eb),
             ec(es),
             Cell::with_value(
-                if flip { "winner changes" } else { "" },
+                if flip { "new winner" } else { "" },
                 serde_json::json!({
                     "dem": es.electoral_votes_dem as i64 - eb.electoral_votes_dem as i64,
                     "rep": es.electoral_votes_rep as i64 - eb.electoral_votes_rep as i64,
@@ -273,19 +296,14 @@ fn national(cmp: &Comparison) -> Table {
                 serde_json::json!({"dem": e.senate_dem, "rep": e.senate_rep}),
             )
         };
-        t.push(vec![
-            format!("Senate lean {} (D–R, by presidential winner)", es.year).into(),
-            lean(eb),
-            lean(es),
-            {
-                let dd = es.senate_dem as i64 - eb.senate_dem as i64;
-                let dr = es.senate_rep as i64 - eb.senate_rep as i64;
-                Cell::with_value(
-                    if dd == 0 && dr == 0 { String::new() } else { format!("D {dd:+}, R {dr:+}") },
-                    serde_json::json!({"dem": dd, "rep": dr}),
-                )
-            },
-        ]);
+        t.push(vec![format!("Senate {}, D–R by pres. winner", es.year).into(), lean(eb), lean(es), {
+            let dd = es.senate_dem as i64 - eb.senate_dem as i64;
+            let dr = es.senate_rep as i64 - eb.senate_rep as i64;
+            Cell::with_value(
+                if dd == 0 && dr == 0 { String::new() } else { format!("D {dd:+}, R {dr:+}") },
+                serde_json::json!({"dem": dd, "rep": dr}),
+            )
+        }]);
     }
     let (mb, ms) = (&b.malapportionment, &s.malapportionment);
     t.push(vec![
@@ -307,19 +325,19 @@ fn national(cmp: &Comparison) -> Table {
         signed(ms.senator_ratio - mb.senator_ratio, 1),
     ]);
     t.push(vec![
-        "Smallest population share electing a Senate majority (%)".into(),
+        "Min. pop. % for a Senate majority".into(),
         Cell::float(100.0 * mb.senate_majority_min_share, 1),
         Cell::float(100.0 * ms.senate_majority_min_share, 1),
         signed(100.0 * (ms.senate_majority_min_share - mb.senate_majority_min_share), 1),
     ]);
     t.push(vec![
-        "Most electoral votes per million people".into(),
+        "Most electoral votes per million".into(),
         named(&mb.most_ev_per_million, 2),
         named(&ms.most_ev_per_million, 2),
         Cell::empty(),
     ]);
     t.push(vec![
-        "Fewest electoral votes per million people".into(),
+        "Fewest electoral votes per million".into(),
         named(&mb.fewest_ev_per_million, 2),
         named(&ms.fewest_ev_per_million, 2),
         Cell::empty(),
@@ -524,6 +542,37 @@ fn ev_today(cmp: &Comparison, resolved: &ResolvedScenario, bloc: &str) -> u32 {
         .sum()
 }
 
+/// The columns `cols` of `t` as a table of their own.
+fn pick(t: &Table, cols: &[usize], title: String) -> Table {
+    Table {
+        title: Some(title),
+        // Shorter money headers in the narrow view (the rules printed below spell them out).
+        headers: cols
+            .iter()
+            .map(|&c| {
+                t.headers[c].replace("Federal taxes", "Fed. taxes").replace("Federal balance", "Fed. balance")
+            })
+            .collect(),
+        align: cols.iter().map(|&c| t.align[c]).collect(),
+        rows: t.rows.iter().map(|r| cols.iter().map(|&c| r[c].clone()).collect()).collect(),
+    }
+}
+
+/// For people, a wide table becomes two or three narrower ones that fit a 100-column terminal:
+/// each `group` is a list of column indices (the first column, the name, is repeated).
+/// CSV and JSON keep the single wide table so their shape never depends on the format.
+fn split_for_reading(
+    key: &'static str,
+    t: Table,
+    groups: &[(&'static str, Vec<usize>)],
+) -> Vec<(&'static str, Table)> {
+    if t.rows.is_empty() {
+        return vec![(key, t)];
+    }
+    let title = t.title.clone().unwrap_or_default();
+    groups.iter().map(|(what, cols)| (key, pick(&t, cols, format!("{title} — {what}")))).collect()
+}
+
 fn tables(
     cmp: &Comparison,
     resolved: &ResolvedScenario,
@@ -537,12 +586,47 @@ fn tables(
     } else {
         "States that change (new, changed, seceded, or gaining/losing House seats)"
     };
-    out.push(("states", states_table(cmp, resolved, all, title)));
+    let human = format == Format::Table || format == Format::Markdown;
+    let ny = cmp.scenario.elections.len();
+    let states = states_table(cmp, resolved, all, title);
+    if human {
+        // Senators (2, or 0 once seceded, which the status says) is left out of the narrow view.
+        let politics = std::iter::once(0).chain(10..12 + ny).collect();
+        out.extend(split_for_reading(
+            "states",
+            states,
+            &[("representation", vec![0, 1, 2, 3, 4, 6, 7, 8, 9]), ("votes and money", politics)],
+        ));
+    } else {
+        out.push(("states", states));
+    }
     if let Some(p) = parents_table(cmp, resolved) {
-        out.push(("parent_states_today", p));
+        if human {
+            let politics = std::iter::once(0).chain(5..7 + ny).collect();
+            out.extend(split_for_reading(
+                "parent_states_today",
+                p,
+                &[("representation", vec![0, 1, 2, 3, 4]), ("votes and money", politics)],
+            ));
+        } else {
+            out.push(("parent_states_today", p));
+        }
     }
     if let Some(b) = blocs_table(cmp, resolved) {
-        out.push(("blocs", b));
+        if human {
+            let politics = std::iter::once(0).chain(9..11 + ny).collect();
+            out.extend(split_for_reading(
+                "blocs",
+                b,
+                &[
+                    ("members", vec![0, 2]),
+                    ("representation", vec![0, 1, 3, 4, 5, 6, 7, 8]),
+                    ("votes and money", politics),
+                ],
+            ));
+        } else {
+            out.push(("blocs", b));
+        }
     }
     out
 }
