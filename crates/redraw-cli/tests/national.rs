@@ -263,3 +263,16 @@ fn the_default_report_fits_a_100_column_terminal() {
     let csv = ok(&["scenario", "cal-3", "--format", "csv"]);
     assert!(csv.contains("\n# states\nState,Abbr,Status,Population,Land sq mi,Senators,House,House today,EV,EV per million,2016 margin,2020 margin,2024 margin,Federal taxes $bn,Federal balance $bn\n"), "{csv}");
 }
+
+#[test]
+fn the_preset_listing_fits_a_100_column_terminal() {
+    // The one-line table ran to about 180 columns (Six Californias' new states alone are 98).
+    let out = ok(&["scenarios"]);
+    for line in out.lines() {
+        assert!(line.chars().count() <= 100, "{} columns: {line}", line.chars().count());
+    }
+    assert!(
+        out.contains("six-californias") && out.contains("Silicon") && out.contains("55 states after"),
+        "{out}"
+    );
+}

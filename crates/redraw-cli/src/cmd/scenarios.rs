@@ -44,5 +44,43 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             },
         ]);
     }
+    if args.format == Format::Table {
+        return print(&listing(&t));
+    }
     print(&t.render(args.format))
+}
+
+/// The terminal view: one block per preset (name and title, then what it does and the states it
+/// creates, wrapped), because a one-line table of these runs to about 180 columns.
+fn listing(t: &Table) -> String {
+    let width = 100;
+    let indent = "    ";
+    let mut out = String::new();
+    if let Some(title) = &t.title {
+        out.push_str(title);
+        out.push_str("\n\n");
+    }
+    let w = t.rows.iter().map(|r| r[0].text.chars().count()).max().unwrap_or(0);
+    for (row, p) in t.rows.iter().zip(presets()) {
+        out.push_str(&format!("{:<w$}  {}\n", row[0].text, row[1].text));
+        let mut detail = p.scenario().description.unwrap_or_default();
+        detail.push_str(&format!(" {} states after.", row[2].text));
+        if !row[3].text.is_empty() {
+            detail.push_str(&format!(" New: {}.", row[3].text));
+        }
+        let mut line = indent.to_string();
+        for word in detail.split_whitespace() {
+            if line.len() > indent.len() && line.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&line);
+                out.push('\n');
+                line = indent.to_string();
+            } else if line.len() > indent.len() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
