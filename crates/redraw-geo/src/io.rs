@@ -28,6 +28,7 @@ fn sidecar(shp: &Path, ext: &str) -> Option<PathBuf> {
 }
 
 /// Reads a polygon layer from a file: `.shp` (with its `.dbf`, and `.cpg`/`.prj` when present),
+/// a `.zip` holding such a shapefile,
 /// `.geojson`/`.json` (GeoJSON or TopoJSON, told apart by the top-level `type`) or `.topojson`.
 /// `object` picks the TopoJSON object when the topology has several.
 pub fn read_path(path: &Path, object: Option<&str>) -> Result<Layer> {
@@ -61,15 +62,103 @@ pub fn read_path(path: &Path, object: Option<&str>) -> Result<Layer> {
             )
             .map_err(|e| GeoError::Input(format!("{}: {e}", path.display())))
         }
+        "zip" => read_zip(path, object),
         "json" | "geojson" | "topojson" => {
             let text = std::fs::read_to_string(path).map_err(|e| io_err(path, e))?;
             read_json_text(&text, object).map_err(|e| GeoError::Input(format!("{}: {e}", path.display())))
         }
         other => Err(GeoError::Input(format!(
-            "{}: unsupported file type `.{other}` (expected .shp, .geojson, .json or .topojson)",
+            "{}: unsupported file type `.{other}` (expected .shp, .zip, .geojson, .json or .topojson)",
             path.display()
         ))),
     }
+}
+
+/// A zipped shapefile (as the Census Bureau distributes TIGER/Line files), read in memory. With
+/// several shapefiles in the archive, `member` picks one by file name (with or without `.shp`).
+/// An archive without a shapefile but with one GeoJSON/TopoJSON file reads that instead.
+fn read_zip(path: &Path, member: Option<&str>) -> Result<Layer> {
+    use std::io::Read as _;
+    let zerr = |e: zip::result::ZipError| {
+        GeoError::Input(format!("{}: not a readable zip archive: {e}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(zerr)?;
+    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    let lower = |s: &str| s.to_ascii_lowercase();
+    let shps: Vec<&String> = names.iter().filter(|n| lower(n).ends_with(".shp")).collect();
+    let mut read = |name: &str| -> Result<Vec<u8>> {
+        let mut f = archive.by_name(name).map_err(zerr)?;
+        let mut buf = Vec::with_capacity(f.size() as usize);
+        f.read_to_end(&mut buf).map_err(|e| io_err(&path.join(name), e))?;
+        Ok(buf)
+    };
+    let shp = match (shps.as_slice(), member) {
+        ([], _) => {
+            let json: Vec<&String> = names
+                .iter()
+                .filter(|n| [".geojson", ".json", ".topojson"].iter().any(|e| lower(n).ends_with(e)))
+                .collect();
+            return match json.as_slice() {
+                [one] => {
+                    let bytes = read(one)?;
+                    let text = String::from_utf8_lossy(&bytes);
+                    read_json_text(&text, None).map_err(|e| GeoError::Input(format!("{}/{one}: {e}", path.display())))
+                }
+                _ => Err(GeoError::Input(format!(
+                    "{}: no shapefile (.shp) and no single GeoJSON/TopoJSON file in the archive (members: {})",
+                    path.display(),
+                    names.join(", ")
+                ))),
+            };
+        }
+        ([one], None) => (*one).clone(),
+        (many, Some(m)) => many
+            .iter()
+            .find(|n| {
+                let n = lower(n);
+                let m = lower(m);
+                n == m
+                    || n == format!("{m}.shp")
+                    || n.ends_with(&format!("/{m}"))
+                    || n.ends_with(&format!("/{m}.shp"))
+            })
+            .map(|s| (*s).clone())
+            .ok_or_else(|| {
+                GeoError::Input(format!(
+                    "{}: no member `{m}` (shapefiles: {})",
+                    path.display(),
+                    many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                ))
+            })?,
+        (many, None) => {
+            return Err(GeoError::Input(format!(
+                "{}: the archive holds {} shapefiles ({}); choose one with --layer",
+                path.display(),
+                many.len(),
+                many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            )))
+        }
+    };
+    let stem = &shp[..shp.len() - 4];
+    let sidecar = |ext: &str| names.iter().find(|n| lower(n) == lower(&format!("{stem}.{ext}"))).cloned();
+    let dbf_name = sidecar("dbf").ok_or_else(|| {
+        GeoError::Shapefile(format!(
+            "{}: {shp} has no {stem}.dbf in the archive (needed for ids and attributes)",
+            path.display()
+        ))
+    })?;
+    let cpg = sidecar("cpg").map(|n| read(&n)).transpose()?.map(|b| String::from_utf8_lossy(&b).into_owned());
+    let prj = sidecar("prj").map(|n| read(&n)).transpose()?.map(|b| String::from_utf8_lossy(&b).into_owned());
+    let shp_bytes = read(&shp)?;
+    let dbf_bytes = read(&dbf_name)?;
+    crate::shp::read_shapefile(
+        std::io::Cursor::new(shp_bytes),
+        std::io::Cursor::new(dbf_bytes),
+        cpg.as_deref(),
+        prj.as_deref(),
+    )
+    .map_err(|e| GeoError::Input(format!("{}/{shp}: {e}", path.display())))
 }
 
 /// GeoJSON or TopoJSON text, told apart by the top-level `"type": "Topology"`.

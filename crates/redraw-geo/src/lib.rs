@@ -6,7 +6,8 @@
 //!   and named [`Warning`]s) that every reader produces. Rings are stored open (no repeated
 //!   closing vertex) with at least 3 distinct points; a feature may have an empty geometry.
 //! - [`topojson`], [`geojson_reader`], [`shp`]: parsers over text/readers (no file access);
-//!   [`io`] is the only module that touches the file system (sidecar discovery, dispatch).
+//!   [`io`] is the only module that touches the file system (sidecar discovery, zipped
+//!   shapefiles, dispatch by extension).
 //!   Bad input is a [`GeoError`] naming the file part and what was expected; recoverable
 //!   problems (empty or self-intersecting polygons, an assumed CRS) are named warnings.
 //! - [`adjacency`]: rook (with shared length in metres) and queen adjacency by hashing snapped

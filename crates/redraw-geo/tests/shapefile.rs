@@ -135,3 +135,47 @@ fn damaged_shapefiles_are_clear_errors() {
     assert!(e.contains("unsupported"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A zipped shapefile, as TIGER/Line files are distributed (deflated members in a folder).
+#[test]
+fn zipped_shapefile_reads_like_the_unzipped_one() {
+    use std::io::Write as _;
+    let ca = california();
+    let dir = temp_dir("zip");
+    write_shapefile(&ca, &dir);
+    std::fs::write(dir.join("ca.cpg"), "UTF-8").unwrap();
+    std::fs::write(dir.join("ca.prj"), NAD83).unwrap();
+    let zip_path = dir.join("tl_ca.zip");
+    {
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        let opts =
+            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for ext in ["shp", "shx", "dbf", "cpg", "prj"] {
+            z.start_file(format!("tl_ca/ca.{}", ext.to_uppercase()), opts).unwrap();
+            z.write_all(&std::fs::read(dir.join(format!("ca.{ext}"))).unwrap()).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let zipped = redraw_geo::io::read_path(&zip_path, None).unwrap();
+    let plain = redraw_geo::io::read_path(&dir.join("ca.shp"), None).unwrap();
+    assert_eq!(zipped.features.len(), 58);
+    assert!(zipped.crs.declared && zipped.crs.is_geographic());
+    assert_eq!(zipped.features[0].property_text("NAME").as_deref(), Some("Cañada Ñandú"));
+    assert_eq!(zipped.ids("GEOID").unwrap(), plain.ids("GEOID").unwrap());
+    assert_eq!(zipped.features[10].geometry, plain.features[10].geometry);
+
+    // An archive without a .dbf, and a file that is not a zip.
+    let bad = dir.join("bad.zip");
+    {
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&bad).unwrap());
+        z.start_file("x.shp", zip::write::SimpleFileOptions::default()).unwrap();
+        z.write_all(&std::fs::read(dir.join("ca.shp")).unwrap()).unwrap();
+        z.finish().unwrap();
+    }
+    let e = redraw_geo::io::read_path(&bad, None).unwrap_err().to_string();
+    assert!(e.contains("x.dbf"), "{e}");
+    std::fs::write(&bad, b"not a zip").unwrap();
+    let e = redraw_geo::io::read_path(&bad, None).unwrap_err().to_string();
+    assert!(e.contains("not a readable zip"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -9,8 +9,8 @@ use redraw_graph::networkx::{write_networkx, NodeIds};
 
 use crate::output::{self, Cell, Format, Table};
 
-/// Build an adjacency graph from polygons: ESRI shapefile (.shp with its .dbf, .cpg, .prj),
-/// GeoJSON or TopoJSON. Writes networkx adjacency JSON, the format GerryChain's
+/// Build an adjacency graph from polygons: ESRI shapefile (.shp with its .dbf, .cpg, .prj, or
+/// a .zip holding them, as TIGER/Line files come), GeoJSON or TopoJSON. Writes networkx adjacency JSON, the format GerryChain's
 /// `Graph.from_json`, frcw and every redraw command read, with each feature's attributes as
 /// node attributes, plus `area`, `perimeter` and `boundary_perim` (m², m) and the shared
 /// border length of each edge as `shared_perim` (metres).
@@ -22,13 +22,13 @@ use crate::output::{self, Cell, Format, Table};
 /// components are reported; --connect-islands links every component to its nearest neighbour.
 ///
 /// Examples:
-///   redraw graph build tl_2020_42_vtd20.shp --id GEOID20 --out pa.json
+///   redraw graph build tl_2020_42_vtd20.zip --id GEOID20 --out pa.json
 ///   redraw graph build counties.geojson --id GEOID --out counties.json --queen --connect-islands
 ///   redraw graph build us.topojson --layer counties --id id --out us.json --format json
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// The polygon file (.shp, .geojson, .json, .topojson).
+    /// The polygon file (.shp, .zip, .geojson, .json, .topojson).
     pub file: PathBuf,
     /// Attribute holding each unit's unique id (e.g. GEOID20).
     #[arg(long, value_name = "COL")]
@@ -46,7 +46,7 @@ pub struct Args {
     /// Snapping and matching tolerance in the file's coordinate units.
     #[arg(long, value_name = "T")]
     pub tolerance: Option<f64>,
-    /// The TopoJSON object to read when the topology has several.
+    /// The TopoJSON object, or the shapefile inside a .zip, when the file holds several.
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
     /// Node ids in the output: `index` (0..n, GerryChain's default) or `labels` (the --id

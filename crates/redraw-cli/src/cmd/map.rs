@@ -44,7 +44,8 @@ pub struct Args {
     /// A plan CSV to draw instead of a scenario: unit id, district.
     #[arg(long, value_name = "CSV", conflicts_with = "scenario")]
     pub plan: Option<PathBuf>,
-    /// Polygons for --plan (default: the embedded US counties, ids = 5-digit FIPS).
+    /// Polygons for --plan: .shp, .zip, .geojson, .topojson (default: the embedded US counties,
+    /// ids = 5-digit FIPS).
     #[arg(long, value_name = "FILE", requires = "plan")]
     pub geometry: Option<PathBuf>,
     /// Unit id attribute of --geometry (and the id column of the plan CSV if it has one).
@@ -59,7 +60,7 @@ pub struct Args {
     /// Attribute of --geometry whose groups get heavy outlines (e.g. a county code).
     #[arg(long, value_name = "COL")]
     pub outline: Option<String>,
-    /// The TopoJSON object of --geometry when it has several.
+    /// The TopoJSON object (or the shapefile in a .zip) of --geometry when it has several.
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
     /// Frame the whole country (scenario maps) instead of the changed states.
