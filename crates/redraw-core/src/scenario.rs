@@ -467,7 +467,25 @@ impl Resolver<'_> {
         // ---- moves
         for (mi, mv) in sc.moves.iter().enumerate() {
             let t = out.state_index(mv.to.get_ref()).ok_or_else(|| {
-                self.err(Some(mv.to.span()), format!("move[{mi}].to: unknown state `{}`", mv.to.get_ref()))
+                let q = mv.to.get_ref().trim().to_lowercase();
+                let best = out
+                    .states
+                    .iter()
+                    .map(|s| {
+                        let d = crate::dataset::levenshtein(&q, &s.name.to_lowercase())
+                            .min(crate::dataset::levenshtein(&q, &s.abbr.to_lowercase()));
+                        (d, s.name.as_str())
+                    })
+                    .min()
+                    .map(|(_, n)| n)
+                    .unwrap_or_default();
+                self.err(
+                    Some(mv.to.span()),
+                    format!(
+                        "move[{mi}].to: unknown state `{}` (did you mean {best}?); a move goes to a state of today or one created by [[split]] or [[new_state]]",
+                        mv.to.get_ref()
+                    ),
+                )
             })?;
             for (st_name, list) in &mv.counties {
                 let st = self.state(st_name, &format!("move[{mi}].counties"))?;

@@ -373,3 +373,10 @@ fn a_state_that_gives_up_every_county_is_reported_gone() {
     );
     assert_eq!(evaluate(ds(), &r, &EvalOptions::default()).unwrap().electoral_votes, 535);
 }
+
+#[test]
+fn a_move_to_an_unknown_state_says_how_to_create_one() {
+    let text = "name = \"m\"\n[[move]]\nto = \"Idahoo\"\ncounties.OR = [\"Malheur\"]\n";
+    let e = resolve(text).unwrap_err().to_string();
+    assert!(e.contains("line 3") && e.contains("did you mean Idaho?") && e.contains("[[new_state]]"), "{e}");
+}
