@@ -14,8 +14,9 @@
 //!    `tolerance` add their overlap length. This recovers rook contacts that step 2 misses.
 //! 4. Queen contacts are pairs of features sharing a snapped vertex without a shared segment.
 //!
-//! Cost is O(V log V) in the number of vertices: 24 ms for the 3,142 US counties (64k
-//! vertices), 0.3 s for 25,600 units with 717k vertices (`examples/bench_adjacency.rs`).
+//! Cost is O(V log V) in the number of vertices: about 10 ms for the 3,142 US counties (64k
+//! vertices), 0.13 s for 25,600 units with 717k vertices, 0.6 s for 90,000 units with 2.5M
+//! vertices on one core (`cargo run --release -p redraw-geo --example bench_adjacency`).
 //! Islands (nodes without neighbours) and components are reported; optionally every component
 //! but the largest is linked to the nearest feature outside it (by vertex distance), repeatedly,
 //! until the graph is connected, as GerryChain users do by hand.
