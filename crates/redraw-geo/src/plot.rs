@@ -336,6 +336,11 @@ pub fn boxplot_svg(per_rank: &[Vec<f64>], overlay: Option<&[f64]>, title: &str) 
 /// Trace plot: one line per chain of a statistic against the step. Long chains are reduced to
 /// at most 1,500 buckets per chain, drawing each bucket's minimum and maximum so spikes survive.
 pub fn trace_svg(chains: &[Vec<f64>], title: &str) -> String {
+    trace_svg_labelled(chains, title, "value")
+}
+
+/// [`trace_svg`] with a y-axis label (the statistic's name).
+pub fn trace_svg_labelled(chains: &[Vec<f64>], title: &str, ylabel: &str) -> String {
     let mut svg = Svg::new(W, H);
     let n = chains.iter().map(Vec::len).max().unwrap_or(0);
     header(
@@ -350,7 +355,7 @@ pub fn trace_svg(chains: &[Vec<f64>], title: &str) -> String {
         hi = hi.max(*v);
     }
     if n == 0 || !lo.is_finite() {
-        axes(&mut svg, &Frame { x0: 0.0, x1: 1.0, y0: 0.0, y1: 1.0 }, None, "step", "value");
+        axes(&mut svg, &Frame { x0: 0.0, x1: 1.0, y0: 0.0, y1: 1.0 }, None, "step", ylabel);
         no_data(&mut svg);
         return svg.finish();
     }
@@ -362,7 +367,7 @@ pub fn trace_svg(chains: &[Vec<f64>], title: &str) -> String {
         y0: yt.first().copied().unwrap_or(lo).min(lo - pad),
         y1: yt.last().copied().unwrap_or(hi).max(hi + pad),
     };
-    axes(&mut svg, &f, None, "step", "value");
+    axes(&mut svg, &f, None, "step", ylabel);
     const BUCKETS: usize = 1500;
     for (c, chain) in chains.iter().enumerate() {
         let colour = LINE_COLOURS[c % LINE_COLOURS.len()];

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
-use redraw_geo::plot::{boxplot_svg, histogram_svg, per_rank_distributions, trace_svg};
+use redraw_geo::plot::{boxplot_svg, histogram_svg, per_rank_distributions, trace_svg_labelled};
 
 use crate::output;
 
@@ -123,7 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 chains[r[chain] as usize].push(r[c]);
             }
             let title = args.title.clone().unwrap_or_else(|| format!("{name} by step"));
-            trace_svg(&chains, &title)
+            trace_svg_labelled(&chains, &title, name)
         }
         Kind::Boxplot => {
             let e = args.election.as_deref().context("--kind boxplot needs --election NAME")?;
