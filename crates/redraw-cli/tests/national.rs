@@ -276,3 +276,16 @@ fn the_preset_listing_fits_a_100_column_terminal() {
         "{out}"
     );
 }
+
+#[test]
+fn a_state_county_listing_fits_a_100_column_terminal() {
+    // California's listing was 122 columns wide.
+    let out = ok(&["counties", "--state", "CA"]);
+    assert!(out.lines().all(|l| l.chars().count() <= 100), "{out}");
+    assert!(out.contains("06037  Los Angeles County") && out.contains("presidential margin"), "{out}");
+    let csv = ok(&["counties", "--state", "CA", "--format", "csv"]);
+    assert!(
+        csv.starts_with("FIPS,County,State,Pop 2020,Pop 2010,Land sq mi,Neighbours,2016 margin,"),
+        "{csv}"
+    );
+}

@@ -49,12 +49,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         None => (0..ds.states.len()).collect(),
     };
+    // For people the table must fit about 100 columns: the margin columns are headed by the year
+    // alone (the title says what they are). CSV and JSON keep the explicit `2016 margin` names.
+    let human = args.format == Format::Table || args.format == Format::Markdown;
     let mut headers = vec!["FIPS", "County", "State", "Pop 2020", "Pop 2010", "Land sq mi", "Neighbours"];
-    let years: Vec<String> = ElectionYear::ALL.iter().map(|y| format!("{} margin", y.year())).collect();
+    let years: Vec<String> = ElectionYear::ALL
+        .iter()
+        .map(|y| if human { y.year().to_string() } else { format!("{} margin", y.year()) })
+        .collect();
     headers.extend(years.iter().map(String::as_str));
+    let what = if human { "; 2016, 2020, 2024: presidential margin" } else { "" };
     let title = match states.as_slice() {
-        [one] => format!("Counties of {} ({})", ds.states[*one].name, ds.states[*one].counties.len()),
-        _ => format!("All {} counties", ds.counties.len()),
+        [one] => format!("Counties of {} ({}){what}", ds.states[*one].name, ds.states[*one].counties.len()),
+        _ => format!("All {} counties{what}", ds.counties.len()),
     };
     let mut t = Table::new(&headers).titled(title).right(&[3, 4, 5, 6, 7, 8, 9]);
     for &s in &states {
@@ -82,6 +89,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 });
             }
             t.push(row);
+        }
+    }
+    if human && states.len() == 1 {
+        // One state: its abbreviation on every row says nothing the title does not.
+        t.headers.remove(2);
+        t.align.remove(2);
+        for r in &mut t.rows {
+            r.remove(2);
         }
     }
     print(&t.render(args.format))
