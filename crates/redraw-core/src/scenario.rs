@@ -333,7 +333,10 @@ impl Resolver<'_> {
                 (s.name.eq_ignore_ascii_case(nm.get_ref()) || s.abbr.eq_ignore_ascii_case(nm.get_ref()))
                     && (!s.counties.is_empty() || s.status == StateStatus::New)
             });
-            if clash || nm.get_ref().trim().is_empty() {
+            if nm.get_ref().trim().is_empty() {
+                return Err(self.err(Some(nm.span()), "a new state needs a name (it is blank)".to_string()));
+            }
+            if clash {
                 return Err(self.err(
                     Some(nm.span()),
                     format!("duplicate state name `{}`: every new state needs a distinct name", nm.get_ref()),
@@ -341,6 +344,17 @@ impl Resolver<'_> {
             }
             let ab = match abbr {
                 Some(a) => {
+                    // A postal-style code: it labels table rows and names the state in
+                    // `[[move]]`, `[[secede]]` and `[[coalition]]` lists.
+                    if a.is_empty() || a.len() > 5 || !a.chars().all(|c| c.is_ascii_alphanumeric()) {
+                        return Err(self.err(
+                            Some(nm.span()),
+                            format!(
+                                "abbr `{a}` of `{}`: expected 1 to 5 letters or digits (e.g. \"SOC\")",
+                                nm.get_ref()
+                            ),
+                        ));
+                    }
                     if out.states.iter().any(|s| s.abbr.eq_ignore_ascii_case(a)) {
                         return Err(self.err(Some(nm.span()), format!("abbreviation `{a}` is already used")));
                     }

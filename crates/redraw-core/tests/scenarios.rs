@@ -380,3 +380,20 @@ fn a_move_to_an_unknown_state_says_how_to_create_one() {
     let e = resolve(text).unwrap_err().to_string();
     assert!(e.contains("line 3") && e.contains("did you mean Idaho?") && e.contains("[[new_state]]"), "{e}");
 }
+
+#[test]
+fn blank_names_and_malformed_abbreviations_are_refused() {
+    let part = |name: &str, abbr: &str| {
+        format!("name = \"x\"\n[[split]]\nstate = \"CA\"\n[[split.part]]\nname = \"{name}\"\n{abbr}counties = [\"San Diego\"]\n[[split.part]]\nname = \"California\"\nrest = true\n")
+    };
+    // A blank name used to be reported as a "duplicate state name ``".
+    let e = resolve(&part("  ", "")).unwrap_err().to_string();
+    assert!(e.contains("line 5") && e.contains("blank") && !e.contains("duplicate"), "{e}");
+    // An empty or spaced abbreviation used to be accepted and printed as an empty cell.
+    for bad in ["", "S C", "TOOLONG"] {
+        let e = resolve(&part("South", &format!("abbr = \"{bad}\"\n"))).unwrap_err().to_string();
+        assert!(e.contains("1 to 5 letters or digits"), "{bad}: {e}");
+    }
+    let r = resolve(&part("South", "abbr = \"SO1\"\n")).unwrap();
+    assert!(r.states.iter().any(|s| s.abbr == "SO1"));
+}
