@@ -604,6 +604,17 @@ impl Resolver<'_> {
         }
         for b in &sc.coalition {
             let rb = bloc(b, "coalition", &out)?;
+            // A coalition is reported with its seats in the union; a seceded member would add
+            // its people and money but none of its seats, a mixture that means nothing.
+            if let Some(&m) = rb.members.iter().find(|&&m| !out.states[m].in_union) {
+                return Err(self.err(
+                    None,
+                    format!(
+                        "coalition `{}`: {} has seceded; a coalition groups states of the union (leave it out, or list it in the seceding bloc only)",
+                        b.name, out.states[m].name
+                    ),
+                ));
+            }
             out.coalitions.push(rb);
         }
         if out.states.iter().filter(|s| s.in_union && !s.is_district).count() == 0 {

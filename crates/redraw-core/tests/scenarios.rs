@@ -397,3 +397,11 @@ fn blank_names_and_malformed_abbreviations_are_refused() {
     let r = resolve(&part("South", "abbr = \"SO1\"\n")).unwrap();
     assert!(r.states.iter().any(|s| s.abbr == "SO1"));
 }
+
+#[test]
+fn a_coalition_cannot_hold_a_seceded_state() {
+    // It used to count California's people and taxes but none of its seats.
+    let text = "name = \"x\"\n[[secede]]\nname = \"Cal\"\nstates = [\"CA\"]\n[[coalition]]\nname = \"SW\"\nstates = [\"CA\", \"NV\", \"AZ\"]\n";
+    let e = resolve(text).unwrap_err().to_string();
+    assert!(e.contains("coalition `SW`") && e.contains("California has seceded"), "{e}");
+}
