@@ -16,9 +16,15 @@
 //!   `|balanced|/M`), otherwise self-loop; finally accept with the Metropolis probability
 //!   `min(1, seam(P)/seam(P'))`, where `seam` is the number of edges between the two districts
 //!   before and after. This satisfies detailed balance for the target ∝ ∏ τ(district), τ the
-//!   number of spanning trees of the district (see `docs/run-format.md` for the derivation). If a
-//!   tree has more than `M` balanced edges the step picks one uniformly anyway and counts a
-//!   `bound_exceeded` event: exactness needs `M` ≥ the largest count, so raise `M` if any occur.
+//!   number of spanning trees of the district (see `docs/run-format.md` for the derivation):
+//!   a uniform tree of `A ∪ B` splits into `(A', B')` with probability
+//!   `τ(A')τ(B')·seam(A',B')/τ(A∪B)`, so `π(P)·Q(P→P')·accept` is
+//!   `∏τ(others)·τ(A)τ(B)τ(A')τ(B')·min(seam(P), seam(P'))/(τ(A∪B)·M·C(k,2))`, symmetric in `P`
+//!   and `P'`. (GerryChain's `reversible_recom` accepts with `1/(M·seam(P'))` instead, which is
+//!   also exact but rejects more.) A tree with more than `M` balanced edges cannot give each
+//!   of them probability `1/M`: such a step is a self-loop with outcome `BoundExceeded`, and
+//!   `run` stops the run with an error asking for a larger `M` (GerryChain raises
+//!   `ReversibilityError` likewise), so a finished run is exact.
 //! - **Flip**: pick a uniformly random cut edge and one of its two endpoints `v` uniformly; move
 //!   `v` to the other endpoint's district (GerryChain's `propose_random_flip`). Then a
 //!   Metropolis–Hastings correction accepts with probability `min(1, c_A·C / (c_B·C'))` where
@@ -101,6 +107,9 @@ pub enum Outcome {
     Rejected,
     /// The move would violate population, contiguity or the county-split limit.
     Invalid,
+    /// Reversible ReCom: the tree had more than `M` balanced edges (self-loop; the chain is not
+    /// exact for this `M`, see the module docs).
+    BoundExceeded,
 }
 
 /// Running counts of outcomes, kept per chain and written to the manifest.
@@ -113,7 +122,7 @@ pub struct Counters {
     pub not_selected: u64,
     pub rejected: u64,
     pub invalid: u64,
-    /// Reversible ReCom trees with more than `M` balanced edges (see module docs).
+    /// Reversible ReCom trees with more than `M` balanced edges (self-loops; see module docs).
     pub bound_exceeded: u64,
     /// Spanning trees drawn.
     pub trees: u64,
@@ -129,6 +138,7 @@ impl Counters {
             Outcome::NotSelected => self.not_selected += 1,
             Outcome::Rejected => self.rejected += 1,
             Outcome::Invalid => self.invalid += 1,
+            Outcome::BoundExceeded => self.bound_exceeded += 1,
         }
     }
     pub(crate) fn to_words(&self) -> [u64; 9] {
@@ -167,6 +177,9 @@ pub struct Workspace {
     stamp: Vec<u32>,
     generation: u32,
     stack: Vec<u32>,
+    /// The largest number of balanced edges of a tree seen by reversible ReCom (what `M` must
+    /// be at least).
+    pub(crate) max_balanced: usize,
 }
 
 impl Workspace {
@@ -176,9 +189,30 @@ impl Workspace {
             stamp: vec![0; problem.n],
             generation: 0,
             stack: Vec::new(),
+            max_balanced: 0,
         }
     }
+
+    /// The largest number of balanced edges in one spanning tree seen so far by reversible
+    /// ReCom steps with this workspace: `--balance-bound` must be at least this.
+    pub fn max_balanced(&self) -> usize {
+        self.max_balanced
+    }
 }
+
+/// Which corrections of the exact chains are on. Always all of them outside this module's
+/// tests, which switch each off to show that the distribution tests can detect its absence.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Corrections {
+    /// Reversible ReCom: the seam-length Metropolis ratio.
+    pub(crate) seam: bool,
+    /// Reversible ReCom: each balanced edge with probability `1/M` (off: uniform among them).
+    pub(crate) one_over_m: bool,
+    /// Flip: the Metropolis-Hastings correction.
+    pub(crate) flip: bool,
+}
+
+const EXACT: Corrections = Corrections { seam: true, one_over_m: true, flip: true };
 
 /// Performs one step of the chain.
 pub fn step(
@@ -189,10 +223,22 @@ pub fn step(
     cfg: &ProposalConfig,
     counters: &mut Counters,
 ) -> Outcome {
+    step_with(p, part, ws, rng, cfg, counters, EXACT)
+}
+
+pub(crate) fn step_with(
+    p: &Problem,
+    part: &mut Partition,
+    ws: &mut Workspace,
+    rng: &mut Rng,
+    cfg: &ProposalConfig,
+    counters: &mut Counters,
+    corr: Corrections,
+) -> Outcome {
     let o = match cfg.kind {
         ProposalKind::Recom => recom(p, part, ws, rng, cfg, counters),
-        ProposalKind::ReversibleRecom => reversible_recom(p, part, ws, rng, cfg, counters),
-        ProposalKind::Flip => flip(p, part, ws, rng),
+        ProposalKind::ReversibleRecom => reversible_recom(p, part, ws, rng, cfg, counters, corr),
+        ProposalKind::Flip => flip(p, part, ws, rng, corr),
     };
     counters.record(o);
     o
@@ -313,6 +359,7 @@ fn reversible_recom(
     rng: &mut Rng,
     cfg: &ProposalConfig,
     counters: &mut Counters,
+    corr: Corrections,
 ) -> Outcome {
     let (a, b) = random_pair(p.k, rng);
     let seam = part.pair_cut(a, b);
@@ -325,18 +372,21 @@ fn reversible_recom(
     ws.tree.draw(rng, ws.tree.wilson_root(root), (p.lo, p.hi, p.lo, p.hi));
     counters.trees += 1;
     let nb = ws.tree.cands.len();
+    ws.max_balanced = ws.max_balanced.max(nb);
     let bound = cfg.balance_bound.max(1) as usize;
     let outcome = if nb == 0 {
         Outcome::NoSplit
+    } else if nb > bound {
+        // Each balanced edge cannot have probability 1/M: refuse to move (see module docs).
+        Outcome::BoundExceeded
     } else {
         // Select each balanced edge with probability 1/M: draw j uniform in 0..M and use
         // candidate j if it exists.
-        let pick = if nb > bound {
-            counters.bound_exceeded += 1;
-            Some(rng.index(nb))
-        } else {
+        let pick = if corr.one_over_m {
             let j = rng.index(bound);
             (j < nb).then_some(j)
+        } else {
+            Some(rng.index(nb))
         };
         match pick {
             None => Outcome::NotSelected,
@@ -344,7 +394,7 @@ fn reversible_recom(
                 let v = ws.tree.cands[j];
                 ws.tree.mark_subtree(v);
                 let new_seam = ws.tree.piece_boundary();
-                let o = if new_seam > seam && !rng.chance(seam as f64 / new_seam as f64) {
+                let o = if corr.seam && new_seam > seam && !rng.chance(seam as f64 / new_seam as f64) {
                     Outcome::Rejected
                 } else if commit(p, part, ws, root, a, b) {
                     Outcome::Accepted
@@ -360,7 +410,7 @@ fn reversible_recom(
     outcome
 }
 
-fn flip(p: &Problem, part: &mut Partition, ws: &mut Workspace, rng: &mut Rng) -> Outcome {
+fn flip(p: &Problem, part: &mut Partition, ws: &mut Workspace, rng: &mut Rng, corr: Corrections) -> Outcome {
     let c = part.cut_list.len() as u64;
     let e = part.cut_list[rng.index(c as usize)];
     let (x, y) = p.edge_ends[e as usize];
@@ -380,7 +430,7 @@ fn flip(p: &Problem, part: &mut Partition, ws: &mut Workspace, rng: &mut Rng) ->
     // Metropolis-Hastings correction towards the uniform distribution on valid plans.
     let c_new = c + c_from - c_to;
     let (num, den) = (c_from * c, c_to * c_new);
-    if num < den && !rng.chance(num as f64 / den as f64) {
+    if corr.flip && num < den && !rng.chance(num as f64 / den as f64) {
         return Outcome::Rejected;
     }
     let pv = p.pop[v as usize];
@@ -439,4 +489,160 @@ fn still_connected_without(p: &Problem, part: &Partition, ws: &mut Workspace, v:
         }
     }
     found == targets
+}
+
+#[cfg(test)]
+mod tests {
+    //! Power of the distribution tests: each correction that makes reversible ReCom and flip
+    //! exact is switched off in turn, and the same chi-square test against exact enumeration,
+    //! at the same sample size, must then reject the target. (The exact chains pass it, here and
+    //! in `tests/sampler.rs`.)
+    use super::*;
+    use crate::enumerate::{chi_square, enumerate_partitions, partition_key, spanning_trees};
+    use crate::problem::ProblemSpec;
+    use redraw_graph::{Column, Graph};
+    use std::collections::HashMap;
+
+    fn grid_problem(w: usize, h: usize, k: usize, tol: f64) -> Problem {
+        let mut edges = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let i = (y * w + x) as u32;
+                if x + 1 < w {
+                    edges.push((i, i + 1));
+                }
+                if y + 1 < h {
+                    edges.push((i, i + w as u32));
+                }
+            }
+        }
+        let n = w * h;
+        let mut g = Graph::from_edges((0..n).map(|i| i.to_string()).collect(), &edges, None).unwrap();
+        g.set_column("pop", Column::Int(vec![1; n])).unwrap();
+        let spec = ProblemSpec {
+            pop_column: "pop".into(),
+            districts: k,
+            tolerance: tol,
+            elections: vec![],
+            county: None,
+            max_county_splits: None,
+        };
+        Problem::new(&g, &spec).unwrap()
+    }
+
+    struct Sampled {
+        counts: HashMap<Vec<u64>, u64>,
+        counters: Counters,
+        max_balanced: usize,
+    }
+
+    fn sample(p: &Problem, cfg: &ProposalConfig, corr: Corrections, steps: usize, thin: usize) -> Sampled {
+        let mut rng = Rng::for_chain(2024, 0);
+        let plan = crate::seed_plan(p, &mut rng).unwrap();
+        let mut part = Partition::new(p, plan).unwrap();
+        let mut ws = Workspace::new(p);
+        let mut counters = Counters::default();
+        let mut counts = HashMap::new();
+        for s in 1..=steps {
+            step_with(p, &mut part, &mut ws, &mut rng, cfg, &mut counters, corr);
+            if s % thin == 0 {
+                *counts.entry(partition_key(part.assignment(), p.k)).or_insert(0) += 1;
+            }
+        }
+        Sampled { counts, counters, max_balanced: ws.max_balanced() }
+    }
+
+    fn p_value(all: &[Vec<u64>], weights: &[f64], counts: &HashMap<Vec<u64>, u64>) -> f64 {
+        let total: f64 = weights.iter().sum();
+        let probs: Vec<f64> = weights.iter().map(|w| w / total).collect();
+        let observed: Vec<u64> = all.iter().map(|key| counts.get(key).copied().unwrap_or(0)).collect();
+        assert_eq!(
+            observed.iter().sum::<u64>(),
+            counts.values().sum::<u64>(),
+            "plan outside the enumeration"
+        );
+        chi_square(&observed, &probs).1
+    }
+
+    fn tree_weights(p: &Problem, all: &[Vec<u64>]) -> Vec<f64> {
+        all.iter().map(|pl| pl.iter().map(|&m| spanning_trees(p, m)).product()).collect()
+    }
+
+    const NO_SEAM: Corrections = Corrections { seam: false, ..EXACT };
+    const NO_ONE_OVER_M: Corrections = Corrections { one_over_m: false, ..EXACT };
+
+    /// 3x4 grid into 3 districts of 3 to 5 nodes: trees of a merged pair have up to 3 balanced
+    /// edges, so the `1/M` rule matters here (with districts of exactly equal size a tree has at
+    /// most one balanced edge and the rule is invisible: the 4x4 test cannot see it).
+    #[test]
+    fn reversible_recom_is_exact_with_several_balanced_edges_and_each_correction_matters() {
+        let p = grid_problem(4, 3, 3, 0.26);
+        let all = enumerate_partitions(&p);
+        let w = tree_weights(&p, &all);
+        let cfg =
+            ProposalConfig { kind: ProposalKind::ReversibleRecom, balance_bound: 3, ..Default::default() };
+        let (steps, thin) = (3_000_000, 150);
+        let exact = sample(&p, &cfg, EXACT, steps, thin);
+        assert_eq!(exact.counters.bound_exceeded, 0, "{:?}", exact.counters);
+        assert_eq!(exact.max_balanced, 3, "the test must exercise trees with several balanced edges");
+        let pv = p_value(&all, &w, &exact.counts);
+        eprintln!("exact: p = {pv:.4} ({} plans, {:?})", all.len(), exact.counters);
+        assert!(pv > 0.001, "exact reversible ReCom rejected: p = {pv}");
+        for (name, corr) in [("no seam correction", NO_SEAM), ("uniform balanced edge", NO_ONE_OVER_M)] {
+            let s = sample(&p, &cfg, corr, steps, thin);
+            let pv = p_value(&all, &w, &s.counts);
+            eprintln!("{name}: p = {pv:.3e}");
+            assert!(pv < 1e-6, "{name}: the test cannot tell it from the exact chain, p = {pv}");
+        }
+    }
+
+    /// The 4x4 grid into 4 tetrominoes (`tests/sampler.rs` checks the exact chain there): without
+    /// the seam correction the same test rejects.
+    #[test]
+    fn the_4x4_test_detects_a_missing_seam_correction() {
+        let p = grid_problem(4, 4, 4, 0.0);
+        let all = enumerate_partitions(&p);
+        let w = tree_weights(&p, &all);
+        let cfg =
+            ProposalConfig { kind: ProposalKind::ReversibleRecom, balance_bound: 4, ..Default::default() };
+        let s = sample(&p, &cfg, NO_SEAM, 8_000_000, 400);
+        let pv = p_value(&all, &w, &s.counts);
+        eprintln!("4x4 without seam correction: p = {pv:.3e}");
+        assert!(pv < 1e-6, "p = {pv}");
+    }
+
+    /// Flip without its Metropolis-Hastings correction is not uniform, and the test sees it.
+    #[test]
+    fn flip_test_detects_a_missing_metropolis_correction() {
+        let p = grid_problem(4, 3, 3, 0.26);
+        let all = enumerate_partitions(&p);
+        let cfg = ProposalConfig { kind: ProposalKind::Flip, ..Default::default() };
+        let s = sample(&p, &cfg, Corrections { flip: false, ..EXACT }, 4_000_000, 200);
+        let pv = p_value(&all, &vec![1.0; all.len()], &s.counts);
+        eprintln!("flip without correction: p = {pv:.3e}");
+        assert!(pv < 1e-6, "p = {pv}");
+    }
+
+    /// A tree with more than `M` balanced edges is a self-loop counted as `bound_exceeded`
+    /// (it used to pick one uniformly, silently breaking exactness).
+    #[test]
+    fn trees_above_the_bound_leave_the_plan_unchanged() {
+        let p = grid_problem(4, 3, 3, 0.26);
+        let cfg =
+            ProposalConfig { kind: ProposalKind::ReversibleRecom, balance_bound: 1, ..Default::default() };
+        let mut rng = Rng::for_chain(5, 0);
+        let mut part = Partition::new(&p, crate::seed_plan(&p, &mut rng).unwrap()).unwrap();
+        let mut ws = Workspace::new(&p);
+        let mut c = Counters::default();
+        let mut seen = 0;
+        for _ in 0..20_000 {
+            let before = part.assignment().to_vec();
+            if step(&p, &mut part, &mut ws, &mut rng, &cfg, &mut c) == Outcome::BoundExceeded {
+                assert_eq!(part.assignment(), &before[..]);
+                seen += 1;
+            }
+        }
+        assert!(seen > 0 && c.bound_exceeded == seen && c.accepted > 0, "{c:?}");
+        assert!(ws.max_balanced() >= 2);
+    }
 }

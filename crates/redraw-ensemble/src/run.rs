@@ -57,6 +57,13 @@ pub enum RunError {
     Plan(String),
     #[error("invalid run parameters: {0}")]
     Params(String),
+    #[error(
+        "reversible ReCom: chain {chain} drew a spanning tree with {found} balanced edges at step \
+         {step}, more than the bound M = {bound}; with it the chain would not sample the \
+         spanning-tree distribution exactly, so the run was stopped. Start a new run (another \
+         --out) with --balance-bound {suggest} or more"
+    )]
+    BoundExceeded { chain: u32, step: u64, found: usize, bound: u32, suggest: usize },
     #[error("run interrupted after {0} steps per chain (test hook)")]
     Interrupted(u64),
     #[error("cannot start the thread pool: {0}")]
@@ -368,6 +375,9 @@ fn validate(spec: &RunSpec) -> Result<(), RunError> {
     if params.chains == 0 || params.thin == 0 {
         return Err(RunError::Params("--chains and --thin must be at least 1".into()));
     }
+    if params.proposal.balance_bound == 0 || params.proposal.tree_attempts == 0 {
+        return Err(RunError::Params("--balance-bound and --tree-attempts must be at least 1".into()));
+    }
     if spec.district_labels.len() != p.districts() {
         return Err(RunError::Params(format!(
             "{} district labels for {} districts",
@@ -583,6 +593,17 @@ fn run_chain(
     while st.step < params.steps {
         let o = step(p, &mut st.part, &mut ws, &mut st.rng, &params.proposal, &mut st.counters);
         st.step += 1;
+        if o == crate::proposal::Outcome::BoundExceeded {
+            let found = ws.max_balanced();
+            return Err(RunError::BoundExceeded {
+                chain: c,
+                step: st.step,
+                found,
+                bound: params.proposal.balance_bound,
+                // Headroom: larger trees than this one are likely elsewhere in the chain.
+                suggest: (found * 2).max(found + 10),
+            });
+        }
         if params.records(st.step) {
             let accepted = o == crate::proposal::Outcome::Accepted;
             record(&st, accepted, &mut stats_out, &mut asg_out, &mut stats_len, &mut asg_len)?;

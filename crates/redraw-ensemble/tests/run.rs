@@ -143,3 +143,28 @@ fn invalid_initial_plan_is_rejected() {
     assert!(err.contains("outside the bounds"), "{err}");
     assert!(!dir.join("manifest.json").exists());
 }
+
+/// Reversible ReCom with a bound M below the balanced edges of some tree cannot be exact: the
+/// run stops with an error naming a sufficient M instead of finishing an inexact ensemble.
+#[test]
+fn reversible_recom_run_stops_when_a_tree_exceeds_the_bound() {
+    let g = grid(12, 12, |i| 10 + (i % 5) as i64);
+    let p = Problem::new(&g, &spec(6, 0.08)).unwrap();
+    let mut s = spec_for(&p, ProposalKind::ReversibleRecom);
+    s.params.proposal.balance_bound = 1;
+    let dir = tmpdir("bound");
+    match run(&dir, &s, &Execution { threads: 2, ..Default::default() }, false) {
+        Err(e @ RunError::BoundExceeded { found, bound: 1, suggest, .. }) => {
+            assert!(found >= 2 && suggest >= found, "{e}");
+            assert!(e.to_string().contains("--balance-bound"), "{e}");
+        }
+        other => panic!("expected BoundExceeded, got {other:?}"),
+    }
+    assert!(!dir.join("stats.csv").exists(), "no output from an inexact run");
+    // M = 0 is refused up front.
+    s.params.proposal.balance_bound = 0;
+    let dir0 = tmpdir("bound0");
+    let err = run(&dir0, &s, &Execution::default(), false).unwrap_err().to_string();
+    assert!(err.contains("--balance-bound"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
