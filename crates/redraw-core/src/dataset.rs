@@ -574,10 +574,24 @@ impl Dataset {
     pub fn find_county(&self, state: StateId, name: &str) -> Result<CountyId, CountyLookupError> {
         let st = &self.states[state];
         let q = name.trim();
-        if q.len() == 5 && q.bytes().all(|b| b.is_ascii_digit()) {
-            return match self.county_by_fips(q) {
+        if (1..=5).contains(&q.len()) && q.bytes().all(|b| b.is_ascii_digit()) {
+            // A 5-digit FIPS code; a 4-digit one that lost its leading zero in a spreadsheet
+            // ("6059"); or the 3-digit county part within this state ("059").
+            let fips = match q.len() {
+                5 => q.to_string(),
+                4 => format!("0{q}"),
+                _ => format!("{}{q:0>3}", st.fips),
+            };
+            return match self.county_by_fips(&fips) {
                 Some(c) if self.counties[c as usize].state == state => Ok(c),
-                _ => Err(CountyLookupError::Unknown {
+                // Say where the code does point, when it is another state's county.
+                Some(c) => Err(CountyLookupError::OtherState {
+                    code: fips,
+                    state: st.name.clone(),
+                    county: self.counties[c as usize].name.clone(),
+                    county_state: self.states[self.counties[c as usize].state].name.clone(),
+                }),
+                None => Err(CountyLookupError::Unknown {
                     name: q.into(),
                     state: st.name.clone(),
                     suggestions: Vec::new(),
@@ -631,6 +645,8 @@ impl Dataset {
 pub enum CountyLookupError {
     #[error("{state} has no county `{name}`{}", suggest(suggestions))]
     Unknown { name: String, state: String, suggestions: Vec<String> },
+    #[error("{state} has no county `{code}`: that code is {county}, {county_state}")]
+    OtherState { code: String, state: String, county: String, county_state: String },
     #[error("`{name}` is ambiguous in {state}: write one of {}", candidates.join(" or "))]
     Ambiguous { name: String, state: String, candidates: Vec<String> },
 }

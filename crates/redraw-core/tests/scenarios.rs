@@ -405,3 +405,21 @@ fn a_coalition_cannot_hold_a_seceded_state() {
     let e = resolve(text).unwrap_err().to_string();
     assert!(e.contains("coalition `SW`") && e.contains("California has seceded"), "{e}");
 }
+
+#[test]
+fn county_codes_without_leading_zeros_resolve() {
+    // "6059" (a FIPS code a spreadsheet stripped) and "059" (the county part) are Orange County;
+    // both were refused with unrelated suggestions.
+    for code in ["06059", "6059", "059", "59"] {
+        let text = format!("name = \"x\"\n[[new_state]]\nname = \"Q\"\ncounties.CA = [\"{code}\"]\n");
+        let r = resolve(&text).unwrap_or_else(|e| panic!("{code}: {e}"));
+        let q = r.states.iter().find(|s| s.name == "Q").unwrap();
+        assert_eq!(q.counties.len(), 1);
+        assert_eq!(ds().counties[q.counties[0] as usize].fips, "06059", "{code}");
+    }
+    // Another state's code says whose it is.
+    let e = resolve("name = \"x\"\n[[new_state]]\nname = \"Q\"\ncounties.CA = [\"41001\"]\n")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("line 4") && e.contains("Baker County, Oregon"), "{e}");
+}
