@@ -5,7 +5,6 @@
 //! its own module under `cmd/`, owning its `Args` struct and a `run` function.
 
 mod cmd;
-#[allow(dead_code)] // TEMPORARY until every command uses the shared output plumbing.
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -25,26 +24,30 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Evaluate a scenario (a built-in preset name or a TOML file) against the current map.
+    // A doc comment on a variant would replace the command's own long help (its `Args` doc
+    // comment), so the one-line summaries for `redraw --help` are set with `about` instead.
+    #[command(about = "Evaluate a scenario (a built-in preset name or a TOML file) against today's map")]
     Scenario(cmd::scenario::Args),
-    /// List the built-in scenario presets.
+    #[command(about = "List the built-in scenario presets")]
     Scenarios(cmd::scenarios::Args),
-    /// Apportion the House among the states (Huntington-Hill and the other classic methods).
+    #[command(
+        about = "Apportion the House among the states (Huntington-Hill and the other classic methods)"
+    )]
     Apportion(cmd::apportion::Args),
-    /// List the counties of a state from the embedded data.
+    #[command(about = "List the counties of a state from the embedded data")]
     Counties(cmd::counties::Args),
     /// Work with graphs: inspect them, or build one from shapes.
     #[command(subcommand)]
     Graph(cmd::graph::Command),
     /// Draw an ensemble of neutral district plans with a Markov chain (ReCom and friends).
     Ensemble(cmd::ensemble::Args),
-    /// Judge a plan against an ensemble: metrics, percentiles, verdicts and diagnostics.
+    #[command(about = "Judge a plan against an ensemble: metrics, percentiles, verdicts and diagnostics")]
     Judge(cmd::judge::Args),
-    /// Draw neutral splits of a state into new states and place named proposals among them.
+    #[command(about = "Draw neutral splits of a state into new states and place named proposals among them")]
     Split(cmd::split::Args),
-    /// Draw a map of a scenario or a plan as SVG.
+    #[command(about = "Draw a map of a scenario or a plan as SVG")]
     Map(cmd::map::Args),
-    /// Plot ensemble statistics: histograms, vote-share boxplots, trace plots.
+    #[command(about = "Plot ensemble statistics: histograms, vote-share boxplots, trace plots")]
     Plot(cmd::plot::Args),
     /// Regenerate the embedded data tables from the raw public files (maintainers only).
     #[command(hide = true)]
