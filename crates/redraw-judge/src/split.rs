@@ -149,7 +149,9 @@ pub fn county_graph(ds: &Dataset, state: &str) -> Result<(redraw_graph::Graph, V
 /// of the state's counties in assignment order with its own rook adjacency, built once, so
 /// measuring a split only touches the state's counties.
 pub struct SplitShapes {
-    layer: redraw_geo::Layer,
+    // The plan-independent parts (unit areas and hulls) are computed once: measuring each of
+    // thousands of samples then costs a fraction of a fresh `district_shapes` call.
+    index: redraw_geo::measure::ShapeIndex,
     adj: redraw_geo::adjacency::Adjacency,
 }
 
@@ -181,12 +183,14 @@ impl SplitShapes {
         }
         let layer = redraw_geo::Layer { features, crs: all.crs.clone(), warnings: Vec::new() };
         let adj = redraw_geo::adjacency::build_adjacency(&layer, &Default::default());
-        Ok(Some(SplitShapes { layer, adj }))
+        Ok(Some(SplitShapes { index: redraw_geo::measure::ShapeIndex::new(&layer), adj }))
     }
 
     /// Shapes of the parts `0..k` of `assignment` (county order of the run).
     pub fn measure(&self, assignment: &[u32]) -> Result<PartShapes, SplitError> {
-        let shapes = redraw_geo::measure::district_shapes(&self.layer, &self.adj, assignment)
+        let shapes = self
+            .index
+            .district_shapes(&self.adj, assignment)
             .map_err(|e| SplitError::Input(format!("part shapes: {e}")))?;
         Ok(PartShapes {
             polsby_popper: shapes.iter().map(|s| s.polsby_popper).collect(),
