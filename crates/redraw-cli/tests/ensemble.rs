@@ -258,3 +258,69 @@ fn clear_errors() {
     assert!(!dir.join("t").exists(), "no run directory for a failed start");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Mistakes that used to give an unclear message or none: a file as --out, a negative or
+/// zero tolerance, --county-prefix 0, --resume of a directory without a run or of another
+/// run, and a reversible-ReCom bound too small for exactness.
+#[test]
+fn clear_errors_for_bad_arguments() {
+    let dir = tmpdir("bad-args");
+    let g = dir.join("grid.json");
+    std::fs::write(&g, grid_json(8, 8, 0)).unwrap();
+    let run = |extra: &[&str]| -> (bool, String) {
+        let out = redraw()
+            .args(["ensemble", "--graph"])
+            .arg(&g)
+            .args(["--pop", "pop", "--steps", "200"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // Defaults --districts 4 --seed 3 unless given.
+    let run = |extra: &[&str]| {
+        let mut all = extra.to_vec();
+        for (flag, value) in [("--districts", "4"), ("--seed", "3")] {
+            if !extra.contains(&flag) {
+                all.extend([flag, value]);
+            }
+        }
+        run(&all)
+    };
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let (ok_, err) = run(&["--out", file.to_str().unwrap()]);
+    assert!(!ok_ && err.contains("is a file") && err.contains("--out"), "{err}");
+    let o = dir.join("o");
+    let o = o.to_str().unwrap();
+    let (ok_, err) = run(&["--tol", "-0.1", "--out", o]);
+    assert!(!ok_ && err.contains("tolerance -0.1 must be a finite number in [0, 1)"), "{err}");
+    // The grid's 6,720 people over 9 districts is 746.67 each: no integer population fits.
+    let (ok_, err) = run(&["--districts", "9", "--tol", "0", "--out", o]);
+    assert!(!ok_ && err.contains("allows no integer district population"), "{err}");
+    let (ok_, err) = run(&["--county-prefix", "0", "--out", o]);
+    assert!(!ok_ && err.contains("--county-prefix must be at least 1"), "{err}");
+    let (ok_, err) = run(&["--resume", "--out", dir.to_str().unwrap()]);
+    assert!(!ok_ && err.contains("holds no run"), "{err}");
+    assert!(!Path::new(o).exists(), "failed starts leave no run directory");
+    // A finished run, then --resume with another seed: refused, naming the difference.
+    let (ok_, err) = run(&["--out", o]);
+    assert!(ok_, "{err}");
+    let (ok_, err) = run(&["--out", o, "--resume", "--seed", "4"]);
+    assert!(!ok_ && err.contains("differ from the saved run") && err.contains("\"seed\":3"), "{err}");
+    // Reversible ReCom with M = 1 on a grid at 10%: trees with several balanced edges occur.
+    let r = dir.join("r");
+    let (ok_, err) = run(&[
+        "--proposal",
+        "reversible-recom",
+        "--tol",
+        "0.1",
+        "--balance-bound",
+        "1",
+        "--out",
+        r.to_str().unwrap(),
+    ]);
+    assert!(!ok_ && err.contains("balanced edges") && err.contains("--balance-bound"), "{err}");
+    assert!(!r.join("stats.csv").exists(), "no output from an inexact run");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

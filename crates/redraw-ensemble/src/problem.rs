@@ -29,6 +29,12 @@ pub enum ProblemError {
          allowed by tolerance {tol} (ideal {ideal:.1}); no plan can satisfy it"
     )]
     NodeTooBig { label: String, pop: u64, hi: u64, tol: f64, ideal: f64 },
+    #[error(
+        "tolerance {tol} allows no integer district population: the ideal is {ideal:.3} \
+         ({total} people / {k} districts), so populations would need to lie in \
+         [{lo_f:.3}, {hi_f:.3}]; use a larger --tol"
+    )]
+    EmptyRange { tol: f64, ideal: f64, total: u64, k: usize, lo_f: f64, hi_f: f64 },
     #[error("election name {0:?} must be non-empty and use only letters, digits, '_' or '-'")]
     BadElectionName(String),
     #[error("election name {0:?} is given twice")]
@@ -119,6 +125,19 @@ impl Problem {
             return Err(ProblemError::ZeroPopulation { column: spec.pop_column.clone() });
         }
         let (lo, hi) = bounds(total_pop, k, spec.tolerance);
+        if lo > hi {
+            // E.g. tolerance 0 when the total is not divisible by k: every plan is infeasible,
+            // which the seed-plan search would only discover after many trees.
+            let ideal = total_pop as f64 / k as f64;
+            return Err(ProblemError::EmptyRange {
+                tol: spec.tolerance,
+                ideal,
+                total: total_pop,
+                k,
+                lo_f: ideal * (1.0 - spec.tolerance),
+                hi_f: ideal * (1.0 + spec.tolerance),
+            });
+        }
         if let Some((u, &p)) = pop.iter().enumerate().find(|(_, &p)| p > hi) {
             return Err(ProblemError::NodeTooBig {
                 label: graph.label(u as u32).to_string(),

@@ -146,8 +146,15 @@ fn matrix_tree_counts_known_graphs() {
 
 #[test]
 fn seed_plan_reports_infeasible_tolerance() {
-    // 5 nodes of population 1 into 2 districts at 0% tolerance: 2.5 each is impossible.
+    // 5 nodes of population 1 into 2 districts at 0% tolerance: 2.5 each is no integer, which
+    // is caught up front (it used to surface only after the seed-plan search gave up).
     let g = grid(5, 1, |_| 1);
+    let err = Problem::new(&g, &spec(2, 0.0)).unwrap_err().to_string();
+    assert!(err.contains("allows no integer district population") && err.contains("2.500"), "{err}");
+    // A path 1-1-3-3 into 2 districts of exactly 4: the range is fine but no connected split
+    // exists, which only the search can find.
+    let pops = [1, 1, 3, 3];
+    let g = grid(4, 1, |i| pops[i]);
     let p = Problem::new(&g, &spec(2, 0.0)).unwrap();
     let err = seed_plan(&p, &mut Rng::from_seed(1)).unwrap_err();
     let msg = err.to_string();

@@ -63,7 +63,7 @@ pub struct Args {
     #[arg(long, short = 'k', value_name = "K")]
     pub districts: Option<usize>,
     /// Population tolerance: every district within this fraction of the ideal population.
-    #[arg(long, default_value_t = 0.02, value_name = "FRACTION")]
+    #[arg(long, default_value_t = 0.02, value_name = "FRACTION", allow_negative_numbers = true)]
     pub tol: f64,
     /// Steps (proposals, self-loops included) per chain.
     #[arg(long, value_name = "N")]
@@ -161,6 +161,20 @@ fn has_column(g: &Graph, name: &str) -> bool {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
+    // Checked before the (possibly slow) graph load so the mistake is reported at once.
+    if args.out.exists() && !args.out.is_dir() {
+        bail!(
+            "--out {}: is a file; --out names the run directory to create (or, with --resume, an \
+             existing run directory)",
+            args.out.display()
+        );
+    }
+    if args.resume && !args.out.join(run::MANIFEST).is_file() {
+        bail!("--resume: {} holds no run (no {}) to continue", args.out.display(), run::MANIFEST);
+    }
+    if args.county_prefix == Some(0) {
+        bail!("--county-prefix must be at least 1 (5 for state+county FIPS)");
+    }
     let (loaded, format) = read_graph(&args.graph, args.data.as_deref(), &args.key)?;
     for note in &loaded.notes {
         eprintln!("note: {note}");
