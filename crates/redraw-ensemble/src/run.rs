@@ -267,7 +267,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
         f.write_all(bytes).map_err(io_at(&tmp))?;
         f.sync_all().map_err(io_at(&tmp))?;
     }
-    fs::rename(&tmp, path).map_err(io_at(path))
+    fs::rename(&tmp, path).map_err(io_at(path))?;
+    sync_parent(path);
+    Ok(())
+}
+
+/// Makes a rename in `path`'s directory durable (best effort: not every platform can open a
+/// directory for syncing, and the rename itself already happened).
+fn sync_parent(path: &Path) {
+    if let Some(dir) = path.parent() {
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
 }
 
 fn tmp_path(path: &Path) -> PathBuf {
@@ -557,6 +570,14 @@ fn run_chain(
     let open = |path: &Path, len: u64| -> Result<BufWriter<File>, RunError> {
         let mut f =
             OpenOptions::new().create(true).write(true).truncate(false).open(path).map_err(io_at(path))?;
+        let have = f.metadata().map_err(io_at(path))?.len();
+        if have < len {
+            // `set_len` would pad with zeros: recorded samples were lost, refuse to continue.
+            return Err(RunError::Checkpoint {
+                path: path.to_path_buf(),
+                msg: format!("the part file holds {have} bytes but its checkpoint recorded {len}"),
+            });
+        }
         f.set_len(len).map_err(io_at(path))?;
         f.seek(SeekFrom::End(0)).map_err(io_at(path))?;
         Ok(BufWriter::with_capacity(1 << 16, f))
@@ -785,6 +806,7 @@ fn merge(dir: &Path, spec: &RunSpec) -> Result<(), RunError> {
         let f = out.into_inner().map_err(|e| RunError::Io { path: tmp.clone(), source: e.into_error() })?;
         f.sync_all().map_err(io_at(&tmp))?;
         fs::rename(&tmp, &stats_path).map_err(io_at(&stats_path))?;
+        sync_parent(&stats_path);
     }
     // assignments.bin
     {
@@ -810,6 +832,7 @@ fn merge(dir: &Path, spec: &RunSpec) -> Result<(), RunError> {
         let f = out.into_inner().map_err(|e| RunError::Io { path: tmp.clone(), source: e.into_error() })?;
         f.sync_all().map_err(io_at(&tmp))?;
         fs::rename(&tmp, &asg_path).map_err(io_at(&asg_path))?;
+        sync_parent(&asg_path);
     }
     Ok(())
 }

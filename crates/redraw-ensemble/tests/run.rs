@@ -168,3 +168,22 @@ fn reversible_recom_run_stops_when_a_tree_exceeds_the_bound() {
     assert!(err.contains("--balance-bound"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A part file shorter than its checkpoint says (samples lost) is refused on resume; it used to
+/// be padded with zero bytes, giving an assignments.bin with all-zero plans.
+#[test]
+fn resume_refuses_a_part_file_shorter_than_its_checkpoint() {
+    let g = grid(12, 12, |i| 10 + (i % 5) as i64);
+    let p = Problem::new(&g, &spec(6, 0.08)).unwrap();
+    let s = spec_for(&p, ProposalKind::Recom);
+    let dir = tmpdir("short-part");
+    let exec = Execution { threads: 1, checkpoint_every: 300, stop_after: Some(700), ..Default::default() };
+    assert!(matches!(run(&dir, &s, &exec, false), Err(RunError::Interrupted(700))));
+    let part = dir.join("chains/chain-00002.asg");
+    let len = std::fs::metadata(&part).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&part).unwrap().set_len(len / 3).unwrap();
+    let err = run(&dir, &s, &Execution::default(), true).unwrap_err();
+    assert!(matches!(err, RunError::Checkpoint { .. }), "{err:?}");
+    assert!(err.to_string().contains("chain-00002.asg") && err.to_string().contains("recorded"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
