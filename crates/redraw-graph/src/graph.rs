@@ -138,6 +138,25 @@ impl Graph {
         })
     }
 
+    /// Assembles a graph from CSR arrays that already satisfy the module invariants (each list
+    /// sorted and duplicate-free, symmetric, no self-loops, lengths parallel and equal both ways):
+    /// readers that build CSR directly use this instead of [`Graph::from_edges`], which would copy
+    /// the edge list twice over.
+    pub(crate) fn from_csr(
+        labels: Vec<String>,
+        offsets: Vec<u32>,
+        neighbors: Vec<u32>,
+        edge_lengths: Option<Vec<f64>>,
+    ) -> Result<Graph, GraphError> {
+        if labels.len() > u32::MAX as usize || neighbors.len() > (u32::MAX / 2) as usize * 2 {
+            return Err(GraphError::TooLarge);
+        }
+        debug_assert_eq!(offsets.len(), labels.len() + 1);
+        debug_assert_eq!(offsets.last().copied(), Some(neighbors.len() as u32));
+        debug_assert!(edge_lengths.as_ref().is_none_or(|l| l.len() == neighbors.len()));
+        Ok(Graph { offsets, neighbors, edge_lengths, labels, columns: BTreeMap::new() })
+    }
+
     /// Number of nodes.
     #[inline]
     pub fn node_count(&self) -> usize {
@@ -290,7 +309,7 @@ impl Graph {
     }
 }
 
-fn close(a: f64, b: f64) -> bool {
+pub(crate) fn close(a: f64, b: f64) -> bool {
     (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0)
 }
 
