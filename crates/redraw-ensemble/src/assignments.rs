@@ -17,7 +17,11 @@
 //!                district_labels; node order is the graph's node order)
 //! ```
 //!
-//! [`AssignmentReader`] iterates the records of any `impl Read`.
+//! [`AssignmentReader`] iterates the records of any `impl Read`. It never trusts the header's
+//! sizes for allocation: a record buffer grows only as record bytes actually arrive, so a corrupt
+//! header (say, a node count of four billion) fails with a clear error at the end of the data
+//! instead of allocating gigabytes; [`AssignmentReader::with_file_len`] also checks the header
+//! against the file's length up front.
 
 use std::io::{self, Read, Write};
 
@@ -65,6 +69,12 @@ impl Header {
     /// Bytes per record.
     pub fn record_len(&self) -> usize {
         12 + self.node_count as usize * self.label_bytes as usize
+    }
+    /// Bytes of the whole file this header describes, or `None` if that overflows `u64`.
+    pub fn file_len(&self) -> Option<u64> {
+        (12 + self.node_count as u64 * self.label_bytes as u64)
+            .checked_mul(self.samples)
+            .and_then(|b| b.checked_add(HEADER_LEN as u64))
     }
 }
 
@@ -123,7 +133,25 @@ impl<R: Read> AssignmentReader<R> {
                 header.label_bytes, header.districts
             )));
         }
-        Ok(AssignmentReader { inner, header, read: 0, buf: vec![0; header.record_len()] })
+        // The buffer is sized to the data actually read (see `next_into`), never to the header.
+        Ok(AssignmentReader { inner, header, read: 0, buf: Vec::new() })
+    }
+
+    /// Like [`AssignmentReader::new`] for a source of known length `len` (an opened file's
+    /// metadata length): a header whose node count, label width and sample count do not add up to
+    /// exactly `len` bytes is an error naming both sizes.
+    pub fn with_file_len(inner: R, len: u64) -> io::Result<Self> {
+        let reader = Self::new(inner)?;
+        let h = reader.header;
+        if h.file_len() != Some(len) {
+            let want = h.file_len().map_or_else(|| "more than 2^64".to_string(), |b| b.to_string());
+            return Err(bad(format!(
+                "corrupt assignments header: {} samples of {} nodes x {} byte(s) need {want} bytes, \
+                 but the file has {len}",
+                h.samples, h.node_count, h.label_bytes
+            )));
+        }
+        Ok(reader)
     }
 
     pub fn header(&self) -> &Header {
@@ -136,9 +164,21 @@ impl<R: Read> AssignmentReader<R> {
         if self.read == self.header.samples {
             return Ok(None);
         }
-        self.inner
-            .read_exact(&mut self.buf)
+        // `take` + `read_to_end` grows the buffer with the bytes that arrive (amortised: after the
+        // first record its capacity is reused), so a lying header cannot force a huge allocation.
+        let want = self.header.record_len();
+        self.buf.clear();
+        let got = (&mut self.inner)
+            .take(want as u64)
+            .read_to_end(&mut self.buf)
             .map_err(|e| bad(format!("record {} of {}: {e}", self.read + 1, self.header.samples)))?;
+        if got != want {
+            return Err(bad(format!(
+                "record {} of {}: the file ends after {got} of its {want} bytes (truncated file or corrupt header)",
+                self.read + 1,
+                self.header.samples
+            )));
+        }
         self.read += 1;
         let chain = u32::from_le_bytes(self.buf[0..4].try_into().unwrap());
         let step = u64::from_le_bytes(self.buf[4..12].try_into().unwrap());
@@ -207,5 +247,39 @@ mod tests {
         assert!(r.next().unwrap().is_ok());
         assert!(r.next().unwrap().is_err());
         assert!(AssignmentReader::new(&b"NOTMAGIC0000000000000000000000000"[..]).is_err());
+    }
+
+    #[test]
+    fn huge_node_count_in_a_corrupt_header_is_a_clear_error_not_an_allocation() {
+        // A header claiming u32::MAX nodes x 2 bytes (8 GB per record) in front of one tiny record.
+        let mut h = Header::new(4, 300, 1);
+        h.node_count = u32::MAX;
+        let mut bytes = h.to_bytes().to_vec();
+        encode_record(&mut bytes, 0, 5, &[0, 1, 2, 1], 300);
+        let len = bytes.len() as u64;
+        let e = AssignmentReader::with_file_len(&bytes[..], len).err().expect("header does not fit the file");
+        assert_eq!(
+            e.to_string(),
+            "corrupt assignments header: 1 samples of 4294967295 nodes x 2 byte(s) need 8589934634 bytes, \
+             but the file has 52"
+        );
+        // Without the length, reading fails at the end of the data, having allocated only that.
+        let mut r = AssignmentReader::new(&bytes[..]).unwrap();
+        let e = r.next().unwrap().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "record 1 of 1: the file ends after 20 of its 8589934602 bytes (truncated file or corrupt header)"
+        );
+        assert!(r.buf.capacity() < 1 << 20, "buffer grew to {}", r.buf.capacity());
+        // A sample count whose size overflows u64 is caught too; a consistent header passes.
+        let mut h = Header::new(4, 3, u64::MAX);
+        h.node_count = u32::MAX;
+        let e = AssignmentReader::with_file_len(&h.to_bytes()[..], 32).err().unwrap().to_string();
+        assert!(e.contains("need more than 2^64 bytes"), "{e}");
+        let h = Header::new(4, 3, 1);
+        let mut ok = h.to_bytes().to_vec();
+        encode_record(&mut ok, 0, 5, &[0, 1, 2, 1], 3);
+        let n = ok.len() as u64;
+        assert_eq!(AssignmentReader::with_file_len(&ok[..], n).unwrap().count(), 1);
     }
 }
