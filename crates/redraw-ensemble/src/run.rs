@@ -227,7 +227,11 @@ impl Manifest {
 pub fn open_assignments(dir: &Path) -> Result<crate::AssignmentReader<io::BufReader<File>>, RunError> {
     let path = dir.join(ASSIGNMENTS);
     let f = File::open(&path).map_err(io_at(&path))?;
-    crate::AssignmentReader::new(io::BufReader::with_capacity(1 << 16, f)).map_err(io_at(&path))
+    let len = f.metadata().map_err(io_at(&path))?.len();
+    // Checking the header against the file length up front turns a corrupt header into a clear
+    // error before any sample is read.
+    crate::AssignmentReader::with_file_len(io::BufReader::with_capacity(1 << 16, f), len)
+        .map_err(io_at(&path))
 }
 
 /// SHA-256 of a byte string, lower-case hex.
@@ -750,6 +754,11 @@ fn read_checkpoint(path: &Path, p: &Problem, c: u32) -> Result<(ChainState, u64,
     let mut seen = 0usize;
     for d in 0..k {
         let len = u32_()? as usize;
+        // Lengths come from the file: never reserve more than the nodes left to place, so a
+        // corrupt checkpoint is an error rather than a huge allocation.
+        if len > n - seen {
+            return Err(corrupt("member lists are longer than the graph"));
+        }
         let mut m = Vec::with_capacity(len);
         for _ in 0..len {
             let v = u32_()?;
@@ -765,6 +774,9 @@ fn read_checkpoint(path: &Path, p: &Problem, c: u32) -> Result<(ChainState, u64,
         return Err(corrupt("member lists do not cover every node"));
     }
     let cut_len = u32_()? as usize;
+    if cut_len > p.edge_count() {
+        return Err(corrupt("more cut edges than the graph has edges"));
+    }
     let mut cut_list = Vec::with_capacity(cut_len);
     for _ in 0..cut_len {
         let e = u32_()?;

@@ -187,3 +187,31 @@ fn resume_refuses_a_part_file_shorter_than_its_checkpoint() {
     assert!(err.to_string().contains("chain-00002.asg") && err.to_string().contains("recorded"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn resume_refuses_a_checkpoint_whose_sizes_exceed_the_graph() {
+    // A checkpoint with a valid checksum but a member-list length far beyond the graph must be
+    // an error, not a multi-gigabyte allocation.
+    use sha2::{Digest, Sha256};
+    let g = grid(12, 12, |i| 10 + (i % 5) as i64);
+    let p = Problem::new(&g, &spec(6, 0.08)).unwrap();
+    let s = spec_for(&p, ProposalKind::Recom);
+    let dir = tmpdir("huge-ckpt");
+    let exec = Execution { threads: 1, checkpoint_every: 300, stop_after: Some(700), ..Default::default() };
+    assert!(matches!(run(&dir, &s, &exec, false), Err(RunError::Interrupted(700))));
+    let path = dir.join("chains/chain-00000.ckpt");
+    let mut bytes = std::fs::read(&path).unwrap();
+    // magic (8), chain (4), 16 u64 words (128), n (4), k (4), n assignments, then the first
+    // district's member count.
+    let n = 144;
+    let at = 8 + 4 + 128 + 4 + 4 + 4 * n;
+    bytes[at..at + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+    let body_len = bytes.len() - 32;
+    let digest = Sha256::digest(&bytes[..body_len]);
+    bytes[body_len..].copy_from_slice(&digest);
+    std::fs::write(&path, &bytes).unwrap();
+    let err = run(&dir, &s, &Execution::default(), true).unwrap_err();
+    assert!(matches!(err, RunError::Checkpoint { .. }), "{err:?}");
+    assert!(err.to_string().contains("longer than the graph"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
