@@ -8,8 +8,11 @@ it runs, one after the other (never concurrently):
   2. redraw ensemble, 1 chain on 1 thread, for --redraw-steps steps;
   3. redraw ensemble, 2 chains on 2 threads, --redraw-steps steps per chain;
 
-and measures wall time and each process's own peak RSS (os.wait4's ru_maxrss, i.e. the same
-figure as /usr/bin/time -v's "Maximum resident set size"). It prints one table with steps/s,
+and measures wall time and each process's own peak RSS with GNU time (`/usr/bin/time -f %M`,
+Debian package `time`). os.wait4's ru_maxrss is used only when GNU time is missing, and is then
+an overestimate for small processes: Linux carries a process's peak RSS across fork and exec,
+so a child of this Python driver never reports less than the driver's own ~14 MB (this is why
+GNU time, a small C program, is the launcher). It prints one table with steps/s,
 peak memory, the ratios to GerryChain and the frcw anchor figures from issue 4, and writes the
 raw measurements as JSON under bench/out/.
 """
@@ -23,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,6 +49,12 @@ def loadavg() -> str:
 
 def run_measured(cmd, cwd=None):
     """Runs cmd; returns (stdout, stderr, wall seconds, peak RSS MB of that process)."""
+    gnu_time = shutil.which("time", path="/usr/bin:/bin")
+    rss_file = None
+    if gnu_time:
+        fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
+        os.close(fd)
+        cmd = [gnu_time, "-f", "%M", "-o", rss_file, *map(str, cmd)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # communicate() would reap the child itself; read the pipes first, then wait4 for its rusage.
@@ -55,7 +65,13 @@ def run_measured(cmd, cwd=None):
     if proc.returncode != 0:
         sys.stderr.write(f"\nbench: command failed (exit {proc.returncode}): {' '.join(map(str, cmd))}\n{err}\n")
         raise SystemExit(1)
-    return out, err, wall, usage.ru_maxrss / 1024.0
+    if rss_file:
+        with open(rss_file) as f:
+            rss_mb = int(f.read().split()[-1]) / 1024.0
+        os.unlink(rss_file)
+    else:
+        rss_mb = usage.ru_maxrss / 1024.0
+    return out, err, wall, rss_mb
 
 
 def gerrychain(python, graph, steps, seed, tol):

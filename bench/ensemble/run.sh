@@ -14,6 +14,16 @@ die() { echo "bench: $*" >&2; exit 1; }
 
 [ -d "$data/graphs/bench" ] || die "bench graphs not found in $data/graphs/bench (set REDRAW_DATA_DIR)"
 command -v python3 >/dev/null || die "python3 is needed to create the GerryChain virtualenv"
+# GNU time measures each process's own peak RSS (see compare.py for why wait4 from Python can't).
+if [ ! -x /usr/bin/time ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bench: installing GNU time (Debian package 'time') to measure peak memory" >&2
+    apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq time >/dev/null; } \
+      || echo "bench: could not install GNU time; peak RSS falls back to wait4 (overestimates small processes)" >&2
+  else
+    echo "bench: /usr/bin/time (GNU time) not found; peak RSS falls back to wait4 (overestimates small processes)" >&2
+  fi
+fi
 
 # 1. GerryChain from PyPI in a virtualenv of its own (created once, reused afterwards).
 if ! "$venv/bin/python" -c "import gerrychain" 2>/dev/null; then
