@@ -10,7 +10,7 @@
 //!    differently (T-junctions everywhere, exercising the collinear-overlap pass).
 
 use redraw_geo::adjacency::{build_adjacency, AdjacencyOptions};
-use redraw_geo::model::{Crs, CrsKind, Feature, Layer, Polygon};
+use redraw_geo::model::{Crs, Feature, Layer, Polygon};
 use std::time::Instant;
 
 fn median_ms(mut f: impl FnMut(), runs: usize) -> f64 {
@@ -51,17 +51,7 @@ fn grid(n: usize, k: usize, tjunctions: bool) -> Layer {
             });
         }
     }
-    Layer {
-        features,
-        crs: Crs {
-            kind: CrsKind::Projected,
-            name: None,
-            unit_to_m: 1.0,
-            declared: true,
-            note: String::new(),
-        },
-        warnings: vec![],
-    }
+    Layer { features, crs: Crs::projected(None, 1.0, ""), warnings: vec![] }
 }
 
 fn main() {

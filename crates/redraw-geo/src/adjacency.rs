@@ -499,7 +499,7 @@ fn connect_components(layer: &Layer, adj: &mut Adjacency) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Crs, CrsKind, Feature, Polygon};
+    use crate::model::{Crs, Feature, Polygon};
 
     fn square(x: f64, y: f64, s: f64) -> Feature {
         Feature {
@@ -509,17 +509,7 @@ mod tests {
     }
 
     fn planar(features: Vec<Feature>) -> Layer {
-        Layer {
-            features,
-            crs: Crs {
-                kind: CrsKind::Projected,
-                name: None,
-                unit_to_m: 1.0,
-                declared: true,
-                note: String::new(),
-            },
-            warnings: vec![],
-        }
+        Layer { features, crs: Crs::projected(None, 1.0, ""), warnings: vec![] }
     }
 
     /// A 3x3 grid of unit squares: 12 rook edges, 8 extra queen (diagonal) contacts.

@@ -7,7 +7,7 @@
 //! projected system, which is honoured (and coordinates outside ±180/±90 are taken as planar).
 
 use crate::error::{GeoError, Result};
-use crate::model::{clean_ring, validate, Crs, CrsKind, Feature, Layer, Polygon, Warning, WarningKind};
+use crate::model::{clean_ring, validate, Crs, Feature, Layer, Polygon, Warning, WarningKind};
 use geojson::{GeoJson, GeometryValue};
 
 fn polygon(
@@ -115,13 +115,11 @@ pub fn read_geojson(text: &str) -> Result<Layer> {
         crate::model::bbox_of(features.iter().flat_map(|f| &f.geometry).flat_map(|p| &p.rings).flatten());
     let fits = bbox.is_none_or(|[x0, y0, x1, y1]| x0 >= -180.0 && x1 <= 180.0 && y0 >= -90.0 && y1 <= 90.0);
     let crs = match (&legacy_crs, fits) {
-        (Some(c), _) if !c.contains("4326") && !c.contains("CRS84") && !c.contains("4269") => Crs {
-            kind: CrsKind::Projected,
-            name: Some(c.clone()),
-            unit_to_m: 1.0,
-            declared: true,
-            note: format!("legacy GeoJSON `crs` member {c}; planar coordinates, metres assumed"),
-        },
+        (Some(c), _) if !c.contains("4326") && !c.contains("CRS84") && !c.contains("4269") => Crs::projected(
+            Some(c.clone()),
+            1.0,
+            format!("legacy GeoJSON `crs` member {c}; planar coordinates, metres assumed"),
+        ),
         (_, true) => Crs::geographic(Some("WGS 84".into()), "GeoJSON: WGS 84 longitude/latitude (RFC 7946)"),
         (_, false) => {
             let c = Crs::assume_from_bbox(

@@ -607,7 +607,7 @@ pub fn render_map(spec: &MapSpec) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Crs, CrsKind, Feature, Polygon};
+    use crate::model::{Crs, Feature, Polygon};
 
     fn grid(nx: usize, ny: usize) -> Layer {
         let mut features = Vec::new();
@@ -622,17 +622,7 @@ mod tests {
                 });
             }
         }
-        Layer {
-            features,
-            crs: Crs {
-                kind: CrsKind::Projected,
-                name: None,
-                unit_to_m: 1.0,
-                declared: true,
-                note: String::new(),
-            },
-            warnings: vec![],
-        }
+        Layer { features, crs: Crs::projected(None, 1.0, ""), warnings: vec![] }
     }
 
     #[test]

@@ -332,7 +332,7 @@ pub fn cut_length_m(adj: &Adjacency, plan: &[u32]) -> f64 {
 mod tests {
     use super::*;
     use crate::adjacency::{build_adjacency, AdjacencyOptions};
-    use crate::model::{Crs, CrsKind, Polygon};
+    use crate::model::{Crs, Polygon};
     use std::f64::consts::PI;
 
     fn planar(rings: Vec<Vec<Point>>) -> Layer {
@@ -344,13 +344,7 @@ mod tests {
                     properties: Default::default(),
                 })
                 .collect(),
-            crs: Crs {
-                kind: CrsKind::Projected,
-                name: None,
-                unit_to_m: 1.0,
-                declared: true,
-                note: String::new(),
-            },
+            crs: Crs::projected(None, 1.0, ""),
             warnings: vec![],
         }
     }

@@ -79,6 +79,11 @@ impl Crs {
         Crs { kind: CrsKind::Geographic, name, unit_to_m: 1.0, declared: true, note: note.into() }
     }
 
+    /// A declared planar CRS whose unit is `unit_to_m` metres.
+    pub fn projected(name: Option<String>, unit_to_m: f64, note: impl Into<String>) -> Self {
+        Crs { kind: CrsKind::Projected, name, unit_to_m, declared: true, note: note.into() }
+    }
+
     /// Guesses the CRS from coordinates when nothing declares it: lon/lat if every coordinate
     /// fits in ±180 / ±90, projected (metres assumed) otherwise.
     pub fn assume_from_bbox(bbox: Option<[f64; 4]>, why: &str) -> Self {

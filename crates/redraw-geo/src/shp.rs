@@ -8,7 +8,7 @@
 
 use crate::error::{GeoError, Result};
 use crate::model::{
-    clean_ring, ring_signed_area, validate, Crs, CrsKind, Feature, Layer, Polygon, Warning, WarningKind,
+    clean_ring, ring_signed_area, validate, Crs, Feature, Layer, Polygon, Warning, WarningKind,
 };
 use serde_json::{Map, Number, Value};
 use shapefile::dbase::{self, encoding_rs, FieldValue};
@@ -49,13 +49,11 @@ pub fn crs_from_prj(wkt: &str) -> Crs {
             })
             .filter(|f| *f > 0.0)
             .unwrap_or(1.0);
-        Crs {
-            kind: CrsKind::Projected,
-            name: name.clone(),
+        Crs::projected(
+            name.clone(),
             unit_to_m,
-            declared: true,
-            note: format!(".prj: projected ({}), unit = {unit_to_m} m", name.unwrap_or_default()),
-        }
+            format!(".prj: projected ({}), unit = {unit_to_m} m", name.unwrap_or_default()),
+        )
     } else {
         Crs::geographic(name.clone(), format!(".prj: longitude/latitude ({})", name.unwrap_or_default()))
     }
@@ -224,7 +222,7 @@ mod tests {
         assert_eq!(c.name.as_deref(), Some("GCS_North_American_1983"));
         let ft = r#"PROJCS["NAD_1983_StatePlane_California_V_FIPS_0405_Feet",GEOGCS["GCS_North_American_1983",UNIT["Degree",0.0174532925199433]],PROJECTION["Lambert_Conformal_Conic"],UNIT["Foot_US",0.3048006096012192]]"#;
         let c = crs_from_prj(ft);
-        assert_eq!(c.kind, CrsKind::Projected);
+        assert_eq!(c.kind, crate::model::CrsKind::Projected);
         assert!((c.unit_to_m - 0.3048006096012192).abs() < 1e-15);
     }
 }
