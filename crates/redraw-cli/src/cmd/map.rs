@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use redraw_core::evaluate::{compare, EvalOptions};
-use redraw_core::scenario::{preset, ResolveOptions, ResolvedScenario, StateStatus};
-use redraw_core::{Dataset, Scenario};
+use redraw_core::scenario::{ResolveOptions, ResolvedScenario, StateStatus};
+use redraw_core::Dataset;
 use redraw_geo::adjacency::{build_adjacency, AdjacencyOptions};
 use redraw_geo::map::{render_map, MapProjection, MapRegion, MapSpec};
 use redraw_geo::Layer;
@@ -89,19 +89,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn resolve(name: &str, ds: &Dataset) -> anyhow::Result<ResolvedScenario> {
-    let opts = ResolveOptions::default();
-    if let Some(p) = preset(name) {
-        return Ok(p.resolve(ds, &opts)?);
-    }
-    let path = Path::new(name);
-    if path.exists() {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let file = path.display().to_string();
-        let sc = Scenario::from_toml(&text, &file)?;
-        return Ok(sc.resolve(ds, &opts, Some((&text, &file)))?);
-    }
-    bail!("`{name}` is neither a preset (see `redraw scenarios`) nor an existing scenario file")
+    // The same loader as `redraw scenario`, so both commands accept the same names and files and
+    // give the same errors (with the closest preset suggested).
+    let (sc, text, file) = super::scenario::load(name)?;
+    Ok(sc.resolve(ds, &ResolveOptions::default(), Some((&text, &file)))?)
 }
 
 fn millions(p: u64) -> String {
