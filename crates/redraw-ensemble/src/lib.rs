@@ -16,6 +16,9 @@
 //! - [`seed`]: seed plans by recursive spanning-tree bipartition.
 //! - [`run`]: the only file-system code — run directories (manifest, stats.csv,
 //!   assignments.bin), parallel chains (rayon), checkpoints and resume, atomic writes.
+//! - `stats_parquet` (feature `parquet`, off by default): converts the finished stats.csv text to
+//!   Parquet (same columns, INT64, `county_splits` nullable); `run` calls it in the merge when
+//!   `Execution::parquet` is set, so `stats.parquet` is a pure function of `stats.csv`.
 //! - [`assignments`]: the binary assignments format and its streaming reader.
 //! - [`enumerate`]: exact enumeration of all plans of a small graph and spanning-tree counts (the
 //!   ground truth of the distribution tests).
@@ -36,6 +39,8 @@ pub mod proposal;
 pub mod rng;
 pub mod run;
 pub mod seed;
+#[cfg(feature = "parquet")]
+pub mod stats_parquet;
 mod tree;
 
 pub use assignments::{AssignmentReader, Sample};

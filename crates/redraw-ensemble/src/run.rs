@@ -5,6 +5,7 @@
 //! ```text
 //! DIR/manifest.json      parameters, inputs, version; "status": "running" | "complete"
 //! DIR/stats.csv          one row per recorded sample (written when the run completes)
+//! DIR/stats.parquet      the same rows in Parquet (only with `Execution::parquet`, feature `parquet`)
 //! DIR/assignments.bin    the recorded plans (see `assignments`)
 //! DIR/chains/            per-chain parts and checkpoints while running (removed at the end)
 //! ```
@@ -34,6 +35,10 @@ use crate::rng::Rng;
 
 pub const MANIFEST: &str = "manifest.json";
 pub const STATS: &str = "stats.csv";
+/// Written beside stats.csv when [`Execution::parquet`] is set (feature `parquet`).
+pub const STATS_PARQUET: &str = "stats.parquet";
+/// Whether this build can write stats.parquet (the crate's `parquet` feature).
+pub const PARQUET_AVAILABLE: bool = cfg!(feature = "parquet");
 pub const ASSIGNMENTS: &str = "assignments.bin";
 pub const CHAINS_DIR: &str = "chains";
 
@@ -68,6 +73,13 @@ pub enum RunError {
     Interrupted(u64),
     #[error("cannot start the thread pool: {0}")]
     Threads(String),
+    #[error("{}: {msg}", path.display())]
+    Parquet { path: PathBuf, msg: String },
+    #[error(
+        "stats.parquet was requested but this redraw was built without Parquet support; rebuild \
+         with `cargo build --release -p redraw-cli --features parquet`"
+    )]
+    ParquetUnavailable,
 }
 
 fn io_at(path: &Path) -> impl Fn(io::Error) -> RunError + '_ {
@@ -113,11 +125,14 @@ pub struct Execution {
     /// Test hook: every chain stops abruptly after this many steps, as if the process had been
     /// killed (rows after the last checkpoint are left in the part files).
     pub stop_after: Option<u64>,
+    /// Also write `stats.parquet` (the rows of stats.csv) when the run completes; needs the
+    /// `parquet` feature, without it [`run`] returns [`RunError::ParquetUnavailable`].
+    pub parquet: bool,
 }
 
 impl Default for Execution {
     fn default() -> Self {
-        Execution { threads: 1, progress: false, checkpoint_every: 10_000, stop_after: None }
+        Execution { threads: 1, progress: false, checkpoint_every: 10_000, stop_after: None, parquet: false }
     }
 }
 
@@ -429,6 +444,9 @@ fn validate(spec: &RunSpec) -> Result<(), RunError> {
 /// `resume` is set. Returns when every chain has finished and the outputs are in place.
 pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result<Summary, RunError> {
     validate(spec)?;
+    if exec.parquet && !PARQUET_AVAILABLE {
+        return Err(RunError::ParquetUnavailable);
+    }
     let fresh = build_manifest(spec, "running", Vec::new());
     let manifest_path = dir.join(MANIFEST);
     if resume {
@@ -440,6 +458,11 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
             return Err(RunError::Mismatch { dir: dir.to_path_buf(), diff: describe_diff(&saved, &fresh) });
         }
         if saved.status == "complete" && dir.join(STATS).exists() && dir.join(ASSIGNMENTS).exists() {
+            // A complete run asked for Parquet afterwards: derive it from the final stats.csv
+            // (the same bytes a run with the flag from the start would have written).
+            if exec.parquet && !dir.join(STATS_PARQUET).exists() {
+                write_parquet(dir)?;
+            }
             return Ok(Summary { manifest: saved, already_complete: true });
         }
     } else {
@@ -487,6 +510,11 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
         counters.push(r?);
     }
     merge(dir, spec)?;
+    // Before the manifest says "complete": an interruption here leaves a running run whose
+    // resume merges again and writes both files.
+    if exec.parquet {
+        write_parquet(dir)?;
+    }
     let done = build_manifest(spec, "complete", counters);
     write_manifest(dir, &done)?;
     fs::remove_dir_all(&chains_dir).map_err(io_at(&chains_dir))?;
@@ -794,6 +822,28 @@ fn read_checkpoint(path: &Path, p: &Problem, c: u32) -> Result<(ChainState, u64,
         counters: Counters::from_words(w[5..14].try_into().unwrap()),
     };
     Ok((st, w[14], w[15]))
+}
+
+/// Converts the final stats.csv to stats.parquet, atomically (temp file, fsync, rename).
+#[cfg(feature = "parquet")]
+fn write_parquet(dir: &Path) -> Result<(), RunError> {
+    let csv_path = dir.join(STATS);
+    let path = dir.join(STATS_PARQUET);
+    let tmp = tmp_path(&path);
+    let csv = io::BufReader::new(File::open(&csv_path).map_err(io_at(&csv_path))?);
+    let mut out = BufWriter::new(File::create(&tmp).map_err(io_at(&tmp))?);
+    crate::stats_parquet::write_stats_parquet(csv, &mut out)
+        .map_err(|e| RunError::Parquet { path: path.clone(), msg: e.to_string() })?;
+    let f = out.into_inner().map_err(|e| RunError::Io { path: tmp.clone(), source: e.into_error() })?;
+    f.sync_all().map_err(io_at(&tmp))?;
+    fs::rename(&tmp, &path).map_err(io_at(&path))?;
+    sync_parent(&path);
+    Ok(())
+}
+
+#[cfg(not(feature = "parquet"))]
+fn write_parquet(_dir: &Path) -> Result<(), RunError> {
+    Err(RunError::ParquetUnavailable)
 }
 
 /// Concatenates the chains' parts into the final files, atomically.

@@ -124,6 +124,10 @@ pub struct Args {
     /// Continue the run in --out from its checkpoints (same arguments as the original run).
     #[arg(long)]
     pub resume: bool,
+    /// Also write stats.parquet (the rows and columns of stats.csv, INT64, county_splits null
+    /// when not tracked). Needs a build with `--features parquet`.
+    #[arg(long)]
+    pub parquet: bool,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -171,6 +175,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if args.resume && !args.out.join(run::MANIFEST).is_file() {
         bail!("--resume: {} holds no run (no {}) to continue", args.out.display(), run::MANIFEST);
+    }
+    if args.parquet && !run::PARQUET_AVAILABLE {
+        bail!(
+            "--parquet: this redraw was built without Parquet support; rebuild it with \
+             `cargo build --release -p redraw-cli --features parquet` (or `cargo install --path \
+             crates/redraw-cli --features parquet`)"
+        );
     }
     if args.county_prefix == Some(0) {
         bail!("--county-prefix must be at least 1 (5 for state+county FIPS)");
@@ -294,6 +305,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         progress: output::progress_enabled(),
         checkpoint_every: args.checkpoint_every,
         stop_after: None,
+        parquet: args.parquet,
     };
     let rs = RunSpec { problem: &problem, initial, district_labels: labels, params, inputs };
     let load_secs = started.elapsed().as_secs_f64();
