@@ -324,3 +324,35 @@ fn clear_errors_for_bad_arguments() {
     assert!(!r.join("stats.csv").exists(), "no output from an inexact run");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Without the `parquet` feature, `--parquet` is refused before anything is read or written.
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn parquet_flag_without_the_feature_is_a_clear_error() {
+    let dir = tmpdir("no-parquet");
+    let out_dir = dir.join("run");
+    let out = redraw()
+        .args(["ensemble", "--graph"])
+        .arg(nc())
+        .args(["--pop", "TOTAL_POP", "--assignment", "district", "--steps", "10", "--parquet", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("without Parquet support") && err.contains("--features parquet"), "{err}");
+    assert!(!out_dir.exists(), "no output directory is created");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// With the `parquet` feature, `--parquet` writes a Parquet file beside stats.csv.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_flag_writes_stats_parquet() {
+    let dir = tmpdir("parquet");
+    let out_dir = dir.join("run");
+    ok(nc_run(&out_dir, "2", &["--parquet"]).output().unwrap());
+    let bytes = std::fs::read(out_dir.join("stats.parquet")).unwrap();
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"), "not a Parquet file");
+    std::fs::remove_dir_all(dir).unwrap();
+}
