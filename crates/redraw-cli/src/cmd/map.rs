@@ -148,8 +148,14 @@ fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
                     f.electoral_votes
                 );
                 if let Some(e) = f.elections.iter().max_by_key(|e| e.year) {
-                    let m = e.margin_pct;
-                    n.push_str(&format!(" · {} {}+{:.0}", e.year, if m >= 0.0 { "D" } else { "R" }, m.abs()));
+                    if let Some(m) = e.margin_pct {
+                        n.push_str(&format!(
+                            " · {} {}+{:.0}",
+                            e.year,
+                            if m >= 0.0 { "D" } else { "R" },
+                            m.abs()
+                        ));
+                    }
                 }
                 if let Some(sh) = shapes
                     .iter()
