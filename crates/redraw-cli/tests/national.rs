@@ -91,7 +91,7 @@ fn scenarios_counties_apportion() {
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(v["schema_version"], 1);
     let v = &v["scenarios"];
-    assert_eq!(v.as_array().unwrap().len(), 9);
+    assert_eq!(v.as_array().unwrap().len(), 10);
     assert_eq!(v[1]["new_states"], serde_json::json!(["Northern California", "Southern California"]));
     // CSV used to embed the JSON array (`"[""Northern California"",...]"`).
     let csv = ok(&["scenarios", "--format", "csv"]);

@@ -1083,6 +1083,7 @@ pub fn presets() -> &'static [Preset] {
         preset!("new-california"),
         preset!("west-coast-health-alliance"),
         preset!("west-coast-leaves"),
+        preset!("texas-five"),
     ];
     P
 }

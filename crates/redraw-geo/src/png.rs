@@ -38,6 +38,15 @@ pub fn svg_to_png(_svg: &str, _width: Option<u32>) -> Result<Vec<u8>> {
     ))
 }
 
+/// PDF output is not implemented: a `.pdf` path gets this error, never SVG bytes under a PDF
+/// name.
+pub fn svg_to_pdf(_svg: &str) -> Result<Vec<u8>> {
+    Err(GeoError::Input(
+        "redraw does not write PDF: write .svg (or .png in builds with `--features png`) and convert it, e.g. `rsvg-convert -f pdf map.svg > map.pdf`"
+            .into(),
+    ))
+}
+
 #[cfg(all(test, feature = "png"))]
 mod tests {
     #[test]
