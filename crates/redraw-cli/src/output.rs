@@ -90,6 +90,23 @@ pub fn snake_key(header: &str) -> String {
     }
 }
 
+/// `v` with `decimals` places and thousands separators: 23178.655 -> "23,178.7" (1 place).
+pub fn grouped(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let text = format!("{:.decimals$}", v.abs());
+    let (int, frac) = text.split_once('.').map_or((text.as_str(), ""), |(a, b)| (a, b));
+    let digits: i128 = int.parse().unwrap_or(0);
+    let neg = v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let mut out = format!("{}{}", if neg { "-" } else { "" }, group_thousands(digits));
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
 /// A number for people: whole numbers with thousands separators ("39,538,223"), others rounded
 /// to what a reader can use: no decimals from 1,000 up ("39,974"), one from 100 ("235.8"), two
 /// from 1 ("52.05"), three significant digits below 1 ("0.0473"); "—" when not finite.
@@ -660,6 +677,9 @@ mod tests {
         assert_eq!(human(0.047312), "0.0473");
         assert_eq!(human(-1234.5), "-1,235");
         assert_eq!(human(f64::NAN), "—");
+        assert_eq!(grouped(23_178.655, 1), "23,178.7");
+        assert_eq!(grouped(-1_279.6, 1), "-1,279.6");
+        assert_eq!(grouped(-0.01, 1), "0.0");
     }
 
     #[test]

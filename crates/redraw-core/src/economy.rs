@@ -64,6 +64,10 @@ pub struct EconomyData {
     /// `[year index][county id]`.
     county: Vec<Vec<CountyGdp>>,
     pub published: Vec<PublishedRow>,
+    /// `(source, year, fips)` -> index into `published` (reports look rows up per state).
+    index: HashMap<(String, u16, String), usize>,
+    /// The 50 states + DC in the newest state table, thousands of dollars.
+    latest_states_kusd: Option<i64>,
 }
 
 impl EconomyData {
@@ -147,7 +151,16 @@ impl EconomyData {
                 estimated: f[10].into(),
             });
         }
-        Ok(EconomyData { years, county, published })
+        let index = published
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.source.clone(), r.year, r.fips.clone()), i))
+            .collect();
+        let mut data = EconomyData { years, county, published, index, latest_states_kusd: None };
+        data.latest_states_kusd = data.latest_state_year().map(|y| {
+            st.iter().filter_map(|s| data.published("SAGDP2", y, &s.fips).and_then(|r| r.kusd[0])).sum()
+        });
+        Ok(data)
     }
 
     /// Index of a county year in [`Self::years`].
@@ -167,7 +180,12 @@ impl EconomyData {
 
     /// A published BEA row.
     pub fn published(&self, source: &str, year: u16, fips: &str) -> Option<&PublishedRow> {
-        self.published.iter().find(|r| r.source == source && r.year == year && r.fips == fips)
+        self.index.get(&(source.to_string(), year, fips.to_string())).map(|&i| &self.published[i])
+    }
+
+    /// The 50 states + DC in the newest state table, in dollars.
+    pub fn latest_states_usd(&self) -> Option<f64> {
+        self.latest_states_kusd.map(|k| k as f64 * 1000.0)
     }
 
     /// The newest year of the state table (SAGDP2).

@@ -844,12 +844,7 @@ fn latest_gdp(ds: &Dataset, parents: &[usize]) -> Option<LatestGdp> {
     for &p in parents {
         gdp += ds.economy.published("SAGDP2", year, &ds.states[p].fips)?.kusd[0]? as f64 * 1000.0;
     }
-    let national: f64 = ds
-        .states
-        .iter()
-        .filter_map(|s| ds.economy.published("SAGDP2", year, &s.fips).and_then(|r| r.kusd[0]))
-        .map(|k| k as f64 * 1000.0)
-        .sum();
+    let national = ds.economy.latest_states_usd()?;
     Some(LatestGdp { year, gdp_usd: gdp, share_of_national: gdp / national, source: "BEA SAGDP2" })
 }
 
@@ -1262,13 +1257,7 @@ pub fn evaluate(ds: &Dataset, sc: &ResolvedScenario, opts: &EvalOptions) -> Resu
         .map(|k| k as f64 * 1000.0)
         .sum();
     let latest_year = ds.economy.latest_state_year();
-    let latest_gdp_usd = latest_year.map(|y| {
-        ds.states
-            .iter()
-            .filter_map(|s| ds.economy.published("SAGDP2", y, &s.fips).and_then(|r| r.kusd[0]))
-            .map(|k| k as f64 * 1000.0)
-            .sum()
-    });
+    let latest_gdp_usd = ds.economy.latest_states_usd();
     let economy = Some(NationalEconomy {
         year: eco_year,
         gdp_usd: nat_gdp[0],

@@ -12,7 +12,7 @@ use redraw_core::scenario::{preset, presets, ResolveOptions, ResolvedScenario, S
 use redraw_core::{CensusYear, Dataset, ElectionYear, Method, Scenario, ScenarioReport};
 
 use crate::output::{
-    group_thousands, print, render_selection, write_atomic, Cell, Format, OutputArgs, Table,
+    group_thousands, grouped, print, render_selection, write_atomic, Cell, Format, OutputArgs, Table,
 };
 
 /// A rounded number with thousands separators; JSON keeps the exact value.
@@ -349,7 +349,7 @@ fn margin(m: f64) -> Cell {
 /// Billions of dollars: the machine value is in the unit the column header names ($bn), not in
 /// dollars, so a CSV reader gets the figure the header promises.
 fn bn(v: f64) -> Cell {
-    Cell::with_value(format!("{:.1}", v / 1e9), serde_json::json!(v / 1e9))
+    Cell::with_value(grouped(v / 1e9, 1), serde_json::json!(v / 1e9))
 }
 
 /// The national comparison: a table for people, and the machine key of each row (a row whose
@@ -897,7 +897,7 @@ fn share_pct(v: f64) -> Cell {
 
 /// Dollars shown in billions (one decimal; an asterisk when estimated); the value is in $bn.
 fn bn_est(v: f64, estimated: bool) -> Cell {
-    let text = format!("{:.1}{}", v / 1e9, if estimated { "*" } else { "" });
+    let text = format!("{}{}", grouped(v / 1e9, 1), if estimated { "*" } else { "" });
     Cell::with_value(text, serde_json::json!(v / 1e9))
 }
 
@@ -949,8 +949,8 @@ fn economy_table(cmp: &ScenarioReport, resolved: &ResolvedScenario, all: bool) -
         match e.sectors.get(j) {
             Some(s) => Cell::with_value(
                 format!(
-                    "{:.1}{} {:.1}%",
-                    s.gdp_usd / 1e9,
+                    "{}{} {:.1}%",
+                    grouped(s.gdp_usd / 1e9, 1),
                     if s.estimated { "*" } else { "" },
                     100.0 * s.share_of_national_sector
                 ),
@@ -1026,7 +1026,7 @@ fn economy_table(cmp: &ScenarioReport, resolved: &ResolvedScenario, all: bool) -
         }
         for s in &n.sectors {
             r.push(Cell::with_value(
-                format!("{:.1} 100%", s.gdp_usd / 1e9),
+                format!("{} 100%", grouped(s.gdp_usd / 1e9, 1)),
                 serde_json::json!({"usd_bn": s.gdp_usd / 1e9, "share_of_national": 1.0}),
             ));
         }
@@ -1061,13 +1061,13 @@ fn fiscal_table(cmp: &ScenarioReport, resolved: &ResolvedScenario, all: bool) ->
     ))
     .right(&[2, 3, 4, 5]);
     let money = |v: Option<f64>| {
-        v.map_or_else(Cell::empty, |v| {
-            Cell::with_value(format!("{:+.1}", v / 1e9).replace("+", ""), serde_json::json!(v / 1e9))
-        })
+        v.map_or_else(Cell::empty, |v| Cell::with_value(grouped(v / 1e9, 1), serde_json::json!(v / 1e9)))
     };
     let signed_money = |v: Option<f64>| {
         v.map_or_else(Cell::empty, |v| {
-            Cell::with_value(format!("{:+.1}", v / 1e9), serde_json::json!(v / 1e9))
+            let t = grouped(v / 1e9, 1);
+            let t = if t.starts_with('-') || t == "0.0" { t } else { format!("+{t}") };
+            Cell::with_value(t, serde_json::json!(v / 1e9))
         })
     };
     let row = |name: String, kind: &str, fi: &FiscalFigures| -> Vec<Cell> {
