@@ -25,6 +25,9 @@ pub enum GraphSource {
     /// Built in memory (e.g. from a networkx graph in Python): identified by the SHA-256 of its
     /// networkx JSON as `redraw_graph::networkx::write_networkx` writes it, and a description.
     Memory { sha256: String, origin: String },
+    /// A description [`GraphSource::describe`] made earlier, e.g. on the machine that read the
+    /// file, for a graph that was then sent elsewhere (a Ray task, a pickle).
+    Described(serde_json::Map<String, serde_json::Value>),
 }
 
 impl GraphSource {
@@ -57,6 +60,7 @@ impl GraphSource {
                 m.insert("graph".into(), serde_json::json!({ "sha256": sha256, "origin": origin }));
                 m.insert("graph_format".into(), "networkx".into());
             }
+            GraphSource::Described(d) => m = d.clone(),
         }
         Ok(m)
     }
@@ -237,6 +241,14 @@ pub fn prepare(s: Setup) -> Result<Prepared, SetupError> {
     let graph_name = match s.source {
         GraphSource::File { path, .. } => path.display().to_string(),
         GraphSource::Memory { origin, .. } => origin.clone(),
+        GraphSource::Described(d) => {
+            let g = &d.get("graph").cloned().unwrap_or_default();
+            g.get("path")
+                .or_else(|| g.get("origin"))
+                .and_then(|v| v.as_str())
+                .unwrap_or("the graph")
+                .to_string()
+        }
     };
     let problem =
         Problem::new(g, &spec).map_err(|source| SetupError::Problem { graph: graph_name, source })?;
