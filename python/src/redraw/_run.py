@@ -60,9 +60,22 @@ def _elections(elections: Elections) -> List[Tuple[str, str, str]]:
     return out
 
 
+class GivenPlan:
+    """An initial plan already converted to per-node labels, with the manifest's record of it
+    (so shards of a distributed run record exactly what a single process would)."""
+
+    __slots__ = ("labels", "info")
+
+    def __init__(self, labels: List[str], info: Dict[str, Any]):
+        self.labels = labels
+        self.info = info
+
+
 def _plan_labels(graph: Graph, plan: Any) -> Tuple[List[str], Dict[str, Any]]:
     """Per-node district labels (text) from a GerryChain Partition, an assignment mapping
     ``{node: district}`` or a per-node sequence / numpy array; plus the manifest's record."""
+    if isinstance(plan, GivenPlan):
+        return plan.labels, plan.info
     source = "sequence"
     assignment = getattr(plan, "assignment", None)
     if assignment is not None and hasattr(plan, "graph"):
