@@ -75,7 +75,7 @@ class Graph:
         The edge attribute ``shared_perim``, when every edge has it, gives border lengths.
         Node ids that are ints or strings are kept as labels; other ids are numbered
         ``0..n-1``. Either way :meth:`index` maps the original node ids to node indices."""
-        nodes = list(graph.nodes)
+        nodes, node_attrs, adjacency_of = _networkx_view(graph)
         simple_ids = all(isinstance(n, (int, str)) and not isinstance(n, bool) for n in nodes)
         if simple_ids and len({str(n) for n in nodes}) != len(nodes):
             simple_ids = False
@@ -84,8 +84,8 @@ class Graph:
         node_rows = []
         for n in nodes:
             row: Dict[str, Any] = {"id": ident[n]}
-            for k, v in graph.nodes[n].items():
-                if k == "id":
+            for k, v in node_attrs(n).items():
+                if k == "id" or k == "__networkx_node__":
                     continue
                 value = _json_value(v)
                 if value is _SKIP:
@@ -96,7 +96,7 @@ class Graph:
         adjacency = []
         for n in nodes:
             entries = []
-            for m, attrs in graph.adj[n].items():
+            for m, attrs in adjacency_of(n):
                 e: Dict[str, Any] = {"id": ident[m]}
                 length = attrs.get(_LENGTH_ATTR) if attrs else None
                 if isinstance(length, numbers.Real) and not isinstance(length, bool):
@@ -105,7 +105,7 @@ class Graph:
             adjacency.append(entries)
         doc = {
             "directed": bool(graph.is_directed()),
-            "multigraph": bool(graph.is_multigraph()),
+            "multigraph": bool(getattr(graph, "is_multigraph", lambda: False)()),
             "graph": [],
             "nodes": node_rows,
             "adjacency": adjacency,
@@ -210,6 +210,44 @@ class Graph:
 
 
 _SKIP = object()
+
+
+def _networkx_view(graph: Any):
+    """``(node ids, attrs(node), adjacency(node) -> [(neighbour, edge attrs)])`` of a networkx
+    graph or a GerryChain 1.0 ``Graph`` (a wrapper around networkx or, inside a Partition,
+    rustworkx with internal node ids, which map back to the original networkx ids)."""
+    if hasattr(graph, "is_nx_graph") and hasattr(graph, "node_data"):
+        if graph.is_nx_graph():
+            return _networkx_view(graph.get_nx_graph())
+        internal = list(graph.nodes)
+        original = {n: graph.original_nx_node_id_for_internal_node_id(n) for n in internal}
+
+        def edge_attrs(u, v):
+            try:
+                return graph.edge_data(graph.get_edge_id_from_edge((u, v)))
+            except Exception:  # noqa: BLE001 - lengths are optional
+                return None
+
+        return (
+            [original[n] for n in internal],
+            lambda n: graph.node_data(_internal(graph, n)),
+            lambda n: [
+                (original[m], edge_attrs(_internal(graph, n), m)) for m in graph.neighbors(_internal(graph, n))
+            ],
+        )
+    return list(graph.nodes), (lambda n: graph.nodes[n]), (lambda n: list(graph.adj[n].items()))
+
+
+def _internal(graph: Any, original_id: Any) -> Any:
+    return graph.internal_node_id_for_original_nx_node_id(original_id)
+
+
+def gerrychain_original_id(graph: Any, node: Any) -> Any:
+    """The original (networkx) id of a node key of a GerryChain graph (internal ids of a
+    rustworkx-backed GerryChain 1.0 graph map back; other graphs' keys are the ids)."""
+    if hasattr(graph, "is_rx_graph") and graph.is_rx_graph():
+        return graph.original_nx_node_id_for_internal_node_id(node)
+    return node
 
 
 def _json_value(v: Any) -> Any:

@@ -38,7 +38,11 @@ def to_partition(run: Any, plan: np.ndarray, graph: Any = None, updaters: Option
         raise _redraw.RedrawError(
             f"the GerryChain graph has {len(graph)} nodes but the run's graph has {rg.node_count}"
         )
+    from ._graph import gerrychain_original_id
+
     parts = [_part(label) for label in run.district_labels]
     plan = np.asarray(plan)
-    assignment = {node: parts[int(plan[rg.index(node)])] for node in graph.nodes}
+    assignment = {
+        node: parts[int(plan[rg.index(gerrychain_original_id(graph, node))])] for node in graph.nodes
+    }
     return gerrychain.Partition(graph, assignment, dict(updaters) if updaters else None)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 import numpy as np
 
 from . import _redraw
-from ._graph import Graph, PathLike
+from ._graph import Graph, PathLike, gerrychain_original_id
 
 ProgressArg = Union[None, bool, Callable[[int, int], Any]]
 Elections = Union[None, Mapping[str, Tuple[str, str]], Sequence[Any]]
@@ -49,8 +49,9 @@ def _elections(elections: Elections) -> List[Tuple[str, str, str]]:
             if not (name and dem and rep):
                 raise _redraw.RedrawError(f"--election {e!r}: expected NAME=DEMCOL,REPCOL")
             out.append((name.strip(), dem.strip(), rep.strip()))
-        elif hasattr(e, "parties_to_columns") or hasattr(e, "columns"):
-            cols = list(getattr(e, "columns"))
+        elif hasattr(e, "name") and ("node_attribute_names" in getattr(e, "__dict__", {}) or hasattr(type(e), "columns")):
+            # A GerryChain Election: node_attribute_names since 1.0, columns before.
+            cols = list(e.__dict__.get("node_attribute_names") or e.columns)
             if len(cols) != 2:
                 raise _redraw.RedrawError(f"election {e.name!r}: redraw tallies two-party elections; it has {len(cols)} columns")
             out.append((str(e.name), str(cols[0]), str(cols[1])))
@@ -79,7 +80,8 @@ def _plan_labels(graph: Graph, plan: Any) -> Tuple[List[str], Dict[str, Any]]:
     source = "sequence"
     assignment = getattr(plan, "assignment", None)
     if assignment is not None and hasattr(plan, "graph"):
-        plan = assignment
+        gc_graph = plan.graph
+        plan = {gerrychain_original_id(gc_graph, n): d for n, d in assignment.to_dict().items()}
         source = "GerryChain Partition"
     if hasattr(plan, "to_dict") and not isinstance(plan, Mapping) and not hasattr(plan, "dtype"):
         plan = plan.to_dict()  # GerryChain Assignment, pandas Series
