@@ -69,7 +69,7 @@ impl GraphSource {
 /// `{path (absolute), sha256}` of an input file.
 pub fn file_info(path: &Path) -> Result<serde_json::Value, SetupError> {
     let abs = std::fs::canonicalize(path)
-        .map_err(|error| SetupError::File(FileError::Io { path: path.to_path_buf(), error }))?;
+        .map_err(|error| SetupError::from(FileError::Io { path: path.to_path_buf(), error }))?;
     Ok(serde_json::json!({ "path": abs.display().to_string(), "sha256": sha256_file(path)? }))
 }
 
@@ -126,8 +126,9 @@ pub struct Prepared {
 /// name) at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
+    // Boxed: the file errors are large and errors are rare.
     #[error(transparent)]
-    File(#[from] FileError),
+    File(Box<FileError>),
     #[error("--assignment {column}")]
     Assignment {
         column: String,
@@ -165,7 +166,19 @@ pub enum SetupError {
     #[error(transparent)]
     Seed(#[from] SeedError),
     #[error(transparent)]
-    Run(#[from] RunError),
+    Run(Box<RunError>),
+}
+
+impl From<FileError> for SetupError {
+    fn from(e: FileError) -> Self {
+        SetupError::File(Box::new(e))
+    }
+}
+
+impl From<RunError> for SetupError {
+    fn from(e: RunError) -> Self {
+        SetupError::Run(Box::new(e))
+    }
 }
 
 /// Parses `NAME=DEMCOL,REPCOL`.

@@ -37,7 +37,7 @@ impl Shard {
     /// The shard record for computing `range` of a run of `chains` chains: `None` for the whole
     /// run, so a "shard" covering every chain writes exactly a whole run's manifest.
     pub(crate) fn of(range: &Range<u32>, chains: u32) -> Option<Shard> {
-        (*range != (0..chains)).then(|| Shard { chain_range: [range.start, range.end] })
+        (*range != (0..chains)).then_some(Shard { chain_range: [range.start, range.end] })
     }
 }
 
