@@ -118,14 +118,26 @@ def _label(v: Any) -> str:
     return str(v)
 
 
+def _interactive() -> bool:
+    """A terminal or a notebook: where a progress bar is read rather than logged."""
+    if "ipykernel" in sys.modules:
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 class _Progress:
-    """tqdm when installed (``progress=None``) or asked (``True``); a callable is called as
-    ``progress(done_steps, total_steps)``; ``False`` is silent."""
+    """A tqdm bar (``tqdm.auto``: a widget in notebooks) when tqdm is installed and the output
+    is read by a person (a terminal or a notebook; ``progress=None``), or always with
+    ``progress=True``; a callable is called as ``progress(done_steps, total_steps)``;
+    ``False`` is silent."""
 
     def __init__(self, progress: ProgressArg, total: int, desc: str):
         self.bar = None
         self.fn: Optional[Callable[[int, int], Any]] = None
-        if progress is False:
+        if progress is False or (progress is None and not _interactive()):
             return
         if callable(progress) and progress is not True:
             self.fn = progress
@@ -199,7 +211,8 @@ def ensemble(
 
     Releases the GIL while the chains run. Ctrl-C stops every chain at a checkpoint and raises
     ``KeyboardInterrupt``; call again with ``resume=True``. Progress shows through tqdm when it
-    is installed (``progress=False`` to hide it, or a callable ``f(done, total)``).
+    is installed, on a terminal or in a notebook (``progress=True`` to force it, ``False`` to
+    hide it, or a callable ``f(done, total)``).
     """
     g = _graph(graph, key)
     kwargs: Dict[str, Any] = {}

@@ -154,7 +154,7 @@ def ensemble(
     threads; ``max_retries`` bounds Ray's retries of a task whose worker died. Every other
     keyword is :func:`redraw.ensemble`'s (``pop``, ``steps``, ``seed``, ``assignment``,
     ``elections``, ...). ``progress``: a tqdm bar of finished shards (default: when tqdm is
-    installed).
+    installed and the output is a terminal or a notebook).
     """
     if cluster != "ray":
         raise _redraw.RedrawError(
@@ -250,7 +250,9 @@ def ensemble(
 
 
 def _bar(progress: Optional[bool], total: int):
-    if progress is False:
+    from ._run import _interactive
+
+    if progress is False or (progress is None and not _interactive()):
         return None
     try:
         from tqdm.auto import tqdm
