@@ -18,7 +18,7 @@ SCRIPT = textwrap.dedent(
         if done > 0:
             open(sys.argv[2], "w").write(str(done))
     try:
-        redraw.ensemble(sys.argv[1], pop="TOTAL_POP", assignment="district", steps=30000, chains=2, seed=8,
+        redraw.ensemble(sys.argv[1], pop="TOTAL_POP", assignment="district", steps=20000, chains=2, seed=8,
                         checkpoint_every=1000000, out=sys.argv[3], progress=progress)
     except KeyboardInterrupt:
         print("interrupted", flush=True)
@@ -47,9 +47,9 @@ def test_sigint_leaves_a_run_that_resumes_to_identical_bytes(tmp_path, cli, nc):
     assert not (out / "stats.csv").exists()
 
     resumed = redraw.ensemble(
-        nc, pop="TOTAL_POP", assignment="district", steps=30000, chains=2, seed=8, checkpoint_every=1000000,
+        nc, pop="TOTAL_POP", assignment="district", steps=20000, chains=2, seed=8, checkpoint_every=1000000,
         out=out, resume=True, progress=False,
     )
-    run_cli(cli, "ensemble", "--graph", nc, "--pop", "TOTAL_POP", "--assignment", "district", "--steps", "30000",
+    run_cli(cli, "ensemble", "--graph", nc, "--pop", "TOTAL_POP", "--assignment", "district", "--steps", "20000",
             "--chains", "2", "--seed", "8", "--checkpoint-every", "1000000", "--out", tmp_path / "whole")
     assert run_files(resumed.path) == run_files(tmp_path / "whole")
