@@ -7,9 +7,13 @@ import json
 import os
 import sys
 import tempfile
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported where arrays are made, not with the package: `import redraw` stays quick
+# (numpy alone takes about 0.2 s to import, which a short run would feel).
 
 from . import _redraw
 from ._graph import Graph, PathLike, gerrychain_original_id
@@ -101,7 +105,7 @@ def _plan_labels(graph: Graph, plan: Any) -> Tuple[List[str], Dict[str, Any]]:
             )
         out = [str(v) for v in labels]
     else:
-        values = list(np.asarray(plan).tolist()) if hasattr(plan, "dtype") else list(plan)
+        values = list(plan.tolist()) if hasattr(plan, "dtype") and hasattr(plan, "tolist") else list(plan)
         if len(values) != n:
             raise _redraw.RedrawError(f"the plan has {len(values)} assignments but the graph has {n} nodes")
         out = [_label(v) for v in values]
@@ -363,6 +367,8 @@ class Run:
     def stats_arrays(self) -> Dict[str, np.ndarray]:
         """stats.csv as ``{column: int64 array}``; a column with empty cells (county_splits
         when no county was given) is a ``numpy.ma.MaskedArray``."""
+        import numpy as np
+
         self._require_complete()
         names, arrays, masks = _redraw.read_stats(os.path.join(self.path, "stats.csv"))
         out: Dict[str, np.ndarray] = {}
@@ -398,6 +404,8 @@ class Run:
     def votes(self, election: str) -> Tuple[np.ndarray, np.ndarray]:
         """Per-plan, per-district vote totals of a recorded election: ``(dem, rep)``, float64
         arrays of shape ``(plans, districts)`` for :mod:`redraw.metrics`."""
+        import numpy as np
+
         cols = self.stats_arrays()
         labels = self.district_labels
         try:
@@ -430,6 +438,8 @@ class Run:
 
     def plan(self, i: int) -> np.ndarray:
         """Recorded plan ``i`` (row ``i`` of stats.csv) as a ``uint16`` array."""
+        import numpy as np
+
         self._require_complete()
         path = os.path.join(self.path, "assignments.bin")
         n, k = self.manifest["node_count"], self.manifest["districts"]

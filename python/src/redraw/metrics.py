@@ -18,14 +18,15 @@ reports call ``partisan_bias`` the seats bias at a 50% *statewide* vote, here
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple, Union
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
 
 from . import _redraw
 
+if TYPE_CHECKING:
+    import numpy as np
+
 ArrayLike = Any
-Result = Union[float, np.ndarray]
+Result = Union[float, Any]  # a float for one plan, a float64 array for many
 
 __all__ = [
     "efficiency_gap",
@@ -42,6 +43,8 @@ __all__ = [
 
 
 def _votes(dem: ArrayLike, rep: Optional[ArrayLike]) -> Tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     if rep is None:
         election = getattr(dem, "election", None)
         if election is None or not hasattr(dem, "votes"):
@@ -105,6 +108,8 @@ def wasted_votes(dem: ArrayLike, rep: ArrayLike) -> Tuple[Any, Any]:
     """Wasted votes ``(dem, rep)`` of each race, elementwise (scalars or arrays): the loser
     wastes every vote, the winner the votes beyond half the race's total; a tie wastes a quarter
     of the total each."""
+    import numpy as np
+
     d = np.asarray(dem, dtype=np.float64)
     r = np.asarray(rep, dtype=np.float64)
     half = (d + r) / 2.0
@@ -118,6 +123,8 @@ def wasted_votes(dem: ArrayLike, rep: ArrayLike) -> Tuple[Any, Any]:
 def polsby_popper(area: ArrayLike, perimeter: ArrayLike) -> Any:
     """Polsby-Popper compactness 4πA/P² of each district, elementwise (areas and perimeters in
     consistent units)."""
+    import numpy as np
+
     a = np.asarray(area, dtype=np.float64)
     p = np.asarray(perimeter, dtype=np.float64)
     out = 4.0 * np.pi * a / (p * p)
