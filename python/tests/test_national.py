@@ -59,14 +59,23 @@ def test_apportion_official_2020_and_margins(cli):
     assert a["seats"] == a["official"]
     # New York missed seat 435 by 89 people.
     assert a["margins"]["New York"]["to_gain"] == 89
-    table = cli_json(cli, "apportion", "--margins", "--format", "json")
-    rows = table["rows"] if isinstance(table, dict) and "rows" in table else table
-    by_state = {r["State"]: r for r in rows}
+    rows = _rows(cli_json(cli, "apportion", "--margins", "--format", "json"))
+    by_state = {r["state"]: r for r in rows}
+    assert len(by_state) == 50
     for state, seats in a["seats"].items():
-        assert by_state[state]["Seats"] == seats
-        assert by_state[state]["Gain to win a seat"] == a["margins"][state]["to_gain"]
-        assert by_state[state]["Could lose"] == a["margins"][state]["can_lose"]
-        assert by_state[state]["Quota"] == a["quotas"][state]
+        assert by_state[state]["seats"] == seats
+        assert by_state[state]["gain_to_win_a_seat"] == a["margins"][state]["to_gain"]
+        assert by_state[state]["could_lose"] == a["margins"][state]["can_lose"]
+        assert by_state[state]["quota"] == a["quotas"][state]
+
+
+def _rows(doc):
+    """The rows of the CLI's apportionment table, keys in snake_case (the table is a bare list
+    of rows, or sits in a schema-versioned document)."""
+    if isinstance(doc, dict):
+        doc = next(v for v in doc.values() if isinstance(v, list) and v and isinstance(v[0], dict))
+    snake = lambda k: "".join(c if c.isalnum() else "_" for c in k.lower()).strip("_")  # noqa: E731
+    return [{snake(k): v for k, v in r.items()} for r in doc]
 
 
 def test_apportion_own_populations_and_frame():
