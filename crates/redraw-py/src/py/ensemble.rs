@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 use redraw_ensemble::assignments::{Header, HEADER_LEN};
-use redraw_ensemble::run::{self, ChainParams, Execution, RunError, RunSpec};
+use redraw_ensemble::run::{self, ChainParams, Execution, RunSpec};
 use redraw_ensemble::setup::{self, CountySource, InitialPlan, Setup};
 use redraw_ensemble::{PairSelection, ProposalConfig, ProposalKind};
 use redraw_graph::Plan;
@@ -113,7 +113,7 @@ fn run_ensemble(
         )));
     }
     if parquet && !run::PARQUET_AVAILABLE {
-        return Err(err(RunError::ParquetUnavailable));
+        return Err(err_msg(PARQUET_HELP));
     }
     let initial = match (assignment, plan_csv, initial_labels) {
         (Some(col), _, _) => InitialPlan::Column(col),
@@ -239,10 +239,17 @@ fn run_ensemble(
     Ok(manifest)
 }
 
+const PARQUET_HELP: &str = "parquet=True: this redraw package was built without Parquet support; \
+     reinstall it with `MATURIN_PEP517_ARGS=\"--features parquet\" pip install ./python`, or write \
+     run.stats_arrow() with pyarrow.parquet.write_table";
+
 /// Merges shard directories into `out` (`redraw merge`); returns the merged manifest JSON.
 #[pyfunction]
 #[pyo3(signature = (shards, out, parquet=false))]
 fn merge_shards(py: Python<'_>, shards: Vec<PathBuf>, out: PathBuf, parquet: bool) -> PyResult<String> {
+    if parquet && !run::PARQUET_AVAILABLE {
+        return Err(err_msg(PARQUET_HELP));
+    }
     py.detach(|| {
         let m = redraw_ensemble::shard::merge(&shards, &out, parquet).map_err(err)?;
         serde_json::to_string(&m).map_err(err)
