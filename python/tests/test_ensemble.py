@@ -217,3 +217,17 @@ def test_metrics_match_definitions(nc_cli_run):
     assert redraw.metrics.polsby_popper(np.pi, 2 * np.pi) == pytest.approx(1.0)
     with pytest.raises(redraw.RedrawError, match="same shape"):
         redraw.metrics.mean_median(dem, rep[:, :3])
+
+
+def test_rdabase_graph_and_plan_csv_equal_cli(tmp_path, cli, data):
+    graph = data / "graphs" / "rdabase" / "NC_2020_graph.json"
+    plan = data / "plans" / "NC_cd_2022_vtds.csv"
+    g = redraw.Graph.from_rdabase(graph)  # NC_2020_data.csv beside it; OUT_OF_STATE dropped
+    assert g.node_count == 2666 and int(g.column("TOTAL_POP").sum()) == 10_439_388
+    assert g.source["graph_format"] == "rdabase" and g.source["data"]["path"].endswith("NC_2020_data.csv")
+    run = redraw.ensemble(g, pop="TOTAL_POP", plan=plan, steps=300, chains=2, seed=2, county_prefix=5,
+                          elections=["COMP=DEM_VOTES,REP_VOTES"], out=tmp_path / "py", progress=False)
+    run_cli(cli, "ensemble", "--graph", graph, "--pop", "TOTAL_POP", "--plan", plan, "--steps", "300", "--chains", "2",
+            "--seed", "2", "--county-prefix", "5", "--election", "COMP=DEM_VOTES,REP_VOTES", "--out", tmp_path / "cli")
+    assert run_files(run.path) == run_files(tmp_path / "cli")
+    assert run.manifest["inputs"]["initial_plan"]["kind"] == "csv"
