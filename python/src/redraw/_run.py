@@ -87,9 +87,8 @@ def _plan_labels(graph: Graph, plan: Any) -> Tuple[List[str], Dict[str, Any]]:
         gc_graph = plan.graph
         plan = {gerrychain_original_id(gc_graph, n): d for n, d in assignment.to_dict().items()}
         source = "GerryChain Partition"
-    if hasattr(plan, "to_dict") and not isinstance(plan, Mapping) and not hasattr(plan, "dtype"):
-        plan = plan.to_dict()  # GerryChain Assignment, pandas Series
-        source = source if source != "sequence" else "mapping"
+    if hasattr(plan, "to_dict") and not isinstance(plan, Mapping):
+        plan = plan.to_dict()  # a GerryChain Assignment, or a pandas Series indexed by node id
     n = graph.node_count
     if isinstance(plan, Mapping):
         if source == "sequence":

@@ -144,8 +144,9 @@ def ensemble(
     initialised (``address=None`` uses ``RAY_ADDRESS`` or starts a local Ray).
     ``out``: a directory every node and the driver can see (NFS, a shared volume). Shards are
     written under ``work_dir`` (default ``OUT.shards`` beside it), merged into ``out`` and
-    removed unless ``keep_shards``; returns the :class:`redraw.Run`. A retried task resumes its
-    shard from the last checkpoint.
+    removed unless ``keep_shards``; returns the :class:`redraw.Run`, whose ``shards`` attribute
+    lists each task's chain range, host, pid and whether it resumed an earlier attempt's shard.
+    A retried task resumes its shard from the last checkpoint.
     Without ``out``: each task works in a node-local temporary directory (a retry on the same
     node resumes there) and returns its files; the driver merges them and returns the merged
     run's files as ``{"manifest.json": bytes, "stats.csv": bytes, "assignments.bin": bytes}``.
