@@ -133,6 +133,7 @@ def ensemble(
     threads_per_shard: int = 1,
     parquet: bool = False,
     keep_shards: bool = False,
+    ray_options: Optional[Dict[str, Any]] = None,
     progress: Optional[bool] = None,
     assignment: Any = None,
     **kwargs: Any,
@@ -152,7 +153,8 @@ def ensemble(
     run's files as ``{"manifest.json": bytes, "stats.csv": bytes, "assignments.bin": bytes}``.
 
     Each task asks Ray for ``cpus_per_shard`` CPUs and runs its chains on ``threads_per_shard``
-    threads; ``max_retries`` bounds Ray's retries of a task whose worker died. Every other
+    threads; ``max_retries`` bounds Ray's retries of a task whose worker died; ``ray_options``
+    adds Ray task options (``resources``, ``runtime_env``, ``scheduling_strategy``, ...). Every other
     keyword is :func:`redraw.ensemble`'s (``pop``, ``steps``, ``seed``, ``assignment``,
     ``elections``, ...). ``progress``: a tqdm bar of finished shards (default: when tqdm is
     installed and the output is a terminal or a notebook).
@@ -192,9 +194,11 @@ def ensemble(
         return_bytes = True
     shard_dirs = [os.path.join(base, _shard_name(r)) for r in ranges]
 
-    task = ray.remote(_run_shard).options(
+    options: Dict[str, Any] = dict(
         num_cpus=cpus_per_shard, max_retries=int(max_retries), retry_exceptions=False, name="redraw-shard"
     )
+    options.update(ray_options or {})
+    task = ray.remote(_run_shard).options(**options)
     graph_ref = ray.put(g)
     refs = [task.remote(graph_ref, task_kwargs, r, d, return_bytes) for r, d in zip(ranges, shard_dirs)]
     bar = _bar(progress, len(refs))
