@@ -23,7 +23,9 @@ Chains start from the plan in --assignment (a node column) or --plan (a `GEOID,d
 CSV), or from a plan drawn by recursive spanning-tree bipartition when neither is given.
 Chain i uses its own random stream derived from (--seed, i): the output for a seed is
 byte-identical for any --threads, and a run interrupted at any point (even kill -9) and
-continued with --resume ends with exactly the files an uninterrupted run writes.
+continued with --resume ends with exactly the files an uninterrupted run writes. A run can
+also be computed as shards (--chain-range A..B of the --chains, on any machines) and joined
+by `redraw merge` into the same bytes.
 
 The run directory (--out) holds manifest.json (parameters, input hashes, version),
 stats.csv (one row per recorded plan: chain, step, accepted, cut_edges, county_splits,
@@ -41,7 +43,9 @@ Examples:
     --steps 100000 --chains 4 --seed 1 --election COMP=DEM_VOTES,REP_VOTES --out runs/nc
   redraw ensemble --graph PA_2020_graph.json --pop TOTAL_POP --districts 17 --tol 0.01 \\
     --steps 20000 --county-prefix 5 --out runs/pa
-  redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district ... --out runs/nc --resume";
+  redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district ... --out runs/nc --resume
+  redraw ensemble ... --chains 64 --chain-range 0..32 --out shards/a   (and 32..64 elsewhere)
+  redraw merge shards/a shards/b --out runs/pa";
 
 /// Arguments of `redraw ensemble`.
 #[derive(clap::Args)]
