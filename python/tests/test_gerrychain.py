@@ -36,7 +36,7 @@ def test_redraw_starts_from_a_gerrychain_partition(tmp_path, cli, nc, gc_graph):
     # ids, which map back to the original ids).
     assert initial.graph.is_rx_graph()
     g_rx = redraw.Graph.from_networkx(initial.graph)
-    assert g_rx.nodes == list(range(gc_graph.node_indices.__len__())) or len(g_rx) == len(gc_graph)
+    assert len(g_rx) == len(gc_graph) and g_rx.nodes[:3] == [0, 1, 2]  # the original ids, not rustworkx's
     run3 = redraw.ensemble(g_rx, assignment=initial, elections=[election], out=tmp_path / "rx", progress=False, **ARGS)
     assert run_files(run3.path)["assignments.bin"] == b["assignments.bin"]
     # An assignment dict works the same way, on the file graph.
@@ -79,3 +79,30 @@ def test_gerrychain_reads_every_recorded_plan(tmp_path, nc, gc_graph):
     assert checked >= 10
     # The default graph is gerrychain.Graph.from_json of the run's file.
     assert run.partition(1).assignment.to_dict() == run.partition(1, graph=gc_graph).assignment.to_dict()
+
+
+def test_node_ids_of_a_partitions_rustworkx_graph_map_back(tmp_path):
+    """GerryChain 1.0 renumbers nodes inside a Partition (rustworkx); redraw maps them back to
+    the original ids both ways, here with text ids listed in reverse order."""
+    nx = pytest.importorskip("networkx")
+    grid = nx.grid_2d_graph(6, 4)
+    name = {n: f"u{n[0]}-{n[1]}" for n in grid}
+    H = nx.Graph()
+    H.add_nodes_from((name[n], {"pop": 10, "d": n[0] // 3}) for n in reversed(list(grid.nodes)))
+    H.add_edges_from((name[a], name[b]) for a, b in grid.edges)
+    gc = Graph.from_networkx(H)
+    part = Partition(gc, "d")
+    assert part.graph.is_rx_graph()
+    rg = redraw.Graph.from_networkx(part.graph)
+    assert sorted(rg.nodes) == sorted(H.nodes)
+    d = rg.column("d")
+    assert all(d[i] == H.nodes[node]["d"] for i, node in enumerate(rg.nodes))
+    run = redraw.ensemble(part.graph, pop="pop", assignment=part, steps=40, tol=0.1, seed=3,
+                          out=tmp_path / "r", progress=False)
+    labels = run.district_labels
+    plan0 = run.plan(0)
+    assert all(labels[plan0[i]] == str(H.nodes[node]["d"]) for i, node in enumerate(rg.nodes))
+    last = run.plan(len(run) - 1)
+    back = run.partition(len(run) - 1, graph=gc)
+    got = {back.graph.original_nx_node_id_for_internal_node_id(n): p for n, p in back.assignment.to_dict().items()}
+    assert got == {node: int(labels[last[rg.index(node)]]) for node in H.nodes}

@@ -75,6 +75,7 @@ class Graph:
         The edge attribute ``shared_perim``, when every edge has it, gives border lengths.
         Node ids that are ints or strings are kept as labels; other ids are numbered
         ``0..n-1``. Either way :meth:`index` maps the original node ids to node indices."""
+        graph = _unfreeze(graph)
         nodes, node_attrs, adjacency_of = _networkx_view(graph)
         simple_ids = all(isinstance(n, (int, str)) and not isinstance(n, bool) for n in nodes)
         if simple_ids and len({str(n) for n in nodes}) != len(nodes):
@@ -147,11 +148,11 @@ class Graph:
     @property
     def nodes(self) -> List[Hashable]:
         """The node ids in node order: the networkx graph's own ids for :meth:`from_networkx`,
-        the ids read from the file otherwise (ints where they look like ints, as GerryChain's
-        ``Graph.from_json`` gives them)."""
+        the ids as text (:attr:`labels`) for a graph read from a file. :meth:`index` accepts
+        either form (``5`` and ``"5"`` are the same node)."""
         if self._nodes is not None:
             return list(self._nodes)
-        return [_as_id(label) for label in self._g.labels]
+        return list(self._g.labels)
 
     @property
     def columns(self) -> List[str]:
@@ -212,10 +213,24 @@ class Graph:
 _SKIP = object()
 
 
+def _unfreeze(graph: Any) -> Any:
+    """The GerryChain ``Graph`` inside a ``FrozenGraph`` (a Partition's ``graph``)."""
+    if type(graph).__name__ == "FrozenGraph" and hasattr(graph, "graph"):
+        return graph.graph
+    return graph
+
+
+def is_graph_like(graph: Any) -> bool:
+    """A networkx graph or a GerryChain (1.0 or older) ``Graph`` / ``FrozenGraph``."""
+    graph = _unfreeze(graph)
+    return hasattr(graph, "nodes") and (hasattr(graph, "adj") or hasattr(graph, "node_data"))
+
+
 def _networkx_view(graph: Any):
     """``(node ids, attrs(node), adjacency(node) -> [(neighbour, edge attrs)])`` of a networkx
     graph or a GerryChain 1.0 ``Graph`` (a wrapper around networkx or, inside a Partition,
     rustworkx with internal node ids, which map back to the original networkx ids)."""
+    graph = _unfreeze(graph)
     if hasattr(graph, "is_nx_graph") and hasattr(graph, "node_data"):
         if graph.is_nx_graph():
             return _networkx_view(graph.get_nx_graph())
@@ -245,6 +260,7 @@ def _internal(graph: Any, original_id: Any) -> Any:
 def gerrychain_original_id(graph: Any, node: Any) -> Any:
     """The original (networkx) id of a node key of a GerryChain graph (internal ids of a
     rustworkx-backed GerryChain 1.0 graph map back; other graphs' keys are the ids)."""
+    graph = _unfreeze(graph)
     if hasattr(graph, "is_rx_graph") and graph.is_rx_graph():
         return graph.original_nx_node_id_for_internal_node_id(node)
     return node
@@ -266,10 +282,3 @@ def _json_value(v: Any) -> Any:
     if callable(item) and getattr(v, "shape", None) == ():
         return _json_value(item())
     return _SKIP
-
-
-def _as_id(label: str) -> Hashable:
-    if label.isdigit() or (label.startswith("-") and label[1:].isdigit()):
-        if label == str(int(label)):
-            return int(label)
-    return label

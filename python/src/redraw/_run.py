@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 # (numpy alone takes about 0.2 s to import, which a short run would feel).
 
 from . import _redraw
-from ._graph import Graph, PathLike, gerrychain_original_id
+from ._graph import Graph, PathLike, gerrychain_original_id, is_graph_like
 
 ProgressArg = Union[None, bool, Callable[[int, int], Any]]
 Elections = Union[None, Mapping[str, Tuple[str, str]], Sequence[Any]]
@@ -30,7 +30,7 @@ def _graph(graph: Any, key: str = "GEOID") -> Graph:
         return graph
     if isinstance(graph, (str, os.PathLike)):
         return Graph.from_file(graph, key=key)
-    if hasattr(graph, "nodes") and hasattr(graph, "adj"):
+    if is_graph_like(graph):
         return Graph.from_networkx(graph, key=key)
     raise TypeError(
         f"graph: expected a redraw.Graph, a path or a networkx/GerryChain graph, got {type(graph).__name__}"
