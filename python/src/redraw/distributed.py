@@ -156,7 +156,8 @@ def ensemble(
     threads; ``max_retries`` bounds Ray's retries of a task whose worker died; ``ray_options``
     adds Ray task options (``resources``, ``runtime_env``, ``scheduling_strategy``, ...). Every other
     keyword is :func:`redraw.ensemble`'s (``pop``, ``steps``, ``seed``, ``assignment``,
-    ``elections``, ...). ``progress``: a tqdm bar of finished shards (default: when tqdm is
+    ``elections``, ...); a ``plan=`` CSV path is read by each task, so it must be on storage every
+    node sees (or pass the plan as ``assignment=``, converted once on the driver). ``progress``: a tqdm bar of finished shards (default: when tqdm is
     installed and the output is a terminal or a notebook).
     """
     if cluster != "ray":
