@@ -306,6 +306,7 @@ class Run:
     def __init__(self, path: PathLike, graph: Optional[Graph] = None):
         self.path = os.fspath(path)
         self._graph = graph
+        self._stats_cache: Optional[Tuple[Tuple[int, int], Any]] = None
         if not os.path.isfile(os.path.join(self.path, "manifest.json")):
             raise _redraw.RedrawError(f"{self.path}: not a run directory (no manifest.json)")
 
@@ -363,13 +364,26 @@ class Run:
 
     # ---- stats ----
 
+    def _read_stats(self):
+        """stats.csv parsed once per version of the file (a complete run's files do not change;
+        a merged or resumed run's do, and are read again)."""
+        self._require_complete()
+        path = os.path.join(self.path, "stats.csv")
+        st = os.stat(path)
+        key = (st.st_mtime_ns, st.st_size)
+        if self._stats_cache is None or self._stats_cache[0] != key:
+            names, arrays, masks = _redraw.read_stats(path)
+            for a in [*arrays, *(m for m in masks if m is not None)]:
+                a.flags.writeable = False  # shared by every later call
+            self._stats_cache = (key, (names, arrays, masks))
+        return self._stats_cache[1]
+
     def stats_arrays(self) -> Dict[str, np.ndarray]:
-        """stats.csv as ``{column: int64 array}``; a column with empty cells (county_splits
-        when no county was given) is a ``numpy.ma.MaskedArray``."""
+        """stats.csv as ``{column: int64 array}`` (read-only: parsed once and shared); a column
+        with empty cells (county_splits when no county was given) is a ``numpy.ma.MaskedArray``."""
         import numpy as np
 
-        self._require_complete()
-        names, arrays, masks = _redraw.read_stats(os.path.join(self.path, "stats.csv"))
+        names, arrays, masks = self._read_stats()
         out: Dict[str, np.ndarray] = {}
         for name, a, m in zip(names, arrays, masks):
             out[name] = a if m is None else np.ma.MaskedArray(a, mask=m)
@@ -383,8 +397,7 @@ class Run:
             import pandas as pd
         except ImportError as e:
             raise ImportError("Run.stats needs pandas (pip install pandas); Run.stats_arrays() does not") from e
-        self._require_complete()
-        names, arrays, masks = _redraw.read_stats(os.path.join(self.path, "stats.csv"))
+        names, arrays, masks = self._read_stats()
         cols = {}
         for name, a, m in zip(names, arrays, masks):
             cols[name] = a if m is None else pd.arrays.IntegerArray(a, m)
@@ -396,8 +409,7 @@ class Run:
             import pyarrow as pa
         except ImportError as e:
             raise ImportError("Run.stats_arrow needs pyarrow: pip install pyarrow") from e
-        self._require_complete()
-        names, arrays, masks = _redraw.read_stats(os.path.join(self.path, "stats.csv"))
+        names, arrays, masks = self._read_stats()
         return pa.table({n: pa.array(a, mask=m) for n, a, m in zip(names, arrays, masks)})
 
     def votes(self, election: str) -> Tuple[np.ndarray, np.ndarray]:
