@@ -15,6 +15,7 @@ Prints the figures, the machine's load average before and after, and the ratios.
 
 import json
 import os
+import resource
 import signal
 import socket
 import statistics
@@ -45,25 +46,30 @@ def part_a(tmp: str) -> None:
         "    elections={'PRES': ('DEM_VOTES', 'REP_VOTES')}, out=sys.argv[1], progress=False)\n"
         "print('call %.3f' % (time.perf_counter() - t), file=sys.stderr)\n"
     )
-    cli_wall, py_wall, cli_run, py_call = [], [], [], []
+    cli_wall, py_wall, cli_run, py_call, cli_cpu, py_cpu = [], [], [], [], [], []
     for i in range(REPEAT + 1):
         for which in ("cli", "py") if i % 2 == 0 else ("py", "cli"):
             out = os.path.join(tmp, f"{which}-{i}")
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             if which == "cli":
                 p = subprocess.run([CLI, "ensemble", "--graph", PA, *flags, "--out", out], capture_output=True, text=True)
             else:
                 p = subprocess.run([sys.executable, "-c", py, out], capture_output=True, text=True)
             wall = time.perf_counter() - t
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
             if p.returncode != 0:
                 sys.exit(f"{which} failed: {p.stderr}")
             if i == 0:
                 continue  # warm-up: page cache, first import
             if which == "cli":
+                cli_cpu.append(cpu)
                 cli_wall.append(wall)
                 # "20000 steps in 3.21 s (...)" on stderr
                 cli_run.append(float(p.stderr.split(" steps in ")[1].split(" s")[0]))
             else:
+                py_cpu.append(cpu)
                 py_wall.append(wall)
                 py_call.append(float(p.stderr.split("call ")[1].split()[0]))
     same = all(open(os.path.join(tmp, f"cli-1", f), "rb").read() == open(os.path.join(tmp, f"py-1", f), "rb").read()
@@ -73,6 +79,8 @@ def part_a(tmp: str) -> None:
     print(f"   whole process: CLI {m(cli_wall):.3f} s, Python {m(py_wall):.3f} s -> Python/CLI = {m(py_wall) / m(cli_wall):.3f}")
     print(f"   the run: CLI run {m(cli_run):.3f} s (its own timing, after the graph load); "
           f"Python ensemble() call {m(py_call):.3f} s (graph load included)")
+    print(f"   CPU time (user+sys) of the whole process: CLI {m(cli_cpu):.3f} s, Python {m(py_cpu):.3f} s "
+          f"-> Python/CLI = {m(py_cpu) / m(cli_cpu):.3f}")
     print(f"   CLI walls: {' '.join('%.3f' % x for x in cli_wall)}")
     print(f"   Python walls: {' '.join('%.3f' % x for x in py_wall)}")
 
