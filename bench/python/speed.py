@@ -131,12 +131,31 @@ def part_b(tmp: str) -> None:
             rd.ensemble(PA, shards=2, chains=4, out=out, ray_options=opts, **kw)
             return time.perf_counter() - t
 
+        # The ceiling the machine allows right now: the same two shards as plain CLI processes
+        # (no Ray), one after the other and side by side.
+        flags = ["--graph", PA, "--pop", "TOTAL_POP", "--assignment", "district", "--steps", str(steps), "--thin", "10",
+                 "--seed", "3", "--chains", "4", "--election", "PRES=DEM_VOTES,REP_VOTES", "--threads", "1"]
+
+        def cli_shards(name: str, parallel: bool) -> float:
+            cmds = [[CLI, "ensemble", *flags, "--chain-range", r, "--out", os.path.join(tmp, f"{name}-{r}")]
+                    for r in ("0..2", "2..4")]
+            t = time.perf_counter()
+            if parallel:
+                ps = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in cmds]
+                assert all(p.wait() == 0 for p in ps)
+            else:
+                for c in cmds:
+                    subprocess.run(c, check=True, capture_output=True)
+            return time.perf_counter() - t
+
         timed("warm1", 1)
         timed("warm2", 2)
-        one, two = [], []
+        one, two, seq, par = [], [], [], []
         for i in range(int(os.environ.get("RAY_REPEAT", "3"))):
             one.append(timed(f"one-{i}", 1))
             two.append(timed(f"two-{i}", 2))
+            seq.append(cli_shards(f"seq-{i}", False))
+            par.append(cli_shards(f"par-{i}", True))
         same = open(os.path.join(tmp, "one-0", "assignments.bin"), "rb").read() == open(
             os.path.join(tmp, "two-0", "assignments.bin"), "rb").read()
         m = statistics.median
@@ -145,6 +164,8 @@ def part_b(tmp: str) -> None:
         print(f"   1 worker (both shards on one 1-CPU node): {m(one):.2f} s; 2 workers (two 1-CPU nodes): "
               f"{m(two):.2f} s -> speed-up {m(one) / m(two):.2f}x")
         print(f"   1 worker: {' '.join('%.2f' % x for x in one)}; 2 workers: {' '.join('%.2f' % x for x in two)}")
+        print(f"   the machine's ceiling meanwhile, the same 2 shards as CLI processes without Ray: one after the "
+              f"other {m(seq):.2f} s, side by side {m(par):.2f} s -> {m(seq) / m(par):.2f}x")
     finally:
         if ray.is_initialized():
             ray.shutdown()
