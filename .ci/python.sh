@@ -37,4 +37,5 @@ if ! command -v ip >/dev/null 2>&1; then
   apt-get install -y -qq iproute2 >/dev/null
 fi
 export REDRAW_BIN="$PWD/target/release/redraw"
-timeout 900 unshare --net -- bash -c 'ip link set lo up && exec python -m pytest -q -p no:cacheprovider python/tests'
+# SIGINT first, so pytest tears its fixtures down (the Ray test stops its cluster); SIGKILL 60 s later.
+timeout -s INT -k 60 900 unshare --net -- bash -c 'ip link set lo up && exec python -m pytest -q -p no:cacheprovider python/tests'
