@@ -14,7 +14,7 @@ use redraw_ensemble::setup::{self, parse_election, CountySource, GraphSource, In
 use redraw_ensemble::{PairSelection, ProposalConfig, ProposalKind};
 use redraw_graph::io::read_graph;
 
-use crate::output::{self, Cell, Format, Table};
+use crate::output::{self, Cell, OutputArgs, Table};
 
 /// The long help of `redraw ensemble` (shown after the options by `--help`; the one-line
 /// summary comes from the subcommand list in main.rs).
@@ -137,9 +137,8 @@ pub struct Args {
     /// when not tracked). Needs a build with `--features parquet`.
     #[arg(long)]
     pub parquet: bool,
-    /// Output format of the summary.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -261,15 +260,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         let steps = m.params.steps * m.chain_range().len() as u64;
         eprintln!(
-            "{} steps in {:.2} s ({:.0} steps/s on {threads} thread(s); input loaded in {:.2} s) -> {}",
-            steps,
+            "{} steps in {:.2} s ({} steps/s on {threads} thread(s); input loaded in {:.2} s) -> {}",
+            output::group_thousands(steps as i128),
             secs,
-            steps as f64 / secs.max(1e-9),
+            output::group_thousands((steps as f64 / secs.max(1e-9)).round() as i128),
             load_secs,
             args.out.display()
         );
     }
-    output::print(&summary_table(m).render(args.format))
+    output::emit(&[("chains", &summary_table(m))], &args.output)
 }
 
 /// The per-chain outcome table of a finished run or shard (also printed by `redraw merge`).

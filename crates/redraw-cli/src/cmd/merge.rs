@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 
-use crate::output::{self, Format};
+use crate::output::{self, OutputArgs};
 
 /// Merge the shards of one ensemble run into a run directory.
 ///
@@ -34,9 +34,8 @@ pub struct Args {
     /// Also write stats.parquet (as `redraw ensemble --parquet`). Needs `--features parquet`.
     #[arg(long)]
     pub parquet: bool,
-    /// Output format of the summary.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -48,5 +47,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let m = redraw_ensemble::shard::merge(&args.shards, &args.out, args.parquet)?;
     eprintln!("merged {} shard(s) into {}", args.shards.len(), args.out.display());
-    output::print(&crate::cmd::ensemble::summary_table(&m).render(args.format))
+    output::emit(&[("chains", &crate::cmd::ensemble::summary_table(&m))], &args.output)
 }

@@ -142,7 +142,13 @@ fn judge_json(
             elections: votes.iter().map(|(n, d, r)| UnitVotes { name: n.clone(), dem: d, rep: r }).collect(),
         };
         let judgement = redraw_judge::judge(&input, &stats, &ensemble_info(&manifest)).map_err(err)?;
-        serde_json::to_string(&judgement).map_err(err)
+        // The document `redraw judge --format json` prints: the Judgement with the CLI's
+        // `schema_version` (redraw-cli `output::json_document`, SCHEMA_VERSION 1).
+        let mut doc = serde_json::to_value(&judgement).map_err(err)?;
+        if let Some(o) = doc.as_object_mut() {
+            o.entry("schema_version").or_insert(serde_json::json!(1));
+        }
+        Ok(doc.to_string())
     })
 }
 

@@ -1,5 +1,5 @@
-//! New state lines: scenarios and apportionment, returned as the JSON the CLI prints
-//! (`--format json`), which the Python side turns into dicts or DataFrames.
+//! New state lines: scenarios (the library's `ScenarioReport`, whose JSON the CLI prints with
+//! `--format json`) and apportionment, which the Python side turns into dicts or DataFrames.
 
 use pyo3::prelude::*;
 use redraw_core::apportion::{apportion as apportion_seats, margins};
@@ -87,9 +87,9 @@ fn scenario_json(
         let resolved =
             sc.resolve(ds, &ResolveOptions { strict_contiguity }, Some((&text, &display))).map_err(err)?;
         let opts = EvalOptions { census, elections: years, method, house_size };
-        let cmp = compare(ds, &resolved, &opts).map_err(err)?;
-        let json = serde_json::to_string(&cmp).map_err(err)?;
-        Ok((json, resolved.warnings.clone()))
+        // The same value and bytes as `redraw scenario --format json` (and `redraw serve`).
+        let report = compare(ds, &resolved, &opts).map_err(err)?;
+        Ok((report.to_json(), resolved.warnings.clone()))
     })
 }
 
