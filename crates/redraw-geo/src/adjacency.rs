@@ -333,13 +333,20 @@ fn near_overlaps(segs: &[Seg], unmatched: &[u32], tol: f64, shared: &mut FxMap<(
     let mut grid: FxMap<(i64, i64), Vec<u32>> = FxMap::default();
     for &s in unmatched {
         let sg = &segs[s as usize];
-        let (x0, y0) = cell_of(sg.a[0].min(sg.b[0]) - tol, sg.a[1].min(sg.b[1]) - tol);
-        let (x1, y1) = cell_of(sg.a[0].max(sg.b[0]) + tol, sg.a[1].max(sg.b[1]) + tol);
+        let (lo_x, lo_y) = (sg.a[0].min(sg.b[0]) - tol, sg.a[1].min(sg.b[1]) - tol);
+        let (hi_x, hi_y) = (sg.a[0].max(sg.b[0]) + tol, sg.a[1].max(sg.b[1]) + tol);
         // Very long segments (straight survey lines) would cover many cells; the cap only
-        // bounds memory on pathological input, the common case is a handful of cells.
-        if (x1 - x0 + 1) * (y1 - y0 + 1) > 1 << 16 {
+        // bounds memory on pathological input, the common case is a handful of cells. The span
+        // is measured in floating point before any conversion, so it cannot overflow whatever
+        // the coordinates' magnitude (readers refuse |coordinate| > 1e9; layers built in code
+        // are not checked).
+        let span = ((hi_x / cell).floor() - (lo_x / cell).floor() + 1.0)
+            * ((hi_y / cell).floor() - (lo_y / cell).floor() + 1.0);
+        if !(span <= (1 << 16) as f64) {
             continue;
         }
+        let (x0, y0) = cell_of(lo_x, lo_y);
+        let (x1, y1) = cell_of(hi_x, hi_y);
         for cx in x0..=x1 {
             for cy in y0..=y1 {
                 grid.entry((cx, cy)).or_default().push(s);

@@ -16,6 +16,12 @@ pub enum GeoError {
     MissingAttribute { feature: usize, key: String, available: String },
     #[error("duplicate id `{id}` (features {first} and {second}); ids must be unique")]
     DuplicateId { id: String, first: usize, second: usize },
+    #[error(
+        "feature {feature}: coordinate ({}, {}) is out of range; redraw accepts |x| and |y| up to \
+         1e9 (longitude/latitude in degrees, or projected metres or feet)",
+        crate::model::fmt_coord(*x), crate::model::fmt_coord(*y)
+    )]
+    Coordinate { feature: usize, x: f64, y: f64 },
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error("{0}")]

@@ -217,6 +217,34 @@ pub(crate) fn bbox_of<'a>(pts: impl IntoIterator<Item = &'a Point>) -> Option<[f
     any.then_some(b)
 }
 
+/// The largest coordinate magnitude a layer may have: far beyond any longitude/latitude and any
+/// projected coordinate on Earth in metres or feet (the equator is 1.3e8 ft), and small enough
+/// that snapping to a grid (`coordinate / tolerance` as `i64`) and grid cell counts stay exact.
+pub const MAX_COORDINATE: f64 = 1e9;
+
+/// Formats a coordinate for messages: plain for ordinary magnitudes, `1e300` for absurd ones.
+pub fn fmt_coord(x: f64) -> String {
+    if x != 0.0 && !(1e-6..1e9).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Fails on the first vertex beyond [`MAX_COORDINATE`], naming the feature and the coordinate.
+/// Every reader calls it before returning a layer, so no later stage (adjacency, maps) sees
+/// coordinates whose magnitude could make its work grow.
+pub fn check_coordinates(features: &[Feature]) -> Result<(), crate::GeoError> {
+    for (i, f) in features.iter().enumerate() {
+        for p in f.geometry.iter().flat_map(|p| &p.rings).flatten() {
+            if !(p[0].abs() <= MAX_COORDINATE && p[1].abs() <= MAX_COORDINATE) {
+                return Err(crate::GeoError::Coordinate { feature: i, x: p[0], y: p[1] });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Normalises one ring from a reader: drops the closing duplicate and consecutive duplicate
 /// vertices and non-finite coordinates. Returns `None` for a degenerate ring (< 3 distinct points).
 pub(crate) fn clean_ring(raw: impl IntoIterator<Item = Point>) -> Option<Vec<Point>> {

@@ -186,6 +186,7 @@ pub fn read_shapefile<S: Read + Seek, D: Read + Seek>(
         }
         features.push(Feature { geometry, properties });
     }
+    crate::model::check_coordinates(&features)?;
     let crs = match prj {
         Some(wkt) => crs_from_prj(wkt),
         None => {
