@@ -225,3 +225,96 @@ pub fn assignments(data: &[u8]) {
     }
     assert!(records <= h.samples);
 }
+
+/// `redraw apportion --populations`: the file parsed, then every method on it, and the margins
+/// (which used to loop forever) for small state counts.
+pub fn populations(data: &[u8]) {
+    use redraw_core::apportion::{apportion, margins, parse_populations};
+    let Ok(text) = redraw_graph::limits::read_text_capped(data, 1 << 24, "fuzz input") else { return };
+    let Ok(rows) = parse_populations(&text, "fuzz.csv") else { return };
+    let pops: Vec<u64> = rows.iter().map(|r| r.1).collect();
+    let house = pops.len() as u32 + (data.len() as u32 % 120);
+    for m in redraw_core::Method::ALL {
+        let Ok(app) = apportion(&pops, house, m) else { continue };
+        assert_eq!(app.seats.iter().sum::<u32>(), house);
+        assert!(app.seats.iter().all(|&s| s >= 1));
+        if pops.len() <= 12 && house <= 200 {
+            let marg = margins(&pops, &app).expect("margins of a valid apportionment");
+            assert_eq!(marg.len(), pops.len());
+        }
+    }
+}
+
+/// A run directory's `manifest.json`, then `\n---\n` and its `stats.csv`: the manifest checks,
+/// the judge's and the plotter's stats readers, and the rows against the manifest.
+pub fn run_dir(data: &[u8]) {
+    let (manifest, stats) = split2(data);
+    let manifest = std::str::from_utf8(manifest)
+        .ok()
+        .and_then(|t| serde_json::from_str::<redraw_ensemble::Manifest>(t).ok());
+    let checked = manifest.filter(|m| m.check().is_ok());
+    if let Some(m) = &checked {
+        // Sizes the judge relies on after the check.
+        let _ = m.totals();
+        assert!(m.total_samples().is_some());
+        let _ = m.expected_rows().take(1000).count();
+    }
+    let Some(stats) = stats else { return };
+    if let Ok(s) = redraw_judge::EnsembleStats::from_csv(stats, "stats.csv") {
+        assert_eq!(s.chain.len(), s.step.len());
+        let _ = s.chain_ranges();
+        if let Some(m) = &checked {
+            let _ = m.check_rows(s.chain.iter().copied().zip(s.step.iter().copied()));
+        }
+    }
+    if let Ok(t) = redraw_judge::StatsTable::from_csv(stats, "stats.csv", |_| true) {
+        assert!(t.columns.iter().all(|(_, v)| v.len() == t.chain.len()));
+    }
+}
+
+/// The fixed problem of the checkpoint target: a 3x3 grid of populations 10..18 into 3
+/// districts at 50 % tolerance, and 10-step chains recording every step.
+pub fn checkpoint_problem() -> (redraw_ensemble::Problem, redraw_ensemble::ChainParams) {
+    let g = grid();
+    let spec = redraw_ensemble::ProblemSpec {
+        pop_column: "POP".into(),
+        districts: 3,
+        tolerance: 0.5,
+        elections: vec![],
+        county: None,
+        max_county_splits: None,
+    };
+    let p = redraw_ensemble::Problem::new(&g, &spec).expect("a valid problem");
+    let params = redraw_ensemble::ChainParams {
+        seed: 1,
+        chains: 1,
+        steps: 10,
+        thin: 1,
+        burn_in: 0,
+        proposal: redraw_ensemble::ProposalConfig::default(),
+    };
+    (p, params)
+}
+
+fn sha256(bytes: &[u8]) -> Vec<u8> {
+    let hex = redraw_ensemble::run::sha256_hex(bytes);
+    (0..32).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect()
+}
+
+/// A chain checkpoint: as given (the SHA-256 must match), and with its SHA-256 recomputed so
+/// that mutations reach the decoder's other checks. A decoded checkpoint must hold a valid
+/// chain state.
+pub fn checkpoint(data: &[u8]) {
+    use redraw_ensemble::checkpoint::Checkpoint;
+    let (p, params) = checkpoint_problem();
+    let mut resealed = data.get(..data.len().saturating_sub(32)).unwrap_or_default().to_vec();
+    let digest = sha256(&resealed);
+    resealed.extend_from_slice(&digest);
+    for bytes in [data, &resealed[..]] {
+        if let Ok(ck) = Checkpoint::decode(bytes, &p, &params, 0) {
+            ck.partition.check(&p).expect("a decoded checkpoint holds a valid state");
+            assert!(ck.step <= params.steps);
+            assert_eq!(Checkpoint::decode(&ck.encode(), &p, &params, 0).map(|c| c.step), Ok(ck.step));
+        }
+    }
+}

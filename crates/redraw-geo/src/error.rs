@@ -22,8 +22,10 @@ pub enum GeoError {
         crate::model::fmt_coord(*x), crate::model::fmt_coord(*y)
     )]
     Coordinate { feature: usize, x: f64, y: f64 },
-    #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    // The message includes the I/O error, so it is not also the `source()` (error chains would
+    // print it twice).
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("{0}")]
     Input(String),
 }

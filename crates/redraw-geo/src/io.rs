@@ -6,8 +6,8 @@ use crate::model::Layer;
 use redraw_graph::limits;
 use std::path::{Path, PathBuf};
 
-fn io_err(path: &Path, source: std::io::Error) -> GeoError {
-    GeoError::Io { path: path.display().to_string(), source }
+fn io_err(path: &Path, error: std::io::Error) -> GeoError {
+    GeoError::Io { path: path.display().to_string(), error }
 }
 
 /// The sidecar of `shp` with extension `ext`, matching the extension case-insensitively

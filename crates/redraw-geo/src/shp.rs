@@ -117,15 +117,80 @@ fn polygons<P>(
     out
 }
 
+/// Walks the `.shp` record headers before the `shapefile` crate parses it, and checks that
+/// every record fits in the file and that the part and point counts a polygon, polyline or
+/// multipoint record claims fit in the record: the crate sizes its buffers from those counts, so
+/// a 2 kB file claiming a billion parts would otherwise allocate gigabytes. Reads only the
+/// headers (44 bytes per record) and leaves the reader at the start.
+fn check_shp_structure<S: Read + Seek>(shp: &mut S) -> Result<()> {
+    let len = shp.seek(SeekFrom::End(0)).map_err(|e| shp_err(".shp", e))?;
+    let mut pos = 100u64;
+    let mut rec = 0u64;
+    let mut head = [0u8; 52];
+    while pos < len {
+        if len - pos < 8 {
+            return Err(shp_err(".shp", format!("record {rec}: the file ends inside the record header")));
+        }
+        shp.seek(SeekFrom::Start(pos)).map_err(|e| shp_err(".shp", e))?;
+        let avail = (len - pos).min(head.len() as u64) as usize;
+        shp.read_exact(&mut head[..avail]).map_err(|e| shp_err(".shp", e))?;
+        let words = i32::from_be_bytes(head[4..8].try_into().expect("4 bytes"));
+        let content = 2 * u64::try_from(words)
+            .map_err(|_| shp_err(".shp", format!("record {rec}: negative content length {words}")))?;
+        if content > len - pos - 8 {
+            return Err(shp_err(
+                ".shp",
+                format!(
+                    "record {rec}: claims {content} bytes but the file ends {} bytes later (truncated or corrupt)",
+                    len - pos - 8
+                ),
+            ));
+        }
+        let body = &head[8..avail];
+        let i32_at =
+            |o: usize| body.get(o..o + 4).map(|b| i32::from_le_bytes(b.try_into().expect("4 bytes")));
+        let counts = match i32_at(0) {
+            // Polyline, polygon (and their M and Z forms): bbox, parts, points, part starts, points.
+            Some(3 | 5 | 13 | 15 | 23 | 25) => i32_at(36).zip(i32_at(40)),
+            // Multipoint: bbox, points.
+            Some(8 | 18 | 28) => i32_at(36).map(|p| (0, p)),
+            _ => None,
+        };
+        if let Some((parts, points)) = counts {
+            let need = u64::try_from(parts)
+                .ok()
+                .zip(u64::try_from(points).ok())
+                .map(|(a, b)| 40 + 4 + 4 * a + 16 * b);
+            if need.is_none_or(|n| n > content) {
+                return Err(shp_err(
+                    ".shp",
+                    format!(
+                        "record {rec}: claims {parts} parts and {points} points, which do not fit in its {content} bytes (corrupt file)"
+                    ),
+                ));
+            }
+        }
+        pos += 8 + content;
+        rec += 1;
+    }
+    shp.seek(SeekFrom::Start(0)).map_err(|e| shp_err(".shp", e))?;
+    Ok(())
+}
+
 /// Reads a shapefile from its `.shp` and `.dbf` contents, with the optional `.cpg` and `.prj`
 /// texts. Records are paired by position; a `.dbf` with a different record count is an error.
 pub fn read_shapefile<S: Read + Seek, D: Read + Seek>(
-    shp: S,
+    mut shp: S,
     mut dbf: D,
     cpg: Option<&str>,
     prj: Option<&str>,
 ) -> Result<Layer> {
     let mut warnings = Vec::new();
+    if shp.seek(SeekFrom::End(0)).map_err(|e| shp_err(".shp", e))? >= 100 {
+        check_shp_structure(&mut shp)?;
+    } else {
+        shp.seek(SeekFrom::Start(0)).map_err(|e| shp_err(".shp", e))?;
+    }
     let shape_reader = shapefile::ShapeReader::new(shp).map_err(|e| shp_err(".shp header", e))?;
     let mut builder = dbase::ReaderBuilder::new();
     match cpg {

@@ -265,7 +265,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             SourceFormat::Rdabase => "rdabase",
             SourceFormat::EdgeList => "edge-list",
         },
-        "population_column": args.pop,
+        redraw_ensemble::verify::INPUT_POPULATION_COLUMN: args.pop,
         "initial_plan": plan_info,
         "county": county_info,
     });
@@ -304,8 +304,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         threads,
         progress: output::progress_enabled(),
         checkpoint_every: args.checkpoint_every,
-        stop_after: None,
         parquet: args.parquet,
+        ..Execution::default()
     };
     let rs = RunSpec { problem: &problem, initial, district_labels: labels, params, inputs };
     let load_secs = started.elapsed().as_secs_f64();
