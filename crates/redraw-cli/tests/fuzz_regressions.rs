@@ -13,7 +13,10 @@ fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
 }
 
-const TARGETS: [(&str, fn(&[u8])); 12] = [
+/// A target: its name (the folder of its inputs) and its body.
+type Target = (&'static str, fn(&[u8]));
+
+const TARGETS: [Target; 12] = [
     ("networkx", harness::networkx),
     ("rdabase", harness::rdabase),
     ("edge_list", harness::edge_list),

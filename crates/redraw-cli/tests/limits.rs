@@ -37,6 +37,8 @@ const UNDER_JSON_CAP: u64 = 3 << 29;
 
 /// Runs `redraw args` to completion and returns (exit code, stderr, peak RSS in MB) as the
 /// kernel accounted it for that child alone.
+// The child is reaped by wait4 (which also reports its peak memory), not by Child::wait.
+#[allow(clippy::zombie_processes)]
 fn measured(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, u64) {
     let child = Command::new(env!("CARGO_BIN_EXE_redraw"))
         .args(args)

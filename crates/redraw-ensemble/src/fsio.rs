@@ -3,10 +3,9 @@
 //! writes, and a write budget that simulates a full disk in tests.
 //!
 //! - **Lock.** `DIR/.lock` is an empty file created on the first run in `DIR` and never removed;
-//!   a process writing the run holds an exclusive advisory lock on it (`flock` on Unix,
-//!   `LockFileEx` on Windows, through `std::fs::File::try_lock`) for the whole run. The operating
-//!   system releases it when the process ends, however it ends (even `kill -9`), so a stale lock
-//!   never blocks a resume.
+//!   a process writing the run holds an exclusive lock on it for the whole run: `flock(2)` on
+//!   Unix, an open without sharing on Windows. The operating system releases it when the process
+//!   ends, however it ends (even `kill -9`), so a stale lock never blocks a resume.
 //! - **Temporary files** ([`TmpFile`]) are written beside their destination as `NAME.tmp`,
 //!   synced and renamed; on any error (a full disk included) the temporary file is removed, so
 //!   a failed write leaves neither a partial output nor a `.tmp` behind.
@@ -190,18 +189,34 @@ pub(crate) enum LockError {
 /// Takes the exclusive lock of `dir` (which must exist) without waiting.
 pub(crate) fn lock_dir(dir: &Path) -> Result<RunLock, LockError> {
     let path = dir.join(LOCK);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| LockError::Io(path.clone(), e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(RunLock { _file: file }),
-        Err(fs::TryLockError::WouldBlock) => Err(LockError::Held),
-        Err(fs::TryLockError::Error(e)) => Err(LockError::Io(path, e)),
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(windows)]
+    {
+        // No sharing: a second open fails (ERROR_SHARING_VIOLATION) while this handle lives.
+        use std::os::windows::fs::OpenOptionsExt;
+        opts.share_mode(0);
     }
+    let file = match opts.open(&path) {
+        Ok(f) => f,
+        #[cfg(windows)]
+        Err(e) if e.raw_os_error() == Some(32) => return Err(LockError::Held),
+        Err(e) => return Err(LockError::Io(path, e)),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: flock on a file descriptor this function owns (open for the call's duration).
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let e = io::Error::last_os_error();
+            return Err(if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                LockError::Held
+            } else {
+                LockError::Io(path, e)
+            });
+        }
+    }
+    Ok(RunLock { _file: file })
 }
 
 #[cfg(test)]

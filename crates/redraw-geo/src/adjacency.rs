@@ -342,7 +342,8 @@ fn near_overlaps(segs: &[Seg], unmatched: &[u32], tol: f64, shared: &mut FxMap<(
         // are not checked).
         let span = ((hi_x / cell).floor() - (lo_x / cell).floor() + 1.0)
             * ((hi_y / cell).floor() - (lo_y / cell).floor() + 1.0);
-        if !(span <= (1 << 16) as f64) {
+        // (NaN spans, from infinite coordinates, are skipped too.)
+        if span.is_nan() || span > (1 << 16) as f64 {
             continue;
         }
         let (x0, y0) = cell_of(lo_x, lo_y);
@@ -477,7 +478,7 @@ impl LineIndex {
             let ranges = ranges.into_iter().flatten();
             let bins: f64 =
                 ranges.clone().map(|(lo, hi, _)| ((hi - lo) / wt + 2.0) * (2.0 * drho / wr + 2.0)).sum();
-            if !(bins <= Self::MAX_BINS) || bins > bucket.len() as f64 {
+            if bins.is_nan() || bins > Self::MAX_BINS || bins > bucket.len() as f64 {
                 for l in k + 1..bucket.len() {
                     visit(k, l);
                 }

@@ -53,7 +53,7 @@ const EXAMPLES: &str = "Examples:
   redraw apportion --method webster --house-size 600
   redraw apportion --populations my-states.csv --house-size 500   # CSV: state,population";
 
-fn read_populations(path: &PathBuf) -> anyhow::Result<Vec<(String, u64)>> {
+fn read_populations(path: &std::path::Path) -> anyhow::Result<Vec<(String, u64)>> {
     // Bounded: a populations file is small text (a sparse file or /dev/zero fails at once).
     let text = redraw_graph::limits::read_text(
         path,
