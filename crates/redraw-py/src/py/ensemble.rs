@@ -147,6 +147,7 @@ fn run_ensemble(
         chain_range,
         cancel: Some(cancel.clone()),
         steps_done: Some(done.clone()),
+        disk_full: None,
     };
     let total = own as u64 * steps;
     let source = graph.graph_source();
