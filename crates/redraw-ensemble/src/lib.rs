@@ -25,7 +25,11 @@
 //! - `stats_parquet` (feature `parquet`, off by default): converts the finished stats.csv text to
 //!   Parquet (same columns, INT64, `county_splits` nullable); `run` calls it in the merge when
 //!   `Execution::parquet` is set, so `stats.parquet` is a pure function of `stats.csv`.
-//! - [`assignments`]: the binary assignments format and its streaming reader.
+//! - [`assignments`]: the binary assignments format (fixed-size records, or delta records
+//!   against the chain's previous plan), its [`assignments::Encoder`] and its streaming reader.
+//! - [`record`]: what a chain records (`--record`) and the writer thread that takes the
+//!   chain's rows and plans to its part files, so recording costs the chain little; the size
+//!   estimate of a run.
 //! - [`checkpoint`]: the chain checkpoint codec (trusts nothing it reads) and the checksums of
 //!   the part files; `fsio` (private): the run lock, temporary files, atomic writes and the
 //!   simulated full disk; [`verify`]: the consistency checks of a finished run's manifest, rows
@@ -48,6 +52,7 @@ mod fsio;
 pub mod partition;
 pub mod problem;
 pub mod proposal;
+pub mod record;
 pub mod rng;
 pub mod run;
 pub mod seed;
@@ -62,6 +67,7 @@ pub use assignments::{AssignmentReader, Sample};
 pub use partition::{Partition, PlanError};
 pub use problem::{Election, Problem, ProblemError, ProblemSpec};
 pub use proposal::{Counters, Outcome, PairSelection, ProposalConfig, ProposalKind, Workspace};
+pub use record::Record;
 pub use rng::Rng;
-pub use run::{ChainParams, Execution, Manifest, RunError, RunSpec};
+pub use run::{ChainParams, Compression, Execution, Manifest, RunError, RunSpec};
 pub use seed::{seed_plan, SeedError};

@@ -526,6 +526,7 @@ mod tests {
             elections: vec![],
             county: None,
             max_county_splits: None,
+            tracked: Vec::new(),
         };
         Problem::new(&g, &spec).unwrap()
     }

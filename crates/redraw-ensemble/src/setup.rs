@@ -110,6 +110,8 @@ pub struct Setup<'a> {
     pub initial: InitialPlan,
     pub county: Option<CountySource>,
     pub max_county_splits: Option<u32>,
+    /// Node columns to sum per district in every recorded row (`--track COL`), in order.
+    pub tracked: Vec<String>,
     /// The run's seed (a generated initial plan draws from it).
     pub seed: u64,
 }
@@ -250,6 +252,7 @@ pub fn prepare(s: Setup) -> Result<Prepared, SetupError> {
         elections: s.elections,
         county: counties,
         max_county_splits: s.max_county_splits,
+        tracked: s.tracked,
     };
     let graph_name = match s.source {
         GraphSource::File { path, .. } => path.display().to_string(),

@@ -393,6 +393,7 @@ mod tests {
             elections: vec![],
             county: None,
             max_county_splits: None,
+            tracked: Vec::new(),
         };
         let p = Problem::new(&g, &spec).unwrap();
         let a: Vec<u32> = (0..n as u32).filter(|i| i % 3 != 0).collect();

@@ -30,6 +30,8 @@ fn spec_for(p: &Problem) -> RunSpec<'_> {
             steps: 1200,
             thin: 5,
             burn_in: 10,
+            record: Record::Every,
+            compression: Compression::None,
             proposal: ProposalConfig::default(),
         },
         inputs: serde_json::json!({"graph": "grid 12x12"}),

@@ -64,6 +64,7 @@ proptest! {
             elections: vec![("E".into(), "d".into(), "r".into())],
             county: Some(county),
             max_county_splits: None,
+            tracked: Vec::new(),
         };
         // Infeasible bounds are an error at construction, never a chain.
         let Ok(p) = Problem::new(&g, &spec) else { return Ok(()) };

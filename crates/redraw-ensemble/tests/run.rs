@@ -21,6 +21,8 @@ fn params(kind: ProposalKind) -> ChainParams {
         steps: 1500,
         thin: 7,
         burn_in: 20,
+        record: Record::Every,
+        compression: Compression::None,
         proposal: ProposalConfig { kind, ..ProposalConfig::default() },
     }
 }

@@ -196,6 +196,7 @@ fn nc_invariants_every_step() {
         elections: vec![("COMP".into(), "DEM_VOTES".into(), "REP_VOTES".into())],
         county: Some(counties),
         max_county_splits: None,
+        tracked: Vec::new(),
     };
     let p = Problem::new(&g, &s).unwrap();
     assert_eq!(p.total_pop(), 10_439_388, "NC 2020 census population");
@@ -231,6 +232,7 @@ fn nc_county_split_limit_holds() {
         elections: vec![],
         county: Some(counties.clone()),
         max_county_splits: None,
+        tracked: Vec::new(),
     };
     let p0 = Problem::new(&g, &s).unwrap();
     let start = Partition::new(&p0, plan.assignment().to_vec()).unwrap().county_splits();
@@ -285,6 +287,7 @@ fn nc_seed_plan_is_valid() {
         elections: vec![],
         county: None,
         max_county_splits: None,
+        tracked: Vec::new(),
     };
     let p = Problem::new(&g, &s).unwrap();
     let plan = seed_plan(&p, &mut Rng::from_seed(77)).unwrap();

@@ -30,6 +30,8 @@ fn spec_for(p: &Problem, seed: u64) -> RunSpec<'_> {
             steps: 900,
             thin: 5,
             burn_in: 10,
+            record: Record::Every,
+            compression: Compression::None,
             proposal: ProposalConfig::default(),
         },
         inputs: serde_json::json!({"graph": {"path": "/somewhere/grid.json", "sha256": "abc"}}),

@@ -239,6 +239,7 @@ pub fn draw_splits(
             elections: Vec::new(),
             county: None,
             max_county_splits: None,
+            tracked: Vec::new(),
         },
     )?;
     let cfg = ProposalConfig { kind: ProposalKind::Recom, ..ProposalConfig::default() };

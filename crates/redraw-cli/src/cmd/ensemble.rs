@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::bail;
-use redraw_ensemble::run::{self, ChainParams, Execution, RunSpec};
+use redraw_ensemble::run::{self, ChainParams, Compression, Execution, Record, RunSpec};
 use redraw_ensemble::setup::{self, parse_election, CountySource, GraphSource, InitialPlan, Setup};
 use redraw_ensemble::{PairSelection, ProposalConfig, ProposalKind};
 use redraw_graph::io::read_graph;
@@ -109,9 +109,25 @@ pub struct Args {
     /// the chain is exact only when M bounds them all.
     #[arg(long, default_value_t = 30, value_name = "M")]
     pub balance_bound: u32,
-    /// Record every T-th step.
+    /// Record every T-th step (with --record thinned, only the plans: stats.csv then keeps a
+    /// row for every step).
     #[arg(long, default_value_t = 1, value_name = "T")]
     pub thin: u64,
+    /// What to record at the steps --burn-in and --thin select: `every` (a stats.csv row and
+    /// the plan), `thinned` (a row at every step after burn-in, the plan at every T-th only),
+    /// `stats-only` (the rows of `every`, no assignments.bin).
+    #[arg(long, value_enum, default_value_t = RecordArg::Every)]
+    pub record: RecordArg,
+    /// How assignments.bin stores the plans: `delta` (each plan as the runs of nodes that
+    /// changed since the chain's previous plan: 40-100x smaller, read by redraw and its Python
+    /// package) or `none` (fixed-size records, one byte per node, that numpy.fromfile reads).
+    #[arg(long, value_enum, default_value_t = CompressArg::Delta)]
+    pub compress: CompressArg,
+    /// Also sum this node column per district in every row: columns sum_COL_<d> after the
+    /// election columns, e.g. --track BLACK_VAP --track TOTAL_VAP (repeatable; non-negative
+    /// integers).
+    #[arg(long = "track", value_name = "COL")]
+    pub track: Vec<String>,
     /// Steps before the first recorded one (step 0 is the initial plan).
     #[arg(long, default_value_t = 0, value_name = "B")]
     pub burn_in: u64,
@@ -152,6 +168,19 @@ pub enum Proposal {
 pub enum Pairs {
     CutEdge,
     DistrictPair,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecordArg {
+    Every,
+    Thinned,
+    StatsOnly,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompressArg {
+    Delta,
+    None,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -208,6 +237,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             (None, None) => None,
         },
         max_county_splits: args.max_county_splits,
+        tracked: args.track.clone(),
         seed: args.seed,
     })?;
     let params = ChainParams {
@@ -216,6 +246,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         steps: args.steps,
         thin: args.thin,
         burn_in: args.burn_in,
+        record: match args.record {
+            RecordArg::Every => Record::Every,
+            RecordArg::Thinned => Record::Thinned,
+            RecordArg::StatsOnly => Record::StatsOnly,
+        },
+        compression: match args.compress {
+            CompressArg::Delta => Compression::Delta,
+            CompressArg::None => Compression::None,
+        },
         proposal: ProposalConfig {
             kind: match args.proposal {
                 Proposal::Recom => ProposalKind::Recom,
@@ -248,6 +287,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         params,
         inputs: prepared.inputs,
     };
+    if !args.resume {
+        let est = run::estimate(rs.problem, &rs.initial, &rs.params, own_chains as u64);
+        if let Some(note) = est.warning(&rs.params, &args.out) {
+            eprintln!("note: {note}");
+        }
+    }
     let load_secs = started.elapsed().as_secs_f64();
     let t0 = Instant::now();
     let summary = run::run(&args.out, &rs, &exec, args.resume)?;
