@@ -326,8 +326,13 @@ impl Manifest {
         let path = dir.join(MANIFEST);
         let text = redraw_graph::limits::read_text(&path, redraw_graph::limits::MAX_JSON_BYTES, "a manifest")
             .map_err(io_at(&path))?;
-        let mut m: Manifest = serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text))
-            .map_err(|e| RunError::Invalid { path, msg: format!("not a run manifest: {e}") })?;
+        Manifest::from_json(text.strip_prefix('\u{feff}').unwrap_or(&text))
+            .map_err(|e| RunError::Invalid { path, msg: format!("not a run manifest: {e}") })
+    }
+
+    /// Parses a manifest's text (of any format version this redraw reads) without checking it.
+    pub fn from_json(text: &str) -> Result<Manifest, serde_json::Error> {
+        let mut m: Manifest = serde_json::from_str(text)?;
         if m.format_version == 1 {
             // Format 1 recorded a plan with every row.
             m.plans_per_chain = m.samples_per_chain;
@@ -700,12 +705,15 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
         if saved.identity() != fresh.identity() {
             return Err(RunError::Mismatch { dir: dir.to_path_buf(), diff: describe_diff(&saved, &fresh) });
         }
-        if saved.status == "complete" && dir.join(STATS).exists() && dir.join(ASSIGNMENTS).exists() {
+        let outputs = dir.join(STATS).exists() && (!saved.has_plans() || dir.join(ASSIGNMENTS).exists());
+        if saved.status == "complete" && outputs {
             // A complete run asked for Parquet afterwards: derive it from the final stats.csv
             // (the same bytes a run with the flag from the start would have written).
             if exec.parquet && !dir.join(STATS_PARQUET).exists() {
                 write_parquet(dir, &merge_budget)?;
             }
+            // A run killed after its manifest said "complete" but before it removed its parts.
+            remove_parts(&dir.join(CHAINS_DIR), &range);
             return Ok(Summary { manifest: saved, already_complete: true });
         }
     } else {

@@ -64,7 +64,8 @@ proptest! {
             elections: vec![("E".into(), "d".into(), "r".into())],
             county: Some(county),
             max_county_splits: None,
-            tracked: Vec::new(),
+            // Tracked sums are checked against a recomputation after every step too.
+            tracked: vec!["r".into(), "pop".into()],
         };
         // Infeasible bounds are an error at construction, never a chain.
         let Ok(p) = Problem::new(&g, &spec) else { return Ok(()) };
