@@ -45,7 +45,7 @@ pub enum ProblemError {
     #[error("--track {0:?}: the column is tracked twice")]
     DuplicateTracked(String),
     #[error("--track {column:?}: {source}")]
-    Tracked { column: String, source: redraw_graph::GraphError },
+    Tracked { column: String, source: Box<redraw_graph::GraphError> },
 }
 
 /// An election whose per-node vote counts are tallied per district.
@@ -204,9 +204,10 @@ impl Problem {
             if tracked.iter().any(|t| &t.column == column) {
                 return Err(ProblemError::DuplicateTracked(column.clone()));
             }
-            let values = graph
-                .column_counts(column)
-                .map_err(|source| ProblemError::Tracked { column: column.clone(), source })?;
+            let values = graph.column_counts(column).map_err(|source| ProblemError::Tracked {
+                column: column.clone(),
+                source: Box::new(source),
+            })?;
             tracked.push(Tracked { column: column.clone(), values });
         }
         let (county, county_names) = match &spec.county {

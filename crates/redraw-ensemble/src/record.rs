@@ -371,10 +371,10 @@ fn group(x: u64) -> String {
 /// Estimates the bytes a run of the chains in `chains` writes: stats.csv from the initial
 /// plan's row times the rows; assignments.bin exactly when raw, and for delta records from the
 /// nodes a step can change. A ReCom step redraws two of k districts, so `thin` steps change at
-/// most about `min(n, thin * 2n/k)` nodes; measured on PA and CA, a delta costs about 0.1 byte
-/// per such node (the changes come in long runs, and many steps move a district boundary by
-/// a few units only), which this rounds up to 0.25 so the estimate errs on the large side. Flip
-/// changes one node a step.
+/// most about `min(n, thin * 2n/k)` nodes. Measured on the PA and CA bench graphs (2 % ReCom),
+/// a delta payload costs 0.14 (CA) to 0.21 (PA) byte per such node at `--thin 1` and 0.18 (PA)
+/// at `--thin 10` (changes come in long runs of consecutive nodes); this takes 0.25, so the
+/// estimate errs on the large side. Flip changes one node a step.
 pub fn estimate(p: &Problem, initial: &[u32], params: &ChainParams, chains: u64) -> SizeEstimate {
     let rows = params.samples_per_chain().saturating_mul(chains);
     let plans = params.plans_per_chain().saturating_mul(chains);
