@@ -414,3 +414,148 @@ fn shards_merge_to_the_whole_run_and_bad_shards_are_refused() {
     refused(ens("c", &["--chain-range", "3-9"]), "START..END");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--record thinned --track COL`: kill -9 mid-run and resume gives the bytes of the
+/// uninterrupted run (the delta reference comes back from the checkpoint: 12,000 steps
+/// checkpointed every 500 with plans every 25th step), stats.csv has a row per step and the
+/// tracked sums, which add up to the column's total in every row.
+#[test]
+fn thinned_tracked_run_survives_kill_dash_nine() {
+    let dir = tmpdir("kill-thinned");
+    let extra = ["--record", "thinned", "--track", "TOTAL_POP", "--track", "REP_VOTES"];
+    let full = dir.join("full");
+    ok(nc_run(&full, "2", &extra).output().unwrap());
+    let cut = dir.join("cut");
+    let mut child = nc_run(&cut, "2", &extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while !cut.join("chains/chain-00001.ckpt").exists() {
+        assert!(t0.elapsed() < Duration::from_secs(60), "no checkpoint appeared");
+        assert!(child.try_wait().unwrap().is_none(), "the run finished before it could be killed");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    if !cut.join("stats.csv").exists() {
+        ok(nc_run(&cut, "1", &[&extra[..], &["--resume"]].concat()).output().unwrap());
+    }
+    assert!(read_all(&full) == read_all(&cut), "files differ after kill -9 and resume");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(full.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["format_version"], 2);
+    assert_eq!(m["tracked_columns"], serde_json::json!(["TOTAL_POP", "REP_VOTES"]));
+    assert_eq!(m["params"]["record"], "thinned");
+    assert_eq!(m["params"]["compression"], "delta");
+    assert_eq!((m["samples_per_chain"].as_u64(), m["plans_per_chain"].as_u64()), (Some(12_001), Some(481)));
+    let stats = std::fs::read_to_string(full.join("stats.csv")).unwrap();
+    let mut lines = stats.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let idx = |p: &str| -> Vec<usize> { (0..header.len()).filter(|&i| header[i].starts_with(p)).collect() };
+    let (pop, sum_pop, sum_rep, rep) = (idx("pop_"), idx("sum_TOTAL_POP_"), idx("sum_REP_VOTES_"), idx("COMP_rep_"));
+    assert_eq!((sum_pop.len(), sum_rep.len()), (14, 14));
+    assert_eq!(header[header.len() - 1], "sum_REP_VOTES_14", "tracked columns come last, in label order");
+    let mut rows = 0;
+    for line in lines {
+        let f: Vec<u64> = line.split(',').map(|x| x.parse().unwrap_or(0)).collect();
+        // The tracked TOTAL_POP sums are the district populations; REP_VOTES the election's
+        // Republican tallies; both add up to NC's totals.
+        assert!(sum_pop.iter().zip(&pop).all(|(&a, &b)| f[a] == f[b]));
+        assert!(sum_rep.iter().zip(&rep).all(|(&a, &b)| f[a] == f[b]));
+        assert_eq!(sum_pop.iter().map(|&i| f[i]).sum::<u64>(), 10_439_388);
+        assert_eq!(sum_rep.iter().map(|&i| f[i]).sum::<u64>(), 15_468_564);
+        rows += 1;
+    }
+    assert_eq!(rows, 2 * 12_001, "a row at every step");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Before a run of more than 1 GB, its size is estimated on stderr (here the run itself is then
+/// refused: the folder holds a file of the user's, which stays untouched). The README's PA
+/// example with fixed-size records: 400,004 plans of 9,178 nodes are 3.7 GB.
+#[test]
+fn a_large_run_prints_its_size_first_and_small_ones_do_not() {
+    let pa = data_dir().join("graphs/bench/PA.json");
+    let dir = tmpdir("size");
+    std::fs::write(dir.join("mine.txt"), "keep").unwrap();
+    let out = redraw()
+        .args(["ensemble", "--graph"])
+        .arg(&pa)
+        .args(["--pop", "TOTAL_POP", "--assignment", "district", "--steps", "100000", "--chains", "4"])
+        .args(["--seed", "1", "--election", "PRES=DEM_VOTES,REP_VOTES", "--compress", "none", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("note: this run will write about 3.8 GB to ")
+            && err.contains("assignments.bin 3.7 GB (400,004 plans, uncompressed")
+            && err.contains("(400,004 rows)")
+            && err.contains("--record thinned"),
+        "{err}"
+    );
+    assert!(err.contains("is not empty"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.join("mine.txt")).unwrap(), "keep");
+    // With delta records (the default) the same run stays under 1 GB: no note.
+    let out = redraw()
+        .args(["ensemble", "--graph"])
+        .arg(&pa)
+        .args(["--pop", "TOTAL_POP", "--assignment", "district", "--steps", "100000", "--chains", "4"])
+        .args(["--seed", "1", "--election", "PRES=DEM_VOTES,REP_VOTES", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("will write"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--record stats-only` writes no assignments.bin and the judge still reads the run;
+/// --track of a column the graph lacks, and a bad --record value, are clear errors.
+#[test]
+fn stats_only_runs_are_judged_and_bad_recording_flags_are_clear_errors() {
+    let dir = tmpdir("stats-only");
+    let run = dir.join("run");
+    ok(redraw()
+        .args(["ensemble", "--graph"])
+        .arg(nc())
+        .args(["--pop", "TOTAL_POP", "--assignment", "district", "--steps", "300", "--chains", "2"])
+        .args(["--election", "COMP=DEM_VOTES,REP_VOTES", "--record", "stats-only", "--out"])
+        .arg(&run)
+        .output()
+        .unwrap());
+    assert!(run.join("stats.csv").is_file() && !run.join("assignments.bin").exists());
+    let judged = redraw()
+        .args(["judge", "--graph"])
+        .arg(nc())
+        .args(["--plan", "district", "--ensemble"])
+        .arg(&run)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&judged.stdout);
+    let err = String::from_utf8_lossy(&judged.stderr);
+    assert!(judged.status.success(), "{err}");
+    assert!(text.contains("\"schema_version\""), "{text}");
+    let bad = |args: &[&str]| -> String {
+        let o = redraw()
+            .args(["ensemble", "--graph"])
+            .arg(nc())
+            .args(["--pop", "TOTAL_POP", "--assignment", "district", "--steps", "10", "--out"])
+            .arg(dir.join("bad"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let e = bad(&["--track", "BLACK_VAP"]);
+    assert!(e.contains("--track \"BLACK_VAP\"") && e.contains("BLACK_VAP"), "{e}");
+    let e = bad(&["--record", "sometimes"]);
+    assert!(e.contains("every") && e.contains("thinned") && e.contains("stats-only"), "{e}");
+    assert!(!dir.join("bad").join("manifest.json").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
