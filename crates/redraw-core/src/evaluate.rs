@@ -189,6 +189,16 @@ pub struct Comparison {
     pub rules: Vec<&'static str>,
 }
 
+impl Comparison {
+    /// The comparison as pretty-printed JSON ending in a newline: the exact bytes
+    /// `redraw scenario --format json` prints and `redraw serve` answers, from this one function.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("a comparison always serializes");
+        s.push('\n');
+        s
+    }
+}
+
 /// Evaluates a scenario and today's map with the same options.
 pub fn compare(ds: &Dataset, sc: &ResolvedScenario, opts: &EvalOptions) -> Result<Comparison, ScenarioError> {
     // The scenario first, so that an error names the scenario's map.

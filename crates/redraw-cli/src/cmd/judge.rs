@@ -12,7 +12,7 @@ use redraw_graph::{Counties, Graph, Plan};
 use redraw_judge::judge::{EnsembleInfo, Judgement, MetricJudgement};
 use redraw_judge::report::{self, format_value};
 use redraw_judge::{EnsembleStats, PlanInput, UnitVotes};
-use redraw_metrics::{MixingVerdict, StepRates};
+use redraw_metrics::MixingVerdict;
 
 use crate::output::{self, Cell, Format, Table};
 
@@ -194,7 +194,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         counties: counties.as_ref().map(|c| c.of_node.as_slice()),
         elections: vote_data.iter().map(|(n, d, r)| UnitVotes { name: n.clone(), dem: d, rep: r }).collect(),
     };
-    let info = ensemble_info(&manifest);
+    let info = EnsembleInfo::from_manifest(&manifest);
     let judgement = redraw_judge::judge(&input, &stats, &info)?;
 
     if let Some(dir) = &args.report {
@@ -235,27 +235,6 @@ fn manifest_str(v: &serde_json::Value, path: &[&str]) -> Option<String> {
         cur = cur.get(p)?;
     }
     cur.as_str().map(str::to_string)
-}
-
-fn ensemble_info(m: &serde_json::Value) -> EnsembleInfo {
-    let tolerance = m.get("tolerance").and_then(|t| t.as_f64());
-    let step_rates = m.get("results").and_then(|r| r.as_array()).and_then(|chains| {
-        let (mut steps, mut accepted) = (0u64, 0u64);
-        for c in chains {
-            steps += c.get("steps")?.as_u64()?;
-            accepted += c.get("accepted")?.as_u64()?;
-        }
-        // Every outcome other than acceptance leaves the plan unchanged (a self-loop).
-        (steps > 0).then(|| StepRates::from_counts(steps, accepted, steps - accepted))
-    });
-    let description = m.get("params").map(|p| {
-        let kind = p.get("proposal").and_then(|x| x.get("kind")).and_then(|x| x.as_str()).unwrap_or("chain");
-        let steps = p.get("steps").and_then(|x| x.as_u64()).unwrap_or(0);
-        let seed = p.get("seed").and_then(|x| x.as_u64()).unwrap_or(0);
-        let tol = tolerance.map(|t| format!(", population tolerance ±{:.2}%", 100.0 * t)).unwrap_or_default();
-        format!("{kind}, {steps} steps per chain, seed {seed}{tol}")
-    });
-    EnsembleInfo { tolerance, step_rates, description }
 }
 
 fn parse_election(spec: &str) -> anyhow::Result<(String, String, String)> {

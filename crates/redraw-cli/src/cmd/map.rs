@@ -1,18 +1,19 @@
 //! `redraw map`: SVG maps of scenarios (on the embedded county geometry) and of plans (on the
 //! embedded counties or the user's own shapes).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use redraw_core::evaluate::{compare, EvalOptions};
-use redraw_core::scenario::{ResolveOptions, ResolvedScenario, StateStatus};
+use redraw_core::scenario::{ResolveOptions, ResolvedScenario};
 use redraw_core::Dataset;
-use redraw_geo::adjacency::{build_adjacency, AdjacencyOptions};
-use redraw_geo::map::{render_map, MapProjection, MapRegion, MapSpec};
+use redraw_geo::map::MapProjection;
+use redraw_geo::plan_map::{plan_map_svg, PlanMap};
+use redraw_geo::scenario_map::{scenario_map_svg, ScenarioMapOptions};
 use redraw_geo::Layer;
 
-use crate::output::{self, group_thousands};
+use crate::output;
 
 /// Draw a map as SVG: a scenario's new states on the embedded US counties, or a districting plan
 /// on the embedded counties or on your own shapes.
@@ -95,129 +96,13 @@ fn resolve(name: &str, ds: &Dataset) -> anyhow::Result<ResolvedScenario> {
     Ok(sc.resolve(ds, &ResolveOptions::default(), Some((&text, &file)))?)
 }
 
-fn millions(p: u64) -> String {
-    if p >= 1_000_000 {
-        format!("{:.1} M", p as f64 / 1e6)
-    } else {
-        format!("{} k", (p as f64 / 1e3).round())
-    }
-}
-
 fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
     let ds = Dataset::embedded();
     let resolved = resolve(name, ds)?;
     let cmp = compare(ds, &resolved, &EvalOptions::default())?;
-    let layer = redraw_geo::counties::us_counties()?;
-    let ids = layer.ids("id")?;
-    let mut region_of = Vec::with_capacity(ids.len());
-    let mut outline_of = Vec::with_capacity(ids.len());
-    for id in &ids {
-        // A 2017 polygon stands for one or two 2020 counties (Valdez-Cordova); both are always
-        // in the same resulting state, so the first decides.
-        let fips = redraw_geo::counties::fips_2020_of(id)[0];
-        let c = ds
-            .county_by_fips(fips)
-            .with_context(|| format!("county {fips} of the embedded geometry is not in the dataset"))?;
-        region_of.push(Some(resolved.county_state[c as usize] as u32));
-        outline_of.push(ds.counties[c as usize].state as u32);
-    }
-    // Compactness of each resulting state from the county polygons.
-    let shapes = redraw_geo::counties::group_shapes(|fips| {
-        ds.county_by_fips(fips).map(|c| resolved.county_state[c as usize] as u32)
-    })?;
-    let figures: HashMap<&str, &redraw_core::evaluate::StateFigures> =
-        cmp.scenario.states.iter().map(|s| (s.name.as_str(), s)).collect();
-    let regions: Vec<MapRegion> = resolved
-        .states
-        .iter()
-        .enumerate()
-        .map(|(si, s)| {
-            let blocs: Vec<&str> = resolved
-                .coalitions
-                .iter()
-                .chain(&resolved.seceded)
-                .filter(|b| b.members.contains(&si))
-                .map(|b| b.name.as_str())
-                .collect();
-            let emphasis = s.status != StateStatus::Unchanged || !s.in_union || !blocs.is_empty();
-            let note = figures.get(s.name.as_str()).map_or(String::new(), |f| {
-                let mut n = format!(
-                    "{} people · {} House · {} EV",
-                    millions(f.population),
-                    f.house_seats,
-                    f.electoral_votes
-                );
-                if let Some(e) = f.elections.iter().max_by_key(|e| e.year) {
-                    let m = e.margin_pct;
-                    n.push_str(&format!(" · {} {}+{:.0}", e.year, if m >= 0.0 { "D" } else { "R" }, m.abs()));
-                }
-                if let Some(sh) = shapes
-                    .iter()
-                    .find(|x| resolved.states.get(x.district as usize).is_some_and(|t| t.name == s.name))
-                {
-                    n.push_str(&format!(
-                        " · {} km² · Polsby-Popper {:.2}",
-                        group_thousands((sh.area_m2 / 1e6).round() as i128),
-                        sh.polsby_popper
-                    ));
-                }
-                if !s.in_union {
-                    n.push_str(" · leaves the union");
-                }
-                for b in &blocs {
-                    n.push_str(&format!(" · {b}"));
-                }
-                n
-            });
-            MapRegion { name: s.name.clone(), short: s.abbr.clone(), emphasis, note }
-        })
-        .collect();
-    let focus: Vec<usize> = if args.national {
-        Vec::new()
-    } else {
-        (0..ids.len()).filter(|&i| region_of[i].is_some_and(|r| regions[r as usize].emphasis)).collect()
-    };
-    let (sc, base) = (&cmp.scenario, &cmp.baseline);
-    let mut subtitle = vec![format!(
-        "{} states in the union (today {}) · {} senators · {} electoral votes · House of {} apportioned by {} on the {} census",
-        sc.union_states, base.union_states, sc.senators, sc.electoral_votes, sc.house_size, sc.method, sc.census
-    )];
-    let elections: Vec<String> = sc
-        .elections
-        .iter()
-        .zip(&base.elections)
-        .map(|(e, b)| {
-            format!(
-                "{} D {} – R {} (actual {} – {})",
-                e.year,
-                e.electoral_votes_dem,
-                e.electoral_votes_rep,
-                b.electoral_votes_dem,
-                b.electoral_votes_rep
-            )
-        })
-        .collect();
-    if !elections.is_empty() {
-        subtitle.push(format!("Electoral College under this map: {}", elections.join(" · ")));
-    }
-    let spec = MapSpec {
-        layer: &layer,
-        region_of,
-        regions,
-        outline_of: Some(outline_of),
-        title: args.title.clone().unwrap_or_else(|| resolved.title.clone()),
-        subtitle,
-        projection: MapProjection::AlbersUsa,
-        focus: Some(focus),
-        unit_lines: None,
-        legend_title: if resolved.states.iter().any(|s| s.status != StateStatus::Unchanged) {
-            "New and changed states".into()
-        } else {
-            "States in the bloc".into()
-        },
-        footer: "Counties: US Census Bureau 2017 cartographic boundaries via us-atlas (ISC). Figures: redraw scenario (2020 census, certified results).".into(),
-    };
-    Ok(render_map(&spec))
+    // The library renders it, so `redraw serve` downloads exactly this map.
+    let opts = ScenarioMapOptions { national: args.national, title: args.title.clone() };
+    Ok(scenario_map_svg(ds, &resolved, &cmp, &opts)?)
 }
 
 /// Reads `id,district` pairs from a plan CSV.
@@ -319,11 +204,7 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
             missing[0]
         );
     }
-    // Compactness and population per district.
-    let adj = build_adjacency(&layer, &AdjacencyOptions::default());
-    let assigned: Vec<u32> = region_of.iter().map(|r| r.unwrap_or(u32::MAX)).collect();
-    let shapes = redraw_geo::measure::district_shapes(&layer, &adj, &assigned)?;
-    let pops: Option<Vec<f64>> = match &args.pop {
+    let population: Option<Vec<f64>> = match &args.pop {
         Some(col) => Some(
             layer
                 .features
@@ -339,41 +220,6 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
         ),
         None => None,
     };
-    let mut dpop: BTreeMap<u32, f64> = BTreeMap::new();
-    if let Some(p) = &pops {
-        for (i, r) in region_of.iter().enumerate() {
-            if let Some(r) = r {
-                *dpop.entry(*r).or_default() += p[i];
-            }
-        }
-    }
-    let ideal = if dpop.is_empty() { 0.0 } else { dpop.values().sum::<f64>() / names.len() as f64 };
-    let regions: Vec<MapRegion> = names
-        .iter()
-        .enumerate()
-        .map(|(r, n)| {
-            let s = shapes.iter().find(|s| s.district == r as u32);
-            let mut note = String::new();
-            if let Some(p) = dpop.get(&(r as u32)) {
-                note.push_str(&format!(
-                    "pop {} ({:+.2}%) · ",
-                    group_thousands(p.round() as i128),
-                    (p / ideal - 1.0) * 100.0
-                ));
-            }
-            if let Some(s) = s {
-                note.push_str(&format!(
-                    "{} unit{} · PP {:.2} · Reock {:.2}",
-                    s.units,
-                    if s.units == 1 { "" } else { "s" },
-                    s.polsby_popper,
-                    s.reock
-                ));
-            }
-            let name = if n.parse::<i64>().is_ok() { format!("District {n}") } else { n.to_string() };
-            MapRegion { name, short: n.to_string(), emphasis: true, note }
-        })
-        .collect();
     let outline_of = match &args.outline {
         Some(col) => {
             let mut keys: HashMap<String, u32> = HashMap::new();
@@ -391,19 +237,6 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
         }
         None => None,
     };
-    let cut = redraw_geo::measure::cut_edges(&adj, &assigned);
-    let real: Vec<&redraw_geo::measure::DistrictShape> =
-        shapes.iter().filter(|s| s.district != u32::MAX).collect();
-    let mean_pp = real.iter().map(|s| s.polsby_popper).sum::<f64>() / real.len().max(1) as f64;
-    let mean_reock = real.iter().map(|s| s.reock).sum::<f64>() / real.len().max(1) as f64;
-    let subtitle = vec![format!(
-        "{} districts on {} units · {} cut edges · mean Polsby-Popper {:.3} · mean Reock {:.3}",
-        names.len(),
-        ids.len() - missing.len(),
-        cut,
-        mean_pp,
-        mean_reock
-    )];
     let projection = if !layer.crs.is_geographic() {
         MapProjection::Identity
     } else if args.geometry.is_none() {
@@ -411,27 +244,23 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
     } else {
         MapProjection::Conic
     };
-    let focus: Vec<usize> = (0..ids.len()).filter(|&i| region_of[i].is_some()).collect();
-    let spec = MapSpec {
+    // The library draws it, so the web app's ensemble viewer shows plans the same way.
+    Ok(plan_map_svg(&PlanMap {
         layer: &layer,
         region_of,
-        regions,
+        names: names.iter().map(|n| n.to_string()).collect(),
+        population,
         outline_of,
+        projection,
         title: args.title.clone().unwrap_or_else(|| {
             format!(
                 "Plan {}",
                 plan_path.file_name().map_or(String::new(), |f| f.to_string_lossy().into_owned())
             )
         }),
-        subtitle,
-        projection,
-        focus: Some(focus),
-        unit_lines: None,
-        legend_title: "Districts".into(),
         footer: match &args.geometry {
             Some(g) => format!("Geometry: {}", g.display()),
             None => "Counties: US Census Bureau 2017 cartographic boundaries via us-atlas (ISC).".into(),
         },
-    };
-    Ok(render_map(&spec))
+    })?)
 }

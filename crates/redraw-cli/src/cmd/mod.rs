@@ -11,4 +11,5 @@ pub mod map;
 pub mod plot;
 pub mod scenario;
 pub mod scenarios;
+pub mod serve;
 pub mod split;

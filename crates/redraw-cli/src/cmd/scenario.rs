@@ -166,9 +166,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let cmp = compare(ds, &resolved, &opts)?;
     if args.format == Format::Json {
-        let mut s = serde_json::to_string_pretty(&cmp)?;
-        s.push('\n');
-        return print(&s);
+        // The library's serialization, so `redraw serve` answers the same bytes.
+        return print(&cmp.to_json());
     }
     let tables = tables(&cmp, &resolved, args.all_states, args.format);
     let human = args.format == Format::Table || args.format == Format::Markdown;
