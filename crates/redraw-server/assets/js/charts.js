@@ -67,7 +67,7 @@ export function senateChart(dem, rep, label) {
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart senate', role: 'img', 'aria-label': `${label}: Democrats ${dem}, Republicans ${rep} of ${n} seats` });
   // Rows of a hemicycle: seats spread over concentric arcs, filled left (D) to right (R).
   const rowsN = Math.max(4, Math.round(Math.sqrt(n / 4)));
-  const r0 = 48;
+  const r0 = 56;
   const r1 = 128;
   const radii = [...Array(rowsN)].map((_, i) => r0 + (r1 - r0) * (i / Math.max(1, rowsN - 1)));
   const totalLen = radii.reduce((a, r) => a + r, 0);
@@ -89,7 +89,7 @@ export function senateChart(dem, rep, label) {
   seats.forEach((p, i) => {
     root.append(svg('circle', { cx: p.x, cy: p.y, r: rad, fill: i < dem ? DEM : REP }));
   });
-  root.append(text(cx, cy - 8, `${dem}–${rep}`, { class: 'big', 'text-anchor': 'middle' }));
+  root.append(text(cx, cy - 10, `${dem}–${rep}`, { class: 'big', 'text-anchor': 'middle' }));
   root.append(text(cx, cy + 12, `majority ${Math.floor(n / 2) + 1} of ${n}`, { class: 'note', 'text-anchor': 'middle' }));
   return root;
 }

@@ -40,6 +40,7 @@ export function toState(model) {
   const o = {};
   if (model.meta.name && model.meta.name !== 'my-map') o.m = model.meta.name;
   if (model.meta.title) o.t = model.meta.title;
+  if (model.meta.description) o.x = model.meta.description;
   if (model.basePreset) o.p = model.basePreset;
   const fresh = model.states.slice(nToday);
   if (fresh.length) o.n = fresh.map(s => (s.abbr ? [s.name, s.abbr] : [s.name]));
@@ -114,6 +115,7 @@ export function applyState(model, o) {
   model.blocs = { secede: (o.s || []).map(bloc), coalition: (o.k || []).map(bloc) };
   if (typeof o.m === 'string') model.meta.name = o.m.slice(0, 60);
   if (typeof o.t === 'string') model.meta.title = o.t.slice(0, 200);
+  if (typeof o.x === 'string') model.meta.description = o.x.slice(0, 1000);
   if (typeof o.p === 'string') model.basePreset = o.p.slice(0, 60);
   if (o.o) {
     const p = o.o;

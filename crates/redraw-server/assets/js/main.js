@@ -500,9 +500,10 @@ async function boot() {
   $('#tab-splits').addEventListener('click', () => showTab('splits'));
   if (info.runs) {
     const runs = new Runs($('#runs'));
-    $('#view-runs').hidden = false;
+    $('.views').hidden = false;
     const show = which => {
       $('#editor').hidden = which !== 'editor';
+      for (const el of [$('.top .start'), $('.top .share')]) el.hidden = which !== 'editor';
       $('#runs').hidden = which !== 'runs';
       $('#view-editor').classList.toggle('on', which === 'editor');
       $('#view-runs').classList.toggle('on', which === 'runs');
@@ -518,6 +519,14 @@ async function boot() {
     model.changed('load');
   }
   $('#status').textContent = 'Pick a preset or a state to paint with, then click, drag or Shift-drag over counties. Alt-click picks a county\'s state.';
+  const header = $('header.top');
+  const setHeader = () => document.documentElement.style.setProperty('--header-h', `${header.offsetHeight}px`);
+  new ResizeObserver(setHeader).observe(header);
+  setHeader();
+  // The import button is a label: Enter and Space open the file picker from the keyboard.
+  $('#import-label').addEventListener('keydown', e => {
+    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('#import-toml').click(); }
+  });
   app.ready = true;
   document.body.dataset.ready = 'true';
 }

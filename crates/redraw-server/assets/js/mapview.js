@@ -333,6 +333,7 @@ export class MapView {
         // A click that changed nothing leaves no undo step behind.
         if (!painted) this.model.undoStack.pop();
         this.hooks.stroke(painted);
+        if (last >= 0) this.hooks.status(this.describe(last));
       }
       mode = null;
     };

@@ -103,7 +103,7 @@ function seatMoves(report) {
   }
   gains.sort((a, b) => b.d - a.d);
   losses.sort((a, b) => a.d - b.d);
-  const li = x => `<li><span class="num">${signed(x.d)}</span> ${esc(x.name)}${x.note ? ` <small>${esc(x.note)}</small>` : ''}</li>`;
+  const li = x => `<li><span class="num">${signed(x.d)}</span>${esc(x.name)}${x.note ? ` <small>(${esc(x.note)})</small>` : ''}</li>`;
   if (!gains.length && !losses.length) return '<p class="quiet">No state gains or loses a House seat.</p>';
   return `<div class="moves"><div><h4>Gain</h4><ul>${gains.map(li).join('') || '<li class="quiet">none</li>'}</ul></div><div><h4>Lose</h4><ul>${losses.map(li).join('') || '<li class="quiet">none</li>'}</ul></div></div>`;
 }
@@ -157,7 +157,7 @@ export class Panel {
       <section aria-labelledby="h-year"><h3 id="h-year" class="with-tabs">Senate and Electoral College map <span class="tabs" role="group" aria-label="Election">${years}</span></h3>
         <div class="senate-pair"><figure><figcaption>Today</figcaption><div class="senate-today"></div></figure><figure><figcaption>This map</figcaption><div class="senate-map"></div></figure></div>
         <p class="quiet">Each seat coloured by the presidential winner of its state in ${e ? e.year : ''} (a proxy, not a Senate forecast).</p>
-        <figure class="ecmap-wrap"><div class="ecmap"></div><figcaption><span class="key dem"></span> carried by the Democrat <span class="key rep"></span> by the Republican; paler: leaves the union.</figcaption></figure>
+        <figure class="ecmap-wrap"><div class="ecmap"></div><figcaption><span class="key dem"></span>Democrat <span class="key rep"></span>Republican, by the winner of each state under this map${s.states.some(x => !x.in_union) ? ' (paler: a state that leaves the union)' : ''}.</figcaption></figure>
       </section>
       <section aria-labelledby="h-house"><h3 id="h-house">House seats that move</h3>${seatMoves(report)}</section>
       <section aria-labelledby="h-states"><h3 id="h-states">New and changed states</h3><div class="cards">${cards}</div></section>

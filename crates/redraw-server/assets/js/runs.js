@@ -6,10 +6,20 @@ import { api } from './api.js';
 import { h, svgImage, esc } from './dom.js';
 import { int } from './format.js';
 
+/** A signed number with a true minus sign, as `redraw judge` prints it. */
+function signed(v, digits) {
+  const r = Number(v.toFixed(digits));
+  if (r === 0) return (0).toFixed(digits);
+  return (r > 0 ? '+' : '−') + Math.abs(r).toFixed(digits);
+}
+
+/** How `redraw judge` shows a metric's value (redraw_judge::report::format_value). */
 function metricValue(metric, v) {
   if (v == null || !Number.isFinite(v)) return '—';
-  if (['efficiency_gap', 'mean_median', 'partisan_bias', 'mean_share_bias'].includes(metric)) return `${(100 * v).toFixed(2)} %`;
   if (metric === 'dem_seats') return Number.isInteger(v) ? String(v) : v.toFixed(2);
+  if (['efficiency_gap', 'mean_median', 'partisan_bias', 'mean_share_bias'].includes(metric)) return `${signed(100 * v, 2)}%`;
+  if (metric === 'declination') return signed(v, 3);
+  if (metric === 'max_pop_deviation' || metric === 'max_pop_dev') return `${(100 * v).toFixed(2)}%`;
   if (['cut_edges', 'county_splits', 'split_counties'].includes(metric)) return int(v);
   return v.toFixed(3);
 }
@@ -101,14 +111,14 @@ export class Runs {
     diag.innerHTML = `<caption>Convergence (R-hat ≤ 1.01 and ESS ≥ 400 to trust the ensemble)</caption><thead><tr><th>Statistic</th><th class="num">Chains</th><th class="num">R-hat</th><th class="num">Bulk ESS</th><th class="num">Tail ESS</th><th>Verdict</th></tr></thead><tbody>${j.diagnostics.map(d => `<tr><td>${esc(d.statistic)}</td><td class="num">${d.chains}</td><td class="num">${Number.isFinite(d.rhat) ? d.rhat.toFixed(4) : '—'}</td><td class="num">${Number.isFinite(d.ess_bulk) ? int(d.ess_bulk) : '—'}</td><td class="num">${Number.isFinite(d.ess_tail) ? int(d.ess_tail) : '—'}</td><td>${esc(String(d.verdict).replace(/_/g, ' '))}</td></tr>`).join('')}</tbody>`;
     const notes = j.notes.length ? h('ul', { class: 'warnings' }, ...j.notes.map(n => h('li', {}, n))) : '';
     const plot = name => doc.plots.filter(x => x.name.startsWith(name));
-    const group = (title, list) => (list.length ? h('section', {}, h('h3', {}, title), h('div', { class: 'plots' }, ...list.map(x => svgImage(x.svg, `${title}: ${x.name}`)))) : '');
+    const group = (title, list, wide = false) => (list.length ? h('section', {}, h('h3', {}, title), h('div', { class: wide ? 'plots wide' : 'plots' }, ...list.map(x => svgImage(x.svg, `${title}: ${x.name}`)))) : '');
     const map = doc.map ? h('section', {}, h('h3', {}, 'The plan'), svgImage(doc.map, `Map of the plan ${plan}`)) : h('p', { class: 'quiet' }, doc.map_note || '');
     this.out.replaceChildren(
       h('h2', {}, `${plan} against ${run}`), notes,
       h('div', { class: 'scroll' }, verdicts),
       h('div', { class: 'two' }, facts, diag),
       map,
-      group('Sorted district vote shares (plan overlaid)', plot('boxplot_')),
+      group('Sorted district vote shares (plan overlaid)', plot('boxplot_'), true),
       group('Histograms (plan marked)', plot('hist_')),
       group('Trace plots', plot('trace_')),
     );
