@@ -7,9 +7,10 @@
 
 use std::collections::HashMap;
 
-use redraw_core::evaluate::{Comparison, StateFigures};
+use redraw_core::evaluate::StateFigures;
 use redraw_core::scenario::{ResolvedScenario, StateStatus};
 use redraw_core::Dataset;
+use redraw_core::ScenarioReport;
 
 use crate::error::{GeoError, Result};
 use crate::map::{render_map, MapProjection, MapRegion, MapSpec};
@@ -50,7 +51,7 @@ fn thousands(v: u64) -> String {
 pub fn scenario_map_svg(
     ds: &Dataset,
     resolved: &ResolvedScenario,
-    cmp: &Comparison,
+    cmp: &ScenarioReport,
     opts: &ScenarioMapOptions,
 ) -> Result<String> {
     let layer = crate::counties::us_counties()?;

@@ -36,6 +36,11 @@ use axum::Router;
 
 pub use error::{ApiError, ApiResult};
 
+/// Version of the layout of the API's own JSON documents (runs, judge, split jobs, geometry,
+/// info). The scenario report (`/api/evaluate`) carries redraw-core's own `schema_version`.
+/// It changes when a key is renamed or removed or changes meaning; new keys do not change it.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// What `redraw serve` was asked for.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -97,6 +102,7 @@ async fn not_found(uri: axum::http::Uri) -> ApiError {
 async fn info(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     national::json_text(
         serde_json::json!({
+            "schema_version": SCHEMA_VERSION,
             "name": "redraw",
             "version": env!("CARGO_PKG_VERSION"),
             "runs": state.runs.is_some(),

@@ -51,7 +51,7 @@ pub async fn get_presets() -> ApiResult<Response> {
             }
         })
         .collect();
-    json_value(&list)
+    json_value(&serde_json::json!({ "schema_version": crate::SCHEMA_VERSION, "presets": list }))
 }
 
 /// The name a scenario file should use for a county: the short name ("Los Angeles") when it
@@ -103,6 +103,7 @@ struct FeatureInfo<'a> {
 
 #[derive(Serialize)]
 struct GeometryDoc<'a> {
+    schema_version: u32,
     /// Frame of every coordinate: d3's Albers USA 960 x 600, as `redraw map` projects.
     width: f64,
     height: f64,
@@ -167,6 +168,7 @@ fn build_geometry() -> Result<String, ApiError> {
     let total50: u64 =
         ds.states.iter().filter(|s| !s.is_district()).map(|s| s.apportionment[2].population).sum();
     let doc = GeometryDoc {
+        schema_version: crate::SCHEMA_VERSION,
         width: g.width,
         height: g.height,
         states: ds
@@ -337,6 +339,7 @@ pub async fn post_resolve(body: Body) -> ApiResult<Response> {
         let ds = Dataset::embedded();
         let resolved = sc.resolve(ds, &ResolveOptions::default(), Some((&text, &file)))?;
         json_value(&serde_json::json!({
+            "schema_version": crate::SCHEMA_VERSION,
             "name": sc.name,
             "title": sc.title,
             "description": sc.description,
@@ -420,9 +423,9 @@ pub async fn post_evaluate(body: Body) -> ApiResult<Response> {
     blocking(move || {
         let (sc, text, file) = load(&src)?;
         let ds = Dataset::embedded();
-        let resolved = sc.resolve(ds, &ResolveOptions { strict_contiguity: strict }, Some((&text, &file)))?;
-        let cmp = redraw_core::evaluate::compare(ds, &resolved, &opts)?;
-        Ok(json_text(cmp.to_json()))
+        let resolve = ResolveOptions { strict_contiguity: strict };
+        let report = redraw_core::scenario_report(ds, &sc, Some((&text, &file)), &resolve, &opts)?;
+        Ok(json_text(report.to_json()))
     })
     .await
 }

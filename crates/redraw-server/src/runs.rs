@@ -316,7 +316,9 @@ fn summarise_run(root: &RunsRoot, dir: &Path) -> RunSummary {
 /// `GET /api/runs`: the ensemble run directories under `--runs`.
 pub async fn get_runs(State(app): State<AppState>) -> ApiResult<Response> {
     let Some(root) = app.runs.clone() else {
-        return Ok(json_text(serde_json::json!({ "enabled": false, "runs": [] }).to_string()));
+        let doc =
+            serde_json::json!({ "schema_version": crate::SCHEMA_VERSION, "enabled": false, "runs": [] });
+        return Ok(json_text(doc.to_string()));
     };
     blocking(move || {
         let mut runs = Vec::new();
@@ -552,6 +554,7 @@ fn judge(root: &RunsRoot, req: &JudgeRequest) -> ApiResult<Arc<String>> {
         (None, None)
     };
     let doc = serde_json::json!({
+        "schema_version": crate::SCHEMA_VERSION,
         "run": root.rel(&dir),
         "plan": req.plan,
         "judgement": judgement,

@@ -363,8 +363,8 @@ fn run_job(
     for st in &summary.statistics {
         let key = &st.judged.metric;
         let Some((_, v)) = values.iter().find(|(k, _)| k == key) else { continue };
-        let marked = st.proposals.first().map(|p| p.1);
-        let who = st.proposals.first().map(|p| p.0.as_str()).unwrap_or("");
+        let marked = st.proposals.first().map(|p| p.value);
+        let who = st.proposals.first().map(|p| p.id.as_str()).unwrap_or("");
         let title = if who.is_empty() {
             st.judged.label.clone()
         } else {
@@ -377,6 +377,7 @@ fn run_job(
         }));
     }
     let doc = serde_json::json!({
+        "schema_version": crate::SCHEMA_VERSION,
         "summary": summary,
         "your_map": mine_id,
         "note": note,

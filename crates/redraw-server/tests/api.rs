@@ -50,10 +50,14 @@ async fn presets_and_geometry() {
     let (s, body) = send(&app, get("/api/presets")).await;
     assert_eq!(s, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(v["schema_version"], 1);
+    let ids: Vec<&str> = v["presets"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
     let lib: Vec<&str> = redraw_core::scenario::presets().iter().map(|p| p.id).collect();
     assert_eq!(ids, lib);
-    assert_eq!(v[1]["toml"].as_str().unwrap(), redraw_core::scenario::preset("cal-3").unwrap().toml);
+    assert_eq!(
+        v["presets"][1]["toml"].as_str().unwrap(),
+        redraw_core::scenario::preset("cal-3").unwrap().toml
+    );
 
     let (s, body) = send(&app, get("/api/geometry")).await;
     assert_eq!(s, StatusCode::OK);

@@ -35,7 +35,7 @@ export async function postJson(path, body, opts = {}) {
 export const api = {
   info: () => getJson('/api/info'),
   geometry: () => getJson('/api/geometry'),
-  presets: () => getJson('/api/presets'),
+  presets: () => getJson('/api/presets').then(d => d.presets),
   resolve: body => postJson('/api/resolve', body).then(r => r.json()),
   evaluate: (body, signal) => postJson('/api/evaluate', body, { signal }).then(r => r.json()),
   mapSvg: body => postJson('/api/map.svg', body).then(r => r.text()),

@@ -142,7 +142,7 @@ export class Splits {
     table.innerHTML = `<thead><tr><th>Consequence</th><th class="num">Median</th><th class="num">5–95 %</th>${props.map(p => `<th class="num">${esc(p.id === 'your-map' ? 'Your map' : p.title)}<br><small>percentile</small></th>`).join('')}</tr></thead><tbody>${
       s.statistics.map(x => {
         const d = x.distribution;
-        const cells = x.proposals.map(p => `<td class="num">${valueText(x.metric, p[1])}${p[2] != null ? ` <small>(${(100 * p[2]).toFixed(0)})</small>` : ''}</td>`).join('');
+        const cells = x.proposals.map(p => `<td class="num">${valueText(x.metric, p.value)}${p.percentile != null ? ` <small>(${(100 * p.percentile).toFixed(0)})</small>` : ''}</td>`).join('');
         return `<tr><th scope="row">${esc(x.label)}</th><td class="num">${d ? valueText(x.metric, d.median) : '—'}</td><td class="num">${d ? `${valueText(x.metric, d.q05)} – ${valueText(x.metric, d.q95)}` : '—'}</td>${cells}</tr>`;
       }).join('')}</tbody>`;
     const notes = [];
@@ -152,7 +152,7 @@ export class Splits {
       if (p.non_contiguous_parts.length) bits.push(`not contiguous: ${p.non_contiguous_parts.join(', ')}`);
       notes.push(h('p', { class: 'quiet' }, `${p.id === 'your-map' ? 'Your map' : p.title}: ${bits.join('; ')}.`));
     }
-    const verdicts = props.length ? h('ul', { class: 'verdicts' }, ...s.statistics.filter(x => x.proposals[0]).map(x => h('li', {}, `${x.label}: ${x.proposals[0][3]}`))) : null;
+    const verdicts = props.length ? h('ul', { class: 'verdicts' }, ...s.statistics.filter(x => x.proposals[0]).map(x => h('li', {}, `${x.label}: ${x.proposals[0].verdict}`))) : null;
     const plots = h('div', { class: 'plots' }, ...doc.histograms.map(p => svgImage(p.svg, `Histogram of ${p.label} over the neutral samples, your map marked`)));
     this.results.replaceChildren(head, h('div', { class: 'scroll' }, table), ...notes, verdicts || '', plots);
   }
