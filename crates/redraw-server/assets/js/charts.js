@@ -96,31 +96,48 @@ export function senateChart(dem, rep, label) {
 
 /**
  * The Electoral College map: counties filled by the party that carries the state they end up in
- * (a lighter shade for a state that leaves the union), state borders of the map drawn.
+ * (a lighter shade for a state that leaves the union), today's state lines and the borders of
+ * the map's states drawn. The SVG is built once and recoloured on every evaluation.
  */
-export function ecMap(geo, model, report, yearIndex) {
-  const root = svg('svg', { viewBox: `0 0 ${geo.width} ${geo.height}`, class: 'chart ecmap', role: 'img' });
-  const winner = new Map();
-  for (const s of report.states) {
-    const e = s.elections[yearIndex];
-    if (e) winner.set(s.name, { party: e.winner, inUnion: s.in_union, margin: e.margin_pct });
+export class EcMap {
+  constructor(geo) {
+    this.geo = geo;
+    this.el = svg('svg', { viewBox: `0 0 ${geo.width} ${geo.height}`, class: 'chart ecmap', role: 'img' });
+    this.fills = new Array(geo.features.length).fill(null);
+    this.paths = geo.features.map(f => {
+      const p = svg('path', { d: f.path, fill: '#ccc' });
+      this.el.append(p);
+      return p;
+    });
+    this.el.append(svg('path', { d: geo.state_lines, fill: 'none', stroke: '#fff', 'stroke-width': 0.5, 'stroke-opacity': 0.8 }));
+    this.borders = svg('path', { d: '', fill: 'none', stroke: '#fff', 'stroke-width': 1.4, 'stroke-linejoin': 'round' });
+    this.el.append(this.borders);
   }
-  const byColour = new Map();
-  geo.features.forEach(f => {
-    const l = model.labels[f.counties[0]];
-    const w = winner.get(model.states[l].name);
-    let c = '#ccc';
-    if (w) c = w.party === 'D' ? (w.inUnion ? DEM : DEM_LIGHT) : (w.inUnion ? REP : REP_LIGHT);
-    byColour.set(c, (byColour.get(c) || '') + f.path);
-  });
-  for (const [c, d] of byColour) root.append(svg('path', { d, fill: c }));
-  let borders = '';
-  for (const [a, b, path] of geo.borders) {
-    if (b < 0 || model.labels[geo.features[a].counties[0]] !== model.labels[geo.features[b].counties[0]]) borders += path;
+
+  /** Recolours for `report` (a map report) in election `yearIndex`; `borders` is the path of
+   * the map's own state borders (the editor's map computes it). */
+  update(model, report, yearIndex, borders) {
+    const winner = new Map();
+    for (const s of report.states) {
+      const e = s.elections[yearIndex];
+      if (e) winner.set(s.name, { party: e.winner, inUnion: s.in_union });
+    }
+    const colourOf = model.states.map(st => {
+      const w = winner.get(st.name);
+      if (!w) return '#ccc';
+      return w.party === 'D' ? (w.inUnion ? DEM : DEM_LIGHT) : (w.inUnion ? REP : REP_LIGHT);
+    });
+    this.geo.features.forEach((f, i) => {
+      const c = colourOf[model.labels[f.counties[0]]];
+      if (this.fills[i] !== c) {
+        this.fills[i] = c;
+        this.paths[i].setAttribute('fill', c);
+      }
+    });
+    this.borders.setAttribute('d', borders || '');
+    const year = report.elections[yearIndex];
+    const dem = [...winner.values()].filter(w => w.party === 'D' && w.inUnion).length;
+    this.el.setAttribute('aria-label', `Map of the ${year.year} Electoral College under this map: ${dem} states carried by the Democrat`);
+    return this.el;
   }
-  root.append(svg('path', { d: borders, fill: 'none', stroke: '#fff', 'stroke-width': 0.9, 'stroke-linejoin': 'round' }));
-  const year = report.elections[yearIndex];
-  const dem = [...winner.entries()].filter(([, w]) => w.party === 'D' && w.inUnion).length;
-  root.setAttribute('aria-label', `Map of the ${year.year} Electoral College under this map: ${dem} states carried by Democrats`);
-  return root;
 }

@@ -12,7 +12,8 @@ import { Splits } from './splits.js';
 import { Runs } from './runs.js';
 
 const app = {
-  metrics: { latencies: [] },
+  // Latency of every change to the panel on screen, and where the time went (ms).
+  metrics: { latencies: [], phases: [] },
   renderedVersion: -1,
   evaluating: false,
 };
@@ -52,10 +53,11 @@ async function boot() {
   const pinned = new Set(); // today's states the user put on the palette
   const paletteLabels = () => {
     const counts = model.counts();
+    const same = model.unchangedAll(counts);
     const out = [];
     for (let l = 0; l < model.states.length; l++) {
       const s = model.states[l];
-      if (s.today == null || (!model.unchanged(l) && counts[l] > 0) || pinned.has(l)) out.push(l);
+      if (s.today == null || (!same[l] && counts[l] > 0) || pinned.has(l)) out.push(l);
     }
     return out;
   };
@@ -78,7 +80,7 @@ async function boot() {
     stroke: () => {},
   });
   app.map = map;
-  const panel = new Panel($('#panel'), geo, model);
+  const panel = new Panel($('#panel'), geo, model, { borders: () => map.regionD });
   app.panel = panel;
   $('#attribution').textContent = geo.attribution + ' Figures: redraw (2020 census, certified results).';
 
@@ -160,12 +162,18 @@ async function boot() {
     const version = model.version;
     $('#panel').setAttribute('aria-busy', 'true');
     try {
-      const report = await api.evaluate(model.evaluateRequest());
+      const t0 = performance.now();
+      const request = model.evaluateRequest();
+      const t1 = performance.now();
+      const report = await api.evaluate(request);
+      const t2 = performance.now();
       if (model.version === version || !app.pending) {
         const changed = model.states.some((st, l) => model.colourOf(l) != null) || model.blocs.secede.length || model.blocs.coalition.length;
         panel.render(report, model.meta.title || (changed ? 'Your map' : "Today's map"));
         app.report = report;
       }
+      app.metrics.phases.push({ toml: t1 - t0, evaluate: t2 - t1, render: performance.now() - t2 });
+      if (app.metrics.phases.length > 5000) app.metrics.phases.splice(0, 1000);
       app.renderedVersion = version;
       // Latency: from the change to the panel drawn on screen (the next frame).
       requestAnimationFrame(() => {
@@ -205,19 +213,25 @@ async function boot() {
   }
 
   model.onChange((kind, version) => {
-    started.set(version, performance.now());
+    const changeStart = performance.now();
+    started.set(version, changeStart);
     // A preset that is edited becomes the user's own map.
     if (model.basePreset && model.sourceToml == null && model.meta.name === model.basePreset) {
       model.meta.name = `${model.basePreset}-edited`;
       if (model.meta.title) model.meta.title = `${model.meta.title}, edited`;
     }
+    // Ask the server first: the map and palette are redrawn while it computes.
+    evaluate();
     const warnings = model.warnings();
     map.refresh(warnings);
     renderBrushes();
     renderWarnings(warnings);
-    renderBlocs();
-    fillLabelSelect($('#move-to'));
-    fillLabelSelect($('#merge-into'));
+    // Painting changes no state's name and no bloc: skip rebuilding those lists.
+    if (kind !== 'paint') {
+      renderBlocs();
+      fillLabelSelect($('#move-to'));
+      fillLabelSelect($('#merge-into'));
+    }
     $('#undo').disabled = !model.canUndo();
     $('#redo').disabled = !model.canRedo();
     $('#opt-method').value = model.options.method;
@@ -226,7 +240,8 @@ async function boot() {
     $('#meta-title').value = model.meta.title;
     $('#meta-name').value = model.meta.name;
     presetSel.value = model.basePreset && model.sourceToml != null ? model.basePreset : (model.basePreset && kind === 'load' ? model.basePreset : presetSel.value);
-    evaluate();
+    app.metrics.changes = app.metrics.changes || [];
+    app.metrics.changes.push(performance.now() - changeStart);
     syncUrl();
     splits.modelChanged();
   });

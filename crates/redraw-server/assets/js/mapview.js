@@ -114,6 +114,7 @@ export class MapView {
       if (la !== lb && (!unchanged[la] || !unchanged[lb])) d += path;
     }
     this.regionLines.setAttribute('d', d);
+    this.regionD = d;
     const seceded = new Set();
     for (const b of m.blocs.secede) for (const n of b.states) seceded.add(m.labelByName(n));
     let sd = '';

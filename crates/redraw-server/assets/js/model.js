@@ -276,6 +276,15 @@ export class Model {
     return n === own.length;
   }
 
+  /** `unchanged(l)` for every label at once, in one pass over the counties. */
+  unchangedAll(counts = this.counts()) {
+    const out = this.states.map((s, l) => s.today != null && counts[l] === this.byState[s.today].length);
+    this.labels.forEach((l, c) => {
+      if (out[l] && this.geo.counties[c].state !== this.states[l].today) out[l] = false;
+    });
+    return out;
+  }
+
   /** The name a bloc or a move uses for a label. */
   refName(label) {
     const s = this.states[label];
@@ -320,6 +329,7 @@ export class Model {
     const g = this.geo;
     const out = [];
     const counts = this.counts();
+    const same = this.unchangedAll(counts);
     const pop = new Float64Array(this.states.length);
     g.counties.forEach((c, i) => { pop[this.labels[i]] += c.pop2020; });
     for (let l = 0; l < this.states.length; l++) {
@@ -328,8 +338,7 @@ export class Model {
         out.push({ label: l, kind: 'empty', text: `${s.name} has no counties yet: paint some, or remove it` });
         continue;
       }
-      if (counts[l] === 0) continue;
-      if (this.unchanged(l)) continue;
+      if (counts[l] === 0 || same[l]) continue;
       const pieces = this.pieces(l);
       if (pieces.length > 1) {
         const sizes = pieces.map(p => p.length).sort((a, b) => b - a);

@@ -4,7 +4,7 @@
 
 import { esc, h } from './dom.js';
 import { int, signed, margin, bn, pct, fixed } from './format.js';
-import { ecBars, senateChart, ecMap, DEM, REP } from './charts.js';
+import { ecBars, senateChart, EcMap, DEM, REP } from './charts.js';
 
 /** `[name, value]` from either form the report has used for a named figure. */
 function named(v) {
@@ -123,6 +123,7 @@ export class Panel {
     this.model = model;
     this.hooks = hooks;
     this.year = -1; // the last election by default
+    this.ecMap = new EcMap(geo);
   }
 
   showError(message) {
@@ -130,49 +131,93 @@ export class Panel {
     this.root.prepend(h('div', { class: 'panel-error', role: 'alert' }, h('strong', {}, 'This map cannot be evaluated: '), message));
   }
 
+  /** The panel's sections, built once; each render updates their contents in place (the
+   * Electoral College map keeps its 3,142 counties and only changes colours). */
+  skeleton() {
+    if (this.parts) return this.parts;
+    this.root.innerHTML = `
+      <h2 class="title" data-test="title"></h2>
+      <div class="p-kpis"></div><div class="p-headline"></div><div class="p-warnings"></div>
+      <section aria-labelledby="h-ec"><h3 id="h-ec">Electoral College</h3><div class="ecbar-wrap"></div></section>
+      <section aria-labelledby="h-year"><h3 id="h-year" class="with-tabs">Senate and Electoral College map <span class="tabs" role="group" aria-label="Election"></span></h3>
+        <div class="senate-pair"><figure><figcaption>Today</figcaption><div class="senate-today"></div></figure><figure><figcaption>This map</figcaption><div class="senate-map"></div></figure></div>
+        <p class="quiet p-senate-note"></p>
+        <figure class="ecmap-wrap"><div class="ecmap"></div><figcaption class="p-ecmap-key"></figcaption></figure>
+      </section>
+      <section aria-labelledby="h-house"><h3 id="h-house">House seats that move</h3><div class="p-moves"></div></section>
+      <section aria-labelledby="h-states"><h3 id="h-states">New and changed states</h3><div class="cards"></div></section>
+      <div class="p-blocs"></div>
+      <section aria-labelledby="h-nat"><h3 id="h-nat">Nation: today and under this map</h3><div class="scroll p-national"></div></section>
+      <details class="rules"><summary>How these figures are computed</summary><ul class="p-rules"></ul></details>`;
+    const q = sel => this.root.querySelector(sel);
+    this.parts = {
+      title: q('.title'), kpis: q('.p-kpis'), headline: q('.p-headline'), warnings: q('.p-warnings'), ecbars: q('.ecbar-wrap'),
+      tabs: q('.tabs'), senateToday: q('.senate-today'), senateMap: q('.senate-map'), senateNote: q('.p-senate-note'),
+      ecmap: q('.ecmap'), ecmapKey: q('.p-ecmap-key'), moves: q('.p-moves'), cards: q('.cards'), blocs: q('.p-blocs'),
+      national: q('.p-national'), rules: q('.p-rules'),
+    };
+    this.parts.ecmap.append(this.ecMap.el);
+    this.parts.tabs.addEventListener('click', e => {
+      const btn = e.target.closest('button.yr');
+      if (!btn) return;
+      this.year = Number(btn.dataset.year);
+      this.render(this.report);
+    });
+    this.html = new Map();
+    return this.parts;
+  }
+
+  /** Sets an element's markup unless it is already that. */
+  set(el, html) {
+    if (this.html.get(el) === html) return false;
+    this.html.set(el, html);
+    el.innerHTML = html;
+    return true;
+  }
+
   /** `title`: what to call the map (the report's title is the scenario file's name when the
    * file has no title). */
   render(report, title) {
     this.report = report;
     if (title !== undefined) this.title = title;
+    this.root.querySelector('.panel-error')?.remove();
+    const P = this.skeleton();
     const s = report.scenario;
     const b = report.baseline;
     const yi = this.year < 0 || this.year >= s.elections.length ? s.elections.length - 1 : this.year;
     const changed = s.states.filter(x => x.status !== 'unchanged' || !x.in_union);
-    const years = s.elections.map((e, i) => `<button type="button" class="yr${i === yi ? ' on' : ''}" data-year="${i}" aria-pressed="${i === yi}">${e.year}</button>`).join('');
     const e = s.elections[yi];
     const eb = b.elections[yi];
-    const headline = e ? `<p class="headline" data-test="headline">${esc(e.year)}: <span class="${e.winner === 'D' ? 'dem' : 'rep'}">${e.winner === 'D' ? 'Democrat' : e.winner === 'R' ? 'Republican' : 'nobody'}</span> wins ${e.winner === 'D' ? e.electoral_votes_dem : e.electoral_votes_rep} electoral votes of ${e.electoral_votes_total}${eb.winner !== e.winner ? ' — <strong>a different winner than in fact</strong>' : ''}.</p>` : '';
-    const summary = `<ul class="kpis">
+    this.set(P.title, esc(this.title || report.title || s.title));
+    this.set(P.kpis, `<ul class="kpis">
       <li data-test="kpi-states"><b>${s.union_states}</b> states <small>today ${b.union_states}</small></li>
       <li data-test="kpi-senators"><b>${s.senators}</b> senators <small>today ${b.senators}</small></li>
       <li data-test="kpi-house"><b>${s.house_size}</b> House seats <small>${esc(methodName(s.method))}, ${s.census} census</small></li>
-      <li data-test="kpi-ev"><b>${s.electoral_votes}</b> electoral votes <small>today ${b.electoral_votes}</small></li></ul>`;
-    const warnings = s.warnings.length ? `<ul class="warnings">${s.warnings.map(w => `<li>${esc(w)}</li>`).join('')}</ul>` : '';
-    const cards = changed.length ? changed.map(x => stateCard(report, x)).join('') : '<p class="quiet">No state changes yet: paint counties on the map, or start from a preset.</p>';
-    this.root.innerHTML = `
-      <h2 class="title" data-test="title">${esc(this.title || report.title || s.title)}</h2>
-      ${summary}${headline}${warnings}
-      <section aria-labelledby="h-ec"><h3 id="h-ec">Electoral College</h3><div class="ecbar-wrap"></div></section>
-      <section aria-labelledby="h-year"><h3 id="h-year" class="with-tabs">Senate and Electoral College map <span class="tabs" role="group" aria-label="Election">${years}</span></h3>
-        <div class="senate-pair"><figure><figcaption>Today</figcaption><div class="senate-today"></div></figure><figure><figcaption>This map</figcaption><div class="senate-map"></div></figure></div>
-        <p class="quiet">Each seat coloured by the presidential winner of its state in ${e ? e.year : ''} (a proxy, not a Senate forecast).</p>
-        <figure class="ecmap-wrap"><div class="ecmap"></div><figcaption><span class="key dem"></span>Democrat <span class="key rep"></span>Republican, by the winner of each state under this map${s.states.some(x => !x.in_union) ? ' (paler: a state that leaves the union)' : ''}.</figcaption></figure>
-      </section>
-      <section aria-labelledby="h-house"><h3 id="h-house">House seats that move</h3>${seatMoves(report)}</section>
-      <section aria-labelledby="h-states"><h3 id="h-states">New and changed states</h3><div class="cards">${cards}</div></section>
-      ${blocsTable(report)}
-      <section aria-labelledby="h-nat"><h3 id="h-nat">Nation: today and under this map</h3><div class="scroll">${nationalTable(report)}</div></section>
-      <details class="rules"><summary>How these figures are computed</summary><ul>${report.rules.map(r => `<li>${esc(r)}</li>`).join('')}</ul></details>`;
-    this.root.querySelector('.ecbar-wrap').append(ecBars(b, s));
+      <li data-test="kpi-ev"><b>${s.electoral_votes}</b> electoral votes <small>today ${b.electoral_votes}</small></li></ul>`);
+    this.set(P.headline, e ? `<p class="headline" data-test="headline">${esc(e.year)}: <span class="${e.winner === 'D' ? 'dem' : 'rep'}">${e.winner === 'D' ? 'Democrat' : e.winner === 'R' ? 'Republican' : 'nobody'}</span> wins ${e.winner === 'D' ? e.electoral_votes_dem : e.electoral_votes_rep} electoral votes of ${e.electoral_votes_total}${eb.winner !== e.winner ? ' — <strong>a different winner than in fact</strong>' : ''}.</p>` : '');
+    this.set(P.warnings, s.warnings.length ? `<ul class="warnings">${s.warnings.map(w => `<li>${esc(w)}</li>`).join('')}</ul>` : '');
+    const ecKey = JSON.stringify([b.elections, s.elections].map(x => x.map(y => [y.year, y.electoral_votes_dem, y.electoral_votes_rep, y.electoral_votes_total])));
+    if (this.ecKey !== ecKey) {
+      this.ecKey = ecKey;
+      P.ecbars.replaceChildren(ecBars(b, s));
+    }
+    this.set(P.tabs, s.elections.map((x, i) => `<button type="button" class="yr${i === yi ? ' on' : ''}" data-year="${i}" aria-pressed="${i === yi}">${x.year}</button>`).join(''));
     if (e) {
-      this.root.querySelector('.senate-today').append(senateChart(eb.senate_dem, eb.senate_rep, `Senate today, by ${eb.year} presidential winner`));
-      this.root.querySelector('.senate-map').append(senateChart(e.senate_dem, e.senate_rep, `Senate under this map, by ${e.year} presidential winner`));
-      this.root.querySelector('.ecmap').append(ecMap(this.geo, this.model, s, yi));
+      const key = [eb.year, eb.senate_dem, eb.senate_rep, e.senate_dem, e.senate_rep].join();
+      if (this.senateKey !== key) {
+        this.senateKey = key;
+        P.senateToday.replaceChildren(senateChart(eb.senate_dem, eb.senate_rep, `Senate today, by ${eb.year} presidential winner`));
+        P.senateMap.replaceChildren(senateChart(e.senate_dem, e.senate_rep, `Senate under this map, by ${e.year} presidential winner`));
+      }
+      this.set(P.senateNote, `Each seat coloured by the presidential winner of its state in ${e.year} (a proxy, not a Senate forecast).`);
+      this.ecMap.update(this.model, s, yi, this.hooks?.borders?.());
     }
-    for (const btn of this.root.querySelectorAll('button.yr')) {
-      btn.addEventListener('click', () => { this.year = Number(btn.dataset.year); this.render(this.report); });
-    }
+    this.set(P.ecmapKey, `<span class="key dem"></span>Democrat <span class="key rep"></span>Republican, by the winner of each state under this map${s.states.some(x => !x.in_union) ? ' (paler: a state that leaves the union)' : ''}.`);
+    this.set(P.moves, seatMoves(report));
+    this.set(P.cards, changed.length ? changed.map(x => stateCard(report, x)).join('') : '<p class="quiet">No state changes yet: paint counties on the map, or start from a preset.</p>');
+    this.set(P.blocs, blocsTable(report));
+    this.set(P.national, nationalTable(report));
+    this.set(P.rules, report.rules.map(r => `<li>${esc(r)}</li>`).join(''));
   }
 }
 
