@@ -134,14 +134,20 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), ServerE
             .await
             .map_err(|source| ServerError::Bind { addr: config.addr, source })?;
         let bound = listener.local_addr()?;
+        // Answers go out as soon as they are written (no Nagle delay on small JSON answers).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+            let _ = tcp.set_nodelay(true);
+        });
         // Build the county map before the first page asks for it.
         tokio::task::spawn_blocking(national::geometry_json);
         ready(bound);
-        axum::serve(listener, router(state, bound))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        let jobs = state.jobs.clone();
+        let shutdown = async move {
+            let _ = tokio::signal::ctrl_c().await;
+            // Running split jobs stop, so their event streams end and the server can exit.
+            jobs.cancel_all();
+        };
+        axum::serve(listener, router(state, bound)).with_graceful_shutdown(shutdown).await?;
         Ok(())
     })
 }

@@ -209,8 +209,10 @@ fn build_geometry() -> Result<String, ApiError> {
 
 /// `GET /api/geometry`.
 pub async fn get_geometry() -> ApiResult<Response> {
-    let text = blocking(|| geometry_json().map(str::to_string)).await?;
-    let mut r = json_text(text);
+    // Built once; every answer after the first sends the same bytes without copying them.
+    let text: &'static str = blocking(geometry_json).await?;
+    let mut r = (StatusCode::OK, text).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(r)
 }

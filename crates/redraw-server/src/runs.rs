@@ -40,12 +40,25 @@ const MAX_MANIFEST: u64 = 4 * 1024 * 1024;
 /// Judgements kept in memory.
 const CACHE_ENTRIES: usize = 16;
 
+/// A cached judgement: the files' modification times it was computed from, and the answer.
+type Slot = Arc<Mutex<Option<(Vec<Option<SystemTime>>, Arc<String>)>>>;
+
 /// The `--runs` directory.
 pub struct RunsRoot {
     /// Canonical (absolute, symlinks resolved).
     root: PathBuf,
-    cache: Mutex<HashMap<String, (Vec<Option<SystemTime>>, Arc<String>)>>,
+    /// One slot per (run, plan, options): concurrent requests for the same judgement wait for
+    /// the first one's answer instead of each computing it (single flight).
+    cache: Mutex<HashMap<String, Slot>>,
+    /// SHA-256 of input files by (path, length, modification time), so a judged run's graph is
+    /// not hashed again on every request.
+    hashes: Mutex<HashMap<PathBuf, (u64, Option<SystemTime>, String)>>,
+    /// Judgements computed at once (each can take seconds and a core on a large graph).
+    permits: Arc<(Mutex<usize>, std::sync::Condvar)>,
 }
+
+/// Judgements computed at the same time, at most.
+const MAX_JUDGING: usize = 2;
 
 impl RunsRoot {
     pub fn new(path: &Path) -> Result<Self, String> {
@@ -53,7 +66,12 @@ impl RunsRoot {
         if !root.is_dir() {
             return Err("is not a directory".into());
         }
-        Ok(RunsRoot { root, cache: Mutex::new(HashMap::new()) })
+        Ok(RunsRoot {
+            root,
+            cache: Mutex::new(HashMap::new()),
+            hashes: Mutex::new(HashMap::new()),
+            permits: Arc::new((Mutex::new(0), std::sync::Condvar::new())),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -97,6 +115,45 @@ impl RunsRoot {
             return Err(forbidden());
         }
         Ok(real)
+    }
+
+    /// The SHA-256 of a file, from the cache while its length and modification time hold.
+    fn sha256(&self, path: &Path) -> Option<String> {
+        let meta = std::fs::metadata(path).ok()?;
+        let (len, modified) = (meta.len(), meta.modified().ok());
+        let mut cache = self.hashes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((l, m, h)) = cache.get(path) {
+            if *l == len && *m == modified {
+                return Some(h.clone());
+            }
+        }
+        drop(cache);
+        let h = sha256_file(path)?;
+        cache = self.hashes.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() > 256 {
+            cache.clear();
+        }
+        cache.insert(path.to_path_buf(), (len, modified, h.clone()));
+        Some(h)
+    }
+
+    /// Waits for one of [`MAX_JUDGING`] permits; released when the guard drops.
+    fn permit(&self) -> impl Drop {
+        struct Permit(Arc<(Mutex<usize>, std::sync::Condvar)>);
+        impl Drop for Permit {
+            fn drop(&mut self) {
+                let (m, cv) = &*self.0;
+                *m.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+                cv.notify_one();
+            }
+        }
+        let (m, cv) = &*self.permits;
+        let mut n = m.lock().unwrap_or_else(|e| e.into_inner());
+        while *n >= MAX_JUDGING {
+            n = cv.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += 1;
+        Permit(self.permits.clone())
     }
 
     /// `path` (absolute or relative to the root) when it lies inside the root, canonical.
@@ -154,7 +211,7 @@ fn locate_input(
         return Err(format!("the manifest does not record the {what}'s path"));
     };
     let want = info.get("sha256").and_then(|s| s.as_str());
-    let matches = |p: &Path| want.is_none_or(|w| sha256_file(p).is_some_and(|h| h.eq_ignore_ascii_case(w)));
+    let matches = |p: &Path| want.is_none_or(|w| root.sha256(p).is_some_and(|h| h.eq_ignore_ascii_case(w)));
     let recorded = Path::new(path);
     if let Some(p) = root.inside(recorded) {
         if p.is_file() && matches(&p) {
@@ -441,11 +498,21 @@ fn judge(root: &RunsRoot, req: &JudgeRequest) -> ApiResult<Arc<String>> {
     .collect();
     let stamps: Vec<Option<SystemTime>> = files.iter().map(|p| mtime(p)).collect();
     let cache_key = format!("{}\u{1f}{}\u{1f}{:?}\u{1f}{}", root.rel(&dir), req.plan, req.key, req.map);
-    if let Some((s, doc)) = root.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&cache_key) {
+    let slot = {
+        let mut cache = root.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_ENTRIES && !cache.contains_key(&cache_key) {
+            cache.clear();
+        }
+        cache.entry(cache_key).or_default().clone()
+    };
+    // Held while computing: a second request for the same judgement waits here for the answer.
+    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((s, doc)) = slot.as_ref() {
         if *s == stamps {
             return Ok(doc.clone());
         }
     }
+    let _permit = root.permit();
 
     let stats_file = std::fs::File::open(&stats_path).map_err(|e| {
         ApiError::unprocessable(format!("cannot open the run's statistics {stats_name}: {e}"))
@@ -563,11 +630,7 @@ fn judge(root: &RunsRoot, req: &JudgeRequest) -> ApiResult<Arc<String>> {
         "map_note": map_note,
     });
     let text = Arc::new(serde_json::to_string(&doc).map_err(|e| ApiError::internal(e.to_string()))?);
-    let mut cache = root.cache.lock().unwrap_or_else(|e| e.into_inner());
-    if cache.len() >= CACHE_ENTRIES {
-        cache.clear();
-    }
-    cache.insert(cache_key, (stamps, text.clone()));
+    *slot = Some((stamps, text.clone()));
     Ok(text)
 }
 
