@@ -19,9 +19,10 @@ export function cli(args, opts = {}) {
   return execFileSync(REDRAW, args, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20, ...opts });
 }
 
-/** Starts `redraw serve --port 0 [extra]`; resolves to { url, stop }. */
-export function startServer(extra = []) {
-  if (process.env.REDRAW_URL && !extra.length) return Promise.resolve({ url: process.env.REDRAW_URL, stop: async () => {} });
+/** Starts `redraw serve --port 0 [extra]`, or uses the server at REDRAW_URL (as .ci/browser.sh
+ * runs the tests) unless `own` is set; resolves to { url, stop }. */
+export function startServer(extra = [], { own = false } = {}) {
+  if (process.env.REDRAW_URL && !own) return Promise.resolve({ url: process.env.REDRAW_URL, stop: async () => {} });
   return new Promise((res, rej) => {
     const child = spawn(REDRAW, ['serve', '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, copyFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, launch, cli, SHOTS } from '../lib/harness.mjs';
@@ -14,17 +14,28 @@ let server;
 let browser;
 let runs;
 
-before(async () => {
-  runs = mkdtempSync(join(tmpdir(), 'redraw-e2e-runs-'));
-  const run = join(runs, 'nc-2022');
+/** A small NC ensemble and what judging it needs, under a fresh runs directory. */
+export function prepareRuns(dir) {
+  const run = join(dir, 'nc-2022');
   const graph = join(DATA, 'graphs/bench/NC.json');
   cli(['ensemble', '--graph', graph, '--pop', 'TOTAL_POP', '--assignment', 'district', '--tol', '0.02', '--steps', '1000',
     '--chains', '2', '--seed', '11', '--election', 'COMP=DEM_VOTES,REP_VOTES', '--county-prefix', '5', '--out', run]);
   copyFileSync(graph, join(run, 'NC.json'));
-  mkdirSync(join(runs, 'plans'));
   copyFileSync(join(DATA, 'plans/NC_cd_2022_vtds.csv'), join(run, 'NC_cd_2022_vtds.csv'));
-  copyFileSync(join(DATA, 'shapes/NC_2020_vtd.topojson'), join(runs, 'NC_2020_vtd.topojson'));
-  server = await startServer(['--runs', runs]);
+  copyFileSync(join(DATA, 'shapes/NC_2020_vtd.topojson'), join(dir, 'NC_2020_vtd.topojson'));
+}
+
+before(async () => {
+  // .ci/browser.sh starts one server with --runs for every test file (REDRAW_URL, REDRAW_RUNS);
+  // alone, this file prepares its own runs directory and server.
+  if (process.env.REDRAW_URL && process.env.REDRAW_RUNS) {
+    runs = process.env.REDRAW_RUNS;
+    server = { url: process.env.REDRAW_URL, stop: async () => {} };
+  } else {
+    runs = mkdtempSync(join(tmpdir(), 'redraw-e2e-runs-'));
+    prepareRuns(runs);
+    server = await startServer(['--runs', runs], { own: true });
+  }
   browser = await launch({ width: 1280, height: 720 });
 });
 

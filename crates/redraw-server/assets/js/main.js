@@ -440,7 +440,9 @@ async function boot() {
     if (mod && e.key.toLowerCase() === 'z') { e.preventDefault(); if (e.shiftKey) model.redo(); else model.undo(); return; }
     if (mod && e.key.toLowerCase() === 'y') { e.preventDefault(); model.redo(); }
   });
+  // The keyboard cursor shows while the map has the focus.
   $('#map').addEventListener('focus', () => map.startCursor());
+  $('#map').addEventListener('blur', () => map.hideCursor());
   $('#map').addEventListener('keydown', e => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const dirs = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };

@@ -363,6 +363,10 @@ export class MapView {
     this.hooks.status(this.describe(f));
   }
 
+  hideCursor() {
+    this.cursorPath.setAttribute('d', '');
+  }
+
   /** Starts the cursor at the feature nearest the centre of the view. */
   startCursor() {
     if (this.cursor >= 0) return this.setCursor(this.cursor);

@@ -61,7 +61,7 @@ export class Splits {
     const seed = h('input', { id: 'split-seed', type: 'number', min: 0, step: 1, value: 2020 });
     const go = h('button', { type: 'submit', id: 'split-run' }, 'Compare with neutral splits');
     const form = h('form', { class: 'split-form' },
-      h('label', {}, 'State ', sel), h('label', {}, 'Tolerance ± ', tol, ' %'), h('label', {}, 'Samples ', samples), h('label', {}, 'Seed ', seed), go);
+      h('label', {}, 'State ', sel), h('label', {}, 'Tolerance (± %)', tol), h('label', {}, 'Samples ', samples), h('label', {}, 'Seed ', seed), go);
     form.addEventListener('submit', e => {
       e.preventDefault();
       const t = Number(sel.value);
