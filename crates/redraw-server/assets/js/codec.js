@@ -83,7 +83,7 @@ export function applyState(model, o) {
     if (!Array.isArray(o.n) || o.n.length > 500) bad('new states');
     for (const s of o.n) {
       if (!Array.isArray(s) || typeof s[0] !== 'string') bad('a new state');
-      model.states.push({ name: s[0].slice(0, 60), abbr: typeof s[1] === 'string' ? s[1].slice(0, 5) : '', today: null, colour: model.colourNext++ });
+      model.states.push({ name: s[0].slice(0, 60), abbr: typeof s[1] === 'string' ? s[1].slice(0, 5) : '', today: null, colour: null });
     }
   }
   if (o.d !== undefined) {
@@ -102,7 +102,8 @@ export function applyState(model, o) {
       }
     }
   }
-  for (let l = 0; l < nToday; l++) if (!model.unchanged(l)) model.ensureColour(l);
+  const same = model.unchangedAll();
+  for (let l = 0; l < model.states.length; l++) if (!same[l]) model.ensureColour(l);
   const bloc = b => {
     if (!Array.isArray(b) || typeof b[0] !== 'string' || !Array.isArray(b[1])) bad('bloc');
     const states = b[1].map(l => {

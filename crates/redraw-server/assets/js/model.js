@@ -2,8 +2,14 @@
 // evaluation options; undo/redo; and the scenario file (TOML) it stands for, in exactly the
 // format `redraw scenario FILE` reads. No DOM here: Node runs this module's tests.
 
-/** Okabe & Ito's colour-blind-safe qualitative palette (minus black), then two more. */
-export const PALETTE = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#999933', '#88CCEE'];
+/** Okabe & Ito's colour-blind-safe qualitative palette (black replaced by an olive). A state's
+ * colour differs from its neighbours' where the palette allows (see `pickColour`). */
+export const PALETTE = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#999933'];
+
+/** Palette indices in the order of preference, and the pairs too alike to be neighbours (the
+ * two blues, orange and vermillion, yellow and olive). */
+const PREFERENCE = [0, 1, 2, 3, 5, 6, 4, 7];
+const SIMILAR = { 1: [4], 4: [1], 0: [5], 5: [0], 3: [7], 7: [3] };
 
 export const DEFAULT_OPTIONS = Object.freeze({
   method: 'huntington-hill',
@@ -93,7 +99,6 @@ export class Model {
     this.blocs = { secede: [], coalition: [] };
     this.meta = { name: 'my-map', title: '', description: '' };
     this.options = { ...DEFAULT_OPTIONS, election_years: [...DEFAULT_OPTIONS.election_years] };
-    this.colourNext = 0;
     // Set when the model was loaded from a file or preset and not changed since: export then
     // gives the file itself, comments included.
     this.sourceToml = null;
@@ -114,7 +119,6 @@ export class Model {
       blocs: JSON.parse(JSON.stringify(this.blocs)),
       meta: { ...this.meta },
       options: JSON.parse(JSON.stringify(this.options)),
-      colourNext: this.colourNext,
       sourceToml: this.sourceToml,
       basePreset: this.basePreset,
     };
@@ -126,7 +130,6 @@ export class Model {
     this.blocs = JSON.parse(JSON.stringify(s.blocs));
     this.meta = { ...s.meta };
     this.options = JSON.parse(JSON.stringify(s.options));
-    this.colourNext = s.colourNext;
     this.sourceToml = s.sourceToml;
     this.basePreset = s.basePreset;
   }
@@ -166,21 +169,47 @@ export class Model {
 
   ensureColour(label) {
     const s = this.states[label];
-    if (s.colour == null) s.colour = this.colourNext++;
+    if (s.colour == null) s.colour = this.pickColour(label);
+  }
+
+  /** A palette index for `label`: one no neighbouring state uses, the least used one among
+   * those (so two blues do not meet), else the least used overall. */
+  pickColour(label) {
+    const adj = this.geo.adjacency;
+    const near = new Set();
+    for (let c = 0; c < this.labels.length; c++) {
+      if (this.labels[c] !== label) continue;
+      for (const d of adj[c]) {
+        const o = this.labels[d];
+        if (o !== label && this.states[o].colour != null) near.add(this.states[o].colour % PALETTE.length);
+      }
+    }
+    const used = new Array(PALETTE.length).fill(0);
+    this.states.forEach((st, l) => { if (l !== label && st.colour != null) used[st.colour % PALETTE.length]++; });
+    // Least used first; among equals, the most distinct hues first.
+    const order = PREFERENCE.slice().sort((a, b) => used[a] - used[b] || PREFERENCE.indexOf(a) - PREFERENCE.indexOf(b));
+    const clash = i => near.has(i) || (SIMILAR[i] ?? []).some(j => near.has(j));
+    return order.find(i => !clash(i)) ?? order.find(i => !near.has(i)) ?? order[0];
   }
 
   /** Paints counties (ids) with `label`; returns how many changed. No checkpoint: callers
    * group a stroke into one undo step with `checkpoint()` first. */
   paint(counties, label) {
     let n = 0;
+    // A new state's first counties decide its colour (it had none to avoid before).
+    const first = this.states[label].today == null && !this.labels.some(l => l === label);
+    const losers = new Set();
     for (const c of counties) {
       if (this.labels[c] !== label) {
-        const was = this.labels[c];
+        losers.add(this.labels[c]);
         this.labels[c] = label;
-        this.ensureColour(label);
-        this.ensureColour(was);
         n++;
       }
+    }
+    if (n) {
+      if (first) this.states[label].colour = null;
+      this.ensureColour(label);
+      for (const l of losers) this.ensureColour(l);
     }
     if (n) {
       this.sourceToml = null;
@@ -192,7 +221,8 @@ export class Model {
   /** Adds a new state; returns its label. */
   addState(name, abbr = '') {
     const label = this.states.length;
-    this.states.push({ name: name.trim(), abbr: abbr.trim(), today: null, colour: this.colourNext++ });
+    this.states.push({ name: name.trim(), abbr: abbr.trim(), today: null, colour: null });
+    this.states[label].colour = this.pickColour(label);
     this.sourceToml = null;
     this.changed('states');
     return label;
@@ -306,11 +336,13 @@ export class Model {
     const labelOf = r.states.map(rs => {
       if (rs.original != null && rs.name === this.geo.states[rs.original].name) return rs.original;
       const label = this.states.length;
-      this.states.push({ name: rs.name, abbr: rs.abbr || '', today: null, colour: this.colourNext++ });
+      this.states.push({ name: rs.name, abbr: rs.abbr || '', today: null, colour: null });
       return label;
     });
     r.county_state.forEach((s, c) => { this.labels[c] = labelOf[s]; });
-    for (let l = 0; l < this.nToday; l++) if (!this.unchanged(l)) this.ensureColour(l);
+    // Colours once every county is in place, so neighbouring states get different ones.
+    const same = this.unchangedAll();
+    for (let l = 0; l < this.states.length; l++) if (!same[l]) this.ensureColour(l);
     const bloc = b => ({ name: b.name, states: b.members.map(m => this.refName(labelOf[m])) });
     this.blocs = { secede: r.seceded.map(bloc), coalition: r.coalitions.map(bloc) };
     for (const kind of ['secede', 'coalition']) {
