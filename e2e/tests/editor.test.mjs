@@ -225,6 +225,64 @@ test('import a scenario file, download the map as redraw map draws it', async ()
   assert.equal(await page.evaluate(() => window.redraw.model.meta.name), 'mine');
 });
 
+test('move, merge, secede, coalition, method and House size', async () => {
+  await page.selectOption('#preset', '');
+  await page.waitForFunction(() => window.redraw.model.basePreset === null && !window.redraw.model.states.some((s, l) => window.redraw.model.colourOf(l)));
+  await waitRendered(page);
+  await page.click('#ops summary');
+  // Move Malheur County into Idaho.
+  await page.fill('#move-county', 'Malheur County, OR');
+  await page.selectOption('#move-to', { label: 'Idaho' });
+  await page.click('#move-form button[type="submit"]');
+  await waitRendered(page);
+  assert.equal(await labelOf(page, '41045'), 'Idaho');
+  // Merge Rhode Island into Connecticut.
+  await page.selectOption('#merge-from', { label: 'Rhode Island' });
+  await page.selectOption('#merge-into', { label: 'Connecticut' });
+  await page.click('#merge-form button[type="submit"]');
+  await waitRendered(page);
+  assert.equal(await labelOf(page, '44007'), 'Connecticut'); // Providence
+  // The West Coast leaves; the Four Corners act together.
+  const bloc = async (name, states, kind) => {
+    await page.fill('#bloc-name', name);
+    await page.fill('#bloc-states', states);
+    await page.check(`input[name="bloc-kind"][value="${kind}"]`);
+    await page.click('#bloc-form button[type="submit"]');
+    await waitRendered(page);
+  };
+  await bloc('West Coast', 'CA, OR, WA', 'secede');
+  await bloc('Four Corners', 'AZ, NM, CO, UT', 'coalition');
+  // Seats by Webster for a House of 600.
+  await page.selectOption('#opt-method', 'webster');
+  await page.fill('#opt-house', '600');
+  await page.press('#opt-house', 'Enter');
+  await page.waitForFunction(() => window.redraw.report?.scenario.house_size === 600);
+  await waitRendered(page);
+  const tomlPath = await exportToml(page);
+  const toml = readFileSync(tomlPath, 'utf8');
+  assert.match(toml, /\[\[move\]\]\nto = "ID"\ncounties\.OR = \["Malheur"\]/);
+  assert.match(toml, /\[\[move\]\]\nto = "CT"\ncounties\.RI = \["Bristol", "Kent", "Newport", "Providence", "Washington"\]/);
+  assert.match(toml, /\[\[secede\]\]\nname = "West Coast"\nstates = \["CA", "OR", "WA"\]/);
+  assert.match(toml, /\[\[coalition\]\]\nname = "Four Corners"\nstates = \["AZ", "NM", "CO", "UT"\]/);
+  const report = JSON.parse(cli(['scenario', tomlPath, '--method', 'webster', '--house-size', '600', '--format', 'json']));
+  assert.deepEqual(await page.evaluate(() => window.redraw.report), report);
+  assert.equal(report.scenario.union_states, 46, '50 - Rhode Island - the West Coast');
+  const blocs = await page.locator('#panel .p-blocs').innerText();
+  assert.match(blocs, /West Coast\s+seceded/);
+  assert.match(blocs, /Four Corners\s+coalition/);
+  assert.match(await page.locator('#panel [data-test="kpi-house"]').innerText(), /600\s+House seats\s+Webster/);
+  const warnings = await page.locator('#panel .p-warnings').innerText();
+  assert.match(warnings, /Rhode Island gives up all its counties/);
+  await page.evaluate(() => { document.querySelector('.mapcol').scrollTo(0, 0); });
+  await page.click('#zoomfit');
+  await page.screenshot({ path: join(SHOTS, 'editor-operations.png') });
+  await page.click('#ops summary');
+  await page.selectOption('#opt-method', 'huntington-hill');
+  await page.fill('#opt-house', '435');
+  await page.press('#opt-house', 'Enter');
+  await waitRendered(page);
+});
+
 test('neutral splits run with progress, place the map, and can be cancelled', async () => {
   await page.selectOption('#preset', 'cal-3');
   await page.waitForFunction(() => window.redraw.model.basePreset === 'cal-3');

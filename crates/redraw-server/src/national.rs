@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use axum::body::Body;
-use axum::extract::Query;
+use axum::extract::RawQuery;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use redraw_core::evaluate::EvalOptions;
@@ -217,10 +217,36 @@ pub async fn get_geometry() -> ApiResult<Response> {
     Ok(r)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CountiesQuery {
-    state: String,
+/// `state=XX` from a query string (percent-decoded; `+` is a space).
+fn state_param(query: Option<&str>) -> ApiResult<String> {
+    let mut state = None;
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if k != "state" {
+            return Err(ApiError::bad_request(format!("unknown query parameter `{k}` (expected state=XX)")));
+        }
+        state = Some(percent_decode(v)?);
+    }
+    state.ok_or_else(|| ApiError::bad_request("give the state: /api/counties?state=XX"))
+}
+
+fn percent_decode(s: &str) -> ApiResult<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+                out.push(hex.ok_or_else(|| ApiError::bad_request("a malformed %-escape in the query"))?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| ApiError::bad_request("the query is not UTF-8"))
 }
 
 #[derive(Serialize)]
@@ -234,13 +260,11 @@ struct CountyRow<'a> {
 }
 
 /// `GET /api/counties?state=XX`: the counties of one state.
-pub async fn get_counties(Query(q): Query<CountiesQuery>) -> ApiResult<Response> {
+pub async fn get_counties(RawQuery(query): RawQuery) -> ApiResult<Response> {
     let ds = Dataset::embedded();
-    let st = ds.state_by_name(&q.state).ok_or_else(|| {
-        ApiError::bad_request(format!(
-            "unknown state `{}` (use an abbreviation, a name or a FIPS code)",
-            q.state
-        ))
+    let state = state_param(query.as_deref())?;
+    let st = ds.state_by_name(&state).ok_or_else(|| {
+        ApiError::bad_request(format!("unknown state `{state}` (use an abbreviation, a name or a FIPS code)"))
     })?;
     let rows: Vec<CountyRow> = ds.states[st]
         .counties

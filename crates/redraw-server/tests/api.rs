@@ -87,8 +87,21 @@ async fn presets_and_geometry() {
         serde_json::from_str::<serde_json::Value>(&body).unwrap()["counties"].as_array().unwrap().len(),
         36
     );
-    let (s, body) = send(&app, get("/api/counties?state=Narnia")).await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    let (s, body) = send(&app, get("/api/counties?state=New+York")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("\"Kings County\""));
+    let (s, body) = send(&app, get("/api/counties?state=New%20Mexico")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    for (q, needle) in [
+        ("state=Narnia", "unknown state `Narnia`"),
+        ("", "give the state"),
+        ("county=x", "unknown query parameter"),
+        ("state=%zz", "malformed"),
+    ] {
+        let (s, body) = send(&app, get(&format!("/api/counties?{q}"))).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {body}");
+        assert!(error_of(&body).contains(needle), "{q}: {body}");
+    }
 }
 
 #[tokio::test]
