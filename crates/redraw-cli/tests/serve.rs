@@ -82,10 +82,16 @@ impl Server {
         }
         req.push_str("\r\n");
         s.write_all(req.as_bytes()).unwrap();
-        // A server may answer (413) before reading the whole body and close: ignore write errors.
-        let _ = s.write_all(body);
+        // A server may answer (413) before reading the whole body and close the connection: the
+        // body is written from another thread while this one reads the answer.
+        let mut w = s.try_clone().unwrap();
+        let body = body.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = w.write_all(&body);
+        });
         let mut resp = Vec::new();
         let _ = s.read_to_end(&mut resp);
+        let _ = writer.join();
         let text = String::from_utf8_lossy(&resp).into_owned();
         let (head, body) = text.split_once("\r\n\r\n").unwrap_or_else(|| panic!("no response: {text:?}"));
         let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();

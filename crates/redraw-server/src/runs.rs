@@ -42,6 +42,8 @@ const CACHE_ENTRIES: usize = 16;
 
 /// A cached judgement: the files' modification times it was computed from, and the answer.
 type Slot = Arc<Mutex<Option<(Vec<Option<SystemTime>>, Arc<String>)>>>;
+/// A file's SHA-256 with the length and modification time it was computed at.
+type Hashed = (u64, Option<SystemTime>, String);
 
 /// The `--runs` directory.
 pub struct RunsRoot {
@@ -52,7 +54,7 @@ pub struct RunsRoot {
     cache: Mutex<HashMap<String, Slot>>,
     /// SHA-256 of input files by (path, length, modification time), so a judged run's graph is
     /// not hashed again on every request.
-    hashes: Mutex<HashMap<PathBuf, (u64, Option<SystemTime>, String)>>,
+    hashes: Mutex<HashMap<PathBuf, Hashed>>,
     /// Judgements computed at once (each can take seconds and a core on a large graph).
     permits: Arc<(Mutex<usize>, std::sync::Condvar)>,
 }
