@@ -161,13 +161,13 @@ fn with_security_headers(mut r: Response) -> Response {
 /// Content-Length).
 pub async fn read_body(body: Body) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
-        // The only error besides the limit is a broken connection; either way nobody reads
-        // the answer of a broken connection, so 413 is right for the one that matters.
-        let text = e.to_string();
-        if text.contains("length limit") {
+        // The limit's error is wrapped; anything else is a broken connection.
+        let over = std::iter::successors(Some(&e as &dyn std::error::Error), |s| s.source())
+            .any(|s| s.is::<http_body_util::LengthLimitError>());
+        if over {
             too_large()
         } else {
-            ApiError::bad_request(format!("cannot read the request body: {text}"))
+            ApiError::bad_request(format!("cannot read the request body: {e}"))
         }
     })
 }

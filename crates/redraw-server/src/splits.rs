@@ -53,8 +53,9 @@ pub const LIMITS: Limits = Limits {
     abandon_after_s: 10,
 };
 
-/// How long a finished job's result stays available.
+/// How long a finished job's result stays available, and how many finished jobs are kept.
 const KEEP_FINISHED: Duration = Duration::from_secs(600);
+const KEEP_FINISHED_JOBS: usize = 32;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -116,15 +117,22 @@ impl Jobs {
             .filter(|j| j.snapshot().state == JobState::Running)
             .count()
     }
-    /// Forgets finished jobs older than [`KEEP_FINISHED`].
+    /// Forgets finished jobs older than [`KEEP_FINISHED`], and all but the newest
+    /// [`KEEP_FINISHED_JOBS`] finished ones (their results can be large).
     fn prune(&self) {
-        self.map.lock().unwrap_or_else(|e| e.into_inner()).retain(|_, j| {
-            j.finished_at
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_none_or(|t| t.elapsed() < KEEP_FINISHED)
-        });
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        let finished = |j: &Job| *j.finished_at.lock().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, j| finished(j).is_none_or(|t| t.elapsed() < KEEP_FINISHED));
+        let mut done: Vec<(Instant, u64)> =
+            map.values().filter_map(|j| finished(j).map(|t| (t, j.id))).collect();
+        if done.len() > KEEP_FINISHED_JOBS {
+            done.sort();
+            for (_, id) in &done[..done.len() - KEEP_FINISHED_JOBS] {
+                map.remove(id);
+            }
+        }
     }
+
     /// Cancels every running job (server shutdown).
     pub fn cancel_all(&self) {
         for j in self.map.lock().unwrap_or_else(|e| e.into_inner()).values() {
