@@ -81,7 +81,13 @@ export class MapView {
     this.svg = s;
     this.root.append(s);
     this.bindPointer();
-    new ResizeObserver(() => this.applyView()).observe(this.root);
+    // The map's width in pixels, for label sizes, kept from the observer: reading clientWidth
+    // after a repaint would force a layout of every county.
+    this.pxWidth = 960;
+    new ResizeObserver(entries => {
+      this.pxWidth = entries[entries.length - 1].contentRect.width || this.pxWidth;
+      this.applyView();
+    }).observe(this.root);
   }
 
   labelOfFeature(f) {
@@ -158,7 +164,7 @@ export class MapView {
 
   sizeLabels() {
     if (!this.labelPoints) return;
-    const px = this.view.w / Math.max(1, this.root.clientWidth || 960);
+    const px = this.view.w / Math.max(1, this.pxWidth);
     this.labelLayer.replaceChildren(...this.labelPoints.map(p => {
       const t = svg('text', { x: p.x, y: p.y, 'font-size': 13 * px, 'stroke-width': 3 * px });
       t.textContent = p.text;
@@ -237,10 +243,16 @@ export class MapView {
     return { x: p.x, y: p.y };
   }
 
-  featureAt(clientX, clientY) {
-    const el = document.elementFromPoint(clientX, clientY);
+  /** The county feature an element is, or -1. */
+  featureOf(el) {
     if (el && el.dataset && el.dataset.f != null && el.parentNode === this.countyLayer) return Number(el.dataset.f);
     return -1;
+  }
+
+  /** The county under a point. Hit testing may force a layout, so events use their own
+   * target where they can and this only while dragging (when the target is the captured map). */
+  featureAt(clientX, clientY) {
+    return this.featureOf(document.elementFromPoint(clientX, clientY));
   }
 
   describe(f) {
@@ -270,14 +282,15 @@ export class MapView {
     let painted = 0;
     s.addEventListener('pointerdown', e => {
       if (e.button !== 0) return;
-      const f = this.featureAt(e.clientX, e.clientY);
+      const f = this.featureOf(e.target);
       if (e.altKey && f >= 0) {
         this.hooks.pick(this.labelOfFeature(f));
         return;
       }
       const tool = e.shiftKey && this.tool === 'paint' ? 'box' : this.tool;
       mode = tool;
-      start = { x: e.clientX, y: e.clientY, map: this.toMap(e.clientX, e.clientY), view: { ...this.view } };
+      // Only the box and the pan need map coordinates (which read the layout).
+      start = { x: e.clientX, y: e.clientY, map: tool === 'box' ? this.toMap(e.clientX, e.clientY) : null, view: { ...this.view } };
       s.setPointerCapture(e.pointerId);
       if (mode === 'paint') {
         this.model.checkpoint();
@@ -288,10 +301,16 @@ export class MapView {
       e.preventDefault();
     });
     s.addEventListener('pointermove', e => {
-      const f = this.featureAt(e.clientX, e.clientY);
-      if (f >= 0 && !mode) this.hooks.status(this.describe(f));
-      if (!mode) return;
+      if (!mode) {
+        const f = this.featureOf(e.target);
+        if (f >= 0 && f !== this.hovered) {
+          this.hovered = f;
+          this.hooks.status(this.describe(f));
+        }
+        return;
+      }
       if (mode === 'paint') {
+        const f = this.featureAt(e.clientX, e.clientY);
         if (f >= 0 && f !== last) {
           last = f;
           painted += this.paintFeatures([f]);
@@ -345,7 +364,12 @@ export class MapView {
       const p = this.toMap(e.clientX, e.clientY);
       this.zoom(e.deltaY > 0 ? 1.25 : 0.8, p.x, p.y);
     }, { passive: false });
-    s.addEventListener('pointerleave', () => { if (!mode) this.hooks.status(''); });
+    s.addEventListener('pointerleave', () => {
+      if (!mode) {
+        this.hovered = -1;
+        this.hooks.status('');
+      }
+    });
   }
 
   // ---- keyboard cursor ----
