@@ -45,18 +45,18 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    if !args.host.is_loopback() {
-        eprintln!(
-            "warning: listening on {}: anyone who can reach this machine on port {} can use the app{}",
-            args.host,
-            args.port,
-            if args.runs.is_some() { " and read the runs under --runs" } else { "" }
-        );
-    }
     let config =
         redraw_server::Config { addr: SocketAddr::new(args.host, args.port), runs: args.runs.clone() };
     let open = args.open;
+    let with_runs = args.runs.is_some();
     redraw_server::run(config, move |addr| {
+        if !addr.ip().is_loopback() {
+            eprintln!(
+                "warning: listening on {addr}: anyone who can reach this machine on port {} can use the app{}",
+                addr.port(),
+                if with_runs { " and read the runs under --runs" } else { "" }
+            );
+        }
         let host = if addr.ip().is_unspecified() || addr.ip().is_loopback() {
             format!("127.0.0.1:{}", addr.port())
         } else {
