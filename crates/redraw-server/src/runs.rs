@@ -215,9 +215,12 @@ fn locate_input(
     let want = info.get("sha256").and_then(|s| s.as_str());
     let matches = |p: &Path| want.is_none_or(|w| root.sha256(p).is_some_and(|h| h.eq_ignore_ascii_case(w)));
     let recorded = Path::new(path);
-    if let Some(p) = root.inside(recorded) {
-        if p.is_file() && matches(&p) {
-            return Ok(p);
+    // Looked at only when it is (lexically) under the root: nothing outside is even resolved.
+    if recorded.starts_with(&root.root) {
+        if let Some(p) = root.inside(recorded) {
+            if p.is_file() && matches(&p) {
+                return Ok(p);
+            }
         }
     }
     let name = recorded
