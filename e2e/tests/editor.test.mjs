@@ -236,12 +236,18 @@ test('move, merge, secede, coalition, method and House size', async () => {
   await page.click('#move-form button[type="submit"]');
   await waitRendered(page);
   assert.equal(await labelOf(page, '41045'), 'Idaho');
-  // Merge Rhode Island into Connecticut.
-  await page.selectOption('#merge-from', { label: 'Rhode Island' });
-  await page.selectOption('#merge-into', { label: 'Connecticut' });
+  // North and South Dakota merge into Dakota; Puerto Rico is admitted.
+  await page.fill('#merge-states', 'ND, SD');
+  await page.fill('#merge-name', 'Dakota');
+  await page.fill('#merge-abbr', 'DK');
   await page.click('#merge-form button[type="submit"]');
   await waitRendered(page);
-  assert.equal(await labelOf(page, '44007'), 'Connecticut'); // Providence
+  assert.equal(await labelOf(page, '46099'), 'Dakota'); // Minnehaha SD
+  assert.equal(await labelOf(page, '38017'), 'Dakota'); // Cass ND
+  await page.selectOption('#admit-territory', 'PR');
+  await page.selectOption('#admit-lean', 'D');
+  await page.click('#admit-form button[type="submit"]');
+  await waitRendered(page);
   // The West Coast leaves; the Four Corners act together.
   const bloc = async (name, states, kind) => {
     await page.fill('#bloc-name', name);
@@ -261,18 +267,20 @@ test('move, merge, secede, coalition, method and House size', async () => {
   const tomlPath = await exportToml(page);
   const toml = readFileSync(tomlPath, 'utf8');
   assert.match(toml, /\[\[move\]\]\nto = "ID"\ncounties\.OR = \["Malheur"\]/);
-  assert.match(toml, /\[\[move\]\]\nto = "CT"\ncounties\.RI = \["Bristol", "Kent", "Newport", "Providence", "Washington"\]/);
+  assert.match(toml, /\[\[merge\]\]\nname = "Dakota"\nabbr = "DK"\nstates = \["ND", "SD"\]/);
+  assert.match(toml, /\[\[admit\]\]\nterritory = "PR"\nlean = "D"\n/);
   assert.match(toml, /\[\[secede\]\]\nname = "West Coast"\nstates = \["CA", "OR", "WA"\]/);
   assert.match(toml, /\[\[coalition\]\]\nname = "Four Corners"\nstates = \["AZ", "NM", "CO", "UT"\]/);
   const report = JSON.parse(cli(['scenario', tomlPath, '--method', 'webster', '--house-size', '600', '--format', 'json']));
   assert.deepEqual(await page.evaluate(() => window.redraw.report), report);
-  assert.equal(report.scenario.union_states, 46, '50 - Rhode Island - the West Coast');
+  assert.equal(report.scenario.union_states, 47, '50 - 1 (the Dakotas merge) + Puerto Rico - the West Coast');
   const blocs = await page.locator('#panel .p-blocs').innerText();
   assert.match(blocs, /West Coast\s+seceded/);
   assert.match(blocs, /Four Corners\s+coalition/);
   assert.match(await page.locator('#panel [data-test="kpi-house"]').innerText(), /600\s+House seats\s+Webster/);
-  const warnings = await page.locator('#panel .p-warnings').innerText();
-  assert.match(warnings, /Rhode Island gives up all its counties/);
+  const cards = await page.locator('#panel .cards').innerText();
+  assert.match(cards, /DK\s+Dakota\s+new state/);
+  assert.match(cards, /PR\s+Puerto Rico/);
   await page.evaluate(() => { document.querySelector('.mapcol').scrollTo(0, 0); });
   await page.click('#zoomfit');
   await page.screenshot({ path: join(SHOTS, 'editor-operations.png') });

@@ -62,6 +62,33 @@ test('every preset, rewritten by the editor, resolves to the same map', async ()
   }
 });
 
+test('merges, admitted territories and blocs naming them round-trip', async () => {
+  const toml = [
+    'name = "islands"', '', '[[merge]]', 'name = "Dakota"', 'abbr = "DK"', 'states = ["ND", "SD"]', '',
+    '[[admit]]', 'territory = "PR"', 'lean = "D"', '',
+    '[[admit]]', 'name = "Atlantis"', 'population = 2000000', 'land_sq_mi = 5000',
+    'votes.2020 = { dem = 600000, rep = 550000, total = 1200000 }', '',
+    '[[coalition]]', 'name = "Islands"', 'states = ["Puerto Rico", "HI", "Atlantis"]', '',
+  ].join('\n');
+  const model = new Model(geo);
+  const doc = await post('/api/resolve', { toml, file_name: 'islands.toml' });
+  model.loadResolved(doc, toml, null);
+  assert.equal(model.admits.length, 2);
+  model.sourceToml = null;
+  const generated = model.toToml();
+  assert.match(generated, /\[\[merge\]\]\nname = "Dakota"\nabbr = "DK"\nstates = \["ND", "SD"\]/);
+  assert.match(generated, /votes\.2020 = \{ dem = 600000, rep = 550000, total = 1200000 \}/);
+  const again = await post('/api/resolve', { toml: generated, file_name: 'generated.toml' });
+  const names = d => d.resolved.states.map(s => [s.name, s.counties.length]).sort();
+  assert.deepEqual(names(again), names(doc), generated);
+  const bloc = d => d.resolved.coalitions.map(b => [b.name, b.members.map(m => d.resolved.states[m].name)]);
+  assert.deepEqual(bloc(again), bloc(doc));
+  // And through the link.
+  const back = new Model(geo);
+  await decode(back, await encode(model));
+  assert.equal(back.toToml(), generated);
+});
+
 test('random repaints round-trip through the scenario file and the link', async () => {
   let seed = 12345;
   const rand = n => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };

@@ -175,6 +175,21 @@ fn the_api_answers_what_the_cli_prints() {
     assert!(ok, "{err}");
     let req = serde_json::json!({"scenario": "six-californias", "method": "webster", "house_size": 600, "census": 2010, "election_years": [2020, 2016]});
     assert_eq!(server.post("/api/evaluate", &req).1, cli);
+    let (ok, cli, err) = redraw(&[
+        "scenario",
+        "cal-3",
+        "--house-size",
+        "wyoming",
+        "--ec-rule",
+        "proportional",
+        "--election-year",
+        "all",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let req = serde_json::json!({"scenario": "cal-3", "house_size": "wyoming", "ec_rule": "proportional", "election_years": "all"});
+    assert_eq!(server.post("/api/evaluate", &req).1, cli);
 
     // A scenario file, and the same text sent to the API.
     let dir = tmp("files");

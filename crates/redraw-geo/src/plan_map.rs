@@ -81,7 +81,7 @@ pub fn plan_map_svg(p: &PlanMap) -> Result<String> {
                 ));
             }
             let name = if n.parse::<i64>().is_ok() { format!("District {n}") } else { n.to_string() };
-            MapRegion { name, short: n.to_string(), emphasis: true, note }
+            MapRegion { name, short: n.to_string(), emphasis: true, note, fill: None, legend: true }
         })
         .collect();
     let cut = crate::measure::cut_edges(&adj, &assigned);
@@ -110,6 +110,8 @@ pub fn plan_map_svg(p: &PlanMap) -> Result<String> {
         focus: Some(focus),
         unit_lines: None,
         legend_title: "Districts".into(),
+        region_legend: true,
+        legend_keys: Vec::new(),
         footer: p.footer.clone(),
     };
     Ok(render_map(&spec))

@@ -119,6 +119,9 @@ struct GeometryDoc<'a> {
     /// 2020 apportionment population of the 50 states / 435: the population of an average
     /// House seat.
     ideal_seat_population: u64,
+    /// Territories a scenario can admit (`[[admit]] territory = "PR"`): abbreviation, name and
+    /// 2020 population.
+    territories: Vec<(&'a str, &'a str, u64)>,
     attribution: &'static str,
 }
 
@@ -202,6 +205,11 @@ fn build_geometry() -> Result<String, ApiError> {
         state_lines,
         adjacency: (0..ds.counties.len() as u32).map(|c| ds.adjacency.neighbors(c)).collect(),
         ideal_seat_population: (total50 as f64 / 435.0).round() as u64,
+        territories: ds
+            .territories
+            .iter()
+            .map(|t| (t.abbr.as_str(), t.name.as_str(), t.resident[1]))
+            .collect(),
         attribution: "Counties: US Census Bureau 2017 cartographic boundaries via us-atlas (ISC).",
     };
     serde_json::to_string(&doc).map_err(|e| ApiError::internal(e.to_string()))
@@ -366,6 +374,9 @@ pub async fn post_resolve(body: Body) -> ApiResult<Response> {
         let resolved = sc.resolve(ds, &ResolveOptions::default(), Some((&text, &file)))?;
         json_value(&serde_json::json!({
             "schema_version": crate::SCHEMA_VERSION,
+            // The file's `[[admit]]` entries as written (the editor keeps them: admitted
+            // states have no counties to paint).
+            "admit": sc.admit,
             "name": sc.name,
             "title": sc.title,
             "description": sc.description,
@@ -388,54 +399,144 @@ struct EvaluateRequest {
     /// `redraw scenario --census` (default: the census in force at each election).
     #[serde(default)]
     census: Option<u16>,
-    /// `--election-year` (default 2016, 2020, 2024).
+    /// `--election-year`: years, or `"all"` (default 2016, 2020, 2024).
     #[serde(default)]
-    election_years: Option<Vec<u16>>,
+    election_years: Option<serde_json::Value>,
     /// `--method` (default huntington-hill).
     #[serde(default)]
     method: Option<String>,
-    /// `--house-size` (default 435).
+    /// `--house-size`: a number of seats, `"wyoming"` or `"cube-root"` (default 435).
     #[serde(default)]
-    house_size: Option<u32>,
+    house_size: Option<serde_json::Value>,
+    /// `--ec-rule` (default winner-take-all).
+    #[serde(default)]
+    ec_rule: Option<String>,
+    /// `--economy-year` (default: the newest).
+    #[serde(default)]
+    economy_year: Option<u16>,
     /// `--strict-contiguity`.
     #[serde(default)]
     strict_contiguity: bool,
 }
 
-/// The evaluation options of a request, checked as `redraw scenario`'s flags are.
+/// The evaluation options of a request, read as `redraw scenario` reads its flags (same
+/// defaults, same words, the same messages after the field name).
 fn eval_options(req: &EvaluateRequest) -> ApiResult<EvalOptions> {
+    use redraw_core::evaluate::{EcRule, HouseRule};
     use redraw_core::{CensusYear, ElectionYear, Method};
+    let bad = |field: &str, m: String| ApiError::bad_request(format!("{field}: {m}"));
     let census = match req.census {
         None => None,
         Some(y) => Some(CensusYear::from_year(y).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "census: `{y}` is not a census year with county data (expected 2010 or 2020)"
-            ))
+            bad("census", format!("`{y}` is not a census year with county data (expected 2010 or 2020)"))
         })?),
     };
-    let mut elections = Vec::new();
-    for &y in req.election_years.as_deref().unwrap_or(&[2016, 2020, 2024]) {
-        elections.push(ElectionYear::from_year(y).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "election_years: `{y}` is not an election year in the data (expected 2016, 2020 or 2024)"
-            ))
-        })?);
-    }
+    let year = |v: &serde_json::Value| -> ApiResult<Vec<ElectionYear>> {
+        match v {
+            serde_json::Value::String(s) if s.trim().eq_ignore_ascii_case("all") => {
+                Ok(ElectionYear::ALL.to_vec())
+            }
+            other => {
+                let y = other.as_u64().or_else(|| other.as_str().and_then(|s| s.trim().parse().ok()));
+                y.and_then(|y| u16::try_from(y).ok())
+                    .and_then(ElectionYear::from_year)
+                    .map(|y| vec![y])
+                    .ok_or_else(|| {
+                        bad(
+                            "election_years",
+                            format!("`{other}` is not an election year in the data (expected 2012, 2016, 2020, 2024 or all)"),
+                        )
+                    })
+            }
+        }
+    };
+    let mut elections = match &req.election_years {
+        None => ElectionYear::DEFAULT.to_vec(),
+        Some(serde_json::Value::Array(items)) => {
+            let mut out = Vec::new();
+            for it in items {
+                out.extend(year(it)?);
+            }
+            out
+        }
+        Some(v) => year(v)?,
+    };
     if elections.is_empty() {
-        return Err(ApiError::bad_request("election_years: give at least one of 2016, 2020, 2024"));
+        return Err(bad("election_years", "give at least one of 2012, 2016, 2020, 2024 (or all)".into()));
     }
     elections.sort();
     elections.dedup();
     let method = match req.method.as_deref() {
         None => Method::HuntingtonHill,
         Some(m) => Method::parse(m).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "method: unknown method `{m}` (expected one of: {})",
-                Method::ALL.iter().map(|m| m.id()).collect::<Vec<_>>().join(", ")
-            ))
+            bad(
+                "method",
+                format!(
+                    "unknown method `{m}` (expected one of: {})",
+                    Method::ALL.iter().map(|m| m.id()).collect::<Vec<_>>().join(", ")
+                ),
+            )
         })?,
     };
-    Ok(EvalOptions { census, elections, method, house_size: req.house_size.unwrap_or(435) })
+    let (house_rule, house_size) = match &req.house_size {
+        None => (HouseRule::Fixed, 435),
+        Some(serde_json::Value::Number(n)) => {
+            let n = n.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
+                bad(
+                    "house_size",
+                    format!(
+                        "`{n}` is not a house size (expected a number of seats, `wyoming` or `cube-root`)"
+                    ),
+                )
+            })?;
+            (HouseRule::Fixed, n)
+        }
+        Some(serde_json::Value::String(s)) => {
+            let t = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+            match t.as_str() {
+                "wyoming" | "wyoming-rule" => (HouseRule::Wyoming, 435),
+                "cube-root" | "cuberoot" | "cube-root-rule" => (HouseRule::CubeRoot, 435),
+                _ => (
+                    HouseRule::Fixed,
+                    t.parse::<u32>().map_err(|_| {
+                        bad(
+                            "house_size",
+                            format!("`{s}` is not a house size (expected a number of seats, `wyoming` or `cube-root`)"),
+                        )
+                    })?,
+                ),
+            }
+        }
+        Some(other) => {
+            return Err(bad(
+                "house_size",
+                format!(
+                    "`{other}` is not a house size (expected a number of seats, `wyoming` or `cube-root`)"
+                ),
+            ))
+        }
+    };
+    let ec_rule = match req.ec_rule.as_deref() {
+        None => EcRule::WinnerTakeAll,
+        Some(r) => EcRule::parse(r).ok_or_else(|| {
+            bad(
+                "ec_rule",
+                format!(
+                    "unknown allocation rule `{r}` (expected one of: {})",
+                    EcRule::ALL.iter().map(|r| r.id()).collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })?,
+    };
+    Ok(EvalOptions {
+        census,
+        elections,
+        method,
+        house_size,
+        house_rule,
+        ec_rule,
+        economy_year: req.economy_year,
+    })
 }
 
 /// `POST /api/evaluate`: exactly what `redraw scenario NAME|FILE --format json` prints for the
@@ -464,26 +565,52 @@ struct MapRequest {
     toml: Option<String>,
     #[serde(default)]
     file_name: Option<String>,
+    /// `redraw map --national`.
     #[serde(default)]
     national: bool,
+    /// `redraw map --title`.
     #[serde(default)]
     title: Option<String>,
+    /// `redraw map --ec YEAR`: the Electoral College of that year instead of the lines.
+    #[serde(default)]
+    ec: Option<u16>,
+    /// `redraw map --ec-rule` (with `ec`).
+    #[serde(default)]
+    ec_rule: Option<String>,
 }
 
 /// `POST /api/map.svg`: the scenario's map, byte for byte what `redraw map` writes.
 pub async fn post_map_svg(body: Body) -> ApiResult<Response> {
     let bytes = read_body(body).await?;
     let req: MapRequest = parse_json(&bytes)?;
+    let ec = match req.ec {
+        None => None,
+        Some(y) => Some(redraw_core::ElectionYear::from_year(y).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "ec: `{y}` is not an election year in the data (expected 2012, 2016, 2020 or 2024)"
+            ))
+        })?),
+    };
+    let rule = match req.ec_rule.as_deref() {
+        None => redraw_core::evaluate::EcRule::WinnerTakeAll,
+        Some(_) if ec.is_none() => return Err(ApiError::bad_request("ec_rule needs ec (a year)")),
+        Some(r) => redraw_core::evaluate::EcRule::parse(r)
+            .ok_or_else(|| ApiError::bad_request(format!("ec_rule: unknown allocation rule `{r}`")))?,
+    };
     let src = ScenarioSource { scenario: req.scenario, toml: req.toml, file_name: req.file_name };
     let svg = blocking(move || {
         let (sc, text, file) = load(&src)?;
         let ds = Dataset::embedded();
         let resolved = sc.resolve(ds, &ResolveOptions::default(), Some((&text, &file)))?;
-        let cmp =
-            redraw_core::evaluate::compare(ds, &resolved, &redraw_core::evaluate::EvalOptions::default())?;
-        let opts = redraw_geo::scenario_map::ScenarioMapOptions { national: req.national, title: req.title };
-        redraw_geo::scenario_map::scenario_map_svg(ds, &resolved, &cmp, &opts)
-            .map_err(|e| ApiError::internal(format!("map: {e}")))
+        let drawn = match ec {
+            Some(year) => redraw_geo::scenario_map::ec_map_svg(ds, &resolved, year, rule, req.title),
+            None => redraw_geo::scenario_map::scenario_map_svg(ds, &resolved, req.title, req.national),
+        };
+        // A scenario the model cannot evaluate (a data pool split) is the input's fault.
+        drawn.map_err(|e| match e {
+            redraw_geo::GeoError::Input(m) => ApiError::bad_request(m),
+            other => ApiError::internal(format!("map: {other}")),
+        })
     })
     .await?;
     let mut r = (StatusCode::OK, svg).into_response();

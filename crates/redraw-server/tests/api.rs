@@ -137,7 +137,9 @@ async fn evaluate_answers_the_library_report() {
         (r#"{"scenario":"cal3"}"#, "did you mean `cal-3`"),
         (r#"{"scenario":"cal-3","method":"borda"}"#, "unknown method `borda`"),
         (r#"{"scenario":"cal-3","census":2000}"#, "not a census year"),
-        (r#"{"scenario":"cal-3","election_years":[2012]}"#, "not an election year"),
+        (r#"{"scenario":"cal-3","election_years":[2008]}"#, "not an election year"),
+        (r#"{"scenario":"cal-3","house_size":"huge"}"#, "not a house size"),
+        (r#"{"scenario":"cal-3","ec_rule":"borda"}"#, "unknown allocation rule"),
         (r#"{"scenario":"cal-3","election_years":[]}"#, "at least one"),
         (r#"{"scenario":"cal-3","house_size":10}"#, "10"),
         (r#"{"scenario":"cal-3","toml":"x"}"#, "not both"),
@@ -193,10 +195,23 @@ async fn map_svg_is_the_library_map() {
     let ds = redraw_core::Dataset::embedded();
     let resolved =
         redraw_core::scenario::preset("greater-idaho").unwrap().resolve(ds, &Default::default()).unwrap();
-    let cmp = redraw_core::evaluate::compare(ds, &resolved, &Default::default()).unwrap();
-    let svg = redraw_geo::scenario_map::scenario_map_svg(ds, &resolved, &cmp, &Default::default()).unwrap();
+    let svg = redraw_geo::scenario_map::scenario_map_svg(ds, &resolved, None, false).unwrap();
     assert_eq!(body, svg);
     assert!(body.contains("Greater Idaho"));
+    // The Electoral College map (`redraw map --ec 2020`).
+    let (s, body) = send(&app, post("/api/map.svg", r#"{"scenario":"greater-idaho","ec":2020}"#)).await;
+    assert_eq!(s, StatusCode::OK);
+    let ec = redraw_geo::scenario_map::ec_map_svg(
+        ds,
+        &resolved,
+        redraw_core::ElectionYear::Y2020,
+        Default::default(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(body, ec);
+    let (s, _) = send(&app, post("/api/map.svg", r#"{"scenario":"greater-idaho","ec":2000}"#)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

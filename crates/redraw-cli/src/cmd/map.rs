@@ -5,24 +5,26 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
-use redraw_core::evaluate::{compare, EvalOptions};
 use redraw_core::scenario::{ResolveOptions, ResolvedScenario};
 use redraw_core::Dataset;
 use redraw_geo::map::MapProjection;
 use redraw_geo::plan_map::{plan_map_svg, PlanMap};
-use redraw_geo::scenario_map::{scenario_map_svg, ScenarioMapOptions};
 use redraw_geo::Layer;
 
 use crate::output;
 
-/// Draw a map as SVG: a scenario's new states on the embedded US counties, or a districting plan
-/// on the embedded counties or on your own shapes.
+/// Draw a map as SVG (or PNG/PDF, see below): a scenario's new states on the embedded US
+/// counties, its Electoral College, or a districting plan on the embedded counties or on your
+/// own shapes.
 ///
-/// Scenario maps colour the new and changed states (neighbours always differ), keep unchanged
-/// states as grey context, draw today's state lines over them, and list each new state's
-/// population, House seats, electoral votes and 2024 presidential margin in the legend. By
-/// default the map frames the changed states; --national shows all 50 states with Alaska and
-/// Hawaii as insets.
+/// Scenario maps colour the new and changed states (neighbours always differ), give each bloc
+/// of states one colour (colour-blind-safe), shade states that only gain or lose House seats,
+/// keep the rest as grey context, draw today's state lines over them, and list each new state's
+/// population, House seats, electoral votes, 2024 margin and land area (square miles, as in the
+/// tables) in the legend. By default the map frames the changed states, with the Alaska or
+/// Hawaii inset only when that state is framed; --national shows all 50 states. With --ec YEAR
+/// the map shows the scenario's Electoral College that year: red and blue by winner, lighter the
+/// closer the margin, with each state's pledged electors.
 ///
 /// Plan maps read a CSV with a unit id column and a district column; with --geometry the units
 /// are your polygons (shapefile, GeoJSON, TopoJSON) keyed by --id, otherwise the ids are county
@@ -31,6 +33,7 @@ use crate::output;
 ///
 /// Examples:
 ///   redraw map six-californias -o six.svg
+///   redraw map six-californias --ec 2024 -o six-ec-2024.svg
 ///   redraw map greater-idaho --national -o idaho.svg
 ///   redraw map my-scenario.toml -o mine.svg
 ///   redraw map --geometry tl_2020_42_vtd20.shp --id GEOID20 --plan PA_cd_2022_vtds.csv --pop P0010001 -o pa.svg
@@ -67,6 +70,13 @@ pub struct Args {
     /// Frame the whole country (scenario maps) instead of the changed states.
     #[arg(long)]
     pub national: bool,
+    /// Draw the Electoral College of this election year under the scenario instead of its
+    /// lines: every state red or blue, lighter the closer its margin (2012, 2016, 2020, 2024).
+    #[arg(long, value_name = "YEAR", value_parser = super::scenario::parse_election, conflicts_with = "plan")]
+    pub ec: Option<redraw_core::ElectionYear>,
+    /// Allocation rule of the electoral votes shown with --ec (winner-take-all, proportional, npvic).
+    #[arg(long, default_value = "winner-take-all", value_parser = super::scenario::parse_ec_rule, requires = "ec")]
+    pub ec_rule: redraw_core::evaluate::EcRule,
     /// Title (default: the scenario's title or the plan file name).
     #[arg(long)]
     pub title: Option<String>,
@@ -74,6 +84,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let svg = match (&args.scenario, &args.plan) {
+        (Some(s), None) if args.ec.is_some() => ec_map(s, &args)?,
         (Some(s), None) => scenario_map(s, &args)?,
         (None, Some(p)) => plan_map(p, &args)?,
         (None, None) => {
@@ -81,12 +92,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         (Some(_), Some(_)) => unreachable!("clap rejects a scenario together with --plan"),
     };
-    // `.png` output needs the `png` feature of redraw-geo; without it the error says how to build.
-    let is_png = args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
-    let bytes = if is_png { redraw_geo::png::svg_to_png(&svg, None)? } else { svg.into_bytes() };
+    let bytes = encode(&svg, &args.out)?;
     output::write_atomic(&args.out, &bytes)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
+}
+
+/// The bytes of `svg` for the extension of `out`: `.svg`, `.png` (feature `png`) or `.pdf`
+/// (feature `pdf`); a `.pdf` or `.png` path never receives SVG, and another extension is an
+/// error rather than a guess.
+pub fn encode(svg: &str, out: &Path) -> anyhow::Result<Vec<u8>> {
+    let ext = out.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    Ok(match ext.as_str() {
+        "svg" => svg.as_bytes().to_vec(),
+        "png" => redraw_geo::png::svg_to_png(svg, None)?,
+        "pdf" => redraw_geo::png::svg_to_pdf(svg)?,
+        other => bail!(
+            "{}: unknown output format `{}`; write .svg, .png or .pdf",
+            out.display(),
+            if other.is_empty() { "(no extension)" } else { other }
+        ),
+    })
 }
 
 fn resolve(name: &str, ds: &Dataset) -> anyhow::Result<ResolvedScenario> {
@@ -99,10 +125,24 @@ fn resolve(name: &str, ds: &Dataset) -> anyhow::Result<ResolvedScenario> {
 fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
     let ds = Dataset::embedded();
     let resolved = resolve(name, ds)?;
-    let cmp = compare(ds, &resolved, &EvalOptions::default())?;
-    // The library renders it, so `redraw serve` downloads exactly this map.
-    let opts = ScenarioMapOptions { national: args.national, title: args.title.clone() };
-    Ok(scenario_map_svg(ds, &resolved, &cmp, &opts)?)
+    render_scenario(&resolved, args.title.clone(), args.national)
+}
+
+/// The map of a resolved scenario's lines (also used by `redraw split --map`). The library draws
+/// it, so `redraw serve` downloads exactly this map.
+pub fn render_scenario(
+    resolved: &ResolvedScenario,
+    title: Option<String>,
+    national: bool,
+) -> anyhow::Result<String> {
+    Ok(redraw_geo::scenario_map::scenario_map_svg(Dataset::embedded(), resolved, title, national)?)
+}
+
+fn ec_map(name: &str, args: &Args) -> anyhow::Result<String> {
+    let ds = Dataset::embedded();
+    let resolved = resolve(name, ds)?;
+    let year = args.ec.expect("--ec");
+    Ok(redraw_geo::scenario_map::ec_map_svg(ds, &resolved, year, args.ec_rule, args.title.clone())?)
 }
 
 /// Reads `id,district` pairs from a plan CSV.

@@ -4,7 +4,9 @@
 //   {"m": name, "t": title, "n": [[name, abbr], ...] (new states, labels 51, 52, ...),
 //    "d": {label: "county indices, delta-encoded in base 36, dot-separated"},
 //    "s": [[bloc, [labels]]] (secede), "k": [[bloc, [labels]]] (coalitions),
-//    "o": {"m": method, "h": house size, "c": census, "y": [years]} (non-default options only),
+//    "a": [admit entries as in the file],
+//    "o": {"m": method, "h": house size, "r": house rule, "e": elector rule, "c": census,
+//          "y": [years]} (non-default options only),
 //    "p": preset id it started from}
 // County indices are positions in the embedded county table (sorted by FIPS), which is fixed
 // for a given data version; a link names its version so a future table can translate it.
@@ -58,7 +60,8 @@ export function toState(model) {
       o.d[l] = list.map(c => { const d = c - prev; prev = c; return d.toString(36); }).join('.');
     }
   }
-  const bloc = b => [b.name, b.states.map(n => model.labelByName(n)).filter(l => l >= 0)];
+  // Members by label, or by name for admitted states (which have no label).
+  const bloc = b => [b.name, b.states.map(n => (model.isAdmitted(n) ? n : model.labelByName(n))).filter(l => typeof l === 'string' || l >= 0)];
   if (model.blocs.secede.length) o.s = model.blocs.secede.map(bloc);
   if (model.blocs.coalition.length) o.k = model.blocs.coalition.map(bloc);
   const opt = {};
@@ -66,8 +69,11 @@ export function toState(model) {
   if (model.options.method !== d.method) opt.m = model.options.method;
   if (model.options.house_size !== d.house_size) opt.h = model.options.house_size;
   if (model.options.census) opt.c = model.options.census;
+  if ((model.options.house_rule || 'fixed') !== d.house_rule) opt.r = model.options.house_rule;
+  if ((model.options.ec_rule || d.ec_rule) !== d.ec_rule) opt.e = model.options.ec_rule;
   if (model.options.election_years.join() !== d.election_years.join()) opt.y = model.options.election_years;
   if (Object.keys(opt).length) o.o = opt;
+  if (model.admits.length) o.a = model.admits;
   return o;
 }
 
@@ -104,9 +110,14 @@ export function applyState(model, o) {
   }
   const same = model.unchangedAll();
   for (let l = 0; l < model.states.length; l++) if (!same[l]) model.ensureColour(l);
+  if (o.a !== undefined) {
+    if (!Array.isArray(o.a) || o.a.length > 60 || !o.a.every(x => x && typeof x === 'object' && !Array.isArray(x))) bad('admitted states');
+    model.admits = JSON.parse(JSON.stringify(o.a));
+  }
   const bloc = b => {
     if (!Array.isArray(b) || typeof b[0] !== 'string' || !Array.isArray(b[1])) bad('bloc');
     const states = b[1].map(l => {
+      if (typeof l === 'string') return l.slice(0, 60);
       if (!Number.isInteger(l) || l < 0 || l >= model.states.length) bad('bloc member');
       model.ensureColour(l);
       return model.refName(l);
@@ -123,6 +134,8 @@ export function applyState(model, o) {
     if (typeof p.m === 'string') model.options.method = p.m;
     if (Number.isInteger(p.h)) model.options.house_size = p.h;
     if (p.c === 2010 || p.c === 2020) model.options.census = p.c;
+    if (['wyoming', 'cube-root'].includes(p.r)) model.options.house_rule = p.r;
+    if (['proportional', 'district', 'npvic'].includes(p.e)) model.options.ec_rule = p.e;
     if (Array.isArray(p.y) && p.y.every(Number.isInteger)) model.options.election_years = p.y;
   }
 }

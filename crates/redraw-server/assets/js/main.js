@@ -142,7 +142,6 @@ async function boot() {
   presetSel.replaceChildren(h('option', { value: '' }, "Today's map"), ...presets.map(p => h('option', { value: p.id }, p.title || p.id)));
   $('#zoomto').append(...stateOrder.map(i => h('option', { value: i }, geo.states[i].name)));
   $('#add-existing').append(...stateOrder.filter(i => !geo.states[i].is_district).map(i => h('option', { value: i }, geo.states[i].name)));
-  $('#merge-from').append(...stateOrder.map(i => h('option', { value: i }, geo.states[i].name)));
   $('#opt-method').append(...METHODS.map(([id, name]) => h('option', { value: id }, name)));
   $('#county-list').append(...geo.counties.map(c => h('option', { value: `${c.name}, ${geo.states[c.state].abbr}` })));
   const fillLabelSelect = sel => {
@@ -171,6 +170,7 @@ async function boot() {
         const changed = model.states.some((st, l) => model.colourOf(l) != null) || model.blocs.secede.length || model.blocs.coalition.length;
         panel.render(report, model.meta.title || (changed ? 'Your map' : "Today's map"));
         app.report = report;
+        if ((model.options.house_rule || 'fixed') !== 'fixed') $('#opt-house').value = report.scenario.house_size;
       }
       app.metrics.phases.push({ toml: t1 - t0, evaluate: t2 - t1, render: performance.now() - t2 });
       if (app.metrics.phases.length > 5000) app.metrics.phases.splice(0, 1000);
@@ -230,12 +230,14 @@ async function boot() {
     if (kind !== 'paint') {
       renderBlocs();
       fillLabelSelect($('#move-to'));
-      fillLabelSelect($('#merge-into'));
-    }
+      }
     $('#undo').disabled = !model.canUndo();
     $('#redo').disabled = !model.canRedo();
     $('#opt-method').value = model.options.method;
+    $('#opt-house-rule').value = model.options.house_rule || 'fixed';
     $('#opt-house').value = model.options.house_size;
+    $('#opt-house').disabled = (model.options.house_rule || 'fixed') !== 'fixed';
+    $('#opt-ec-rule').value = model.options.ec_rule || 'winner-take-all';
     $('#opt-census').value = model.options.census ? String(model.options.census) : '';
     $('#meta-title').value = model.meta.title;
     $('#meta-name').value = model.meta.name;
@@ -260,6 +262,8 @@ async function boot() {
       });
     }
     $('#blocs').replaceChildren(...items);
+    $('#admits').replaceChildren(...model.admits.map((a, i) => h('li', {}, `${model.admitName(a)} admitted as a state${a.lean ? ` (counted ${a.lean === 'D' ? 'Democratic' : 'Republican'} where it has no votes)` : ''} `,
+      h('button', { type: 'button', class: 'link', onclick: () => { model.checkpoint(); model.admits.splice(i, 1); model.sourceToml = null; model.changed('admit'); } }, 'Remove'))));
   }
 
   // ---- loading presets, files and links ----
@@ -374,26 +378,50 @@ async function boot() {
   });
   $('#merge-form').addEventListener('submit', e => {
     e.preventDefault();
-    const from = Number($('#merge-from').value);
-    const into = Number($('#merge-into').value);
-    const counties = model.labels.reduce((acc, l, c) => (l === from ? [...acc, c] : acc), []);
-    if (from === into || !counties.length) { toast('Choose two different states', 'error'); return; }
+    const names = $('#merge-states').value.split(',').map(x => x.trim()).filter(Boolean);
+    const todays = names.map(n => geo.states.findIndex(st => st.abbr.toLowerCase() === n.toLowerCase() || st.name.toLowerCase() === n.toLowerCase()));
+    const bad = names.filter((n, i) => todays[i] < 0);
+    if (bad.length) { toast(`Not a state of today: ${bad.join(', ')}`, 'error'); return; }
+    if (new Set(todays).size < 2) { toast('Name at least two different states', 'error'); return; }
+    const name = $('#merge-name').value.trim() || todays.map(t => geo.states[t].name).join(' and ');
+    const abbr = $('#merge-abbr').value.trim();
+    const problem = checkName(name) || checkAbbr(abbr);
+    if (problem) { toast(problem, 'error'); return; }
+    const clash = model.nameClash(name, -1) || (abbr && model.nameClash(abbr, -1));
+    if (clash) { toast(`${clash} already uses that name`, 'error'); return; }
     model.checkpoint();
-    model.paint(counties, into);
-    toast(`${model.states[from].name} merged into ${model.states[into].name}`);
+    const l = model.addState(name, abbr);
+    const counties = [];
+    for (const t of todays) counties.push(...model.byState[t]);
+    model.paint(counties, l);
+    for (const id of ['#merge-states', '#merge-name', '#merge-abbr']) $(id).value = '';
+    setBrush(l);
+    toast(`${todays.map(t => geo.states[t].name).join(' and ')} merged into ${name}`);
+  });
+  $('#admit-territory').append(...(geo.territories || []).map(([abbr, name, pop]) => h('option', { value: abbr }, `${name} (${int(pop)} people)`)), h('option', { value: 'DC' }, 'District of Columbia, as a state'));
+  $('#admit-form').addEventListener('submit', e => {
+    e.preventDefault();
+    const territory = $('#admit-territory').value;
+    if (model.admits.some(a => a.territory === territory)) { toast('Already admitted', 'error'); return; }
+    model.checkpoint();
+    const entry = { territory };
+    if ($('#admit-lean').value) entry.lean = $('#admit-lean').value;
+    model.admits.push(entry);
+    model.sourceToml = null;
+    model.changed('admit');
   });
   $('#bloc-form').addEventListener('submit', e => {
     e.preventDefault();
     const name = $('#bloc-name').value.trim();
     const kind = $$('input[name="bloc-kind"]').find(x => x.checked).value;
     const names = $('#bloc-states').value.split(',').map(x => x.trim()).filter(Boolean);
-    const labels = names.map(n => model.labelByName(n));
-    const bad = names.filter((n, i) => labels[i] < 0);
+    const labels = names.map(n => (model.isAdmitted(n) ? n : model.labelByName(n)));
+    const bad = names.filter((n, i) => labels[i] === -1);
     if (bad.length) { toast(`Unknown state${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}`, 'error'); return; }
     if (!name || checkName(name)) { toast('A bloc needs a name', 'error'); return; }
     model.checkpoint();
-    model.blocs[kind].push({ name, states: labels.map(l => model.refName(l)) });
-    labels.forEach(l => model.ensureColour(l));
+    model.blocs[kind].push({ name, states: labels.map(l => (typeof l === 'string' ? l : model.refName(l))) });
+    labels.forEach(l => { if (typeof l === 'number') model.ensureColour(l); });
     model.sourceToml = null;
     model.changed('blocs');
     $('#bloc-name').value = '';
@@ -409,10 +437,13 @@ async function boot() {
   });
   const setOption = () => {
     const house = Number($('#opt-house').value);
-    if (!Number.isInteger(house) || house < 50 || house > 10000) { toast('House size: a whole number from 50 to 10,000', 'error'); return; }
+    const rule = $('#opt-house-rule').value;
+    if (rule === 'fixed' && (!Number.isInteger(house) || house < 50 || house > 10000)) { toast('House size: a whole number from 50 to 10,000', 'error'); return; }
     model.checkpoint();
     model.options.method = $('#opt-method').value;
-    model.options.house_size = house;
+    model.options.house_rule = rule;
+    if (rule === 'fixed') model.options.house_size = house;
+    model.options.ec_rule = $('#opt-ec-rule').value;
     model.options.census = $('#opt-census').value ? Number($('#opt-census').value) : null;
     model.changed('options');
   };

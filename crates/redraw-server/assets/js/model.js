@@ -14,6 +14,9 @@ const SIMILAR = { 1: [4], 4: [1], 0: [5], 5: [0], 3: [7], 7: [3] };
 export const DEFAULT_OPTIONS = Object.freeze({
   method: 'huntington-hill',
   house_size: 435,
+  // 'fixed' (house_size seats), 'wyoming' or 'cube-root': `redraw scenario --house-size`.
+  house_rule: 'fixed',
+  ec_rule: 'winner-take-all',
   census: null,
   election_years: [2016, 2020, 2024],
 });
@@ -32,6 +35,31 @@ export function tomlString(s) {
     else out += ch;
   }
   return out + '"';
+}
+
+/** A TOML value from JSON: strings, numbers, booleans, arrays, and tables as inline tables. */
+function tomlValue(v) {
+  if (typeof v === 'string') return tomlString(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[${v.map(tomlValue).join(', ')}]`;
+  if (v && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${tomlKey(k)} = ${tomlValue(x)}`).join(', ')} }`;
+  return '""';
+}
+
+const tomlKey = k => (/^[A-Za-z0-9_-]+$/.test(k) ? k : tomlString(k));
+
+/** The lines of a table's body (`key = value`), a nested table written with dotted keys. */
+function tomlTable(obj) {
+  let out = '';
+  for (const [k, v] of Object.entries(obj)) {
+    if (v == null) continue;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k2, v2] of Object.entries(v)) out += `${tomlKey(k)}.${tomlKey(k2)} = ${tomlValue(v2)}\n`;
+    } else {
+      out += `${tomlKey(k)} = ${tomlValue(v)}\n`;
+    }
+  }
+  return out;
 }
 
 /** Wraps `items` (already TOML values) into an array that fits ~100 columns. */
@@ -97,6 +125,9 @@ export class Model {
     // Labels 0..nToday-1 are today's states (they keep their identity); later ones are new.
     this.states = g.states.map((s, i) => ({ name: s.name, abbr: s.abbr, today: i, colour: null }));
     this.blocs = { secede: [], coalition: [] };
+    // `[[admit]]` entries as a scenario file writes them (states without counties: territories,
+    // or DC becoming a state); kept as given and written back.
+    this.admits = [];
     this.meta = { name: 'my-map', title: '', description: '' };
     this.options = { ...DEFAULT_OPTIONS, election_years: [...DEFAULT_OPTIONS.election_years] };
     // Set when the model was loaded from a file or preset and not changed since: export then
@@ -117,6 +148,7 @@ export class Model {
       labels: this.labels.slice(),
       states: this.states.map(s => ({ ...s })),
       blocs: JSON.parse(JSON.stringify(this.blocs)),
+      admits: JSON.parse(JSON.stringify(this.admits)),
       meta: { ...this.meta },
       options: JSON.parse(JSON.stringify(this.options)),
       sourceToml: this.sourceToml,
@@ -128,6 +160,7 @@ export class Model {
     this.labels = s.labels.slice();
     this.states = s.states.map(x => ({ ...x }));
     this.blocs = JSON.parse(JSON.stringify(s.blocs));
+    this.admits = JSON.parse(JSON.stringify(s.admits || []));
     this.meta = { ...s.meta };
     this.options = JSON.parse(JSON.stringify(s.options));
     this.sourceToml = s.sourceToml;
@@ -321,6 +354,20 @@ export class Model {
     return s.today != null ? s.abbr : s.name;
   }
 
+  /** The name an admitted state goes by: its `name`, else the territory's. */
+  admitName(a) {
+    if (a.name) return a.name;
+    const t = (this.geo.territories || []).find(x => x[0] === a.territory);
+    if (t) return t[1];
+    return a.territory === 'DC' ? 'District of Columbia' : String(a.territory || '');
+  }
+
+  /** Whether a name is one of the admitted states (by name or territory code). */
+  isAdmitted(name) {
+    const n = String(name).trim().toLowerCase();
+    return this.admits.some(a => this.admitName(a).toLowerCase() === n || String(a.territory || a.abbr || '').toLowerCase() === n);
+  }
+
   labelByName(name) {
     const n = String(name).trim().toLowerCase();
     return this.states.findIndex(s => s.name.toLowerCase() === n || (s.abbr && s.abbr.toLowerCase() === n));
@@ -333,8 +380,11 @@ export class Model {
   loadResolved(doc, toml, preset = null) {
     this.reset();
     const r = doc.resolved;
+    this.admits = JSON.parse(JSON.stringify(doc.admit || []));
     const labelOf = r.states.map(rs => {
-      if (rs.original != null && rs.name === this.geo.states[rs.original].name) return rs.original;
+      // An admitted state keeps its `[[admit]]` entry; with no counties it has no label.
+      if (rs.admitted && !rs.counties.length) return null;
+      if (rs.original != null && (rs.name === this.geo.states[rs.original].name || rs.admitted)) return rs.original;
       const label = this.states.length;
       this.states.push({ name: rs.name, abbr: rs.abbr || '', today: null, colour: null });
       return label;
@@ -343,11 +393,12 @@ export class Model {
     // Colours once every county is in place, so neighbouring states get different ones.
     const same = this.unchangedAll();
     for (let l = 0; l < this.states.length; l++) if (!same[l]) this.ensureColour(l);
-    const bloc = b => ({ name: b.name, states: b.members.map(m => this.refName(labelOf[m])) });
+    const member = m => (labelOf[m] == null ? r.states[m].name : this.refName(labelOf[m]));
+    const bloc = b => ({ name: b.name, states: b.members.map(member) });
     this.blocs = { secede: r.seceded.map(bloc), coalition: r.coalitions.map(bloc) };
     for (const kind of ['secede', 'coalition']) {
       for (const b of r[kind === 'secede' ? 'seceded' : 'coalitions']) {
-        for (const m of b.members) this.ensureColour(labelOf[m]);
+        for (const m of b.members) if (labelOf[m] != null) this.ensureColour(labelOf[m]);
       }
     }
     this.meta = { name: doc.name || 'my-map', title: doc.title || '', description: doc.description || '' };
@@ -470,6 +521,23 @@ export class Model {
       }
       if (sp.kept) out += `\n[[split.part]]\nname = ${tomlString(st.name)}\nrest = true\n`;
     }
+    // A new state made of whole states of today, and nothing else, is a merge.
+    const wholeStates = l => {
+      const src = sources.get(l);
+      if (!src || src.size < 2) return null;
+      for (const t of src) if (this.byState[t].some(c => this.labels[c] !== l)) return null;
+      return [...src].sort((a, b) => a - b);
+    };
+    for (let l = this.nToday; l < this.states.length; l++) {
+      if (usedInSplit.has(l) || counts[l] === 0) continue;
+      const whole = wholeStates(l);
+      if (!whole) continue;
+      const s = this.states[l];
+      out += `\n[[merge]]\nname = ${tomlString(s.name)}\n`;
+      if (s.abbr) out += `abbr = ${tomlString(s.abbr)}\n`;
+      out += `states = ${tomlArray(whole.map(t => tomlString(g.states[t].abbr)), 10)}\n`;
+      usedInSplit.add(l);
+    }
     for (let l = this.nToday; l < this.states.length; l++) {
       if (usedInSplit.has(l) || counts[l] === 0) continue;
       const s = this.states[l];
@@ -500,11 +568,12 @@ export class Model {
         out += key + tomlArray(list.map(name), key.length + 1) + '\n';
       }
     }
+    for (const a of this.admits) out += `\n[[admit]]\n${tomlTable(a)}`;
     for (const kind of ['secede', 'coalition']) {
       for (const b of this.blocs[kind]) {
         const members = b.states.filter(n => {
           const l = this.labelByName(n);
-          return l >= 0 && counts[l] > 0;
+          return (l >= 0 && counts[l] > 0) || this.isAdmitted(n);
         });
         if (!members.length) continue;
         out += `\n[[${kind}]]\nname = ${tomlString(b.name)}\nstates = ${tomlArray(members.map(tomlString), 10)}\n`;
@@ -516,7 +585,14 @@ export class Model {
   /** The options as `POST /api/evaluate` takes them. */
   evaluateRequest() {
     const o = this.options;
-    const req = { toml: this.toToml(), file_name: `${this.meta.name || 'my-map'}.toml`, method: o.method, house_size: o.house_size, election_years: o.election_years };
+    const req = {
+      toml: this.toToml(),
+      file_name: `${this.meta.name || 'my-map'}.toml`,
+      method: o.method,
+      house_size: o.house_rule && o.house_rule !== 'fixed' ? o.house_rule : o.house_size,
+      election_years: o.election_years,
+    };
+    if (o.ec_rule && o.ec_rule !== 'winner-take-all') req.ec_rule = o.ec_rule;
     if (o.census) req.census = o.census;
     return req;
   }

@@ -4,6 +4,7 @@
 
 import { esc, h } from './dom.js';
 import { int, signed, margin, bn, pct, fixed } from './format.js';
+
 import { ecBars, senateChart, EcMap, DEM, REP } from './charts.js';
 
 /** `[name, value]` from either form the report has used for a named figure. */
@@ -12,12 +13,15 @@ function named(v) {
   return v || { state: '', value: NaN };
 }
 
+const signedBn = usd => (usd == null ? '—' : signed(usd / 1e9, 1));
+
 function change(a, b) {
   const d = b - a;
   return d === 0 ? '' : signed(d);
 }
 
 function partyClass(m) {
+  if (m == null || !Number.isFinite(m)) return '';
   return m > 0 ? 'dem' : 'rep';
 }
 
@@ -46,11 +50,26 @@ function stateCard(report, s) {
     const t = today && today.elections[k];
     rows += row(`${years[k]} margin`, `<span class="${partyClass(e.margin_pct)}">${margin(e.margin_pct)}</span>`, t ? margin(t.margin_pct) : '', '', `margin_${years[k]}`);
   });
+  const eco = x => x && x.economy;
+  if (eco(s)) {
+    rows += row(`GDP ${s.economy.year}, $bn`, `${bn(s.economy.gdp_usd)}${s.economy.estimated ? '*' : ''}`, eco(today) ? bn(today.economy.gdp_usd) : '', '', 'gdp');
+    rows += row('Share of US GDP', pct(s.economy.gdp_share), eco(today) ? pct(today.economy.gdp_share) : '');
+    rows += row('GDP per person, $k', fixed(s.economy.gdp_per_capita_usd / 1e3, 1), eco(today) ? fixed(today.economy.gdp_per_capita_usd / 1e3, 1) : '');
+  }
   rows += row('Federal taxes, $bn', bn(s.irs_collections_usd), today ? bn(today.irs_collections_usd) : '');
-  rows += row('Federal balance, $bn', s.federal_balance_usd == null ? '—' : bn(s.federal_balance_usd), today ? (today.federal_balance_usd == null ? '—' : bn(today.federal_balance_usd)) : '');
+  const fis = x => x && x.fiscal;
+  if (fis(s)) {
+    rows += row('Federal spending, $bn', bn(s.fiscal.spending_usd), fis(today) ? bn(today.fiscal.spending_usd) : '');
+    rows += row('Federal balance, $bn', signedBn(s.fiscal.balance_usd), fis(today) ? signedBn(today.fiscal.balance_usd) : '', '', 'balance');
+    rows += row('Deficit-neutral balance, $bn', signedBn(s.fiscal.deficit_neutral_balance_usd), fis(today) ? signedBn(today.fiscal.deficit_neutral_balance_usd) : '');
+  } else {
+    rows += row('Federal balance, $bn', s.federal_balance_usd == null ? '—' : signedBn(s.federal_balance_usd), today ? (today.federal_balance_usd == null ? '—' : signedBn(today.federal_balance_usd)) : '');
+  }
   return `<article class="statecard" data-state="${esc(s.name)}">
     <h4><span class="abbr">${esc(s.abbr)}</span> ${esc(s.name)} <small>${esc(status)}</small></h4>
     <table><thead><tr><th></th><th scope="col" class="num">This map</th><th scope="col" class="num">${today ? esc('Today (' + today.abbr + ')') : ''}</th></tr></thead><tbody>${rows}</tbody></table>
+    ${s.fiscal && s.fiscal.verdict ? `<p class="verdict">${esc(s.fiscal.verdict)}</p>` : ''}
+    ${s.economy && s.economy.estimated ? '<p class="quiet small">* GDP includes BEA cells withheld for confidentiality, estimated.</p>' : ''}
   </article>`;
 }
 
@@ -81,6 +100,44 @@ function nationalTable(report) {
   add('Most electoral votes per million', nv(mb.most_ev_per_million, 2), nv(ms.most_ev_per_million, 2), '');
   add('Fewest electoral votes per million', nv(mb.fewest_ev_per_million, 2), nv(ms.fewest_ev_per_million, 2), '');
   return `<table class="national"><thead><tr><th scope="col">Measure</th><th scope="col" class="num">Today</th><th scope="col" class="num">This map</th><th scope="col" class="num">Change</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+const RULE_NAMES = { winner_take_all: 'Winner-take-all', proportional: 'Proportional', congressional_district: 'District (ME/NE)', npvic: 'NPV compact' };
+
+/** The Electoral College under every allocation rule, today and under the map. */
+function rulesTable(report) {
+  const b = report.baseline;
+  const s = report.scenario;
+  const cell = r => {
+    if (!r || !r.available) return '<span class="quiet">unavailable</span>';
+    return `D ${r.electoral_votes_dem} – R ${r.electoral_votes_rep} (${r.winner ?? 'no majority'})`;
+  };
+  const rows = [];
+  const notes = [];
+  s.elections.forEach((e, i) => {
+    const eb = b.elections[i];
+    for (const r of e.by_rule || []) {
+      const rb = (eb.by_rule || []).find(x => x.rule === r.rule);
+      rows.push(`<tr data-field="rule_${e.year}_${r.rule}"><td>${e.year}</td><td>${esc(RULE_NAMES[r.rule] || r.rule)}</td><td class="num">${cell(rb)}</td><td class="num">${cell(r)}</td></tr>`);
+      if (r.note) notes.push(`<li>${e.year}, ${esc(RULE_NAMES[r.rule] || r.rule)}: ${esc(r.note)}</li>`);
+    }
+  });
+  if (!rows.length) return '';
+  return `<div class="scroll"><table class="rules-table"><thead><tr><th>Election</th><th>Rule</th><th class="num">Today</th><th class="num">This map</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>${notes.length ? `<details class="notes"><summary>Notes on the rules</summary><ul>${[...new Set(notes)].join('')}</ul></details>` : ''}`;
+}
+
+/** GDP of the new and changed states, their parents today and the country. */
+function economyTable(report) {
+  const s = report.scenario;
+  const nat = s.economy;
+  if (!nat) return '';
+  const changed = s.states.filter(x => (x.status !== 'unchanged' || !x.in_union) && x.economy);
+  if (!changed.length) return '';
+  const parents = new Set(changed.flatMap(x => x.parents || []));
+  const todays = report.baseline.states.filter(x => parents.has(x.abbr) && x.economy);
+  const row = (name, e) => `<tr><th scope="row">${esc(name)}</th><td class="num">${bn(e.gdp_usd)}${e.estimated ? '*' : ''}</td><td class="num">${pct(e.gdp_share)}</td><td class="num">${fixed(e.gdp_per_capita_usd / 1e3, 1)}</td></tr>`;
+  const us = `<tr class="total"><th scope="row">United States</th><td class="num">${bn(nat.gdp_usd)}</td><td class="num">100.0 %</td><td class="num">${fixed(nat.gdp_usd / nat.population / 1e3, 1)}</td></tr>`;
+  return `<section aria-labelledby="h-eco"><h3 id="h-eco">Economic weight (GDP ${nat.year}, BEA county data)</h3><div class="scroll"><table><thead><tr><th>State</th><th class="num">GDP $bn</th><th class="num">% of US</th><th class="num">Per person $k</th></tr></thead><tbody>${changed.map(x => row(x.name, x.economy)).join('')}${todays.map(x => row(`${x.name} (today)`, x.economy)).join('')}${us}</tbody></table></div></section>`;
 }
 
 /** Who gains or loses House seats: today's states whose seats change, and the new states. */
@@ -147,14 +204,16 @@ export class Panel {
       <section aria-labelledby="h-house"><h3 id="h-house">House seats that move</h3><div class="p-moves"></div></section>
       <section aria-labelledby="h-states"><h3 id="h-states">New and changed states</h3><div class="cards"></div></section>
       <div class="p-blocs"></div>
+      <div class="p-economy"></div>
+      <section aria-labelledby="h-rules"><h3 id="h-rules">The Electoral College under four allocation rules</h3><div class="p-ecrules"></div></section>
       <section aria-labelledby="h-nat"><h3 id="h-nat">Nation: today and under this map</h3><div class="scroll p-national"></div></section>
-      <details class="rules"><summary>How these figures are computed</summary><ul class="p-rules"></ul></details>`;
+      <details class="rules"><summary>How these figures are computed, and their limits</summary><ul class="p-rules"></ul><ul class="p-limits"></ul></details>`;
     const q = sel => this.root.querySelector(sel);
     this.parts = {
       title: q('.title'), kpis: q('.p-kpis'), headline: q('.p-headline'), warnings: q('.p-warnings'), ecbars: q('.ecbar-wrap'),
       tabs: q('.tabs'), senateToday: q('.senate-today'), senateMap: q('.senate-map'), senateNote: q('.p-senate-note'),
       ecmap: q('.ecmap'), ecmapKey: q('.p-ecmap-key'), moves: q('.p-moves'), cards: q('.cards'), blocs: q('.p-blocs'),
-      national: q('.p-national'), rules: q('.p-rules'),
+      national: q('.p-national'), rules: q('.p-rules'), limits: q('.p-limits'), economy: q('.p-economy'), ecrules: q('.p-ecrules'),
     };
     this.parts.ecmap.append(this.ecMap.el);
     this.parts.tabs.addEventListener('click', e => {
@@ -192,7 +251,7 @@ export class Panel {
     this.set(P.kpis, `<ul class="kpis">
       <li data-test="kpi-states"><b>${s.union_states}</b> states <small>today ${b.union_states}</small></li>
       <li data-test="kpi-senators"><b>${s.senators}</b> senators <small>today ${b.senators}</small></li>
-      <li data-test="kpi-house"><b>${s.house_size}</b> House seats <small>${esc(methodName(s.method))}, ${s.census} census</small></li>
+      <li data-test="kpi-house"><b>${s.house_size}</b> House seats <small>${esc(methodName(s.method))}${s.house_rule && s.house_rule !== 'fixed' ? `, ${esc(s.house_rule === 'wyoming' ? 'Wyoming rule' : 'cube-root rule')}` : ''}, ${s.census} census</small></li>
       <li data-test="kpi-ev"><b>${s.electoral_votes}</b> electoral votes <small>today ${b.electoral_votes}</small></li></ul>`);
     this.set(P.headline, e ? `<p class="headline" data-test="headline">${esc(e.year)}: <span class="${e.winner === 'D' ? 'dem' : 'rep'}">${e.winner === 'D' ? 'Democrat' : e.winner === 'R' ? 'Republican' : 'nobody'}</span> wins ${e.winner === 'D' ? e.electoral_votes_dem : e.electoral_votes_rep} electoral votes of ${e.electoral_votes_total}${eb.winner !== e.winner ? ' — <strong>a different winner than in fact</strong>' : ''}.</p>` : '');
     this.set(P.warnings, s.warnings.length ? `<ul class="warnings">${s.warnings.map(w => `<li>${esc(w)}</li>`).join('')}</ul>` : '');
@@ -217,7 +276,10 @@ export class Panel {
     this.set(P.cards, changed.length ? changed.map(x => stateCard(report, x)).join('') : '<p class="quiet">No state changes yet: paint counties on the map, or start from a preset.</p>');
     this.set(P.blocs, blocsTable(report));
     this.set(P.national, nationalTable(report));
+    this.set(P.economy, economyTable(report));
+    this.set(P.ecrules, rulesTable(report));
     this.set(P.rules, report.rules.map(r => `<li>${esc(r)}</li>`).join(''));
+    this.set(P.limits, (report.limits || []).map(r => `<li>${esc(r)}</li>`).join(''));
   }
 }
 
