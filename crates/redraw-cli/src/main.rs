@@ -51,6 +51,8 @@ enum Command {
     Map(cmd::map::Args),
     #[command(about = "Plot ensemble statistics: histograms, vote-share boxplots, trace plots")]
     Plot(cmd::plot::Args),
+    #[command(about = "Start the local web app: paint new state lines and watch every figure change")]
+    Serve(cmd::serve::Args),
     /// Regenerate the embedded data tables from the raw public files (maintainers only).
     #[command(hide = true)]
     DeriveData(cmd::derive_data::Args),
@@ -70,6 +72,7 @@ fn main() {
         Command::Split(a) => cmd::split::run(a),
         Command::Map(a) => cmd::map::run(a),
         Command::Plot(a) => cmd::plot::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
         Command::DeriveData(a) => cmd::derive_data::run(a),
     };
     if let Err(err) = result {

@@ -455,7 +455,8 @@ fn thinned_tracked_run_survives_kill_dash_nine() {
     let mut lines = stats.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let idx = |p: &str| -> Vec<usize> { (0..header.len()).filter(|&i| header[i].starts_with(p)).collect() };
-    let (pop, sum_pop, sum_rep, rep) = (idx("pop_"), idx("sum_TOTAL_POP_"), idx("sum_REP_VOTES_"), idx("COMP_rep_"));
+    let (pop, sum_pop, sum_rep, rep) =
+        (idx("pop_"), idx("sum_TOTAL_POP_"), idx("sum_REP_VOTES_"), idx("COMP_rep_"));
     assert_eq!((sum_pop.len(), sum_rep.len()), (14, 14));
     assert_eq!(header[header.len() - 1], "sum_REP_VOTES_14", "tracked columns come last, in label order");
     let mut rows = 0;

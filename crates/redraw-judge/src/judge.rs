@@ -48,6 +48,33 @@ pub struct EnsembleInfo {
     pub description: Option<String>,
 }
 
+impl EnsembleInfo {
+    /// What a run directory's `manifest.json` (see `docs/run-format.md`) says, read leniently:
+    /// a field that is missing or of another shape is simply not reported.
+    pub fn from_manifest(m: &serde_json::Value) -> EnsembleInfo {
+        let tolerance = m.get("tolerance").and_then(|t| t.as_f64());
+        let step_rates = m.get("results").and_then(|r| r.as_array()).and_then(|chains| {
+            let (mut steps, mut accepted) = (0u64, 0u64);
+            for c in chains {
+                steps += c.get("steps")?.as_u64()?;
+                accepted += c.get("accepted")?.as_u64()?;
+            }
+            // Every outcome other than acceptance leaves the plan unchanged (a self-loop).
+            (steps > 0).then(|| StepRates::from_counts(steps, accepted, steps - accepted))
+        });
+        let description = m.get("params").map(|p| {
+            let kind =
+                p.get("proposal").and_then(|x| x.get("kind")).and_then(|x| x.as_str()).unwrap_or("chain");
+            let steps = p.get("steps").and_then(|x| x.as_u64()).unwrap_or(0);
+            let seed = p.get("seed").and_then(|x| x.as_u64()).unwrap_or(0);
+            let tol =
+                tolerance.map(|t| format!(", population tolerance ±{:.2}%", 100.0 * t)).unwrap_or_default();
+            format!("{kind}, {steps} steps per chain, seed {seed}{tol}")
+        });
+        EnsembleInfo { tolerance, step_rates, description }
+    }
+}
+
 /// Whether a larger value of a metric favours Democrats, or is merely "larger".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
