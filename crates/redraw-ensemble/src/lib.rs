@@ -33,14 +33,19 @@
 //! against GerryChain).
 pub mod assignments;
 pub mod enumerate;
+pub mod ordering;
 pub mod partition;
 pub mod problem;
 pub mod proposal;
 pub mod rng;
 pub mod run;
 pub mod seed;
+pub mod smc;
+mod spanning;
 #[cfg(feature = "parquet")]
 pub mod stats_parquet;
+#[cfg(test)]
+mod testkit;
 mod tree;
 
 pub use assignments::{AssignmentReader, Sample};
