@@ -48,7 +48,7 @@ pub enum OrderingError {
 }
 
 /// Per-plan scratch for [`log_peeling_choices`], reused across plans.
-#[derive(Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct OrderingScratch {
     /// District adjacency lists (CSR over districts).
     doff: Vec<u32>,

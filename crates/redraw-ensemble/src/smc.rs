@@ -79,7 +79,7 @@ use crate::ordering::{log_peeling_choices, OrderingError, OrderingScratch, MAX_H
 use crate::partition::NONE;
 use crate::problem::Problem;
 use crate::rng::Rng;
-use crate::spanning::TreeCounter;
+use crate::spanning::DistrictTrees;
 use crate::tree::TreeWorkspace;
 
 /// SMC parameters (everything besides the problem and the seed that determines the output).
@@ -355,15 +355,11 @@ struct Scratch {
     tree: TreeWorkspace,
     region: Vec<u32>,
     cands: Vec<u32>,
-    counter: TreeCounter,
-    /// Local CSR of a district (for τ when ρ ≠ 1).
-    sub_local: Vec<u32>,
-    sub_off: Vec<u32>,
-    sub_adj: Vec<u32>,
-    sub_mult: Vec<f64>,
-    sub_piece: Vec<u32>,
-    sub_stack: Vec<u32>,
-    pairs: Vec<(u32, u32)>,
+    /// τ of districts (ρ ≠ 1).
+    trees: DistrictTrees,
+    /// County marks (`NONE` = unmarked) and a list, for the stage penalty.
+    county_mark: Vec<u32>,
+    county_list: Vec<u32>,
     ordering: OrderingScratch,
     /// `(stage, ancestor)` of the region loaded in `tree` (with its county pieces), if any:
     /// retries often redraw on the same ancestor, and every stage-1 ancestor is the whole map.
@@ -376,14 +372,14 @@ impl Scratch {
             tree: TreeWorkspace::new(p.n),
             region: Vec::new(),
             cands: Vec::new(),
-            counter: TreeCounter::new(),
-            sub_local: vec![NONE; p.n],
-            sub_off: Vec::new(),
-            sub_adj: Vec::new(),
-            sub_mult: Vec::new(),
-            sub_piece: vec![NONE; p.n],
-            sub_stack: Vec::new(),
-            pairs: Vec::new(),
+            trees: DistrictTrees::new(p.n),
+            county_mark: vec![
+                NONE;
+                p.county_names.len().max(
+                    p.county.as_ref().map_or(0, |c| c.iter().map(|&x| x as usize + 1).max().unwrap_or(0))
+                )
+            ],
+            county_list: Vec::new(),
             ordering: OrderingScratch::default(),
             loaded: None,
         }
@@ -811,120 +807,9 @@ fn log_tau<L: Label>(p: &Problem, hier: bool, plan: &[L], label: L, scr: &mut Sc
     scr.region.clear();
     scr.region.extend((0..p.n as u32).filter(|&v| plan[v as usize] == label));
     let nodes = std::mem::take(&mut scr.region);
-    let r = log_tau_nodes(p, hier, &nodes, scr);
+    let r = scr.trees.log_tau(p, hier, &nodes);
     scr.region = nodes;
     r
-}
-
-/// `ln τ` of the subgraph induced by `nodes` (connected), or `ln τ_h` (pieces and multigraph).
-fn log_tau_nodes(p: &Problem, hier: bool, nodes: &[u32], scr: &mut Scratch) -> f64 {
-    for (i, &u) in nodes.iter().enumerate() {
-        scr.sub_local[u as usize] = i as u32;
-    }
-    let m = nodes.len();
-    let result = if !hier {
-        scr.sub_off.clear();
-        scr.sub_adj.clear();
-        scr.sub_off.push(0);
-        for &u in nodes {
-            for &w in p.nbrs(u) {
-                let lw = scr.sub_local[w as usize];
-                if lw != NONE {
-                    scr.sub_adj.push(lw);
-                }
-            }
-            scr.sub_off.push(scr.sub_adj.len() as u32);
-        }
-        scr.counter.log_count(m, &scr.sub_off, &scr.sub_adj, None)
-    } else {
-        let county = p.county.as_deref().expect("validated");
-        // Pieces: components of the district's nodes of each county.
-        let mut np = 0u32;
-        for &u in nodes {
-            if scr.sub_piece[u as usize] != NONE {
-                continue;
-            }
-            let c = county[u as usize];
-            scr.sub_piece[u as usize] = np;
-            scr.sub_stack.clear();
-            scr.sub_stack.push(u);
-            while let Some(x) = scr.sub_stack.pop() {
-                for &w in p.nbrs(x) {
-                    if scr.sub_local[w as usize] != NONE
-                        && scr.sub_piece[w as usize] == NONE
-                        && county[w as usize] == c
-                    {
-                        scr.sub_piece[w as usize] = np;
-                        scr.sub_stack.push(w);
-                    }
-                }
-            }
-            np += 1;
-        }
-        let mut total = 0.0;
-        // τ of each piece: CSR over the piece's nodes in `nodes` order (local ids renumbered per
-        // piece through sub_local, restored afterwards).
-        let mut members: Vec<Vec<u32>> = vec![Vec::new(); np as usize];
-        for &u in nodes {
-            members[scr.sub_piece[u as usize] as usize].push(u);
-        }
-        for piece in &members {
-            for (i, &u) in piece.iter().enumerate() {
-                scr.sub_local[u as usize] = i as u32;
-            }
-            scr.sub_off.clear();
-            scr.sub_adj.clear();
-            scr.sub_off.push(0);
-            let pid = scr.sub_piece[piece[0] as usize];
-            for &u in piece {
-                for &w in p.nbrs(u) {
-                    if scr.sub_piece[w as usize] == pid && scr.sub_local[w as usize] != NONE {
-                        scr.sub_adj.push(scr.sub_local[w as usize]);
-                    }
-                }
-                scr.sub_off.push(scr.sub_adj.len() as u32);
-            }
-            total += scr.counter.log_count(piece.len(), &scr.sub_off, &scr.sub_adj, None);
-        }
-        // The piece multigraph: multiplicity = number of edges between two pieces.
-        scr.pairs.clear();
-        for &u in nodes {
-            for &w in p.nbrs(u) {
-                let (a, b) = (scr.sub_piece[u as usize], scr.sub_piece[w as usize]);
-                if b != NONE && a != b {
-                    scr.pairs.push((a, b));
-                }
-            }
-        }
-        scr.pairs.sort_unstable();
-        scr.sub_off.clear();
-        scr.sub_adj.clear();
-        scr.sub_mult.clear();
-        scr.sub_off.push(0);
-        let mut i = 0;
-        for a in 0..np {
-            while i < scr.pairs.len() && scr.pairs[i].0 == a {
-                let b = scr.pairs[i].1;
-                let mut cnt = 0.0;
-                while i < scr.pairs.len() && scr.pairs[i] == (a, b) {
-                    cnt += 1.0;
-                    i += 1;
-                }
-                scr.sub_adj.push(b);
-                scr.sub_mult.push(cnt);
-            }
-            scr.sub_off.push(scr.sub_adj.len() as u32);
-        }
-        total += scr.counter.log_count(np as usize, &scr.sub_off, &scr.sub_adj, Some(&scr.sub_mult));
-        for &u in nodes {
-            scr.sub_piece[u as usize] = NONE;
-        }
-        total
-    };
-    for &u in nodes {
-        scr.sub_local[u as usize] = NONE;
-    }
-    result
 }
 
 /// Nodes of each county as CSR `(offsets, nodes)`.
@@ -961,18 +846,18 @@ fn new_splits<L: Label>(
     let county = p.county.as_deref().expect("validated");
     let (off, nodes) = cn;
     let lab = label.to_u32();
-    scr.sub_stack.clear();
+    scr.county_list.clear();
     for (v, &x) in plan.iter().enumerate() {
         if x == label {
             let c = county[v];
-            if scr.sub_piece[c as usize] == NONE {
-                scr.sub_piece[c as usize] = 0;
-                scr.sub_stack.push(c);
+            if scr.county_mark[c as usize] == NONE {
+                scr.county_mark[c as usize] = 0;
+                scr.county_list.push(c);
             }
         }
     }
     let mut count = 0;
-    for &c in &scr.sub_stack {
+    for &c in &scr.county_list {
         let mut earlier = false;
         let mut elsewhere = false;
         for &v in &nodes[off[c as usize] as usize..off[c as usize + 1] as usize] {
@@ -989,8 +874,8 @@ fn new_splits<L: Label>(
             count += 1;
         }
     }
-    for &c in &scr.sub_stack {
-        scr.sub_piece[c as usize] = NONE;
+    for &c in &scr.county_list {
+        scr.county_mark[c as usize] = NONE;
     }
     count
 }

@@ -11,6 +11,9 @@
 //!
 //! A [`TreeCounter`] keeps its buffers between calls; nothing is allocated once they have grown.
 
+use crate::partition::NONE;
+use crate::problem::Problem;
+
 /// Scratch space for [`TreeCounter::log_count`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct TreeCounter {
@@ -141,6 +144,167 @@ impl TreeCounter {
         for (p, &u) in self.order.iter().enumerate() {
             self.pos[u as usize] = p;
         }
+    }
+}
+
+/// `ln τ` of districts given as global node lists: builds each district's local CSR (and, for
+/// county-respecting counts, its pieces and piece multigraph) in reused buffers and hands it to
+/// a [`TreeCounter`].
+#[derive(Clone, Debug)]
+pub(crate) struct DistrictTrees {
+    counter: TreeCounter,
+    sub_local: Vec<u32>,
+    sub_off: Vec<u32>,
+    sub_adj: Vec<u32>,
+    sub_mult: Vec<f64>,
+    sub_piece: Vec<u32>,
+    sub_stack: Vec<u32>,
+    pairs: Vec<(u32, u32)>,
+    moff: Vec<u32>,
+    members: Vec<u32>,
+}
+
+impl DistrictTrees {
+    pub(crate) fn new(n: usize) -> DistrictTrees {
+        DistrictTrees {
+            counter: TreeCounter::new(),
+            sub_local: vec![NONE; n],
+            sub_off: Vec::new(),
+            sub_adj: Vec::new(),
+            sub_mult: Vec::new(),
+            sub_piece: vec![NONE; n],
+            sub_stack: Vec::new(),
+            pairs: Vec::new(),
+            moff: Vec::new(),
+            members: Vec::new(),
+        }
+    }
+
+    /// `ln τ` of the subgraph induced by `nodes` (connected), or with `hier` `ln τ_h`, the
+    /// number of county-respecting spanning trees: `Σ ln τ(piece) + ln τ(piece multigraph)`.
+    pub(crate) fn log_tau(&mut self, p: &Problem, hier: bool, nodes: &[u32]) -> f64 {
+        let scr = self;
+        for (i, &u) in nodes.iter().enumerate() {
+            scr.sub_local[u as usize] = i as u32;
+        }
+        let m = nodes.len();
+        let result = if !hier {
+            scr.sub_off.clear();
+            scr.sub_adj.clear();
+            scr.sub_off.push(0);
+            for &u in nodes {
+                for &w in p.nbrs(u) {
+                    let lw = scr.sub_local[w as usize];
+                    if lw != NONE {
+                        scr.sub_adj.push(lw);
+                    }
+                }
+                scr.sub_off.push(scr.sub_adj.len() as u32);
+            }
+            scr.counter.log_count(m, &scr.sub_off, &scr.sub_adj, None)
+        } else {
+            let county = p.county.as_deref().expect("validated");
+            // Pieces: components of the district's nodes of each county.
+            let mut np = 0u32;
+            for &u in nodes {
+                if scr.sub_piece[u as usize] != NONE {
+                    continue;
+                }
+                let c = county[u as usize];
+                scr.sub_piece[u as usize] = np;
+                scr.sub_stack.clear();
+                scr.sub_stack.push(u);
+                while let Some(x) = scr.sub_stack.pop() {
+                    for &w in p.nbrs(x) {
+                        if scr.sub_local[w as usize] != NONE
+                            && scr.sub_piece[w as usize] == NONE
+                            && county[w as usize] == c
+                        {
+                            scr.sub_piece[w as usize] = np;
+                            scr.sub_stack.push(w);
+                        }
+                    }
+                }
+                np += 1;
+            }
+            let mut total = 0.0;
+            // τ of each piece: its nodes grouped by a counting sort into `members`, local ids
+            // renumbered per piece through `sub_local` (restored at the end).
+            scr.moff.clear();
+            scr.moff.resize(np as usize + 1, 0);
+            for &u in nodes {
+                scr.moff[scr.sub_piece[u as usize] as usize + 1] += 1;
+            }
+            for i in 0..np as usize {
+                scr.moff[i + 1] += scr.moff[i];
+            }
+            scr.members.clear();
+            scr.members.resize(nodes.len(), 0);
+            scr.sub_stack.clear();
+            scr.sub_stack.extend_from_slice(&scr.moff[..np as usize]);
+            for &u in nodes {
+                let q = scr.sub_piece[u as usize] as usize;
+                scr.members[scr.sub_stack[q] as usize] = u;
+                scr.sub_stack[q] += 1;
+            }
+            for q in 0..np as usize {
+                let piece = &scr.members[scr.moff[q] as usize..scr.moff[q + 1] as usize];
+                for (i, &u) in piece.iter().enumerate() {
+                    scr.sub_local[u as usize] = i as u32;
+                }
+                scr.sub_off.clear();
+                scr.sub_adj.clear();
+                scr.sub_off.push(0);
+                let pid = scr.sub_piece[piece[0] as usize];
+                for &u in piece {
+                    for &w in p.nbrs(u) {
+                        if scr.sub_piece[w as usize] == pid && scr.sub_local[w as usize] != NONE {
+                            scr.sub_adj.push(scr.sub_local[w as usize]);
+                        }
+                    }
+                    scr.sub_off.push(scr.sub_adj.len() as u32);
+                }
+                total += scr.counter.log_count(piece.len(), &scr.sub_off, &scr.sub_adj, None);
+            }
+            // The piece multigraph: multiplicity = number of edges between two pieces.
+            scr.pairs.clear();
+            for &u in nodes {
+                for &w in p.nbrs(u) {
+                    let (a, b) = (scr.sub_piece[u as usize], scr.sub_piece[w as usize]);
+                    if b != NONE && a != b {
+                        scr.pairs.push((a, b));
+                    }
+                }
+            }
+            scr.pairs.sort_unstable();
+            scr.sub_off.clear();
+            scr.sub_adj.clear();
+            scr.sub_mult.clear();
+            scr.sub_off.push(0);
+            let mut i = 0;
+            for a in 0..np {
+                while i < scr.pairs.len() && scr.pairs[i].0 == a {
+                    let b = scr.pairs[i].1;
+                    let mut cnt = 0.0;
+                    while i < scr.pairs.len() && scr.pairs[i] == (a, b) {
+                        cnt += 1.0;
+                        i += 1;
+                    }
+                    scr.sub_adj.push(b);
+                    scr.sub_mult.push(cnt);
+                }
+                scr.sub_off.push(scr.sub_adj.len() as u32);
+            }
+            total += scr.counter.log_count(np as usize, &scr.sub_off, &scr.sub_adj, Some(&scr.sub_mult));
+            for &u in nodes {
+                scr.sub_piece[u as usize] = NONE;
+            }
+            total
+        };
+        for &u in nodes {
+            scr.sub_local[u as usize] = NONE;
+        }
+        result
     }
 }
 

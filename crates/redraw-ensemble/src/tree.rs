@@ -360,6 +360,11 @@ impl TreeWorkspace {
         }
     }
 
+    /// The local CSR of the loaded region (`off`, `adj`).
+    pub(crate) fn local_csr(&self) -> (&[u32], &[u32]) {
+        (&self.loff, &self.ladj)
+    }
+
     /// Splits the loaded region into county pieces: the connected components of the region's
     /// nodes of each county (`county` is indexed by global node). Fills `piece_of` (local) and
     /// `pieces`. Pieces are numbered in order of their first local node.
