@@ -38,15 +38,18 @@
 //!    probability `P(V | R) = τ(V) τ(R') b / (τ(R) M_i)`. With intermediate targets
 //!    `γ_i = ∏_{j≤i} τ(V_j)^ρ · τ(R_i)`, the incremental weight is
 //!    **`w_i = γ_i / (γ_{i−1} P) = M_i · τ(V_i)^{ρ−1} / b(V_i, R_i)`** (just `1/b` at ρ = 1, as
-//!    in McCartan & Imai). With the county constraint `b` counts only the edges inside the county
+//!    in McCartan & Imai; the order factor below is part of `γ_i` too). With the county constraint `b` counts only the edges inside the county
 //!    piece the stage split, or all of `∂(V, R')` when it split none, and `τ` is `τ_h`.
 //!    The county-split penalty is paid as the splits appear: stage `i` multiplies the weight by
 //!    `exp(−λ · s_i)`, `s_i` the counties that `V_i` takes part of and no earlier district
 //!    touches; the `s_i` sum to the plan's split counties.
+//!    Stage `i` also multiplies the weight by **`1/a_i`**, `a_i` the number of drawn districts
+//!    `V_1..V_i` that touch `R_i`: the product of these factors is the probability of the order
+//!    in which the districts were drawn under the reverse growth of [`crate::ordering`]. Without
+//!    it plans would be sampled in proportion to their number of valid orders.
 //! 3. **Final weight.** After the last split (`V_k = R_{k−1}`) the weight is multiplied by
-//!    `τ(V_k)^{ρ−1}` (which completes `∏ τ^ρ`) and by **`∏_i 1 / c_i`**, the probability of the
-//!    order in which the districts were drawn under random peeling (see [`crate::ordering`]):
-//!    without it plans would be sampled in proportion to their number of valid peeling orders.
+//!    `τ(V_k)^{ρ−1}`, which completes `∏ τ^ρ` (and, with the county constraint, by one over the
+//!    number of districts the reverse growth can start from).
 //!
 //! `M_i` bounds the candidates of any tree of stage `i`: every candidate must be selectable with
 //! probability `1/M_i`, so a tree with more than `M_i` candidates would break exactness. `M_i` is
@@ -75,7 +78,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::ordering::{log_peeling_choices, OrderingError, OrderingScratch, MAX_HIER_DISTRICTS};
+use crate::ordering::{growth_choices, growth_starts, OrderingError, OrderingScratch, MAX_HIER_DISTRICTS};
 use crate::partition::NONE;
 use crate::problem::Problem;
 use crate::rng::Rng;
@@ -108,7 +111,7 @@ impl Default for SmcConfig {
             rho: 1.0,
             county_hierarchy: false,
             county_penalty: 0.0,
-            seq_alpha: 0.5,
+            seq_alpha: 1.0,
             fixed_bound: None,
             max_attempts: 200_000,
         }
@@ -361,6 +364,9 @@ struct Scratch {
     county_mark: Vec<u32>,
     county_list: Vec<u32>,
     ordering: OrderingScratch,
+    /// Per-label stamps for counting distinct adjacent districts.
+    label_stamp: Vec<u32>,
+    stamp: u32,
     /// `(stage, ancestor)` of the region loaded in `tree` (with its county pieces), if any:
     /// retries often redraw on the same ancestor, and every stage-1 ancestor is the whole map.
     loaded: Option<(usize, usize)>,
@@ -381,6 +387,8 @@ impl Scratch {
             ],
             county_list: Vec::new(),
             ordering: OrderingScratch::default(),
+            label_stamp: vec![0; p.k],
+            stamp: 0,
             loaded: None,
         }
     }
@@ -399,6 +407,8 @@ struct Outcome {
     max_candidates: u32,
     exceeded: bool,
     stuck: bool,
+    /// The county-rule order search ran out of budget (see `ordering`).
+    ordering_failed: bool,
 }
 
 /// The stream of particle `j` in stage `stage` (redraw `rerun`) of run `run`: each coordinate is
@@ -529,6 +539,9 @@ fn run_typed<L: Label>(
             );
             if let Some((j, o)) = outcomes.iter().enumerate().find(|(_, o)| o.stuck) {
                 return Err(SmcError::Stuck { stage, particle: j, attempts: o.attempts });
+            }
+            if let Some(j) = outcomes.iter().position(|o| o.ordering_failed) {
+                return Err(SmcError::Ordering { particle: j, source: OrderingError::Budget });
             }
             let over = outcomes.iter().filter(|o| o.exceeded).map(|o| o.max_candidates).max();
             match over {
@@ -792,6 +805,24 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
         if let Some(cn) = ctx.county_nodes {
             log_incr -= ctx.cfg.county_penalty * new_splits(p, cn, dst, label, scr) as f64;
         }
+        if ctx.corr.order {
+            // The reverse-growth order probability (see `ordering`): 1/a_i, a_i = drawn districts
+            // the growth could add to the remainder R_i.
+            let rem = s as u32 + 1;
+            let a = if ctx.cfg.county_hierarchy {
+                let part = |v: usize| if dst[v] == L::UNASSIGNED { rem } else { dst[v].to_u32() };
+                match growth_choices(p, part, s + 2, rem, &mut scr.ordering) {
+                    Ok(a) => a,
+                    Err(_) => {
+                        o.ordering_failed = true;
+                        return o;
+                    }
+                }
+            } else {
+                drawn_neighbours(p, dst, s, scr)
+            };
+            log_incr -= (a.max(1) as f64).ln();
+        }
         o.ancestor = ancestor as u32;
         o.log_incr = log_incr;
         o.pop_left = ctx.pop_left[ancestor] - pop;
@@ -810,6 +841,35 @@ fn log_tau<L: Label>(p: &Problem, hier: bool, plan: &[L], label: L, scr: &mut Sc
     let r = scr.trees.log_tau(p, hier, &nodes);
     scr.region = nodes;
     r
+}
+
+/// Number of drawn districts (labels `0..=s`) adjacent to the remainder after stage `s` (the
+/// unassigned nodes, or the last district after the final stage). The remainder is the loaded
+/// region minus the new district.
+fn drawn_neighbours<L: Label>(p: &Problem, plan: &[L], s: usize, scr: &mut Scratch) -> u32 {
+    let rem = if s + 2 == p.k { L::from_u32(s as u32 + 1) } else { L::UNASSIGNED };
+    scr.stamp = scr.stamp.wrapping_add(1);
+    if scr.stamp == 0 {
+        scr.label_stamp.iter_mut().for_each(|x| *x = 0);
+        scr.stamp = 1;
+    }
+    let mut count = 0;
+    for &u in &scr.tree.nodes {
+        if plan[u as usize] != rem {
+            continue;
+        }
+        for &w in p.nbrs(u) {
+            let l = plan[w as usize];
+            if l != rem && l != L::UNASSIGNED {
+                let l = l.to_u32() as usize;
+                if scr.label_stamp[l] != scr.stamp {
+                    scr.label_stamp[l] = scr.stamp;
+                    count += 1;
+                }
+            }
+        }
+    }
+    count
 }
 
 /// Nodes of each county as CSR `(offsets, nodes)`.
@@ -880,8 +940,9 @@ fn new_splits<L: Label>(
     count
 }
 
-/// The final factor of a particle's log weight: `(ρ−1) ln τ(V_k) − Σ ln c_i` (the county
-/// penalty was paid stage by stage).
+/// The final factor of a particle's log weight: `(ρ−1) ln τ(V_k)` and, with the county rule,
+/// `−ln` of the number of growth starts (the county penalty and the other order factors were
+/// paid stage by stage; without the county rule the start factor is the constant `1/k`).
 fn final_log_factor<L: Label>(
     p: &Problem,
     cfg: &SmcConfig,
@@ -894,10 +955,10 @@ fn final_log_factor<L: Label>(
     if corr.boundary && cfg.rho != 1.0 {
         f += (cfg.rho - 1.0) * log_tau(p, cfg.county_hierarchy, plan, L::from_u32(k as u32 - 1), scr);
     }
-    if corr.order {
-        let choices = log_peeling_choices(p, |v| plan[v].to_u32(), cfg.county_hierarchy, &mut scr.ordering)
+    if corr.order && cfg.county_hierarchy {
+        let starts = growth_starts(p, |v| plan[v].to_u32(), &mut scr.ordering)
             .map_err(|source| SmcError::Ordering { particle: 0, source })?;
-        f -= choices;
+        f -= (starts.max(1) as f64).ln();
     }
     Ok(f)
 }
