@@ -9,6 +9,10 @@
 //!   (GerryChain's `bipartition_tree` likewise redraws trees on the same pair; frcw redraws the
 //!   pair too); if all fail the step is a self-loop (`no_split`). Its stationary distribution is
 //!   not known in closed form.
+//!   With `region_surcharge` (GerryChain's `region_surcharge`, frcw's region-aware trees) the
+//!   tree is instead the minimum spanning tree of random edge weights, uniform in [0, 1) plus the
+//!   surcharge on edges between counties, so that cuts fall on county lines more often: a
+//!   county-aware proposal with, likewise, no known closed-form target.
 //! - **Reversible ReCom** (Cannon, Duchin, Randall & Rule 2022): choose an unordered pair of
 //!   districts uniformly among all `k(k-1)/2` pairs, self-loop if they are not adjacent; draw
 //!   one uniform spanning tree of the merged region; each balanced edge is selected with
@@ -380,7 +384,10 @@ fn recom(
         // `root` decides the labels (see the module docs) and must be uniform; the tree's own
         // root only affects speed.
         let root = rng.below(m);
-        ws.tree.draw(rng, ws.tree.wilson_root(root), (p.lo, p.hi, p.lo, p.hi));
+        match (cfg.region_surcharge, p.county.as_deref()) {
+            (Some(s), Some(county)) => ws.tree.draw_surcharge(rng, root, county, s, (p.lo, p.hi, p.lo, p.hi)),
+            _ => ws.tree.draw(rng, ws.tree.wilson_root(root), (p.lo, p.hi, p.lo, p.hi)),
+        }
         counters.trees += 1;
         if ws.tree.cands.is_empty() {
             continue;

@@ -76,6 +76,11 @@ struct HierScratch {
     child_off: Vec<u32>,
     children: Vec<u32>,
     stack: Vec<u32>,
+    /// Region-surcharge trees: weighted region edges, union-find, tree adjacency.
+    wedges: Vec<(f64, u32, u32)>,
+    uf: Vec<u32>,
+    tadj_off: Vec<u32>,
+    tadj: Vec<u32>,
 }
 
 impl TreeWorkspace {
@@ -554,6 +559,102 @@ impl TreeWorkspace {
         }
         debug_assert_eq!(order.len(), m, "the joined pieces form one tree");
         self.subtree_sums();
+    }
+
+    /// Draws the **minimum spanning tree** of random edge weights on the loaded region (Kruskal):
+    /// each edge weighs a uniform number in [0, 1) plus `surcharge` when its endpoints lie in
+    /// different counties (`county` by global node), as GerryChain's `region_surcharge`. Trees
+    /// then cross county lines as little as the weights allow, so balanced cuts fall on county
+    /// lines more often. This is not a uniform spanning tree: ReCom with it has no known
+    /// closed-form stationary distribution. Fills `parent`, `order`, `sub` and `cands` like
+    /// [`TreeWorkspace::draw`].
+    pub(crate) fn draw_surcharge(
+        &mut self,
+        rng: &mut Rng,
+        root: u32,
+        county: &[u32],
+        surcharge: f64,
+        cut_bounds: (u64, u64, u64, u64),
+    ) {
+        let m = self.len();
+        let h = &mut self.hier;
+        h.wedges.clear();
+        for u in 0..m {
+            let cu = county[self.nodes[u] as usize];
+            for &w in &self.ladj[self.loff[u] as usize..self.loff[u + 1] as usize] {
+                if (w as usize) > u {
+                    let cross = county[self.nodes[w as usize] as usize] != cu;
+                    let weight = rng.unit() + if cross { surcharge } else { 0.0 };
+                    h.wedges.push((weight, u as u32, w));
+                }
+            }
+        }
+        h.wedges.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        // Kruskal with path-halving union-find; the chosen edges go to `pedge`.
+        h.uf.clear();
+        h.uf.extend(0..m as u32);
+        fn find(uf: &mut [u32], mut x: u32) -> u32 {
+            while uf[x as usize] != x {
+                let g = uf[uf[x as usize] as usize];
+                uf[x as usize] = g;
+                x = g;
+            }
+            x
+        }
+        h.pedge.clear();
+        for &(_, u, w) in &h.wedges {
+            let (a, b) = (find(&mut h.uf, u), find(&mut h.uf, w));
+            if a != b {
+                h.uf[a as usize] = b;
+                h.pedge.push((u, w));
+                if h.pedge.len() + 1 == m {
+                    break;
+                }
+            }
+        }
+        // Tree adjacency (CSR), then parents-first order by a traversal from the root.
+        h.tadj_off.clear();
+        h.tadj_off.resize(m + 1, 0);
+        for &(u, w) in &h.pedge {
+            h.tadj_off[u as usize + 1] += 1;
+            h.tadj_off[w as usize + 1] += 1;
+        }
+        for u in 0..m {
+            h.tadj_off[u + 1] += h.tadj_off[u];
+        }
+        h.tadj.clear();
+        h.tadj.resize(2 * h.pedge.len(), 0);
+        h.stack.clear();
+        h.stack.extend_from_slice(&h.tadj_off[..m]);
+        for &(u, w) in &h.pedge {
+            h.tadj[h.stack[u as usize] as usize] = w;
+            h.stack[u as usize] += 1;
+            h.tadj[h.stack[w as usize] as usize] = u;
+            h.stack[w as usize] += 1;
+        }
+        let parent = &mut self.parent[..m];
+        parent.fill(NONE);
+        let order = &mut self.order;
+        order.clear();
+        order.push(root);
+        self.mark[root as usize] = true;
+        let mut head = 0;
+        while head < order.len() {
+            let u = order[head] as usize;
+            head += 1;
+            for &w in &h.tadj[h.tadj_off[u] as usize..h.tadj_off[u + 1] as usize] {
+                if !self.mark[w as usize] {
+                    self.mark[w as usize] = true;
+                    parent[w as usize] = u as u32;
+                    order.push(w);
+                }
+            }
+        }
+        debug_assert_eq!(order.len(), m);
+        for &u in order.iter() {
+            self.mark[u as usize] = false;
+        }
+        self.sums_and_cuts(cut_bounds);
     }
 
     /// Marks the subtree of local node `v` in `mark` and lists it (local ids) in `piece`: one
