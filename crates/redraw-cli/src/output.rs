@@ -1,8 +1,14 @@
 //! Shared output plumbing for every subcommand: the `--format` flag, tabular rendering,
 //! atomic file writes, colour policy and error reporting.
 //!
-//! Commands build a [`Table`] (or any `serde::Serialize` value for JSON) and hand it to
-//! [`emit`]; they never format CSV or Markdown by hand, so every command behaves the same.
+//! Commands build [`Table`]s (or a library value for JSON, via [`json_document`]) and hand
+//! them to [`emit`]; they never format CSV or Markdown by hand, so every command behaves the
+//! same:
+//! - JSON is one document with a `schema_version` and snake_case keys: `{"schema_version": 1,
+//!   "<table>": [{"<column key>": value, ...}, ...], ...}`;
+//! - CSV is one table per invocation (the command's first table, or `--table NAME`), with the
+//!   snake_case column keys as its header, so `pandas.read_csv` reads it as is;
+//! - `--table list` lists a command's tables; `--table NAME` prints one in any format.
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
@@ -27,6 +33,88 @@ pub enum Format {
 pub enum Align {
     Left,
     Right,
+}
+
+/// Version of the JSON documents the CLI prints for tables (`{"schema_version": 1, ...}`).
+/// Commands that print a library document (the scenario report, a judgement) carry that
+/// document's own version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `--format` and `--table`, shared by every tabular command (`#[command(flatten)]`).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct OutputArgs {
+    /// Output format. CSV holds one table: the first, or the one --table names.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print only this table (by its key, e.g. `states`); `--table list` lists them.
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+}
+
+/// A column key from a header: snake_case ASCII, units spelled out (`Land sq mi` ->
+/// `land_sq_mi`, `Federal taxes $bn` -> `federal_taxes_usd_bn`, `%` -> `pct`), and a leading
+/// year moved to the end (`2016 margin` -> `margin_2016`), so every key is a valid identifier.
+pub fn snake_key(header: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let flush = |cur: &mut String, words: &mut Vec<String>| {
+        if !cur.is_empty() {
+            words.push(std::mem::take(cur));
+        }
+    };
+    for ch in header.chars() {
+        match ch {
+            'a'..='z' | '0'..='9' => cur.push(ch),
+            'A'..='Z' => cur.push(ch.to_ascii_lowercase()),
+            '$' => {
+                flush(&mut cur, &mut words);
+                words.push("usd".into());
+            }
+            '%' => {
+                flush(&mut cur, &mut words);
+                words.push("pct".into());
+            }
+            '\'' | '’' => {}
+            _ => flush(&mut cur, &mut words),
+        }
+    }
+    flush(&mut cur, &mut words);
+    if words.first().is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit())) {
+        let lead = words.remove(0);
+        words.push(lead);
+    }
+    if words.is_empty() {
+        "value".into()
+    } else {
+        words.join("_")
+    }
+}
+
+/// A number for people: whole numbers with thousands separators ("39,538,223"), others rounded
+/// to what a reader can use: no decimals from 1,000 up ("39,974"), one from 100 ("235.8"), two
+/// from 1 ("52.05"), three significant digits below 1 ("0.0473"); "—" when not finite.
+pub fn human(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let a = v.abs();
+    if v.fract() == 0.0 && a < 1e18 {
+        return group_thousands(v as i128);
+    }
+    if a >= 999.5 {
+        return group_thousands(v.round() as i128);
+    }
+    let text = if a >= 99.95 {
+        format!("{v:.1}")
+    } else if a >= 0.9995 {
+        format!("{v:.2}")
+    } else if a == 0.0 {
+        "0".into()
+    } else {
+        let decimals = (2 - a.log10().floor() as i32).clamp(0, 12) as usize;
+        format!("{v:.decimals$}")
+    };
+    text
 }
 
 /// One cell. Numbers keep their raw value for JSON and CSV; `text` is what humans see.
@@ -102,6 +190,9 @@ pub fn group_thousands(v: i128) -> String {
 pub struct Table {
     pub title: Option<String>,
     pub headers: Vec<String>,
+    /// Machine keys of the columns (JSON keys, CSV header): [`snake_key`] of each header unless
+    /// set with [`Table::keys`].
+    pub keys: Vec<String>,
     pub align: Vec<Align>,
     pub rows: Vec<Vec<Cell>>,
 }
@@ -111,8 +202,25 @@ impl Table {
         Table {
             title: None,
             headers: headers.iter().map(|h| h.to_string()).collect(),
+            keys: headers.iter().map(|h| snake_key(h)).collect(),
             align: vec![Align::Left; headers.len()],
             rows: Vec::new(),
+        }
+    }
+    /// Sets the machine keys of the first `keys.len()` columns (the rest keep theirs).
+    pub fn keys(mut self, keys: &[&str]) -> Self {
+        for (k, new) in self.keys.iter_mut().zip(keys) {
+            *k = new.to_string();
+        }
+        self
+    }
+    /// Removes column `i` (header, key, alignment and every row's cell).
+    pub fn remove_column(&mut self, i: usize) {
+        self.headers.remove(i);
+        self.keys.remove(i);
+        self.align.remove(i);
+        for r in &mut self.rows {
+            r.remove(i);
         }
     }
     pub fn titled(mut self, title: impl Into<String>) -> Self {
@@ -131,15 +239,15 @@ impl Table {
         self.rows.push(row);
     }
 
-    /// The table as a JSON array of objects keyed by header.
+    /// The table as a JSON array of objects keyed by the column keys.
     pub fn to_json(&self) -> serde_json::Value {
         let rows = self
             .rows
             .iter()
             .map(|r| {
                 let mut m = serde_json::Map::new();
-                for (h, c) in self.headers.iter().zip(r) {
-                    m.insert(h.clone(), c.json.clone());
+                for (k, c) in self.keys.iter().zip(r) {
+                    m.insert(k.clone(), c.json.clone());
                 }
                 serde_json::Value::Object(m)
             })
@@ -147,6 +255,15 @@ impl Table {
         serde_json::Value::Array(rows)
     }
 
+    /// The table alone in `format` (JSON: a document holding it under `key`).
+    pub fn render_as(&self, key: &str, format: Format) -> String {
+        match format {
+            Format::Json => render_tables(&[(key, self)], Format::Json),
+            _ => self.render(format),
+        }
+    }
+
+    /// The table in a text format; JSON gives the bare array of rows.
     pub fn render(&self, format: Format) -> String {
         match format {
             Format::Json => {
@@ -162,7 +279,7 @@ impl Table {
 
     fn render_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(&self.headers).expect("in-memory csv");
+        w.write_record(&self.keys).expect("in-memory csv");
         for r in &self.rows {
             w.write_record(r.iter().map(Cell::csv_text)).expect("in-memory csv");
         }
@@ -224,34 +341,128 @@ fn pad(s: &str, width: usize, align: Align) -> String {
     }
 }
 
-/// Renders several tables in one format. JSON becomes one object keyed by `keys`
-/// (snake_case names), so a multi-table report is still a single JSON document.
+/// Renders several tables in one format. JSON becomes one document keyed by `keys`
+/// (snake_case names) with a `schema_version`; CSV, which holds one table, takes the first
+/// (commands go through [`emit`], which picks the table and says so).
 pub fn render_tables(tables: &[(&str, &Table)], format: Format) -> String {
     match format {
         Format::Json => {
             let mut m = serde_json::Map::new();
+            m.insert("schema_version".into(), serde_json::json!(SCHEMA_VERSION));
             for (k, t) in tables {
-                m.insert(k.to_string(), t.to_json());
+                // Tables shown in parts for people share a key; a document holds each once.
+                if !m.contains_key(*k) {
+                    m.insert(k.to_string(), t.to_json());
+                }
             }
             let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(m)).expect("json");
             s.push('\n');
             s
         }
-        Format::Csv => {
-            // CSV has no notion of several tables: separate them by a blank line and a
-            // `# title` comment line, which pandas' `comment='#'` and most readers skip.
-            let mut out = String::new();
-            for (i, (k, t)) in tables.iter().enumerate() {
-                if i > 0 {
-                    out.push('\n');
-                }
-                let _ = writeln!(out, "# {k}");
-                out.push_str(&t.render(Format::Csv));
-            }
-            out
-        }
+        Format::Csv => tables.first().map(|(_, t)| t.render(Format::Csv)).unwrap_or_default(),
         _ => tables.iter().map(|(_, t)| t.render(format)).collect::<Vec<_>>().join("\n"),
     }
+}
+
+/// A library value as a JSON document, with `schema_version` first unless it has its own.
+pub fn json_document<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
+    let v = serde_json::to_value(value)?;
+    let v = match v {
+        serde_json::Value::Object(o) if !o.contains_key("schema_version") => {
+            let mut m = serde_json::Map::new();
+            m.insert("schema_version".into(), serde_json::json!(SCHEMA_VERSION));
+            m.extend(o);
+            serde_json::Value::Object(m)
+        }
+        other => other,
+    };
+    let mut s = serde_json::to_string_pretty(&v)?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// The listing printed by `--table list`: each table's key, title, rows and columns.
+pub fn table_listing(tables: &[(&str, &Table)]) -> Table {
+    let mut t =
+        Table::new(&["Table", "Title", "Rows", "Columns"]).titled("Tables (choose one with --table NAME)");
+    let mut seen: Vec<&str> = Vec::new();
+    for (k, tb) in tables {
+        if seen.contains(k) {
+            continue;
+        }
+        seen.push(k);
+        // Parts shown separately for people share one key; list the whole table once.
+        let parts: Vec<&&Table> = tables.iter().filter(|(k2, _)| k2 == k).map(|(_, t)| t).collect();
+        let mut cols: Vec<&str> = Vec::new();
+        for p in &parts {
+            for c in &p.keys {
+                if !cols.contains(&c.as_str()) {
+                    cols.push(c);
+                }
+            }
+        }
+        let title = tb.title.clone().unwrap_or_default();
+        let title = if parts.len() > 1 {
+            title.rsplit_once(" — ").map_or(title.clone(), |(a, _)| a.to_string())
+        } else {
+            title
+        };
+        t.push(vec![k.to_string().into(), title.into(), tb.rows.len().into(), cols.join(" ").into()]);
+    }
+    t
+}
+
+/// The tables `out` asks for: all of them, or those under `--table NAME` (an unknown name is
+/// an error listing the known ones). `None` means `--table list` was asked for.
+pub fn select<'a>(
+    tables: &[(&'a str, &'a Table)],
+    out: &OutputArgs,
+) -> anyhow::Result<Option<Vec<(&'a str, &'a Table)>>> {
+    let mut keys: Vec<&str> = tables.iter().map(|(k, _)| *k).collect();
+    keys.dedup();
+    match out.table.as_deref().map(str::trim) {
+        None => Ok(Some(tables.to_vec())),
+        Some("list") => Ok(None),
+        Some(name) => {
+            let picked: Vec<(&str, &Table)> = tables.iter().copied().filter(|(k, _)| *k == name).collect();
+            if picked.is_empty() {
+                anyhow::bail!(
+                    "--table {name}: no such table here; this output has: {} (or `list`)",
+                    keys.join(", ")
+                );
+            }
+            Ok(Some(picked))
+        }
+    }
+}
+
+/// Prints tables as `out` asks: every table for people and JSON, one table for CSV (the first,
+/// with a note on stderr naming the others), or the `--table list` listing.
+pub fn emit(tables: &[(&str, &Table)], out: &OutputArgs) -> anyhow::Result<()> {
+    print(&render_selection(tables, out)?)
+}
+
+/// What [`emit`] prints, as a string (for commands that add text around the tables).
+pub fn render_selection(tables: &[(&str, &Table)], out: &OutputArgs) -> anyhow::Result<String> {
+    let Some(picked) = select(tables, out)? else {
+        let mut listing = table_listing(tables);
+        if matches!(out.format, Format::Table | Format::Markdown) {
+            listing.remove_column(3); // the column keys are for programs
+        }
+        return Ok(listing.render_as("tables", out.format));
+    };
+    if out.format == Format::Csv {
+        let mut keys: Vec<&str> = picked.iter().map(|(k, _)| *k).collect();
+        keys.dedup();
+        if keys.len() > 1 {
+            eprintln!(
+                "note: CSV holds one table: printing `{}`; the others are {} (choose with --table NAME)",
+                keys[0],
+                keys[1..].join(", ")
+            );
+        }
+    }
+    Ok(render_tables(&picked, out.format))
 }
 
 /// Writes to stdout, treating a closed pipe (`redraw ... | head`) as success.
@@ -331,6 +542,30 @@ mod tests {
         assert_eq!(group_thousands(-1_000), "-1,000");
         assert_eq!(group_thousands(999), "999");
         assert_eq!(group_thousands(0), "0");
+    }
+
+    #[test]
+    fn keys_are_snake_case_identifiers() {
+        assert_eq!(snake_key("Land sq mi"), "land_sq_mi");
+        assert_eq!(snake_key("Federal taxes $bn"), "federal_taxes_usd_bn");
+        assert_eq!(snake_key("2016 margin"), "margin_2016");
+        assert_eq!(snake_key("State's seat"), "states_seat");
+        assert_eq!(snake_key("Min. pop. % for a Senate majority"), "min_pop_pct_for_a_senate_majority");
+        assert_eq!(snake_key("cal-3 (percentile)"), "cal_3_percentile");
+        assert_eq!(snake_key("R-hat"), "r_hat");
+        assert_eq!(snake_key("—"), "value");
+    }
+
+    #[test]
+    fn human_numbers() {
+        assert_eq!(human(39973.5999), "39,974");
+        assert_eq!(human(39_538_223.0), "39,538,223");
+        assert_eq!(human(235.775), "235.8");
+        assert_eq!(human(52.05), "52.05");
+        assert_eq!(human(52.0), "52");
+        assert_eq!(human(0.047312), "0.0473");
+        assert_eq!(human(-1234.5), "-1,235");
+        assert_eq!(human(f64::NAN), "—");
     }
 
     #[test]

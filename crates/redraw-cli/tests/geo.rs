@@ -99,8 +99,9 @@ fn graph_build_from_geojson_and_plan_map() {
     ]);
     ok(&out);
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let get =
-        |k: &str| summary.as_array().unwrap().iter().find(|r| r["measure"] == k).unwrap()["value"].clone();
+    let get = |k: &str| {
+        summary["summary"].as_array().unwrap().iter().find(|r| r["measure"] == k).unwrap()["value"].clone()
+    };
     assert_eq!(get("units"), 58);
     assert_eq!(get("rook edges (shared border)"), 136);
     assert_eq!(get("components"), 1);

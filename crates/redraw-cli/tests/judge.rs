@@ -231,7 +231,10 @@ fn split_california_into_three_places_cal3() {
         .sum();
     assert_eq!(pops, 39_538_223);
     let ev2020 = s["statistics"].as_array().unwrap().iter().find(|x| x["metric"] == "ev_dem_2020").unwrap();
-    let pct = ev2020["proposals"][0][2].as_f64().unwrap();
+    let pct = ev2020["proposals"][0]["percentile"].as_f64().unwrap();
+    assert_eq!(ev2020["proposals"][0]["id"], "cal-3");
+    assert_eq!(s["schema_version"], 1);
+    assert!(s["diagnostics"][0]["statistic"].is_string() && s["diagnostics"][0]["rhat"].is_number());
     assert!((0.0..=1.0).contains(&pct));
 
     // Six parts at ±50 % is impossible with whole counties (Los Angeles County is too big).

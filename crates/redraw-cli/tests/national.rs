@@ -57,7 +57,7 @@ fn six_californias_side_by_side() {
     assert_eq!(json["scenario"]["senators"], 110);
     assert_eq!(json["scenario"]["electoral_votes"], 548);
     let csv = ok(&["scenario", "cal-3", "--format", "csv"]);
-    assert!(csv.starts_with("# national\nMeasure,Today,Scenario,Change\n"), "{csv}");
+    assert!(csv.starts_with("measure,label,today,scenario,change\n"), "{csv}");
     let md = ok(&["scenario", "cal-3", "--format", "markdown", "--method", "webster", "--house-size", "600"]);
     assert!(md.contains("| Measure |") && md.contains("Webster with 600 seats"));
 }
@@ -89,8 +89,10 @@ fn export_round_trips() {
 fn scenarios_counties_apportion() {
     let list = ok(&["scenarios", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    let v = &v["scenarios"];
     assert_eq!(v.as_array().unwrap().len(), 9);
-    assert_eq!(v[1]["New states"], serde_json::json!(["Northern California", "Southern California"]));
+    assert_eq!(v[1]["new_states"], serde_json::json!(["Northern California", "Southern California"]));
     // CSV used to embed the JSON array (`"[""Northern California"",...]"`).
     let csv = ok(&["scenarios", "--format", "csv"]);
     assert!(
@@ -102,12 +104,13 @@ fn scenarios_counties_apportion() {
     assert!(ri.contains("44007,Providence County,RI,660741"));
     let ap: serde_json::Value =
         serde_json::from_str(&ok(&["apportion", "--margins", "--format", "json"])).unwrap();
-    let rows = ap.as_array().unwrap();
-    let ny = rows.iter().find(|r| r["State"] == "New York").unwrap();
-    assert_eq!(ny["Gain to win a seat"], 89);
-    assert_eq!(ny["Seats"], 26);
-    assert!(rows.iter().all(|r| r["Difference"] == 0));
-    let pri = ok(&["apportion", "--year", "2010", "--priority", "--format", "csv"]);
+    let rows = ap["apportionment"].as_array().unwrap();
+    let ny = rows.iter().find(|r| r["state"] == "New York").unwrap();
+    assert_eq!(ny["gain_to_win_a_seat"], 89);
+    assert_eq!(ny["seats"], 26);
+    assert!(rows.iter().all(|r| r["difference"] == 0));
+    let pri = ok(&["apportion", "--year", "2010", "--priority", "--format", "csv", "--table", "priority"]);
+    assert!(pri.starts_with("seat,state,state_seat,priority_value\n"), "{pri}");
     let last = pri.lines().last().unwrap();
     // 2010: seat 435 was Minnesota's 8th; North Carolina's 14th would have been seat 436.
     assert!(last.starts_with("435,Minnesota,8,"), "{pri}");
@@ -191,14 +194,26 @@ fn scenario_csv_holds_plain_numbers_in_the_units_of_its_headers() {
     let csv = ok(&["scenario", "cal-3", "--format", "csv"]);
     // Composite cells used to be embedded JSON (`"{""dem"":232,...}"`); now one figure per row.
     assert!(!csv.contains('{'), "{csv}");
-    assert!(csv.contains("\nElectoral College 2024 (census 2020): rep,312,312,0\n"), "{csv}");
-    assert!(csv.contains("\nElectoral College 2024 (census 2020): dem,226,230,4\n"), "{csv}");
-    assert!(csv.contains("\nLargest population per senator: state,California,Texas,\n"), "{csv}");
+    assert!(
+        csv.contains("\nelectoral_college_2024_rep,Electoral College 2024 (census 2020): rep,312,312,0\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\nelectoral_college_2024_dem,Electoral College 2024 (census 2020): dem,226,230,4\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(
+            "\nlargest_population_per_senator_state,Largest population per senator: state,California,Texas,\n"
+        ),
+        "{csv}"
+    );
     // "Federal taxes $bn" used to hold dollars; the three parts of California must add up to
     // California's IRS FY2023 gross collections, $568.98 bn.
-    let mut lines = csv.lines().skip_while(|l| *l != "# states").skip(1);
+    let csv = ok(&["scenario", "cal-3", "--format", "csv", "--table", "states"]);
+    let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = header.iter().position(|h| *h == "Federal taxes $bn").unwrap();
+    let col = header.iter().position(|h| *h == "federal_taxes_usd_bn").unwrap();
     let total: f64 = lines
         .take_while(|l| !l.is_empty())
         .map(|l| l.split(',').nth(col).unwrap().parse::<f64>().unwrap())
@@ -213,8 +228,8 @@ fn a_coalition_prints_no_empty_state_table() {
     assert!(!out.contains("State  Abbr"), "lone header of an empty table: {out}");
     assert!(out.contains("West Coast Health Alliance  coalition"), "{out}");
     // CSV keeps its shape: the states table is there, header only.
-    let csv = ok(&["scenario", "west-coast-health-alliance", "--format", "csv"]);
-    assert!(csv.contains("# states\nState,Abbr,"), "{csv}");
+    let csv = ok(&["scenario", "west-coast-health-alliance", "--format", "csv", "--table", "states"]);
+    assert!(csv.starts_with("state,abbr,") && csv.lines().count() == 1, "{csv}");
 }
 
 #[test]
@@ -250,8 +265,8 @@ fn apportion_population_files_are_read_strictly() {
 fn the_default_report_fits_a_100_column_terminal() {
     // The state tables were about 200 columns wide and the rules lines longer still.
     let list: serde_json::Value = serde_json::from_str(&ok(&["scenarios", "--format", "json"])).unwrap();
-    for p in list.as_array().unwrap() {
-        let name = p["Name"].as_str().unwrap();
+    for p in list["scenarios"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
         let out = ok(&["scenario", name]);
         for line in out.lines() {
             assert!(line.chars().count() <= 100, "{name}: {} columns: {line}", line.chars().count());
@@ -260,8 +275,8 @@ fn the_default_report_fits_a_100_column_terminal() {
     // The narrow view splits the state table; CSV keeps one wide table with every column.
     let out = ok(&["scenario", "cal-3"]);
     assert!(out.contains("— representation") && out.contains("— votes and money"), "{out}");
-    let csv = ok(&["scenario", "cal-3", "--format", "csv"]);
-    assert!(csv.contains("\n# states\nState,Abbr,Status,Population,Land sq mi,Senators,House,House today,EV,EV per million,2016 margin,2020 margin,2024 margin,Federal taxes $bn,Federal balance $bn\n"), "{csv}");
+    let csv = ok(&["scenario", "cal-3", "--format", "csv", "--table", "states"]);
+    assert!(csv.starts_with("state,abbr,status,population,land_sq_mi,senators,house_seats,house_seats_today,electoral_votes,electoral_votes_per_million,margin_pct_2016,margin_pct_2020,margin_pct_2024,federal_taxes_usd_bn,federal_balance_usd_bn\n"), "{csv}");
 }
 
 #[test]
@@ -285,7 +300,123 @@ fn a_state_county_listing_fits_a_100_column_terminal() {
     assert!(out.contains("06037  Los Angeles County") && out.contains("presidential margin"), "{out}");
     let csv = ok(&["counties", "--state", "CA", "--format", "csv"]);
     assert!(
-        csv.starts_with("FIPS,County,State,Pop 2020,Pop 2010,Land sq mi,Neighbours,2016 margin,"),
+        csv.starts_with("fips,county,state,pop_2020,pop_2010,land_sq_mi,neighbours,margin_pct_2016,"),
         "{csv}"
     );
+}
+
+/// Every key of a JSON document, recursively.
+fn keys(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                out.push(k.clone());
+                keys(x, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| keys(x, out)),
+        _ => {}
+    }
+}
+
+fn is_snake(k: &str) -> bool {
+    k.starts_with(|c: char| c.is_ascii_lowercase())
+        && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[test]
+fn json_is_snake_case_and_versioned_everywhere() {
+    // Some commands keyed their JSON by display labels ("Gain to win a seat", "2016 margin"),
+    // others by snake_case, and none said which layout it was.
+    for args in [
+        &["scenario", "west-coast-leaves", "--format", "json"][..],
+        &["scenario", "six-californias", "--format", "json", "--table", "states"],
+        &["scenarios", "--format", "json"],
+        &["counties", "--state", "RI", "--format", "json"],
+        &["apportion", "--margins", "--priority", "--format", "json"],
+        &["scenario", "cal-3", "--format", "json", "--table", "list"],
+    ] {
+        let doc: serde_json::Value = serde_json::from_str(&ok(args)).unwrap();
+        assert_eq!(doc["schema_version"], 1, "{args:?}");
+        let mut ks = Vec::new();
+        keys(&doc, &mut ks);
+        let bad: Vec<&String> = ks.iter().filter(|k| !is_snake(k)).collect();
+        assert!(bad.is_empty(), "{args:?}: keys that are not snake_case: {bad:?}");
+    }
+    // The scenario report holds the malapportionment extremes as objects, not tuples.
+    let doc: serde_json::Value =
+        serde_json::from_str(&ok(&["scenario", "cal-3", "--format", "json"])).unwrap();
+    assert_eq!(doc["baseline"]["malapportionment"]["largest_per_senator"]["state"], "California");
+    assert_eq!(doc["scenario"]["malapportionment"]["largest_per_senator"]["state"], "Texas");
+    assert_eq!(doc["options"]["house_size"], 435);
+    assert_eq!(doc["name"], "cal-3");
+}
+
+#[test]
+fn the_cli_report_is_the_library_report() {
+    // One type and one function make the scenario JSON, so `redraw serve` and the Python
+    // package return the same document as the CLI.
+    let ds = redraw_core::Dataset::embedded();
+    let p = redraw_core::scenario::preset("six-californias").unwrap();
+    let report = redraw_core::scenario_report(
+        ds,
+        &p.scenario(),
+        None,
+        &Default::default(),
+        &redraw_core::evaluate::EvalOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(ok(&["scenario", "six-californias", "--format", "json"]), report.to_json());
+}
+
+#[test]
+fn csv_is_one_table_per_run_and_tables_can_be_listed() {
+    // `--format csv` printed several tables separated by `# name` lines, which pandas cannot read.
+    let o = redraw(&["scenario", "cal-3", "--format", "csv"]);
+    assert!(o.status.success());
+    let csv = String::from_utf8(o.stdout).unwrap();
+    assert!(!csv.contains('#') && !csv.contains("\n\n"), "{csv}");
+    let width = csv.lines().next().unwrap().split(',').count();
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    assert!(rdr.records().all(|r| r.unwrap().len() == width), "a rectangular table");
+    let note = String::from_utf8_lossy(&o.stderr);
+    assert!(note.contains("--table") && note.contains("states"), "{note}");
+    let list = ok(&["scenario", "west-coast-leaves", "--table", "list", "--format", "csv"]);
+    let names: Vec<String> =
+        csv::Reader::from_reader(list.as_bytes()).records().map(|r| r.unwrap()[0].to_string()).collect();
+    assert_eq!(names, ["national", "states", "blocs"], "{list}");
+    let blocs = ok(&["scenario", "west-coast-leaves", "--table", "blocs", "--format", "csv"]);
+    assert!(
+        blocs.starts_with("bloc,kind,members,population,") && blocs.contains("West Coast,seceded,"),
+        "{blocs}"
+    );
+    let e = fails(&["scenario", "cal-3", "--table", "blocs"]);
+    assert!(e.contains("national, states, parent_states_today"), "{e}");
+}
+
+#[test]
+fn a_territory_is_suggested_as_a_territory() {
+    // `PR` used to get "did you mean Arkansas?".
+    let e = fails(&["counties", "--state", "PR"]);
+    assert!(e.contains("Puerto Rico (territory)") && !e.contains("Arkansas"), "{e}");
+    let e = fails(&["split", "Guam", "--into", "2"]);
+    assert!(e.contains("Guam (territory)"), "{e}");
+    let f =
+        temp("pr.toml", "name = \"pr\"\n[[new_state]]\nname = \"Boricua\"\ncounties.PR = [\"San Juan\"]\n");
+    let e = fails(&["scenario", f.to_str().unwrap()]);
+    assert!(e.contains("pr.toml line 4") && e.contains("Puerto Rico (territory)"), "{e}");
+    // A nonsense abbreviation gets no far-fetched guess; a near miss gets every close one.
+    let e = fails(&["counties", "--state", "QQ"]);
+    assert!(!e.contains("did you mean"), "{e}");
+    let e = fails(&["counties", "--state", "CF"]);
+    assert!(e.contains("California (CA)") && e.contains("Colorado (CO)"), "{e}");
+}
+
+#[test]
+fn human_numbers_are_rounded() {
+    // Quantiles of seat counts printed as `52.050`.
+    let out = ok(&["split", "CA", "--into", "3", "--samples", "400", "--seed", "3"]);
+    for line in out.lines().filter(|l| l.starts_with("House seats of the new states")) {
+        assert!(!line.contains(".050") && !line.contains(".000"), "{line}");
+    }
 }

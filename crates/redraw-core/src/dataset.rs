@@ -548,6 +548,33 @@ impl Dataset {
             .position(|st| st.abbr.eq_ignore_ascii_case(s) || st.name.eq_ignore_ascii_case(s) || st.fips == s)
     }
 
+    /// Why a state reference resolves to no state, for error messages: `unknown state `PR``
+    /// followed by this text. A territory is named as one ("Puerto Rico (territory)"), a near
+    /// miss gets the closest names ("did you mean California?"), anything else gets what is
+    /// expected. Only near misses are suggested: `PR` is not a typo of `AR`.
+    pub fn unknown_state_hint(&self, query: &str) -> String {
+        let q = query.trim();
+        if let Some(t) = territory(q) {
+            return format!(
+                "did you mean {} (territory)? A territory is not one of the 50 states + DC that the county data covers",
+                t.name
+            );
+        }
+        let mut cands: Vec<(String, String, String)> =
+            self.states.iter().map(|st| (st.name.clone(), st.abbr.clone(), st.name.clone())).collect();
+        cands.extend(
+            TERRITORIES
+                .iter()
+                .map(|t| (t.name.to_string(), t.abbr.to_string(), format!("{} (territory)", t.name))),
+        );
+        let best = near_misses(q, &cands);
+        if best.is_empty() {
+            "expected a state abbreviation (CA), a name (California) or a FIPS code (06); DC is `DC`".into()
+        } else {
+            format!("did you mean {}?", best.join(" or "))
+        }
+    }
+
     /// County resident population of a census year, with pooled figures folded onto the first
     /// member of each pool (sums over whole pools are exact).
     pub fn folded_population(&self, census: CensusYear) -> &[u64] {
@@ -638,6 +665,70 @@ impl Dataset {
             }),
         }
     }
+}
+
+/// The closest of `candidates` `(name, abbreviation, label)` to `query`, by edit distance, as
+/// labels: only near misses (a query of up to three letters one letter off an abbreviation, a
+/// longer one within a third of its length of a name), all those tied at the smallest distance,
+/// at most 3. An abbreviation match is labelled with the code ("California (CA)").
+pub fn near_misses(query: &str, candidates: &[(String, String, String)]) -> Vec<String> {
+    let ql = query.trim().to_lowercase();
+    let mut scored: Vec<(usize, String)> = Vec::new();
+    for (name, abbr, label) in candidates {
+        let n = ql.chars().count();
+        if n <= 3 && levenshtein(&ql, &abbr.to_lowercase()) <= 1 {
+            // An abbreviation one letter off (`CF`, `ORR`).
+            scored.push((levenshtein(&ql, &abbr.to_lowercase()), format!("{label} ({abbr})")));
+        } else if n > 2 {
+            let limit = 2.max(ql.chars().count() / 3);
+            let d = levenshtein(&ql, &name.to_lowercase()).min(if abbr.chars().count() > 2 {
+                levenshtein(&ql, &abbr.to_lowercase())
+            } else {
+                usize::MAX
+            });
+            if d <= limit {
+                scored.push((d, label.clone()));
+            }
+        }
+    }
+    scored.sort();
+    scored.dedup();
+    match scored.first() {
+        Some(&(d0, _)) => scored.into_iter().filter(|(d, _)| *d == d0).take(3).map(|(_, n)| n).collect(),
+        None => Vec::new(),
+    }
+}
+
+/// A territory of the United States: not a state, not in the county data, no apportionment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Territory {
+    pub abbr: &'static str,
+    pub fips: &'static str,
+    pub name: &'static str,
+}
+
+/// Puerto Rico and the four inhabited Island Areas (USPS codes and FIPS state codes).
+pub const TERRITORIES: [Territory; 5] = [
+    Territory { abbr: "PR", fips: "72", name: "Puerto Rico" },
+    Territory { abbr: "GU", fips: "66", name: "Guam" },
+    Territory { abbr: "VI", fips: "78", name: "U.S. Virgin Islands" },
+    Territory { abbr: "AS", fips: "60", name: "American Samoa" },
+    Territory { abbr: "MP", fips: "69", name: "Northern Mariana Islands" },
+];
+
+/// A territory by abbreviation, name or FIPS code (case-insensitive; "Virgin Islands" and
+/// "Northern Marianas" are accepted).
+pub fn territory(s: &str) -> Option<&'static Territory> {
+    let s = s.trim();
+    TERRITORIES.iter().find(|t| {
+        t.abbr.eq_ignore_ascii_case(s)
+            || t.name.eq_ignore_ascii_case(s)
+            || t.fips == s
+            || (t.abbr == "VI"
+                && (s.eq_ignore_ascii_case("Virgin Islands") || s.eq_ignore_ascii_case("USVI")))
+            || (t.abbr == "MP"
+                && (s.eq_ignore_ascii_case("Northern Marianas") || s.eq_ignore_ascii_case("CNMI")))
+    })
 }
 
 /// A county name that does not resolve.

@@ -21,6 +21,7 @@
 
 use crate::apportion::{apportion_into, Method};
 use crate::dataset::{CensusYear, Dataset, ElectionYear, PoolField, Votes};
+use crate::report::ScenarioReport;
 use crate::scenario::{ResolvedScenario, ScenarioError, StateStatus};
 
 /// The rules behind the figures, one sentence each, for reports.
@@ -100,6 +101,11 @@ pub struct StateFigures {
     pub name: String,
     pub abbr: String,
     pub status: StateStatus,
+    /// Abbreviation of the state of today's map this one continues (unchanged and changed
+    /// states); `None` for a new state.
+    pub today: Option<String>,
+    /// Abbreviations of today's states that contributed counties.
+    pub parents: Vec<String>,
     pub in_union: bool,
     pub is_district: bool,
     /// Resident population (table census).
@@ -132,18 +138,32 @@ pub struct NationalElection {
     pub senate_rep: u32,
 }
 
+/// A figure that belongs to one named state ("19,769,112 people per senator in California").
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NamedValue {
+    pub state: String,
+    pub value: f64,
+}
+
+impl NamedValue {
+    fn of(state: &str, value: f64) -> Self {
+        NamedValue { state: state.to_string(), value }
+    }
+}
+
 /// How unequal representation is (union states only, DC excluded).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Malapportionment {
-    pub largest_per_senator: (String, f64),
-    pub smallest_per_senator: (String, f64),
+    /// Population per senator in the most populous state.
+    pub largest_per_senator: NamedValue,
+    pub smallest_per_senator: NamedValue,
     /// Ratio of the two above.
     pub senator_ratio: f64,
     /// Smallest share of the union's population living in states that hold a Senate majority.
     pub senate_majority_min_share: f64,
     pub senate_majority_states: usize,
-    pub most_ev_per_million: (String, f64),
-    pub fewest_ev_per_million: (String, f64),
+    pub most_ev_per_million: NamedValue,
+    pub fewest_ev_per_million: NamedValue,
 }
 
 /// Aggregate figures of a bloc (seceded states or a coalition).
@@ -181,20 +201,17 @@ pub struct MapReport {
     pub warnings: Vec<String>,
 }
 
-/// Baseline and scenario side by side.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Comparison {
-    pub baseline: MapReport,
-    pub scenario: MapReport,
-    pub rules: Vec<&'static str>,
-}
-
-/// Evaluates a scenario and today's map with the same options.
-pub fn compare(ds: &Dataset, sc: &ResolvedScenario, opts: &EvalOptions) -> Result<Comparison, ScenarioError> {
+/// Evaluates a scenario and today's map with the same options: the [`ScenarioReport`] that
+/// every front end (CLI `--format json`, `redraw serve`, the Python package) serializes.
+pub fn compare(
+    ds: &Dataset,
+    sc: &ResolvedScenario,
+    opts: &EvalOptions,
+) -> Result<ScenarioReport, ScenarioError> {
     // The scenario first, so that an error names the scenario's map.
     let scenario = evaluate(ds, sc, opts)?;
     let baseline = evaluate(ds, &ResolvedScenario::baseline(ds), opts)?;
-    Ok(Comparison { baseline, scenario, rules: RULES.to_vec() })
+    Ok(ScenarioReport::new(sc, opts, baseline, scenario))
 }
 
 /// Published Maine/Nebraska electoral votes `(dem, rep)` and the state's total, by year.
@@ -484,6 +501,8 @@ pub fn evaluate(ds: &Dataset, sc: &ResolvedScenario, opts: &EvalOptions) -> Resu
             name: s.name.clone(),
             abbr: s.abbr.clone(),
             status: s.status,
+            today: s.original.map(|o| ds.states[o].abbr.clone()),
+            parents: s.parents.iter().map(|&p| ds.states[p].abbr.clone()).collect(),
             in_union: s.in_union,
             is_district: s.is_district,
             population: pop,
@@ -536,13 +555,13 @@ fn malapportionment(senate: &[&StateFigures], union: &[&StateFigures]) -> Malapp
     let most = union.iter().max_by(|a, b| evm(a).total_cmp(&evm(b))).expect("a state");
     let fewest = union.iter().min_by(|a, b| evm(a).total_cmp(&evm(b))).expect("a state");
     Malapportionment {
-        largest_per_senator: (max.name.clone(), per_sen(max)),
-        smallest_per_senator: (min.name.clone(), per_sen(min)),
+        largest_per_senator: NamedValue::of(&max.name, per_sen(max)),
+        smallest_per_senator: NamedValue::of(&min.name, per_sen(min)),
         senator_ratio: per_sen(max) / per_sen(min),
         senate_majority_min_share: share,
         senate_majority_states: k,
-        most_ev_per_million: (most.name.clone(), most.ev_per_million),
-        fewest_ev_per_million: (fewest.name.clone(), fewest.ev_per_million),
+        most_ev_per_million: NamedValue::of(&most.name, most.ev_per_million),
+        fewest_ev_per_million: NamedValue::of(&fewest.name, fewest.ev_per_million),
     }
 }
 

@@ -17,6 +17,9 @@
 //! - [`evaluate`]: consequences of a resolved map and today's map side by side
 //!   ([`evaluate::compare`]): population, land, Senate, House, electoral votes, 2016/2020/2024
 //!   results and the national Electoral College, Senate lean, malapportionment, fiscal figures.
+//! - [`report`]: [`ScenarioReport`], the one serializable value (schema-versioned, snake_case
+//!   JSON) that the CLI, the web app and the Python package all return for a scenario;
+//!   [`scenario_report`] resolves and evaluates in one call.
 //! - [`split`]: [`SplitEvaluator`], a precomputed fast path scoring "state XX split into k
 //!   parts by this county assignment" in microseconds, for samplers.
 //!
@@ -47,10 +50,12 @@ pub mod apportion;
 pub mod dataset;
 pub mod derive;
 pub mod evaluate;
+pub mod report;
 pub mod scenario;
 pub mod split;
 
 pub use apportion::{apportion, Apportionment, Method};
 pub use dataset::{CensusYear, CountyId, Dataset, ElectionYear, StateId, Votes};
+pub use report::{scenario_report, ScenarioReport};
 pub use scenario::{ResolvedScenario, Scenario, ScenarioError};
 pub use split::SplitEvaluator;

@@ -199,6 +199,9 @@ pub struct ResolvedBloc {
 pub struct ResolvedScenario {
     pub name: String,
     pub title: String,
+    /// The scenario file's `description` and `source`, carried into reports.
+    pub description: Option<String>,
+    pub source: Option<String>,
     pub states: Vec<ResolvedState>,
     /// Index into `states` for each county (by [`CountyId`]).
     pub county_state: Vec<u16>,
@@ -229,6 +232,8 @@ impl ResolvedScenario {
         ResolvedScenario {
             name: "baseline".into(),
             title: "Today's map".into(),
+            description: None,
+            source: None,
             states,
             county_state: ds.counties.iter().map(|c| c.state as u16).collect(),
             seceded: Vec::new(),
@@ -276,21 +281,13 @@ impl Resolver<'_> {
 
     fn state(&self, n: &Name, what: &str) -> Result<StateId, ScenarioError> {
         self.ds.state_by_name(n.get_ref()).ok_or_else(|| {
-            let mut best: Vec<(usize, &str)> = self
-                .ds
-                .states
-                .iter()
-                .map(|s| {
-                    let q = n.get_ref().to_lowercase();
-                    let d = crate::dataset::levenshtein(&q, &s.name.to_lowercase())
-                        .min(crate::dataset::levenshtein(&q, &s.abbr.to_lowercase()));
-                    (d, s.name.as_str())
-                })
-                .collect();
-            best.sort();
             self.err(
                 Some(n.span()),
-                format!("{what}: unknown state `{}` (did you mean {}?)", n.get_ref(), best[0].1),
+                format!(
+                    "{what}: unknown state `{}` ({})",
+                    n.get_ref(),
+                    self.ds.unknown_state_hint(n.get_ref())
+                ),
             )
         })
     }
@@ -306,6 +303,8 @@ impl Resolver<'_> {
         let mut out = ResolvedScenario::baseline(ds);
         out.name = sc.name.clone();
         out.title = sc.title.clone().unwrap_or_else(|| sc.name.clone());
+        out.description = sc.description.clone();
+        out.source = sc.source.clone();
         // Where each county was named, to report double assignments.
         let mut named: HashMap<CountyId, String> = HashMap::new();
         let mut claim =
@@ -481,23 +480,12 @@ impl Resolver<'_> {
         // ---- moves
         for (mi, mv) in sc.moves.iter().enumerate() {
             let t = out.state_index(mv.to.get_ref()).ok_or_else(|| {
-                let q = mv.to.get_ref().trim().to_lowercase();
-                let best = out
-                    .states
-                    .iter()
-                    .map(|s| {
-                        let d = crate::dataset::levenshtein(&q, &s.name.to_lowercase())
-                            .min(crate::dataset::levenshtein(&q, &s.abbr.to_lowercase()));
-                        (d, s.name.as_str())
-                    })
-                    .min()
-                    .map(|(_, n)| n)
-                    .unwrap_or_default();
                 self.err(
                     Some(mv.to.span()),
                     format!(
-                        "move[{mi}].to: unknown state `{}` (did you mean {best}?); a move goes to a state of today or one created by [[split]] or [[new_state]]",
-                        mv.to.get_ref()
+                        "move[{mi}].to: unknown state `{}` ({}); a move goes to a state of today or one created by [[split]] or [[new_state]]",
+                        mv.to.get_ref(),
+                        result_state_hint(ds, &out, mv.to.get_ref())
                     ),
                 )
             })?;
@@ -577,7 +565,15 @@ impl Resolver<'_> {
             let mut members = Vec::new();
             for n in &b.states {
                 let i = out.state_index(n.get_ref()).ok_or_else(|| {
-                    self.err(Some(n.span()), format!("{what} `{}`: unknown state `{}`", b.name, n.get_ref()))
+                    self.err(
+                        Some(n.span()),
+                        format!(
+                            "{what} `{}`: unknown state `{}` ({})",
+                            b.name,
+                            n.get_ref(),
+                            result_state_hint(ds, out, n.get_ref())
+                        ),
+                    )
                 })?;
                 if members.contains(&i) {
                     return Err(self.err(
@@ -648,6 +644,26 @@ impl Resolver<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+/// Why a name matches no state of a (partly) resolved map: a territory is named as one, a near
+/// miss gets the closest resulting states.
+fn result_state_hint(ds: &Dataset, out: &ResolvedScenario, q: &str) -> String {
+    if crate::dataset::territory(q).is_some() {
+        return ds.unknown_state_hint(q);
+    }
+    let cands: Vec<(String, String, String)> = out
+        .states
+        .iter()
+        .filter(|s| !s.counties.is_empty() || s.status == StateStatus::New)
+        .map(|s| (s.name.clone(), s.abbr.clone(), s.name.clone()))
+        .collect();
+    let best = crate::dataset::near_misses(q, &cands);
+    if best.is_empty() {
+        "no state of the map has that name or abbreviation".into()
+    } else {
+        format!("did you mean {}?", best.join(" or "))
     }
 }
 

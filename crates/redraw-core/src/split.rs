@@ -63,7 +63,9 @@ impl<'a> SplitEvaluator<'a> {
     /// Prepares the evaluation of splits of `state` (abbreviation, name or FIPS) into `parts`.
     pub fn new(ds: &'a Dataset, state: &str, parts: usize, opts: EvalOptions) -> Result<Self, ScenarioError> {
         let inv = |m: String| ScenarioError::Invalid { file: None, line: None, message: m };
-        let st = ds.state_by_name(state).ok_or_else(|| inv(format!("unknown state `{state}`")))?;
+        let st = ds
+            .state_by_name(state)
+            .ok_or_else(|| inv(format!("unknown state `{state}` ({})", ds.unknown_state_hint(state))))?;
         if ds.states[st].is_district() {
             return Err(inv("the District of Columbia cannot be split into states here".into()));
         }

@@ -33,8 +33,8 @@ fn baseline_reproduces_certified_electoral_votes() {
     let ca = r.states.iter().find(|s| s.abbr == "CA").unwrap();
     assert_eq!((ca.population, ca.apportionment_population, ca.house_seats), (39_538_223, 39_576_757, 52));
     // Malapportionment: California has 68.5 times Wyoming's population per senator.
-    assert_eq!(r.malapportionment.largest_per_senator.0, "California");
-    assert_eq!(r.malapportionment.smallest_per_senator.0, "Wyoming");
+    assert_eq!(r.malapportionment.largest_per_senator.state, "California");
+    assert_eq!(r.malapportionment.smallest_per_senator.state, "Wyoming");
     assert!((r.malapportionment.senator_ratio - 39_538_223.0 / 576_851.0).abs() < 1e-9);
     assert_eq!(r.malapportionment.senate_majority_states, 26);
     assert!((0.17..0.18).contains(&r.malapportionment.senate_majority_min_share));

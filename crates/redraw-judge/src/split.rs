@@ -120,7 +120,9 @@ pub fn check_invariants(o: &SplitOutcome, parts: usize, house_size: u32) -> Resu
 /// The county graph of one state as a `redraw_graph::Graph` with a `TOTAL_POP` column (2020
 /// census) and the shared-border lengths the Census adjacency gives.
 pub fn county_graph(ds: &Dataset, state: &str) -> Result<(redraw_graph::Graph, Vec<String>), SplitError> {
-    let st = ds.state_by_name(state).ok_or_else(|| SplitError::Input(format!("unknown state {state:?}")))?;
+    let st = ds.state_by_name(state).ok_or_else(|| {
+        SplitError::Input(format!("unknown state `{state}` ({})", ds.unknown_state_hint(state)))
+    })?;
     let counties = &ds.states[st].counties;
     let local: std::collections::HashMap<u32, u32> =
         counties.iter().enumerate().map(|(i, &c)| (c, i as u32)).collect();
@@ -405,8 +407,27 @@ pub fn evaluate_preset(ds: &Dataset, run: &SplitRun, id: &str) -> Result<Proposa
 pub struct SplitStatistic {
     #[serde(flatten)]
     pub judged: MetricJudgement,
-    /// `(proposal id, value, mid-rank percentile, verdict)`.
-    pub proposals: Vec<(String, f64, Option<f64>, String)>,
+    /// Where each named proposal falls.
+    pub proposals: Vec<ProposalPlacement>,
+}
+
+/// A named proposal's value of one statistic and its place among the samples.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProposalPlacement {
+    pub id: String,
+    pub value: f64,
+    /// Mid-rank percentile among the samples (0–1).
+    pub percentile: Option<f64>,
+    pub verdict: String,
+}
+
+/// Convergence of one statistic across chains.
+#[derive(Clone, Debug, Serialize)]
+pub struct SplitDiagnostic {
+    pub statistic: String,
+    #[serde(flatten)]
+    pub convergence: Convergence,
+    pub verdict: MixingVerdict,
 }
 
 /// Distribution summary of a split run.
@@ -421,7 +442,7 @@ pub struct SplitSummary {
     pub acceptance: f64,
     pub statistics: Vec<SplitStatistic>,
     pub proposals: Vec<ProposalResult>,
-    pub diagnostics: Vec<(String, Convergence, MixingVerdict)>,
+    pub diagnostics: Vec<SplitDiagnostic>,
 }
 
 type SplitExtract = Box<dyn Fn(&SplitOutcome, Option<&PartShapes>) -> f64>;
@@ -524,7 +545,12 @@ pub fn summarise(run: &SplitRun, proposals: Vec<ProposalResult>) -> SplitSummary
                 let v = f(&p.outcome, p.shapes.as_ref());
                 let pl = redraw_metrics::stats::placement(&sorted, v);
                 let o = crate::judge::Outlier::of_percentile(pl.percentile);
-                (p.id.clone(), v, Some(pl.percentile), crate::judge::verdict_text(dir, &pl, o))
+                ProposalPlacement {
+                    id: p.id.clone(),
+                    value: v,
+                    percentile: Some(pl.percentile),
+                    verdict: crate::judge::verdict_text(dir, &pl, o),
+                }
             })
             .collect();
         if key.starts_with("ev_dem_") || key == "max_part_deviation" {
@@ -535,7 +561,11 @@ pub fn summarise(run: &SplitRun, proposals: Vec<ProposalResult>) -> SplitSummary
                 })
                 .collect();
             if let Ok(conv) = convergence(&per_chain) {
-                diagnostics.push((label.clone(), conv.clone(), conv.verdict()));
+                diagnostics.push(SplitDiagnostic {
+                    statistic: label.clone(),
+                    verdict: conv.verdict(),
+                    convergence: conv,
+                });
             }
         }
         stats.push(SplitStatistic { judged, proposals: placed });
@@ -662,7 +692,7 @@ mod tests {
         assert_eq!(summary.samples, 80);
         let ev = summary.statistics.iter().find(|s| s.judged.metric == "ev_dem_2020").unwrap();
         assert_eq!(ev.proposals.len(), 1);
-        assert!(ev.proposals[0].2.is_some());
+        assert!(ev.proposals[0].percentile.is_some());
         // Los Angeles County alone (10,014,009) exceeds 1.5 × the sixth of California
         // (6,589,704): whole-county splits into six need a tolerance above 52 %.
         let err = draw_splits(ds, &SplitSpec { parts: 6, tolerance: 0.5, ..spec(6, 5) }, |_| {}).unwrap_err();

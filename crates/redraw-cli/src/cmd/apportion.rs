@@ -7,7 +7,7 @@ use redraw_core::apportion::{apportion, margins};
 use redraw_core::{Dataset, Method};
 
 use crate::cmd::scenario::parse_method;
-use crate::output::{print, render_tables, Cell, Format, Table};
+use crate::output::{emit, Cell, OutputArgs, Table};
 
 /// Apportion the House among the states: official census populations (2000, 2010, 2020) or your
 /// own (a CSV with columns `state,population`), by Huntington-Hill (the law since 1941) or
@@ -42,9 +42,8 @@ pub struct Args {
     /// Also print the priority list (seats beyond each state's first).
     #[arg(long)]
     pub priority: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 const EXAMPLES: &str = "Examples:
@@ -160,6 +159,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             bail!("--priority: Hamilton's method has no priority list; choose a divisor method");
         }
         let mut p = Table::new(&["Seat", "State", "State's seat", "Priority value"])
+            .keys(&["seat", "state", "state_seat", "priority_value"])
             .titled("Priority list")
             .right(&[0, 2, 3]);
         for s in &app.priority {
@@ -172,9 +172,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         tables.push(("priority", p));
     }
-    if tables.len() == 1 {
-        return print(&tables[0].1.render(args.format));
-    }
     let refs: Vec<(&str, &Table)> = tables.iter().map(|(k, t)| (*k, t)).collect();
-    print(&render_tables(&refs, args.format))
+    emit(&refs, &args.output)
 }

@@ -1,10 +1,9 @@
 //! `redraw counties --state XX`: the counties of a state from the embedded data.
 
 use anyhow::bail;
-use redraw_core::dataset::levenshtein;
 use redraw_core::{Dataset, ElectionYear};
 
-use crate::output::{print, Cell, Format, Table};
+use crate::output::{emit, Cell, Format, OutputArgs, Table};
 
 /// List the counties of a state (or of every state) from the embedded data: FIPS code, name,
 /// 2020 and 2010 census population, land area, neighbours and presidential margins.
@@ -18,9 +17,8 @@ pub struct Args {
     /// State abbreviation, name or FIPS code (e.g. CA, California, 06). All states when omitted.
     #[arg(long)]
     pub state: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -28,30 +26,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let states: Vec<usize> = match &args.state {
         Some(s) => match ds.state_by_name(s) {
             Some(i) => vec![i],
-            None => {
-                // Suggest the closest name or abbreviation, as scenario files do.
-                let q = s.trim().to_lowercase();
-                let best = ds
-                    .states
-                    .iter()
-                    .map(|st| {
-                        let d = levenshtein(&q, &st.name.to_lowercase())
-                            .min(levenshtein(&q, &st.abbr.to_lowercase()));
-                        (d, st.name.as_str())
-                    })
-                    .min()
-                    .map(|(_, n)| n)
-                    .unwrap_or("California");
-                bail!(
-                    "unknown state `{s}` (did you mean {best}?); expected an abbreviation such as CA, a name, or a FIPS code; DC is `DC`"
-                )
-            }
+            None => bail!("unknown state `{s}` ({})", ds.unknown_state_hint(s)),
         },
         None => (0..ds.states.len()).collect(),
     };
     // For people the table must fit about 100 columns: the margin columns are headed by the year
     // alone (the title says what they are). CSV and JSON keep the explicit `2016 margin` names.
-    let human = args.format == Format::Table || args.format == Format::Markdown;
+    let human = args.output.format == Format::Table || args.output.format == Format::Markdown;
     let mut headers = vec!["FIPS", "County", "State", "Pop 2020", "Pop 2010", "Land sq mi", "Neighbours"];
     let years: Vec<String> = ElectionYear::ALL
         .iter()
@@ -63,7 +44,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         [one] => format!("Counties of {} ({}){what}", ds.states[*one].name, ds.states[*one].counties.len()),
         _ => format!("All {} counties{what}", ds.counties.len()),
     };
-    let mut t = Table::new(&headers).titled(title).right(&[3, 4, 5, 6, 7, 8, 9]);
+    let mut keys = vec!["fips", "county", "state", "pop_2020", "pop_2010", "land_sq_mi", "neighbours"];
+    let margin_keys: Vec<String> =
+        ElectionYear::ALL.iter().map(|y| format!("margin_pct_{}", y.year())).collect();
+    keys.extend(margin_keys.iter().map(String::as_str));
+    let mut t = Table::new(&headers).titled(title).right(&[3, 4, 5, 6, 7, 8, 9]).keys(&keys);
     for &s in &states {
         for &c in &ds.states[s].counties {
             let county = &ds.counties[c as usize];
@@ -93,11 +78,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if human && states.len() == 1 {
         // One state: its abbreviation on every row says nothing the title does not.
-        t.headers.remove(2);
-        t.align.remove(2);
-        for r in &mut t.rows {
-            r.remove(2);
-        }
+        t.remove_column(2);
     }
-    print(&t.render(args.format))
+    emit(&[("counties", &t)], &args.output)
 }

@@ -13,7 +13,7 @@ use redraw_ensemble::{seed_plan, PairSelection, Problem, ProblemSpec, ProposalCo
 use redraw_graph::io::{read_graph, read_plan_csv};
 use redraw_graph::{Counties, Graph, Plan, SourceFormat};
 
-use crate::output::{self, Cell, Format, Table};
+use crate::output::{self, Cell, OutputArgs, Table};
 
 /// The long help of `redraw ensemble` (shown after the options by `--help`; the one-line
 /// summary comes from the subcommand list in main.rs).
@@ -128,9 +128,8 @@ pub struct Args {
     /// when not tracked). Needs a build with `--features parquet`.
     #[arg(long)]
     pub parquet: bool,
-    /// Output format of the summary.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -319,10 +318,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     } else {
         let steps = m.params.steps * m.params.chains as u64;
         eprintln!(
-            "{} steps in {:.2} s ({:.0} steps/s on {threads} thread(s); input loaded in {:.2} s) -> {}",
-            steps,
+            "{} steps in {:.2} s ({} steps/s on {threads} thread(s); input loaded in {:.2} s) -> {}",
+            output::group_thousands(steps as i128),
             secs,
-            steps as f64 / secs.max(1e-9),
+            output::group_thousands((steps as f64 / secs.max(1e-9)).round() as i128),
             load_secs,
             args.out.display()
         );
@@ -370,6 +369,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if m.results.len() > 1 {
         t.push(row("all".into(), &m.totals()));
     }
-    output::print(&t.render(args.format))?;
+    output::emit(&[("chains", &t)], &args.output)?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use redraw_graph::io::{read_graph, read_plan_csv};
 use redraw_graph::validate::component_summary;
 use redraw_graph::{Column, Graph, Plan, SourceFormat};
 
-use crate::output::{self, Cell, Format, Table};
+use crate::output::{self, Cell, Format, OutputArgs, Table};
 
 /// Graph utilities.
 #[derive(clap::Subcommand)]
@@ -55,9 +55,8 @@ pub struct InfoArgs {
     /// Number of components to list when the graph is disconnected.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub components: usize,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<()> {
@@ -106,7 +105,7 @@ fn info(args: InfoArgs) -> anyhow::Result<()> {
         )?;
         tables.push(("districts", districts(g, &plan, pop, spec)));
     }
-    if !loaded.notes.is_empty() && args.format == Format::Json {
+    if !loaded.notes.is_empty() && args.output.format == Format::Json {
         // Notes go to stderr for people; JSON consumers get them in the document too.
         let mut t = Table::new(&["note"]);
         for n in &loaded.notes {
@@ -115,7 +114,7 @@ fn info(args: InfoArgs) -> anyhow::Result<()> {
         tables.push(("notes", t));
     }
     let refs: Vec<(&str, &Table)> = tables.iter().map(|(k, t)| (*k, t)).collect();
-    output::print(&output::render_tables(&refs, args.format))
+    output::emit(&refs, &args.output)
 }
 
 fn load_plan(g: &Graph, spec: &str, key: &str) -> anyhow::Result<Plan> {

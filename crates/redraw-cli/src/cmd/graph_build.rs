@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use redraw_geo::adjacency::{build_adjacency, AdjacencyOptions, EdgeKind};
 use redraw_graph::networkx::{write_networkx, NodeIds};
 
-use crate::output::{self, Cell, Format, Table};
+use crate::output::{self, Cell, OutputArgs, Table};
 
 /// Build an adjacency graph from polygons: ESRI shapefile (.shp with its .dbf, .cpg, .prj, or
 /// a .zip holding them, as TIGER/Line files come), GeoJSON or TopoJSON. Writes networkx adjacency JSON, the format GerryChain's
@@ -53,9 +53,8 @@ pub struct Args {
     /// values) [default: index; labels when --id is `id`, which index ids would overwrite].
     #[arg(long, value_enum)]
     pub node_ids: Option<IdStyle>,
-    /// Format of the summary printed on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -142,7 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     t.push(vec!["warnings".into(), layer.warnings.len().into()]);
     t.push(vec!["seconds".into(), Cell::float(elapsed, 3)]);
     t.push(vec!["written".into(), args.out.display().to_string().into()]);
-    output::print(&t.render(args.format))?;
+    output::emit(&[("summary", &t)], &args.output)?;
     if comps.len() > 1 && !args.connect_islands {
         eprintln!(
             "note: the graph has {} components; ensembles need a connected graph (use --connect-islands, or --queen if units touch at corners)",

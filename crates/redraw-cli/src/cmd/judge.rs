@@ -14,7 +14,7 @@ use redraw_judge::report::{self, format_value};
 use redraw_judge::{EnsembleStats, PlanInput, UnitVotes};
 use redraw_metrics::{MixingVerdict, StepRates};
 
-use crate::output::{self, Cell, Format, Table};
+use crate::output::{self, Cell, Format, OutputArgs, Table};
 
 /// The long help: clap shows the subcommand's one-line summary from `main.rs` and this after
 /// the options (the variant's doc comment replaces the struct's own `long_about`).
@@ -84,9 +84,8 @@ pub struct Args {
     /// Write a report directory: report.md, report.json and SVG plots.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -208,7 +207,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             eprintln!("report written to {}", dir.join("report.md").display());
         }
     }
-    print_judgement(&judgement, args.format)
+    print_judgement(&judgement, &args.output)
 }
 
 fn read_manifest(dir: &Path) -> anyhow::Result<serde_json::Value> {
@@ -308,11 +307,9 @@ fn num(v: f64) -> serde_json::Value {
     }
 }
 
-fn print_judgement(j: &Judgement, format: Format) -> anyhow::Result<()> {
-    if format == Format::Json {
-        let mut s = serde_json::to_string_pretty(j)?;
-        s.push('\n');
-        return output::print(&s);
+fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
+    if out.format == Format::Json && out.table.is_none() {
+        return output::print(&output::json_document(j)?);
     }
     let rows: Vec<&MetricJudgement> =
         j.elections.iter().flat_map(|e| e.metrics.iter()).chain(j.structure.iter()).collect();
@@ -364,6 +361,7 @@ fn print_judgement(j: &Judgement, format: Format) -> anyhow::Result<()> {
 
     let mut diag =
         Table::new(&["statistic", "chains", "draws/chain", "R-hat", "bulk ESS", "tail ESS", "verdict"])
+            .keys(&["statistic", "chains", "draws_per_chain", "rhat", "ess_bulk", "ess_tail", "verdict"])
             .titled("Convergence (R-hat ≤ 1.01 and ESS ≥ 400 to trust the ensemble)")
             .right(&[1, 2, 3, 4, 5]);
     for d in &j.diagnostics {
@@ -392,5 +390,5 @@ fn print_judgement(j: &Judgement, format: Format) -> anyhow::Result<()> {
     if !j.notes.is_empty() {
         tables.push(("warnings", &notes));
     }
-    output::print(&output::render_tables(&tables, format))
+    output::emit(&tables, out)
 }

@@ -4,11 +4,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use redraw_core::dataset::levenshtein;
-use redraw_core::evaluate::{compare, Comparison, EvalOptions, MapReport, StateFigures};
+use redraw_core::evaluate::{compare, EvalOptions, MapReport, NamedValue, StateFigures};
 use redraw_core::scenario::{preset, presets, ResolveOptions, ResolvedScenario, StateStatus};
-use redraw_core::{CensusYear, Dataset, ElectionYear, Method, Scenario};
+use redraw_core::{CensusYear, Dataset, ElectionYear, Method, Scenario, ScenarioReport};
 
-use crate::output::{group_thousands, print, render_tables, write_atomic, Cell, Format, Table};
+use crate::output::{
+    group_thousands, print, render_selection, write_atomic, Cell, Format, OutputArgs, Table,
+};
 
 /// A rounded number with thousands separators; JSON keeps the exact value.
 fn big(v: f64) -> Cell {
@@ -58,9 +60,8 @@ pub struct Args {
     /// you have edited, is left alone).
     #[arg(long, requires = "export")]
     pub force: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 const EXAMPLES: &str = "Examples:
@@ -165,25 +166,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         house_size: args.house_size,
     };
     let cmp = compare(ds, &resolved, &opts)?;
-    if args.format == Format::Json {
-        let mut s = serde_json::to_string_pretty(&cmp)?;
-        s.push('\n');
-        return print(&s);
+    if args.output.format == Format::Json && args.output.table.is_none() {
+        // The report itself: the same bytes `redraw serve` returns for this scenario.
+        return print(&cmp.to_json());
     }
-    let tables = tables(&cmp, &resolved, args.all_states, args.format);
-    let human = args.format == Format::Table || args.format == Format::Markdown;
+    let tables = tables(&cmp, &resolved, args.all_states, args.output.format);
+    let human = args.output.format == Format::Table || args.output.format == Format::Markdown;
     // For people, an empty table (a coalition changes no state) is a one-line note rather than a
-    // lone header; CSV keeps every table so its shape does not depend on the scenario.
-    let refs: Vec<(&str, &Table)> =
-        tables.iter().filter(|(_, t)| !human || !t.rows.is_empty()).map(|(k, t)| (*k, t)).collect();
-    let mut out = render_tables(&refs, args.format);
-    for (_, t) in tables.iter().filter(|(_, t)| human && t.rows.is_empty()) {
+    // lone header; machine formats keep every table so their shape does not depend on the
+    // scenario.
+    let refs: Vec<(&str, &Table)> = tables
+        .iter()
+        .filter(|(_, t)| !human || !t.rows.is_empty() || args.output.table.is_some())
+        .map(|(k, t)| (*k, t))
+        .collect();
+    let mut out = render_selection(&refs, &args.output)?;
+    let whole = args.output.table.is_none();
+    for (_, t) in tables.iter().filter(|(_, t)| human && whole && t.rows.is_empty()) {
         out.push_str(&format!("\n{}: none\n", t.title.as_deref().unwrap_or("Table")));
     }
-    if human {
+    if human && whole {
         out.push_str("\nRules:\n");
         for r in &cmp.rules {
-            if args.format == Format::Table {
+            if args.output.format == Format::Table {
                 out.push_str(&wrap(&format!("- {r}"), 100, "  "));
             } else {
                 out.push_str(&format!("- {r}\n"));
@@ -223,10 +228,16 @@ fn ec(e: &redraw_core::evaluate::NationalElection) -> Cell {
     )
 }
 
-fn named(v: &(String, f64), decimals: usize) -> Cell {
-    let num =
-        if decimals == 0 { group_thousands(v.1.round() as i128) } else { Cell::float(v.1, decimals).text };
-    Cell::with_value(format!("{} ({})", num, v.0), serde_json::json!({"state": v.0, "value": v.1}))
+fn named(v: &NamedValue, decimals: usize) -> Cell {
+    let num = if decimals == 0 {
+        group_thousands(v.value.round() as i128)
+    } else {
+        Cell::float(v.value, decimals).text
+    };
+    Cell::with_value(
+        format!("{} ({})", num, v.state),
+        serde_json::json!({"state": v.state, "value": v.value}),
+    )
 }
 
 /// A change shown with its sign (`+1.5`, `-18.0`), like the integer changes.
@@ -245,13 +256,13 @@ fn int_change(a: i64, b: i64) -> Cell {
 
 fn margin_cell(s: &StateFigures, k: usize) -> Cell {
     match s.elections.get(k) {
-        Some(e) => {
-            let m = e.margin_pct;
-            let text = format!("{}+{:.1}", if m > 0.0 { "D" } else { "R" }, m.abs());
-            Cell::with_value(text, serde_json::json!(m))
-        }
+        Some(e) => margin(e.margin_pct),
         None => Cell::empty(),
     }
+}
+
+fn margin(m: f64) -> Cell {
+    Cell::with_value(format!("{}+{:.1}", if m > 0.0 { "D" } else { "R" }, m.abs()), serde_json::json!(m))
 }
 
 /// Billions of dollars: the machine value is in the unit the column header names ($bn), not in
@@ -260,23 +271,33 @@ fn bn(v: f64) -> Cell {
     Cell::with_value(format!("{:.1}", v / 1e9), serde_json::json!(v / 1e9))
 }
 
-fn national(cmp: &Comparison) -> Table {
+/// The national comparison: a table for people, and the machine key of each row (a row whose
+/// cells hold several figures becomes `<key>_<figure>` rows in CSV and JSON).
+struct National {
+    table: Table,
+    row_keys: Vec<String>,
+}
+
+fn national(cmp: &ScenarioReport) -> National {
     let (b, s) = (&cmp.baseline, &cmp.scenario);
     let mut t = Table::new(&["Measure", "Today", "Scenario", "Change"])
         .titled(format!("{} — census {}, {} with {} seats", s.title, s.census, s.method, s.house_size))
         .right(&[1, 2, 3]);
+    let mut keys: Vec<String> = Vec::new();
     type Measure = fn(&MapReport) -> i64;
-    let ints: [(&str, Measure); 4] = [
-        ("States in the union", |m| m.union_states as i64),
-        ("Senators", |m| m.senators as i64),
-        ("House seats", |m| m.house_size as i64),
-        ("Electoral votes", |m| m.electoral_votes as i64),
+    let ints: [(&str, &str, Measure); 4] = [
+        ("states_in_union", "States in the union", |m| m.union_states as i64),
+        ("senators", "Senators", |m| m.senators as i64),
+        ("house_seats", "House seats", |m| m.house_size as i64),
+        ("electoral_votes", "Electoral votes", |m| m.electoral_votes as i64),
     ];
-    for (label, f) in ints {
+    for (key, label, f) in ints {
+        keys.push(key.into());
         t.push(vec![label.into(), f(b).into(), f(s).into(), int_change(f(b), f(s))]);
     }
     for (eb, es) in b.elections.iter().zip(&s.elections) {
         let flip = eb.winner != es.winner;
+        keys.push(format!("electoral_college_{}", es.year));
         t.push(vec![
             format!("Electoral College {} (census {})", es.year, es.census).into(),
             ec(eb),
@@ -286,7 +307,7 @@ fn national(cmp: &Comparison) -> Table {
                 serde_json::json!({
                     "dem": es.electoral_votes_dem as i64 - eb.electoral_votes_dem as i64,
                     "rep": es.electoral_votes_rep as i64 - eb.electoral_votes_rep as i64,
-                    "winner_changes": flip,
+                    "winner": flip,
                 }),
             ),
         ]);
@@ -296,6 +317,7 @@ fn national(cmp: &Comparison) -> Table {
                 serde_json::json!({"dem": e.senate_dem, "rep": e.senate_rep}),
             )
         };
+        keys.push(format!("senate_lean_{}", es.year));
         t.push(vec![format!("Senate {}, D–R by pres. winner", es.year).into(), lean(eb), lean(es), {
             let dd = es.senate_dem as i64 - eb.senate_dem as i64;
             let dr = es.senate_rep as i64 - eb.senate_rep as i64;
@@ -306,63 +328,90 @@ fn national(cmp: &Comparison) -> Table {
         }]);
     }
     let (mb, ms) = (&b.malapportionment, &s.malapportionment);
-    t.push(vec![
-        "Largest population per senator".into(),
-        named(&mb.largest_per_senator, 0),
-        named(&ms.largest_per_senator, 0),
-        Cell::empty(),
-    ]);
-    t.push(vec![
-        "Smallest population per senator".into(),
-        named(&mb.smallest_per_senator, 0),
-        named(&ms.smallest_per_senator, 0),
-        Cell::empty(),
-    ]);
-    t.push(vec![
-        "Ratio largest/smallest".into(),
-        Cell::float(mb.senator_ratio, 1),
-        Cell::float(ms.senator_ratio, 1),
-        signed(ms.senator_ratio - mb.senator_ratio, 1),
-    ]);
-    t.push(vec![
-        "Min. pop. % for a Senate majority".into(),
-        Cell::float(100.0 * mb.senate_majority_min_share, 1),
-        Cell::float(100.0 * ms.senate_majority_min_share, 1),
-        signed(100.0 * (ms.senate_majority_min_share - mb.senate_majority_min_share), 1),
-    ]);
-    t.push(vec![
-        "Most electoral votes per million".into(),
-        named(&mb.most_ev_per_million, 2),
-        named(&ms.most_ev_per_million, 2),
-        Cell::empty(),
-    ]);
-    t.push(vec![
-        "Fewest electoral votes per million".into(),
-        named(&mb.fewest_ev_per_million, 2),
-        named(&ms.fewest_ev_per_million, 2),
-        Cell::empty(),
-    ]);
-    t
+    let mut push = |key: &str, row: Vec<Cell>| {
+        keys.push(key.into());
+        t.push(row);
+    };
+    push(
+        "largest_population_per_senator",
+        vec![
+            "Largest population per senator".into(),
+            named(&mb.largest_per_senator, 0),
+            named(&ms.largest_per_senator, 0),
+            Cell::empty(),
+        ],
+    );
+    push(
+        "smallest_population_per_senator",
+        vec![
+            "Smallest population per senator".into(),
+            named(&mb.smallest_per_senator, 0),
+            named(&ms.smallest_per_senator, 0),
+            Cell::empty(),
+        ],
+    );
+    push(
+        "senator_ratio",
+        vec![
+            "Ratio largest/smallest".into(),
+            Cell::float(mb.senator_ratio, 1),
+            Cell::float(ms.senator_ratio, 1),
+            signed(ms.senator_ratio - mb.senator_ratio, 1),
+        ],
+    );
+    push(
+        "senate_majority_min_population_pct",
+        vec![
+            "Min. pop. % for a Senate majority".into(),
+            Cell::float(100.0 * mb.senate_majority_min_share, 1),
+            Cell::float(100.0 * ms.senate_majority_min_share, 1),
+            signed(100.0 * (ms.senate_majority_min_share - mb.senate_majority_min_share), 1),
+        ],
+    );
+    push(
+        "most_electoral_votes_per_million",
+        vec![
+            "Most electoral votes per million".into(),
+            named(&mb.most_ev_per_million, 2),
+            named(&ms.most_ev_per_million, 2),
+            Cell::empty(),
+        ],
+    );
+    push(
+        "fewest_electoral_votes_per_million",
+        vec![
+            "Fewest electoral votes per million".into(),
+            named(&mb.fewest_ev_per_million, 2),
+            named(&ms.fewest_ev_per_million, 2),
+            Cell::empty(),
+        ],
+    );
+    National { table: t, row_keys: keys }
 }
 
-/// The national table with one scalar per cell, for CSV: a row whose cells hold several figures
-/// (`D 232 – R 306 (R)`, `19,769,112 (California)`) becomes one row per figure, labelled
-/// `Measure: key`, so a CSV reader gets plain numbers and names instead of embedded JSON.
-fn scalar_rows(t: &Table) -> Table {
-    let mut out = Table::new(&["Measure", "Today", "Scenario", "Change"]);
+/// The national table with one scalar per cell, for CSV and JSON: a row whose cells hold
+/// several figures (`D 232 – R 306 (R)`, `19,769,112 (California)`) becomes one row per figure,
+/// keyed `<row>_<figure>` (`electoral_college_2016_dem`), so a reader gets plain numbers and
+/// names instead of embedded objects. Columns: `measure` (the key), `label`, `today`,
+/// `scenario`, `change`.
+fn scalar_rows(n: &National) -> Table {
+    let t = &n.table;
+    let mut out = Table::new(&["Measure", "Label", "Today", "Scenario", "Change"]);
     if let Some(title) = &t.title {
         out = out.titled(title.clone());
     }
-    for row in &t.rows {
-        let keys: Vec<String> = match row.iter().find_map(|c| c.json.as_object()) {
+    for (row, key) in t.rows.iter().zip(&n.row_keys) {
+        let subkeys: Vec<String> = match row.iter().find_map(|c| c.json.as_object()) {
             Some(obj) => obj.keys().cloned().collect(),
             None => {
-                out.push(row.clone());
+                let mut r = vec![Cell::from(key.clone())];
+                r.extend(row.iter().cloned());
+                out.push(r);
                 continue;
             }
         };
-        for k in keys {
-            let mut r = vec![Cell::from(format!("{}: {k}", row[0].text))];
+        for k in subkeys {
+            let mut r = vec![Cell::from(format!("{key}_{k}")), Cell::from(format!("{}: {k}", row[0].text))];
             for c in &row[1..] {
                 let v = match &c.json {
                     serde_json::Value::Object(o) => o.get(&k).cloned().unwrap_or(serde_json::Value::Null),
@@ -376,7 +425,7 @@ fn scalar_rows(t: &Table) -> Table {
     out
 }
 
-fn states_table(cmp: &Comparison, resolved: &ResolvedScenario, all: bool, title: &str) -> Table {
+fn states_table(cmp: &ScenarioReport, resolved: &ResolvedScenario, all: bool, title: &str) -> Table {
     let years: Vec<u16> = cmp.scenario.elections.iter().map(|e| e.year).collect();
     let mut headers: Vec<String> = [
         "State",
@@ -399,7 +448,24 @@ fn states_table(cmp: &Comparison, resolved: &ResolvedScenario, all: bool, title:
     headers.push("Federal taxes $bn".into());
     headers.push("Federal balance $bn".into());
     let h: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let mut t = Table::new(&h).titled(title.to_string());
+    let mut keys: Vec<String> = [
+        "state",
+        "abbr",
+        "status",
+        "population",
+        "land_sq_mi",
+        "senators",
+        "house_seats",
+        "house_seats_today",
+        "electoral_votes",
+        "electoral_votes_per_million",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    keys.extend(money_keys(&years));
+    let k: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let mut t = Table::new(&h).titled(title.to_string()).keys(&k);
     let right: Vec<usize> = (3..headers.len()).collect();
     t = t.right(&right);
     let base = &cmp.baseline.states;
@@ -442,7 +508,7 @@ fn states_table(cmp: &Comparison, resolved: &ResolvedScenario, all: bool, title:
     t
 }
 
-fn parents_table(cmp: &Comparison, resolved: &ResolvedScenario) -> Option<Table> {
+fn parents_table(cmp: &ScenarioReport, resolved: &ResolvedScenario) -> Option<Table> {
     let mut parents: Vec<usize> = resolved
         .states
         .iter()
@@ -464,7 +530,11 @@ fn parents_table(cmp: &Comparison, resolved: &ResolvedScenario) -> Option<Table>
     headers.push("Federal balance $bn".into());
     let h: Vec<&str> = headers.iter().map(String::as_str).collect();
     let right: Vec<usize> = (1..headers.len()).collect();
-    let mut t = Table::new(&h).titled("Parent states today").right(&right);
+    let mut keys: Vec<String> =
+        ["state", "population", "land_sq_mi", "house_seats", "electoral_votes"].map(String::from).to_vec();
+    keys.extend(money_keys(&years));
+    let k: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let mut t = Table::new(&h).titled("Parent states today").right(&right).keys(&k);
     for p in parents {
         let s = &cmp.baseline.states[p];
         let mut row: Vec<Cell> = vec![
@@ -484,7 +554,7 @@ fn parents_table(cmp: &Comparison, resolved: &ResolvedScenario) -> Option<Table>
     Some(t)
 }
 
-fn blocs_table(cmp: &Comparison, resolved: &ResolvedScenario) -> Option<Table> {
+fn blocs_table(cmp: &ScenarioReport, resolved: &ResolvedScenario) -> Option<Table> {
     if cmp.scenario.blocs.is_empty() {
         return None;
     }
@@ -501,8 +571,25 @@ fn blocs_table(cmp: &Comparison, resolved: &ResolvedScenario) -> Option<Table> {
     headers.push("Federal balance $bn".into());
     let h: Vec<&str> = headers.iter().map(String::as_str).collect();
     let right: Vec<usize> = (3..headers.len()).collect();
-    let mut t =
-        Table::new(&h).titled("Blocs (a seceded bloc holds no seats in the remaining union)").right(&right);
+    let mut keys: Vec<String> = [
+        "bloc",
+        "kind",
+        "members",
+        "population",
+        "land_sq_mi",
+        "senators",
+        "house_seats",
+        "electoral_votes",
+        "electoral_votes_today",
+    ]
+    .map(String::from)
+    .to_vec();
+    keys.extend(money_keys(&years));
+    let k: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let mut t = Table::new(&h)
+        .titled("Blocs (a seceded bloc holds no seats in the remaining union)")
+        .right(&right)
+        .keys(&k);
     for b in &cmp.scenario.blocs {
         let mut row: Vec<Cell> = vec![
             b.name.clone().into(),
@@ -516,11 +603,7 @@ fn blocs_table(cmp: &Comparison, resolved: &ResolvedScenario) -> Option<Table> {
             ev_today(cmp, resolved, &b.name).into(),
         ];
         for e in &b.elections {
-            let m = e.margin_pct;
-            row.push(Cell::with_value(
-                format!("{}+{:.1}", if m > 0.0 { "D" } else { "R" }, m.abs()),
-                serde_json::json!(m),
-            ));
+            row.push(margin(e.margin_pct));
         }
         row.push(bn(b.irs_collections_usd));
         row.push(b.federal_balance_usd.map(bn).unwrap_or_else(Cell::empty));
@@ -530,7 +613,7 @@ fn blocs_table(cmp: &Comparison, resolved: &ResolvedScenario) -> Option<Table> {
 }
 
 /// The electoral votes a bloc's members cast today (members that exist today only).
-fn ev_today(cmp: &Comparison, resolved: &ResolvedScenario, bloc: &str) -> u32 {
+fn ev_today(cmp: &ScenarioReport, resolved: &ResolvedScenario, bloc: &str) -> u32 {
     resolved
         .seceded
         .iter()
@@ -542,10 +625,19 @@ fn ev_today(cmp: &Comparison, resolved: &ResolvedScenario, bloc: &str) -> u32 {
         .sum()
 }
 
+/// Keys of the per-election margin columns and the two money columns.
+fn money_keys(years: &[u16]) -> Vec<String> {
+    let mut k: Vec<String> = years.iter().map(|y| format!("margin_pct_{y}")).collect();
+    k.push("federal_taxes_usd_bn".into());
+    k.push("federal_balance_usd_bn".into());
+    k
+}
+
 /// The columns `cols` of `t` as a table of their own.
 fn pick(t: &Table, cols: &[usize], title: String) -> Table {
     Table {
         title: Some(title),
+        keys: cols.iter().map(|&c| t.keys[c].clone()).collect(),
         // Shorter money headers in the narrow view (the rules printed below spell them out).
         headers: cols
             .iter()
@@ -574,19 +666,19 @@ fn split_for_reading(
 }
 
 fn tables(
-    cmp: &Comparison,
+    cmp: &ScenarioReport,
     resolved: &ResolvedScenario,
     all: bool,
     format: Format,
 ) -> Vec<(&'static str, Table)> {
     let national = national(cmp);
-    let mut out = vec![("national", if format == Format::Csv { scalar_rows(&national) } else { national })];
+    let human = format == Format::Table || format == Format::Markdown;
+    let mut out = vec![("national", if human { national.table } else { scalar_rows(&national) })];
     let title = if all {
         "States under the scenario"
     } else {
         "States that change (new, changed, seceded, or gaining/losing House seats)"
     };
-    let human = format == Format::Table || format == Format::Markdown;
     let ny = cmp.scenario.elections.len();
     let states = states_table(cmp, resolved, all, title);
     if human {

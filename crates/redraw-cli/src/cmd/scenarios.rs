@@ -3,7 +3,7 @@
 use redraw_core::scenario::{presets, StateStatus};
 use redraw_core::Dataset;
 
-use crate::output::{print, Cell, Format, Table};
+use crate::output::{emit, print, Cell, Format, OutputArgs, Table};
 
 /// List the built-in scenario presets (real proposals to redraw state lines).
 ///
@@ -11,9 +11,8 @@ use crate::output::{print, Cell, Format, Table};
 /// `redraw scenario NAME --export my-plan.toml`, edit the file, then `redraw scenario my-plan.toml`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -37,17 +36,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             in_union.into(),
             // JSON keeps the list; CSV gets plain text (`;`-separated) rather than an embedded
             // JSON array.
-            if args.format == Format::Csv {
+            if args.output.format == Format::Csv {
                 new.join("; ").into()
             } else {
                 Cell::with_value(new.join(", "), serde_json::json!(new))
             },
         ]);
     }
-    if args.format == Format::Table {
+    if args.output.format == Format::Table && args.output.table.is_none() {
         return print(&listing(&t));
     }
-    print(&t.render(args.format))
+    emit(&[("scenarios", &t)], &args.output)
 }
 
 /// The terminal view: one block per preset (name and title, then what it does and the states it

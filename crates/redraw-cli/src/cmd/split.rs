@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use redraw_core::Dataset;
-use redraw_judge::report::format_value;
 use redraw_judge::split::{self, SplitSpec, SplitSummary};
 
-use crate::output::{self, Cell, Format, Table};
+use crate::output::{self, Cell, Format, OutputArgs, Table};
 
 /// The long help: clap shows the subcommand's one-line summary from `main.rs` and this after
 /// the options (the variant's doc comment replaces the struct's own `long_about`).
@@ -81,9 +80,8 @@ pub struct Args {
     /// electoral votes, national results per election).
     #[arg(long, value_name = "FILE")]
     pub samples_csv: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -117,7 +115,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         output::write_atomic(path, samples_csv(&run).as_bytes())?;
     }
     let summary = split::summarise(&run, proposals);
-    print_summary(&summary, args.format)
+    print_summary(&summary, &args.output)
 }
 
 fn samples_csv(run: &split::SplitRun) -> String {
@@ -163,18 +161,16 @@ fn samples_csv(run: &split::SplitRun) -> String {
 fn value_text(key: &str, v: f64) -> String {
     if key == "max_part_deviation" {
         format!("{:.1}%", 100.0 * v)
-    } else if v.fract() == 0.0 {
-        format!("{v:.0}")
+    } else if key.contains("polsby") || key.contains("reock") {
+        format!("{v:.3}")
     } else {
-        format_value("", v)
+        output::human(v)
     }
 }
 
-fn print_summary(s: &SplitSummary, format: Format) -> anyhow::Result<()> {
-    if format == Format::Json {
-        let mut text = serde_json::to_string_pretty(s)?;
-        text.push('\n');
-        return output::print(&text);
+fn print_summary(s: &SplitSummary, out: &OutputArgs) -> anyhow::Result<()> {
+    if out.format == Format::Json && out.table.is_none() {
+        return output::print(&output::json_document(s)?);
     }
     let mut headers: Vec<String> =
         ["consequence", "mean", "q05", "median", "q95"].iter().map(|h| h.to_string()).collect();
@@ -198,26 +194,20 @@ fn print_summary(s: &SplitSummary, format: Format) -> anyhow::Result<()> {
         let cell = |v: f64| Cell::with_value(value_text(key, v), serde_json::json!(v));
         let mut row = vec![
             st.judged.label.clone().into(),
-            d.map_or_else(Cell::empty, |d| {
-                let text = if key == "max_part_deviation" {
-                    value_text(key, d.mean)
-                } else if key.contains("polsby") || key.contains("reock") {
-                    format!("{:.3}", d.mean)
-                } else {
-                    format!("{:.2}", d.mean)
-                };
-                Cell::with_value(text, serde_json::json!(d.mean))
-            }),
+            d.map_or_else(Cell::empty, |d| cell(d.mean)),
             d.map_or_else(Cell::empty, |d| cell(d.q05)),
             d.map_or_else(Cell::empty, |d| cell(d.median)),
             d.map_or_else(Cell::empty, |d| cell(d.q95)),
         ];
-        for (_, v, pct, _) in &st.proposals {
-            let text = match pct {
-                Some(p) => format!("{} ({:.1})", value_text(key, *v), 100.0 * p),
-                None => value_text(key, *v),
+        for p in &st.proposals {
+            let text = match p.percentile {
+                Some(pct) => format!("{} ({:.1})", value_text(key, p.value), 100.0 * pct),
+                None => value_text(key, p.value),
             };
-            row.push(Cell::with_value(text, serde_json::json!({"value": v, "percentile": pct})));
+            row.push(Cell::with_value(
+                text,
+                serde_json::json!({"value": p.value, "percentile": p.percentile}),
+            ));
         }
         dist.push(row);
     }
@@ -254,11 +244,13 @@ fn print_summary(s: &SplitSummary, format: Format) -> anyhow::Result<()> {
     }
 
     let mut diag = Table::new(&["statistic", "R-hat", "bulk ESS", "tail ESS", "verdict"])
+        .keys(&["statistic", "rhat", "ess_bulk", "ess_tail", "verdict"])
         .titled("Convergence (R-hat ≤ 1.01 and ESS ≥ 400)")
         .right(&[1, 2, 3]);
-    for (name, c, v) in &s.diagnostics {
+    for d in &s.diagnostics {
+        let (c, v) = (&d.convergence, &d.verdict);
         diag.push(vec![
-            name.clone().into(),
+            d.statistic.clone().into(),
             Cell::float(c.rhat, 4),
             Cell::float(c.ess_bulk, 0),
             Cell::float(c.ess_tail, 0),
@@ -286,5 +278,5 @@ fn print_summary(s: &SplitSummary, format: Format) -> anyhow::Result<()> {
     }
     tables.push(("diagnostics", &diag));
     tables.push(("checks", &checks));
-    output::print(&output::render_tables(&tables, format))
+    output::emit(&tables, out)
 }
