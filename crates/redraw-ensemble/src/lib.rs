@@ -41,6 +41,7 @@ pub mod rng;
 pub mod run;
 pub mod seed;
 pub mod smc;
+pub mod smc_run;
 mod spanning;
 #[cfg(feature = "parquet")]
 pub mod stats_parquet;

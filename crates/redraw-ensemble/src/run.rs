@@ -63,10 +63,10 @@ pub enum RunError {
     #[error("invalid run parameters: {0}")]
     Params(String),
     #[error(
-        "reversible ReCom: chain {chain} drew a spanning tree with {found} balanced edges at step \
-         {step}, more than the bound M = {bound}; with it the chain would not sample the \
-         spanning-tree distribution exactly, so the run was stopped. Start a new run (another \
-         --out) with --balance-bound {suggest} or more"
+        "chain {chain} drew a spanning tree with {found} balanced edges at step {step}, more than \
+         the bound M = {bound} of reversible ReCom / merge-split; with it the chain would not \
+         sample its target exactly, so the run was stopped. Start a new run (another --out) with \
+         --balance-bound {suggest} or more"
     )]
     BoundExceeded { chain: u32, step: u64, found: usize, bound: u32, suggest: usize },
     #[error("run interrupted after {0} steps per chain (test hook)")]
@@ -80,9 +80,11 @@ pub enum RunError {
          with `cargo build --release -p redraw-cli --features parquet`"
     )]
     ParquetUnavailable,
+    #[error("SMC: {0}")]
+    Smc(#[from] crate::smc::SmcError),
 }
 
-fn io_at(path: &Path) -> impl Fn(io::Error) -> RunError + '_ {
+pub(crate) fn io_at(path: &Path) -> impl Fn(io::Error) -> RunError + '_ {
     move |source| RunError::Io { path: path.to_path_buf(), source }
 }
 
@@ -149,6 +151,18 @@ pub struct RunSpec<'a> {
     pub inputs: serde_json::Value,
 }
 
+/// Which sampler wrote a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sampler {
+    /// Markov chains of proposals (`params`); manifests written before SMC existed say nothing
+    /// and mean this.
+    #[default]
+    Mcmc,
+    /// Sequential Monte Carlo (`smc`): weighted plans in a `weight` column.
+    Smc,
+}
+
 /// The manifest written to `DIR/manifest.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest {
@@ -174,6 +188,12 @@ pub struct Manifest {
     pub files: Files,
     /// Per-chain outcome counts, filled when the run completes.
     pub results: Vec<Counters>,
+    /// `mcmc` or `smc` (absent in older manifests: `mcmc`).
+    #[serde(default)]
+    pub sampler: Sampler,
+    /// SMC runs only: parameters and per-run diagnostics (`crate::smc_run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smc: Option<crate::smc_run::SmcInfo>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -222,7 +242,7 @@ impl Manifest {
     }
 
     /// The parts of the manifest that must match for a resume.
-    fn identity(&self) -> serde_json::Value {
+    pub(crate) fn identity(&self) -> serde_json::Value {
         serde_json::json!({
             "format_version": self.format_version,
             "inputs": self.inputs,
@@ -234,6 +254,8 @@ impl Manifest {
             "max_county_splits": self.max_county_splits,
             "county_splits_tracked": self.county_splits_tracked,
             "params": self.params,
+            "sampler": self.sampler,
+            "smc": self.smc.as_ref().map(|s| s.identity()),
         })
     }
 }
@@ -293,7 +315,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
 
 /// Makes a rename in `path`'s directory durable (best effort: not every platform can open a
 /// directory for syncing, and the rename itself already happened).
-fn sync_parent(path: &Path) {
+pub(crate) fn sync_parent(path: &Path) {
     if let Some(dir) = path.parent() {
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
         if let Ok(d) = File::open(dir) {
@@ -302,14 +324,14 @@ fn sync_parent(path: &Path) {
     }
 }
 
-fn tmp_path(path: &Path) -> PathBuf {
+pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".tmp");
     path.with_file_name(name)
 }
 
 /// Quotes a CSV field if needed (RFC 4180).
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -336,7 +358,7 @@ pub fn stats_columns(problem: &Problem, labels: &[String]) -> Vec<String> {
     cols
 }
 
-fn stats_row(out: &mut String, p: &Problem, part: &Partition, chain: u32, s: u64, accepted: bool) {
+pub(crate) fn stats_row(out: &mut String, p: &Problem, part: &Partition, chain: u32, s: u64, accepted: bool) {
     let k = p.districts();
     let _ = write!(out, "{chain},{s},{},{},", accepted as u8, part.cut_edges());
     if p.has_counties() {
@@ -357,7 +379,7 @@ fn stats_row(out: &mut String, p: &Problem, part: &Partition, chain: u32, s: u64
     out.push('\n');
 }
 
-fn build_manifest(spec: &RunSpec, status: &str, results: Vec<Counters>) -> Manifest {
+pub(crate) fn build_manifest(spec: &RunSpec, status: &str, results: Vec<Counters>) -> Manifest {
     let p = spec.problem;
     let (lo, hi) = p.pop_bounds();
     Manifest {
@@ -389,10 +411,12 @@ fn build_manifest(spec: &RunSpec, status: &str, results: Vec<Counters>) -> Manif
         stats_columns: stats_columns(p, &spec.district_labels),
         files: Files { stats: STATS.into(), assignments: ASSIGNMENTS.into() },
         results,
+        sampler: Sampler::Mcmc,
+        smc: None,
     }
 }
 
-fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), RunError> {
+pub(crate) fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), RunError> {
     let mut s = serde_json::to_string_pretty(m).expect("manifest serialises");
     s.push('\n');
     write_atomic(&dir.join(MANIFEST), s.as_bytes())
@@ -524,7 +548,7 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
     Ok(Summary { manifest: done, already_complete: false })
 }
 
-fn describe_diff(saved: &Manifest, fresh: &Manifest) -> String {
+pub(crate) fn describe_diff(saved: &Manifest, fresh: &Manifest) -> String {
     let (a, b) = (saved.identity(), fresh.identity());
     let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return String::new() };
     let mut out = Vec::new();
@@ -537,7 +561,7 @@ fn describe_diff(saved: &Manifest, fresh: &Manifest) -> String {
     out.join("; ")
 }
 
-fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
     if !show {
         return indicatif::ProgressBar::hidden();
     }
@@ -553,13 +577,13 @@ fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-struct ChainFiles {
-    stats: PathBuf,
-    asg: PathBuf,
-    ckpt: PathBuf,
+pub(crate) struct ChainFiles {
+    pub(crate) stats: PathBuf,
+    pub(crate) asg: PathBuf,
+    pub(crate) ckpt: PathBuf,
 }
 
-fn chain_files(chains_dir: &Path, c: u32) -> ChainFiles {
+pub(crate) fn chain_files(chains_dir: &Path, c: u32) -> ChainFiles {
     ChainFiles {
         stats: chains_dir.join(format!("chain-{c:05}.csv")),
         asg: chains_dir.join(format!("chain-{c:05}.asg")),
@@ -829,7 +853,7 @@ fn read_checkpoint(path: &Path, p: &Problem, c: u32) -> Result<(ChainState, u64,
 
 /// Converts the final stats.csv to stats.parquet, atomically (temp file, fsync, rename).
 #[cfg(feature = "parquet")]
-fn write_parquet(dir: &Path) -> Result<(), RunError> {
+pub(crate) fn write_parquet(dir: &Path) -> Result<(), RunError> {
     let csv_path = dir.join(STATS);
     let path = dir.join(STATS_PARQUET);
     let tmp = tmp_path(&path);
@@ -845,7 +869,7 @@ fn write_parquet(dir: &Path) -> Result<(), RunError> {
 }
 
 #[cfg(not(feature = "parquet"))]
-fn write_parquet(_dir: &Path) -> Result<(), RunError> {
+pub(crate) fn write_parquet(_dir: &Path) -> Result<(), RunError> {
     Err(RunError::ParquetUnavailable)
 }
 

@@ -246,6 +246,11 @@ pub enum SmcError {
          M = {bound}; the run would not be exact. Use a larger bound or the adaptive one"
     )]
     BoundTooSmall { stage: u32, found: u32, bound: u32 },
+    #[error(
+        "rejuvenation: a merge-split tree had {found} balanced edges, more than the bound \
+         M = {bound}; use a larger --balance-bound"
+    )]
+    RejuvenationBound { found: u32, bound: u32 },
     #[error("particle {particle}: {source}")]
     Ordering { particle: usize, source: OrderingError },
 }
@@ -300,6 +305,76 @@ pub(crate) fn run_smc_with(
             stages: s,
         })
     }
+}
+
+/// Rejuvenation (McCartan & Imai's optional merge-split moves): resamples the final particles to
+/// equal weights (systematic, stream `(seed, run)`), then runs `steps` steps of `proposal` (a
+/// merge-split with the SMC's ρ, county rule and penalty keeps the target) on every particle,
+/// each from its own stream. Returns the summed outcome counts; the log weights become all zero.
+pub fn rejuvenate(
+    p: &Problem,
+    out: &mut SmcOutput,
+    steps: u64,
+    proposal: &crate::proposal::ProposalConfig,
+    seed: u64,
+    run: u32,
+) -> Result<crate::proposal::Counters, SmcError> {
+    use crate::partition::Partition;
+    use crate::proposal::{step, Counters, Outcome, Workspace};
+    let (n, big_n) = (p.n, out.log_weights.len());
+    let prob = out.normalized_weights();
+    let mut rng = particle_rng(seed, run, p.k as u32 + 1, u32::MAX, u64::MAX);
+    let ancestors = systematic(&prob, rng.unit());
+    let mut plans = vec![0u32; big_n * n];
+    for (j, &a) in ancestors.iter().enumerate() {
+        for v in 0..n {
+            plans[j * n + v] = out.plans.get(n, a as usize, v);
+        }
+    }
+    let threads = rayon::current_num_threads().max(1);
+    let block = big_n.div_ceil(threads * 4).max(1);
+    let results: Vec<Result<Counters, SmcError>> = plans
+        .par_chunks_mut(block * n)
+        .enumerate()
+        .map(|(b, chunk)| {
+            let mut ws = Workspace::new(p);
+            let mut total = Counters::default();
+            for (i, plan) in chunk.chunks_mut(n).enumerate() {
+                let j = (b * block + i) as u64;
+                let mut rng = particle_rng(seed, run, p.k as u32 + 2, 0, j);
+                let mut part = Partition::new(p, plan.to_vec()).expect("an SMC plan is a valid plan");
+                for _ in 0..steps {
+                    if step(p, &mut part, &mut ws, &mut rng, proposal, &mut total) == Outcome::BoundExceeded {
+                        return Err(SmcError::RejuvenationBound {
+                            found: ws.max_balanced() as u32,
+                            bound: proposal.balance_bound,
+                        });
+                    }
+                }
+                plan.copy_from_slice(part.assignment());
+            }
+            Ok(total)
+        })
+        .collect();
+    let mut counters = Counters::default();
+    for r in results {
+        let c = r?;
+        counters.steps += c.steps;
+        counters.accepted += c.accepted;
+        counters.non_adjacent += c.non_adjacent;
+        counters.no_split += c.no_split;
+        counters.not_selected += c.not_selected;
+        counters.rejected += c.rejected;
+        counters.invalid += c.invalid;
+        counters.bound_exceeded += c.bound_exceeded;
+        counters.trees += c.trees;
+    }
+    out.plans = match out.plans {
+        Plans::U8(_) => Plans::U8(plans.iter().map(|&d| d as u8).collect()),
+        Plans::U16(_) => Plans::U16(plans.iter().map(|&d| d as u16).collect()),
+    };
+    out.log_weights.iter_mut().for_each(|w| *w = 0.0);
+    Ok(counters)
 }
 
 /// Checks the parameters against the problem.
