@@ -53,9 +53,9 @@
 //!
 //! `M_i` bounds the candidates of any tree of stage `i`: every candidate must be selectable with
 //! probability `1/M_i`, so a tree with more than `M_i` candidates would break exactness. `M_i` is
-//! chosen from a pilot draw; if any tree of the stage exceeds it, the whole stage is redrawn with
-//! a larger `M_i` (counted in [`StageDiagnostics::reruns`]), so every finished run is exact for
-//! the `M_i` it reports. (redist picks uniformly among the `k` edges closest to the target
+//! chosen from a pilot draw (and the previous stage's largest count); if any tree of the stage
+//! exceeds it, the stage stops and is redrawn with `2 M_i` (counted in
+//! [`StageDiagnostics::reruns`]), so every finished run is exact for the `M_i` it reports. (redist picks uniformly among the `k` edges closest to the target
 //! population instead, which is exact only when every valid edge is among them.)
 //!
 //! Resampling on `W^α` (α = [`SmcConfig::seq_alpha`], redist's `seq_alpha`) carries `W^{1−α}`
@@ -586,6 +586,7 @@ fn run_typed<L: Label>(
         };
         let mut reruns = 0u32;
         loop {
+            let abort = std::sync::atomic::AtomicBool::new(false);
             let ctx = StageCtx {
                 p,
                 cfg,
@@ -601,13 +602,20 @@ fn run_typed<L: Label>(
                 corr,
                 progress,
                 county_nodes: county_nodes.as_ref(),
+                abort: &abort,
             };
             next.par_chunks_mut(block * n).zip(outcomes.par_chunks_mut(block)).enumerate().for_each(
                 |(b, (dst, outs))| {
                     let mut scr = Scratch::new(p);
                     for (i, out) in outs.iter_mut().enumerate() {
+                        if abort.load(Ordering::Relaxed) {
+                            break;
+                        }
                         let j = b * block + i;
                         *out = split_particle(&ctx, j, &mut dst[i * n..(i + 1) * n], &mut scr);
+                        if out.exceeded {
+                            abort.store(true, Ordering::Relaxed);
+                        }
                     }
                     unload(&mut scr);
                 },
@@ -618,19 +626,21 @@ fn run_typed<L: Label>(
             if let Some(j) = outcomes.iter().position(|o| o.ordering_failed) {
                 return Err(SmcError::Ordering { particle: j, source: OrderingError::Budget });
             }
-            let over = outcomes.iter().filter(|o| o.exceeded).map(|o| o.max_candidates).max();
-            match over {
-                Some(m) if cfg.fixed_bound.is_none() => {
-                    // Redraw the stage with room above the largest tree seen (deterministic: every
-                    // particle stopped at its own first tree above the bound).
-                    bound = m + (m / 4).max(2);
-                    reruns += 1;
-                }
-                Some(m) => {
-                    // A fixed bound that is too small cannot give an exact run: report it.
-                    return Err(SmcError::BoundTooSmall { stage, found: m, bound });
-                }
-                None => break,
+            if !abort.load(Ordering::Relaxed) {
+                break;
+            }
+            // A tree exceeded the bound: redraw the whole stage with twice the bound. Which
+            // particle saw it first depends on the scheduling, so the new bound depends only on
+            // the old one (and every particle of the redraw uses fresh streams).
+            if let Some(m) = cfg.fixed_bound {
+                let found =
+                    outcomes.iter().filter(|o| o.exceeded).map(|o| o.max_candidates).max().unwrap_or(m + 1);
+                return Err(SmcError::BoundTooSmall { stage, found, bound: m });
+            }
+            bound *= 2;
+            reruns += 1;
+            for o in outcomes.iter_mut() {
+                *o = Outcome::default();
             }
         }
         // Carry W^{1−α} of the ancestor, add the incremental weight.
@@ -706,6 +716,8 @@ struct StageCtx<'a, L> {
     progress: Option<&'a AtomicU64>,
     /// Nodes of each county (CSR), when a county penalty is set.
     county_nodes: Option<&'a (Vec<u32>, Vec<u32>)>,
+    /// Set when a particle met a tree above the bound: the stage will be redrawn.
+    abort: &'a std::sync::atomic::AtomicBool,
 }
 
 /// Population windows of stage `s` (0-based): the district's `[lo, hi]` and the remainder's.
@@ -789,7 +801,8 @@ fn pilot_max<L: Label>(
 ) -> u32 {
     let n = p.n;
     let mut scr = Scratch::new(p);
-    let trials = 48.min(cfg.particles / 2).max(8);
+    // About 1% of a stage's trees (a stage draws several per particle), at least 8.
+    let trials = (cfg.particles / 25).clamp(8, 400);
     let mut best = 0u32;
     for _ in 0..trials {
         let a = pick_cumulative(cum, rng.unit());
@@ -808,6 +821,9 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
     let mut o = Outcome::default();
     let mut ancestor = ctx.ancestors[j] as usize;
     loop {
+        if o.attempts % 64 == 63 && ctx.abort.load(Ordering::Relaxed) {
+            return o;
+        }
         if o.attempts >= ctx.cfg.max_attempts {
             o.stuck = true;
             return o;

@@ -238,6 +238,29 @@ fn manifest_str(v: &serde_json::Value, path: &[&str]) -> Option<String> {
 
 fn ensemble_info(m: &serde_json::Value) -> EnsembleInfo {
     let tolerance = m.get("tolerance").and_then(|t| t.as_f64());
+    let tol = tolerance.map(|t| format!(", population tolerance ±{:.2}%", 100.0 * t)).unwrap_or_default();
+    let seed = m.get("params").and_then(|p| p.get("seed")).and_then(|x| x.as_u64()).unwrap_or(0);
+    if m.get("sampler").and_then(|s| s.as_str()) == Some("smc") {
+        // SMC: no chain steps; describe the runs and pass their distinct-plan counts.
+        let smc = m.get("smc");
+        let runs = smc.and_then(|s| s.get("runs")).and_then(|r| r.as_array());
+        let unique_plans =
+            runs.map(|r| r.iter().filter_map(|x| x.get("unique_plans").and_then(|u| u.as_u64())).collect());
+        let cfg = smc.and_then(|s| s.get("config"));
+        let get = |k: &str| cfg.and_then(|c| c.get(k));
+        let particles = get("particles").and_then(|x| x.as_u64()).unwrap_or(0);
+        let rho = get("rho").and_then(|x| x.as_f64()).unwrap_or(1.0);
+        let county = if get("county_hierarchy").and_then(|x| x.as_bool()) == Some(true) {
+            ", county constraint"
+        } else {
+            ""
+        };
+        let description = format!(
+            "Sequential Monte Carlo, {} run(s) × {particles} weighted plans, ρ = {rho}{county}, seed {seed}{tol}",
+            runs.map_or(0, |r| r.len())
+        );
+        return EnsembleInfo { tolerance, step_rates: None, description: Some(description), unique_plans };
+    }
     let step_rates = m.get("results").and_then(|r| r.as_array()).and_then(|chains| {
         let (mut steps, mut accepted) = (0u64, 0u64);
         for c in chains {
@@ -250,11 +273,9 @@ fn ensemble_info(m: &serde_json::Value) -> EnsembleInfo {
     let description = m.get("params").map(|p| {
         let kind = p.get("proposal").and_then(|x| x.get("kind")).and_then(|x| x.as_str()).unwrap_or("chain");
         let steps = p.get("steps").and_then(|x| x.as_u64()).unwrap_or(0);
-        let seed = p.get("seed").and_then(|x| x.as_u64()).unwrap_or(0);
-        let tol = tolerance.map(|t| format!(", population tolerance ±{:.2}%", 100.0 * t)).unwrap_or_default();
         format!("{kind}, {steps} steps per chain, seed {seed}{tol}")
     });
-    EnsembleInfo { tolerance, step_rates, description }
+    EnsembleInfo { tolerance, step_rates, description, unique_plans: None }
 }
 
 fn parse_election(spec: &str) -> anyhow::Result<(String, String, String)> {
@@ -314,10 +335,20 @@ fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
     let rows: Vec<&MetricJudgement> =
         j.elections.iter().flat_map(|e| e.metrics.iter()).chain(j.structure.iter()).collect();
     let verdicts = metric_table(
-        &format!(
-            "Verdicts against {} ensemble plans from {} chain(s) (positive = favours Democrats)",
-            j.samples, j.chains
-        ),
+        &if j.weighted {
+            format!(
+                "Verdicts against {} weighted ensemble plans from {} SMC run(s), about {:.0} effective \
+                 (positive = favours Democrats)",
+                j.samples,
+                j.chains,
+                j.effective_samples.unwrap_or(0.0)
+            )
+        } else {
+            format!(
+                "Verdicts against {} ensemble plans from {} chain(s) (positive = favours Democrats)",
+                j.samples, j.chains
+            )
+        },
         &rows,
     );
 
@@ -359,29 +390,60 @@ fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
         facts.push(vec!["split counties".into(), format!("{} of {}", s.split_regions, s.regions).into()]);
     }
 
-    let mut diag =
-        Table::new(&["statistic", "chains", "draws/chain", "R-hat", "bulk ESS", "tail ESS", "verdict"])
-            .keys(&["statistic", "chains", "draws_per_chain", "rhat", "ess_bulk", "ess_tail", "verdict"])
-            .titled("Convergence (R-hat ≤ 1.01 and ESS ≥ 400 to trust the ensemble)")
-            .right(&[1, 2, 3, 4, 5]);
-    for d in &j.diagnostics {
-        let c = &d.convergence;
-        diag.push(vec![
-            d.statistic.clone().into(),
-            c.chains.into(),
-            c.draws_per_chain.into(),
-            Cell::float(c.rhat, 4),
-            Cell::float(c.ess_bulk, 0),
-            Cell::float(c.ess_tail, 0),
-            match d.verdict {
-                MixingVerdict::Mixed => "mixed",
-                MixingVerdict::NotMixed => "NOT MIXED",
-                MixingVerdict::SingleChain => "single chain",
-                MixingVerdict::Constant => "constant",
-            }
-            .into(),
-        ]);
-    }
+    let verdict_cell = |v: MixingVerdict| -> Cell {
+        match v {
+            MixingVerdict::Mixed => "mixed",
+            MixingVerdict::NotMixed => "NOT MIXED",
+            MixingVerdict::SingleChain => "single chain",
+            MixingVerdict::Constant => "constant",
+        }
+        .into()
+    };
+    let diag = if j.weighted {
+        // SMC: R-hat compares independent runs; the ESS is the weights' (capped by distinct plans).
+        let mut t = Table::new(&[
+            "statistic",
+            "runs",
+            "plans/run",
+            "R-hat (runs)",
+            "effective samples",
+            "verdict",
+        ])
+        .keys(&["statistic", "runs", "plans_per_run", "rhat", "effective_samples", "verdict"])
+        .titled("Convergence (R-hat across runs ≤ 1.01 and effective samples ≥ 400 to trust the ensemble)")
+        .right(&[1, 2, 3, 4]);
+        for d in &j.diagnostics {
+            let c = &d.convergence;
+            t.push(vec![
+                d.statistic.clone().into(),
+                c.chains.into(),
+                c.draws_per_chain.into(),
+                Cell::float(c.rhat, 4),
+                Cell::float(c.ess_bulk, 0),
+                verdict_cell(d.verdict),
+            ]);
+        }
+        t
+    } else {
+        let mut t =
+            Table::new(&["statistic", "chains", "draws/chain", "R-hat", "bulk ESS", "tail ESS", "verdict"])
+                .keys(&["statistic", "chains", "draws_per_chain", "rhat", "ess_bulk", "ess_tail", "verdict"])
+                .titled("Convergence (R-hat ≤ 1.01 and ESS ≥ 400 to trust the ensemble)")
+                .right(&[1, 2, 3, 4, 5]);
+        for d in &j.diagnostics {
+            let c = &d.convergence;
+            t.push(vec![
+                d.statistic.clone().into(),
+                c.chains.into(),
+                c.draws_per_chain.into(),
+                Cell::float(c.rhat, 4),
+                Cell::float(c.ess_bulk, 0),
+                Cell::float(c.ess_tail, 0),
+                verdict_cell(d.verdict),
+            ]);
+        }
+        t
+    };
     let mut notes = Table::new(&["note"]).titled("Warnings");
     for n in &j.notes {
         notes.push(vec![n.clone().into()]);

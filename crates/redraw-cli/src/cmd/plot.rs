@@ -12,7 +12,8 @@ use crate::output;
 ///
 /// Reads `stats.csv` of a run directory written by `redraw ensemble` (or the file itself).
 /// Columns: chain, step, accepted, cut_edges, county_splits, pop_<d>, and per election NAME:
-/// NAME_dem_seats, NAME_dem_<d>, NAME_rep_<d>.
+/// NAME_dem_seats, NAME_dem_<d>, NAME_rep_<d>. A weighted run (SMC: a `weight` column) is
+/// resampled by weight before plotting, and the default title says so.
 ///
 /// Examples:
 ///   redraw plot runs/pa --kind histogram --stat PRES16_dem_seats --mark 9 -o seats.svg
@@ -101,17 +102,55 @@ impl Stats {
     }
 }
 
+/// For a weighted (SMC) run: the rows resampled by weight, each chain (run) systematically to
+/// its own size (deterministic), so that the plots show the weighted ensemble.
+fn resampled_rows(stats: &Stats, chain: usize, weight: usize) -> Vec<Vec<f64>> {
+    let mut out = Vec::with_capacity(stats.rows.len());
+    let mut start = 0;
+    while start < stats.rows.len() {
+        let c = stats.rows[start][chain];
+        let end = start + stats.rows[start..].iter().take_while(|r| r[chain] == c).count();
+        let w: Vec<f64> = stats.rows[start..end].iter().map(|r| r[weight]).collect();
+        for i in redraw_metrics::systematic_resample(&w, end - start, 0.5) {
+            out.push(stats.rows[start + i].clone());
+        }
+        start = end;
+    }
+    out
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let stats = Stats::read(&args.run)?;
+    let mut stats = Stats::read(&args.run)?;
     let chain = stats.col("chain")?;
     let step = stats.col("step")?;
+    let weighted = stats.header.iter().position(|h| h == "weight");
+    if let Some(w) = weighted {
+        if args.kind == Kind::Trace {
+            bail!(
+                "{}: a weighted (SMC) run has no chain to trace: its particles have no order. Compare runs with \
+                 `redraw judge` (R-hat across runs) or plot a histogram",
+                stats.source
+            );
+        }
+        if stats.rows.iter().any(|r| !(r[w].is_finite() && r[w] >= 0.0)) {
+            bail!("{}: the weight column must hold finite numbers ≥ 0", stats.source);
+        }
+        stats.rows = resampled_rows(&stats, chain, w);
+    }
+    let smc = weighted.is_some();
     let kept = |r: &&Vec<f64>| r[step] >= args.burn_in as f64;
     let svg = match args.kind {
         Kind::Histogram => {
             let name = args.stat.as_deref().context("--kind histogram needs --stat COL")?;
             let c = stats.col(name)?;
             let values: Vec<f64> = stats.rows.iter().filter(kept).map(|r| r[c]).collect();
-            let title = args.title.clone().unwrap_or_else(|| format!("{name}: ensemble distribution"));
+            let title = args.title.clone().unwrap_or_else(|| {
+                if smc {
+                    format!("{name} (SMC ensemble, resampled by weight)")
+                } else {
+                    format!("{name}: ensemble distribution")
+                }
+            });
             histogram_svg(&values, args.mark, &title, name)
         }
         Kind::Trace => {
@@ -166,8 +205,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     bail!("--overlay has {} shares but the run has {} districts", o.len(), pairs.len());
                 }
             }
-            let title =
-                args.title.clone().unwrap_or_else(|| format!("{e}: Democratic share by district, sorted"));
+            let title = args.title.clone().unwrap_or_else(|| {
+                if smc {
+                    format!("{e}: sorted district Democratic share (SMC, resampled)")
+                } else {
+                    format!("{e}: Democratic share by district, sorted")
+                }
+            });
             boxplot_svg(&per_rank_distributions(&plans), overlay.as_deref(), &title)
         }
     };
