@@ -16,9 +16,11 @@
 //! spanning trees (trees whose restriction to every county piece is a tree of the piece: `τ_h(V)
 //! = ∏_{pieces p of V} τ(p) · τ(piece multigraph of V)`), and the target is restricted to the
 //! plans that can be peeled off district by district with each stage splitting at most one county
-//! piece (into two connected parts). Such plans split at most `k − 1` counties; more precisely
-//! the number of (district, county) pieces exceeds the number of county pieces of the state by at
-//! most `k − 1` (each stage adds at most one piece).
+//! piece (into two connected parts). Each stage adds at most one piece, so the number of
+//! (district, county) pieces exceeds the number of county pieces of the state by at most `k − 1`:
+//! when every county is connected in the graph, at most `k − 1` counties are split (a county that
+//! is already in several pieces, say across water, can end up in several districts without any
+//! stage splitting it).
 //!
 //! # The sampler
 //!

@@ -372,7 +372,8 @@ impl TreeWorkspace {
 
     /// Splits the loaded region into county pieces: the connected components of the region's
     /// nodes of each county (`county` is indexed by global node). Fills `piece_of` (local) and
-    /// `pieces`. Pieces are numbered in order of their first local node.
+    /// `pieces` (numbered in order of their first local node), and the same-piece adjacency and
+    /// per-piece leaving edges that [`TreeWorkspace::draw_hierarchical`] walks on.
     pub(crate) fn compute_pieces(&mut self, county: &[u32]) {
         let m = self.len();
         self.piece_of.clear();
@@ -399,22 +400,7 @@ impl TreeWorkspace {
             count += 1;
         }
         self.pieces = count as usize;
-    }
-
-    /// Draws a uniformly random **county-respecting** spanning tree of the loaded region (pieces
-    /// from [`TreeWorkspace::compute_pieces`]): a spanning tree whose restriction to every county
-    /// piece is itself a spanning tree of that piece. Such trees are exactly a spanning tree of
-    /// each piece plus a spanning tree of the piece multigraph (one multi-edge per region edge
-    /// between two pieces), so they number `∏ τ(piece) · τ(piece multigraph)`, and drawing each
-    /// part uniformly (Wilson's algorithm on each piece, then on the multigraph with a uniformly
-    /// chosen leaving edge per walk step) draws the whole uniformly. This is the tree of redist's
-    /// hierarchical county constraint: cutting one of its edges splits at most one county piece.
-    ///
-    /// Fills `parent`, `order` (parents first, rooted at `root`) and `sub` (subtree
-    /// populations), like [`TreeWorkspace::draw`] without the cut collection.
-    pub(crate) fn draw_hierarchical(&mut self, rng: &mut Rng, root: u32) {
-        let m = self.len();
-        let np = self.pieces;
+        let np = count as usize;
         let h = &mut self.hier;
         // Same-piece adjacency and the leaving edges of each piece.
         h.ioff.clear();
@@ -451,6 +437,23 @@ impl TreeWorkspace {
                 }
             }
         }
+    }
+
+    /// Draws a uniformly random **county-respecting** spanning tree of the loaded region (pieces
+    /// from [`TreeWorkspace::compute_pieces`]): a spanning tree whose restriction to every county
+    /// piece is itself a spanning tree of that piece. Such trees are exactly a spanning tree of
+    /// each piece plus a spanning tree of the piece multigraph (one multi-edge per region edge
+    /// between two pieces), so they number `∏ τ(piece) · τ(piece multigraph)`, and drawing each
+    /// part uniformly (Wilson's algorithm on each piece, then on the multigraph with a uniformly
+    /// chosen leaving edge per walk step) draws the whole uniformly. This is the tree of redist's
+    /// hierarchical county constraint: cutting one of its edges splits at most one county piece.
+    ///
+    /// Fills `parent`, `order` (parents first, rooted at `root`) and `sub` (subtree
+    /// populations), like [`TreeWorkspace::draw`] without the cut collection.
+    pub(crate) fn draw_hierarchical(&mut self, rng: &mut Rng, root: u32) {
+        let m = self.len();
+        let np = self.pieces;
+        let h = &mut self.hier;
         // 1. A uniform spanning tree of each piece: Wilson's algorithm on the same-piece
         //    adjacency with one root per piece (the root's own piece is rooted at `root`).
         h.in_tree.clear();
