@@ -78,6 +78,7 @@ pub(crate) struct OrderingScratch {
     dmask: Vec<u128>,
     memo: HashMap<u128, bool>,
     memo_up: HashMap<u128, bool>,
+    shared: Vec<(u32, u32)>,
     bfs: Vec<u32>,
     piece: Vec<u32>,
     seen: Vec<u32>,
@@ -273,7 +274,8 @@ fn atoms(p: &Problem, assignment: &impl Fn(usize) -> u32, k: usize, s: &mut Orde
         s.seen[c] += 1;
     }
     // Per district: counties whose atoms belong to more than one district.
-    let mut shared: Vec<(u32, u32)> = Vec::new();
+    let mut shared = std::mem::take(&mut s.shared);
+    shared.clear();
     for c in 0..nc {
         let atoms_c = &s.catoms[s.coff[c] as usize..s.coff[c + 1] as usize];
         let first = atoms_c.first().map(|&a| s.atom_district[a as usize]);
@@ -295,6 +297,7 @@ fn atoms(p: &Problem, assignment: &impl Fn(usize) -> u32, k: usize, s: &mut Orde
     for d in 0..k {
         s.soff[d + 1] += s.soff[d];
     }
+    s.shared = shared;
     s.seen.clear();
     s.seen.resize(na, 0);
     s.seen2.clear();

@@ -219,6 +219,8 @@ pub struct Workspace {
     old: Vec<u32>,
     nodes_a: Vec<u32>,
     nodes_b: Vec<u32>,
+    piece_sides: Vec<u8>,
+    seen_local: Vec<bool>,
 }
 
 impl Workspace {
@@ -234,6 +236,8 @@ impl Workspace {
             old: Vec::new(),
             nodes_a: Vec::new(),
             nodes_b: Vec::new(),
+            piece_sides: Vec::new(),
+            seen_local: Vec::new(),
         }
     }
 
@@ -645,21 +649,17 @@ fn old_hier_boundary(part: &Partition, ws: &mut Workspace, a: usize) -> Option<u
     let t = &ws.tree;
     let m = t.len();
     let in_a = |i: usize| part.assignment[t.nodes[i] as usize] as usize == a;
-    // Pieces with nodes on both sides.
-    let mut split_piece = NONE;
+    // Pieces with nodes on both sides (bit 1: side a, bit 2: side b).
     let np = t.pieces;
-    let mut seen_a = vec![false; np];
-    let mut seen_b = vec![false; np];
+    let sides = &mut ws.piece_sides;
+    sides.clear();
+    sides.resize(np, 0);
     for i in 0..m {
-        let q = t.piece_of[i] as usize;
-        if in_a(i) {
-            seen_a[q] = true;
-        } else {
-            seen_b[q] = true;
-        }
+        sides[t.piece_of[i] as usize] |= if in_a(i) { 1 } else { 2 };
     }
-    for q in 0..np {
-        if seen_a[q] && seen_b[q] {
+    let mut split_piece = NONE;
+    for (q, &x) in sides.iter().enumerate() {
+        if x == 3 {
             if split_piece != NONE {
                 return None;
             }
@@ -667,46 +667,45 @@ fn old_hier_boundary(part: &Partition, ws: &mut Workspace, a: usize) -> Option<u
         }
     }
     let (off, adj) = t.local_csr();
+    let nbrs = |u: usize| &adj[off[u] as usize..off[u + 1] as usize];
     if split_piece == NONE {
-        let mut c = 0;
-        for i in 0..m {
-            if in_a(i) {
-                c += adj[off[i] as usize..off[i + 1] as usize].iter().filter(|&&w| !in_a(w as usize)).count();
-            }
-        }
+        let c: usize =
+            (0..m).filter(|&i| in_a(i)).map(|i| nbrs(i).iter().filter(|&&w| !in_a(w as usize)).count()).sum();
         return Some(c as u32);
     }
-    // Both parts of the split piece must be connected.
+    // Both parts of the split piece must be connected: flood each from one of its nodes.
+    let seen = &mut ws.seen_local;
+    seen.clear();
+    seen.resize(m, false);
     for side in [true, false] {
-        let members: Vec<usize> =
-            (0..m).filter(|&i| t.piece_of[i] == split_piece && in_a(i) == side).collect();
-        let mut seen = vec![false; m];
-        let mut stack = vec![members[0]];
-        seen[members[0]] = true;
+        let members = (0..m).filter(|&i| t.piece_of[i] == split_piece && in_a(i) == side).count();
+        let Some(start) = (0..m).find(|&i| t.piece_of[i] == split_piece && in_a(i) == side) else {
+            return None;
+        };
+        ws.stack.clear();
+        ws.stack.push(start as u32);
+        seen[start] = true;
         let mut count = 1;
-        while let Some(u) = stack.pop() {
-            for &w in &adj[off[u] as usize..off[u + 1] as usize] {
+        while let Some(u) = ws.stack.pop() {
+            for &w in nbrs(u as usize) {
                 let w = w as usize;
                 if !seen[w] && t.piece_of[w] == split_piece && in_a(w) == side {
                     seen[w] = true;
                     count += 1;
-                    stack.push(w);
+                    ws.stack.push(w as u32);
                 }
             }
         }
-        if count != members.len() {
+        if count != members {
             return None;
         }
     }
-    let mut c = 0;
-    for i in 0..m {
-        if t.piece_of[i] == split_piece && in_a(i) {
-            c += adj[off[i] as usize..off[i + 1] as usize]
-                .iter()
-                .filter(|&&w| t.piece_of[w as usize] == split_piece && !in_a(w as usize))
-                .count();
-        }
-    }
+    let c: usize = (0..m)
+        .filter(|&i| t.piece_of[i] == split_piece && in_a(i))
+        .map(|i| {
+            nbrs(i).iter().filter(|&&w| t.piece_of[w as usize] == split_piece && !in_a(w as usize)).count()
+        })
+        .sum();
     Some(c as u32)
 }
 
