@@ -679,9 +679,7 @@ fn old_hier_boundary(part: &Partition, ws: &mut Workspace, a: usize) -> Option<u
     seen.resize(m, false);
     for side in [true, false] {
         let members = (0..m).filter(|&i| t.piece_of[i] == split_piece && in_a(i) == side).count();
-        let Some(start) = (0..m).find(|&i| t.piece_of[i] == split_piece && in_a(i) == side) else {
-            return None;
-        };
+        let start = (0..m).find(|&i| t.piece_of[i] == split_piece && in_a(i) == side)?;
         ws.stack.clear();
         ws.stack.push(start as u32);
         seen[start] = true;
@@ -957,9 +955,9 @@ mod tests {
         // Start from an enumerated plan of the target's support (the county rule's plans too).
         let mut start = vec![0u32; p.n];
         for (d, &mask) in all[all.len() / 2].iter().enumerate() {
-            for v in 0..p.n {
+            for (v, s) in start.iter_mut().enumerate() {
                 if mask >> v & 1 == 1 {
-                    start[v] = d as u32;
+                    *s = d as u32;
                 }
             }
         }

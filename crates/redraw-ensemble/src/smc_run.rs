@@ -292,14 +292,14 @@ fn write_parts(
     let mut stats = String::new();
     let mut asg = Vec::with_capacity(out.log_weights.len() * (12 + n));
     let mut plan = Vec::with_capacity(n);
-    for j in 0..out.log_weights.len() {
+    for (j, &wj) in w.iter().enumerate() {
         out.plans.copy_into(n, j, &mut plan);
         let part = Partition::new(p, plan.clone()).map_err(|e| RunError::Plan(e.to_string()))?;
         stats_row(&mut stats, p, &part, r, j as u64, true);
         // stats_row ends the row; the weight is the last column.
         stats.pop();
         stats.push(',');
-        stats.push_str(&format!("{}", w[j]));
+        stats.push_str(&format!("{wj}"));
         stats.push('\n');
         encode_record(&mut asg, r, j as u64, &plan, k);
     }

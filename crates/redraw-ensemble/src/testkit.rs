@@ -105,10 +105,11 @@ fn multigraph_trees(mult: &[Vec<f64>]) -> f64 {
             det = -det;
         }
         det *= a[c][c];
-        for r in c + 1..d {
-            let f = a[r][c] / a[c][c];
-            for x in c..d {
-                a[r][x] -= f * a[c][x];
+        let pivot_row = a[c].clone();
+        for row in a.iter_mut().skip(c + 1) {
+            let f = row[c] / pivot_row[c];
+            for (x, pv) in row.iter_mut().zip(&pivot_row).skip(c) {
+                *x -= f * pv;
             }
         }
     }

@@ -531,9 +531,9 @@ impl TreeWorkspace {
         // Parents-first order by a traversal from the root over children lists.
         h.child_off.clear();
         h.child_off.resize(m + 1, 0);
-        for u in 0..m {
-            if parent[u] != NONE {
-                h.child_off[parent[u] as usize + 1] += 1;
+        for &pu in parent.iter() {
+            if pu != NONE {
+                h.child_off[pu as usize + 1] += 1;
             }
         }
         for u in 0..m {
@@ -543,8 +543,7 @@ impl TreeWorkspace {
         h.children.resize(m, 0);
         h.stack.clear();
         h.stack.extend_from_slice(&h.child_off[..m]);
-        for u in 0..m {
-            let pu = parent[u];
+        for (u, &pu) in parent.iter().enumerate() {
             if pu != NONE {
                 let at = h.stack[pu as usize] as usize;
                 h.children[at] = u as u32;
