@@ -520,12 +520,15 @@ pub fn kish(w: &[f64]) -> f64 {
 /// uniform `u` in [0, 1).
 fn systematic(prob: &[f64], u: f64) -> Vec<u32> {
     let n = prob.len();
+    // Rounding can leave the running sum a hair below a target near 1: never step past the last
+    // particle with positive weight.
+    let last = prob.iter().rposition(|&q| q > 0.0).unwrap_or(n.saturating_sub(1));
     let mut out = Vec::with_capacity(n);
     let mut cum = 0.0;
     let mut i = 0usize;
     for j in 0..n {
         let target = (j as f64 + u) / n as f64;
-        while i + 1 < n && cum + prob[i] <= target {
+        while i < last && cum + prob[i] <= target {
             cum += prob[i];
             i += 1;
         }
@@ -575,6 +578,11 @@ fn run_typed<L: Label>(
         for &q in &prob {
             acc += q;
             cum.push(acc);
+        }
+        // Exactly 1 from the last positive weight on, so a uniform draw in [0, 1) can never land
+        // on a trailing zero-weight particle.
+        if let Some(last) = prob.iter().rposition(|&q| q > 0.0) {
+            cum[last..].iter_mut().for_each(|c| *c = 1.0);
         }
         let mut stage_rng = particle_rng(seed, run, stage, u32::MAX, u64::MAX);
         let ancestors = systematic(&prob, stage_rng.unit());
@@ -1208,6 +1216,39 @@ mod tests {
         c.particles = 128;
         assert_eq!(target(&p, 0.0, true, 1.0).0.len(), 35);
         assert!(check(&p, &c, 6_000, EXACT, 1.0) > 0.001);
+    }
+
+    #[test]
+    fn systematic_resampling_counts() {
+        let prob = [0.5, 0.25, 0.0, 0.25];
+        assert_eq!(systematic(&prob, 0.3), vec![0, 0, 1, 3]);
+        // Each index gets floor or ceil of N·p copies.
+        let prob = [0.1, 0.6, 0.3];
+        for u in [0.0, 0.2, 0.5, 0.99] {
+            let a = systematic(&prob, u);
+            let c1 = a.iter().filter(|&&x| x == 1).count();
+            assert!(c1 == 1 || c1 == 2, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn zero_weight_particles_are_never_ancestors() {
+        // Weights whose sum rounds below 1, with zero-weight particles at the end.
+        let mut prob = vec![0.1; 10];
+        prob.extend([0.0, 0.0]);
+        for k in 0..50 {
+            let u = (k as f64 / 50.0 + 0.0199).min(0.999_999_999);
+            assert!(systematic(&prob, u).iter().all(|&a| a < 10), "u {u}");
+        }
+        assert_eq!(systematic(&prob, 0.999_999_999_999)[11], 9);
+    }
+
+    #[test]
+    fn kish_of_uniform_and_degenerate() {
+        assert!((kish(&[0.25; 4]) - 4.0).abs() < 1e-12);
+        assert!((kish(&[1.0, 0.0, 0.0]) - 1.0).abs() < 1e-12);
+        let w = normalize(&[0.0, 1000.0]);
+        assert!(w[0] < 1e-300 && (w[1] - 1.0).abs() < 1e-12);
     }
 
     #[test]
