@@ -50,6 +50,9 @@ pub struct EnsembleInfo {
     /// SMC runs: distinct plans in each run (from the manifest), which cap its effective
     /// sample size.
     pub unique_plans: Option<Vec<u64>>,
+    /// The sampler: a proposal kind (`recom`, `reversible-recom`, `merge-split`, `flip`) or
+    /// `smc`; used to word the sampler advice ([`crate::advice`]).
+    pub sampler: Option<String>,
 }
 
 /// Whether a larger value of a metric favours Democrats, or is merely "larger".
@@ -458,6 +461,11 @@ pub fn judge(
         ));
     }
     let repeat_rate = (repeats.1 > 0).then(|| repeats.0 as f64 / repeats.1 as f64);
+    if let Some(advice) =
+        info.sampler.as_deref().and_then(|s| crate::advice::recommend(s, n, !not_mixed, smc_ess))
+    {
+        notes.push(advice);
+    }
 
     Ok(Judgement {
         samples: ensemble.samples(),

@@ -259,7 +259,13 @@ fn ensemble_info(m: &serde_json::Value) -> EnsembleInfo {
             "Sequential Monte Carlo, {} run(s) × {particles} weighted plans, ρ = {rho}{county}, seed {seed}{tol}",
             runs.map_or(0, |r| r.len())
         );
-        return EnsembleInfo { tolerance, step_rates: None, description: Some(description), unique_plans };
+        return EnsembleInfo {
+            tolerance,
+            step_rates: None,
+            description: Some(description),
+            unique_plans,
+            sampler: Some("smc".into()),
+        };
     }
     let step_rates = m.get("results").and_then(|r| r.as_array()).and_then(|chains| {
         let (mut steps, mut accepted) = (0u64, 0u64);
@@ -275,7 +281,13 @@ fn ensemble_info(m: &serde_json::Value) -> EnsembleInfo {
         let steps = p.get("steps").and_then(|x| x.as_u64()).unwrap_or(0);
         format!("{kind}, {steps} steps per chain, seed {seed}{tol}")
     });
-    EnsembleInfo { tolerance, step_rates, description, unique_plans: None }
+    let sampler = m
+        .get("params")
+        .and_then(|p| p.get("proposal"))
+        .and_then(|x| x.get("kind"))
+        .and_then(|x| x.as_str())
+        .map(str::to_string);
+    EnsembleInfo { tolerance, step_rates, description, unique_plans: None, sampler }
 }
 
 fn parse_election(spec: &str) -> anyhow::Result<(String, String, String)> {
