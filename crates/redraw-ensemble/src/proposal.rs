@@ -517,7 +517,7 @@ fn merge_split(
         }
     };
     let hier = cfg.county_hierarchy;
-    ws.tree.load(p, &[&part.members[a], &part.members[b]]);
+    ws.tree.load_with(p, &[&part.members[a], &part.members[b]], !hier);
     let m = ws.tree.len() as u32;
     let root = rng.below(m);
     if hier {

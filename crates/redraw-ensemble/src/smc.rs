@@ -757,7 +757,7 @@ fn load_remainder<L: Label>(
     scr.region.clear();
     scr.region.extend((0..p.n as u32).filter(|&v| plan[v as usize] == L::UNASSIGNED));
     let region = std::mem::take(&mut scr.region);
-    scr.tree.load(p, &[&region]);
+    scr.tree.load_with(p, &[&region], !cfg.county_hierarchy);
     scr.region = region;
     if cfg.county_hierarchy {
         scr.tree.compute_pieces(p.county.as_deref().expect("validated"));

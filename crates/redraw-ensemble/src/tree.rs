@@ -118,6 +118,13 @@ impl TreeWorkspace {
 
     /// Loads the region `parts[0] ∪ parts[1] ∪ ...` (disjoint node lists).
     pub(crate) fn load(&mut self, p: &Problem, parts: &[&[u32]]) {
+        self.load_with(p, parts, true);
+    }
+
+    /// [`TreeWorkspace::load`] without the packed arrays of the fast uniform walk (`walk` false):
+    /// for regions only drawn with [`TreeWorkspace::draw_hierarchical`], which walks on its own
+    /// piece structures.
+    pub(crate) fn load_with(&mut self, p: &Problem, parts: &[&[u32]], walk: bool) {
         self.nodes.clear();
         for part in parts {
             self.nodes.extend_from_slice(part);
@@ -150,9 +157,13 @@ impl TreeWorkspace {
         }
         self.total = total;
         let entries = self.ladj.len();
-        self.packed =
-            m >= 2 && entries < (1 << 24) && self.loff.windows(2).all(|w| w[1] > w[0] && w[1] - w[0] < 256);
-        if self.packed {
+        self.packed = walk
+            && m >= 2
+            && entries < (1 << 24)
+            && self.loff.windows(2).all(|w| w[1] > w[0] && w[1] - w[0] < 256);
+        if !walk {
+            // Only the hierarchical draw will run on this region.
+        } else if self.packed {
             let loff = &self.loff;
             self.wadj.clear();
             self.wadj.extend(self.ladj.iter().map(|&w| {
