@@ -41,6 +41,8 @@ enum Command {
     Graph(cmd::graph::Command),
     /// Draw an ensemble of neutral district plans with a Markov chain (ReCom and friends).
     Ensemble(cmd::ensemble::Args),
+    #[command(about = "Merge the shards of an ensemble run (--chain-range) into one run directory")]
+    Merge(cmd::merge::Args),
     #[command(about = "Judge a plan against an ensemble: metrics, percentiles, verdicts and diagnostics")]
     Judge(cmd::judge::Args),
     #[command(about = "Draw neutral splits of a state into new states and place named proposals among them")]
@@ -63,6 +65,7 @@ fn main() {
         Command::Counties(a) => cmd::counties::run(a),
         Command::Graph(c) => cmd::graph::run(c),
         Command::Ensemble(a) => cmd::ensemble::run(a),
+        Command::Merge(a) => cmd::merge::run(a),
         Command::Judge(a) => cmd::judge::run(a),
         Command::Split(a) => cmd::split::run(a),
         Command::Map(a) => cmd::map::run(a),

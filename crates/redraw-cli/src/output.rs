@@ -90,6 +90,23 @@ pub fn snake_key(header: &str) -> String {
     }
 }
 
+/// `v` with `decimals` places and thousands separators: 23178.655 -> "23,178.7" (1 place).
+pub fn grouped(v: f64, decimals: usize) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let text = format!("{:.decimals$}", v.abs());
+    let (int, frac) = text.split_once('.').map_or((text.as_str(), ""), |(a, b)| (a, b));
+    let digits: i128 = int.parse().unwrap_or(0);
+    let neg = v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let mut out = format!("{}{}", if neg { "-" } else { "" }, group_thousands(digits));
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
 /// A number for people: whole numbers with thousands separators ("39,538,223"), others rounded
 /// to what a reader can use: no decimals from 1,000 up ("39,974"), one from 100 ("235.8"), two
 /// from 1 ("52.05"), three significant digits below 1 ("0.0473"); "—" when not finite.
@@ -214,6 +231,54 @@ impl Table {
         }
         self
     }
+    /// The table with every column whose cells hold JSON objects split into one column per
+    /// object key (`<column key>_<object key>`), so CSV and JSON get plain values.
+    pub fn flatten_objects(self) -> Table {
+        let mut out = Table { title: self.title.clone(), ..Default::default() };
+        // (source column, object key or None)
+        let mut cols: Vec<(usize, Option<String>)> = Vec::new();
+        for c in 0..self.headers.len() {
+            let subkeys: Vec<String> = self
+                .rows
+                .iter()
+                .find_map(|r| r[c].json.as_object())
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            if subkeys.is_empty() {
+                cols.push((c, None));
+                out.headers.push(self.headers[c].clone());
+                out.keys.push(self.keys[c].clone());
+                out.align.push(self.align[c]);
+            } else {
+                for k in subkeys {
+                    out.headers.push(format!("{} {k}", self.headers[c]));
+                    out.keys.push(format!("{}_{k}", self.keys[c]));
+                    out.align.push(self.align[c]);
+                    cols.push((c, Some(k)));
+                }
+            }
+        }
+        for r in &self.rows {
+            out.rows.push(
+                cols.iter()
+                    .map(|(c, k)| match k {
+                        None => r[*c].clone(),
+                        Some(k) => Cell::with_value(
+                            String::new(),
+                            r[*c]
+                                .json
+                                .as_object()
+                                .and_then(|o| o.get(k))
+                                .cloned()
+                                .unwrap_or(serde_json::Value::Null),
+                        ),
+                    })
+                    .collect(),
+            );
+        }
+        out
+    }
+
     /// Removes column `i` (header, key, alignment and every row's cell).
     pub fn remove_column(&mut self, i: usize) {
         self.headers.remove(i);
@@ -297,7 +362,18 @@ impl Table {
     }
 
     fn render_text(&self) -> String {
-        let w = self.widths();
+        let mut w = self.widths();
+        // A long text in the last column (a note, a verdict) is wrapped so the table fits a
+        // terminal of TERMINAL_WIDTH columns.
+        let n = w.len();
+        let others: usize = w[..n.saturating_sub(1)].iter().map(|x| x + 2).sum();
+        let wrap_last = n > 0
+            && self.align[n - 1] == Align::Left
+            && others + w[n - 1] > TERMINAL_WIDTH
+            && TERMINAL_WIDTH.saturating_sub(others) >= 24;
+        if wrap_last {
+            w[n - 1] = (TERMINAL_WIDTH - others).max(self.headers[n - 1].chars().count());
+        }
         let mut out = String::new();
         if let Some(t) = &self.title {
             let _ = writeln!(out, "{}", style_bold(t));
@@ -310,7 +386,20 @@ impl Table {
         line(self.headers.iter().map(String::as_str).collect(), &mut out);
         let _ = writeln!(out, "{}", w.iter().map(|n| "─".repeat(*n)).collect::<Vec<_>>().join("  "));
         for r in &self.rows {
-            line(r.iter().map(|c| c.text.as_str()).collect(), &mut out);
+            if !wrap_last {
+                line(r.iter().map(|c| c.text.as_str()).collect(), &mut out);
+                continue;
+            }
+            let pieces = wrap_words(&r[n - 1].text, w[n - 1]);
+            for (k, piece) in pieces.iter().enumerate() {
+                let mut cells: Vec<&str> = if k == 0 {
+                    r[..n - 1].iter().map(|c| c.text.as_str()).collect()
+                } else {
+                    vec![""; n - 1]
+                };
+                cells.push(piece);
+                line(cells, &mut out);
+            }
         }
         out
     }
@@ -330,6 +419,28 @@ impl Table {
         }
         out
     }
+}
+
+/// Width of the terminal that human tables are laid out for.
+pub const TERMINAL_WIDTH: usize = 100;
+
+/// Word-wraps `text` into lines of at most `width` characters (a longer word stands alone).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 fn pad(s: &str, width: usize, align: Align) -> String {
@@ -566,6 +677,9 @@ mod tests {
         assert_eq!(human(0.047312), "0.0473");
         assert_eq!(human(-1234.5), "-1,235");
         assert_eq!(human(f64::NAN), "—");
+        assert_eq!(grouped(23_178.655, 1), "23,178.7");
+        assert_eq!(grouped(-1_279.6, 1), "-1,279.6");
+        assert_eq!(grouped(-0.01, 1), "0.0");
     }
 
     #[test]

@@ -485,5 +485,62 @@ fn sampler_flags_are_checked_and_merge_split_runs() {
     let out =
         ok(base(&["--sampler", "smc", "--particles", "30", "--rejuvenate", "5", "--balance-bound", "60"]));
     assert!(String::from_utf8_lossy(&out.stdout).contains("SMC: 1 run(s) x 30 particles"));
+}
+
+/// `--chain-range` shards merged by `redraw merge` are byte-identical to the run of every chain,
+/// and merge refuses mismatched, overlapping, missing and incomplete shards with a clear message.
+#[test]
+fn shards_merge_to_the_whole_run_and_bad_shards_are_refused() {
+    let dir = tmpdir("shards");
+    let g = dir.join("grid.json");
+    std::fs::write(&g, grid_json(10, 8, 0)).unwrap();
+    let ens = |out: &str, extra: &[&str]| {
+        redraw()
+            .args(["ensemble", "--graph"])
+            .arg(&g)
+            .args(["--pop", "pop", "--districts", "4", "--tol", "0.05", "--steps", "600", "--chains", "5"])
+            .args(["--election", "E=dem,rep", "--checkpoint-every", "100", "--out"])
+            .arg(dir.join(out))
+            .args(if extra.contains(&"--seed") { &[][..] } else { &["--seed", "9"][..] })
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let merge = |shards: &[&str], out: &str| {
+        let mut c = redraw();
+        c.arg("merge");
+        for s in shards {
+            c.arg(dir.join(s));
+        }
+        c.arg("--out").arg(dir.join(out)).output().unwrap()
+    };
+    let refused = |out: Output, needle: &str| {
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success() && err.contains(needle), "expected {needle:?} in: {err}");
+    };
+    ok(ens("whole", &[]));
+    let shard = ok(ens("a", &["--chain-range", "0..2"]));
+    let table = String::from_utf8_lossy(&shard.stdout);
+    assert!(table.contains("chains 0..2 of 5"), "{table}");
+    ok(ens("b", &["--chain-range", "2..5", "--threads", "1"]));
+    ok(merge(&["b", "a"], "merged"));
+    assert_eq!(read_all(&dir.join("merged")), read_all(&dir.join("whole")));
+
+    ok(ens("b-seed", &["--chain-range", "2..5", "--seed", "10"]));
+    refused(merge(&["a", "b-seed"], "m1"), "params.seed: 9 vs 10");
+    ok(ens("b-over", &["--chain-range", "1..5"]));
+    refused(merge(&["a", "b-over"], "m2"), "overlap on chains 1..2");
+    refused(merge(&["a"], "m3"), "no shard holds chains 2..5");
+    // A shard killed part-way (here: its chains/ left behind without final files).
+    ok(ens("b-cut", &["--chain-range", "2..5"]));
+    let m = dir.join("b-cut/manifest.json");
+    let text = std::fs::read_to_string(&m).unwrap().replace("\"complete\"", "\"running\"");
+    std::fs::write(&m, text).unwrap();
+    refused(merge(&["a", "b-cut"], "m4"), "is not complete");
+    for o in ["m1", "m2", "m3", "m4"] {
+        assert!(!dir.join(o).exists(), "a refused merge wrote {o}");
+    }
+    refused(ens("c", &["--chain-range", "3..9"]), "goes past the run's 5 chains");
+    refused(ens("c", &["--chain-range", "3-9"]), "START..END");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -60,12 +60,71 @@ fn every_preset_renders_a_map() {
         // Every new or changed state is named in the legend.
         let ds = redraw_core::Dataset::embedded();
         let resolved = p.resolve(ds, &Default::default()).unwrap();
-        for s in resolved.states.iter().filter(|s| s.status != redraw_core::scenario::StateStatus::Unchanged)
+        for s in resolved
+            .states
+            .iter()
+            .filter(|s| s.status != redraw_core::scenario::StateStatus::Unchanged && s.in_union)
         {
             assert!(svg.contains(&format!(">{}</text>", s.name)), "{}: legend lacks {}", p.id, s.name);
         }
         assert!(svg.len() < 1_500_000, "{} map is {} bytes", p.id, svg.len());
+        // The Electoral College map of every preset, for 2024.
+        let ec = dir.join(format!("{}-ec-2024.svg", p.id));
+        ok(&redraw(&["map", p.id, "--ec", "2024", "-o", ec.to_str().unwrap()]));
+        let ec = std::fs::read_to_string(&ec).unwrap();
+        assert!(
+            ec.contains("Pledged electors under this map") && ec.contains("D by 15 points or more"),
+            "{}",
+            p.id
+        );
+        // Every state whose House seats change but whose lines do not is shown and listed.
+        let cmp = redraw_core::evaluate::compare(ds, &resolved, &Default::default()).unwrap();
+        for (i, s) in resolved.states.iter().enumerate() {
+            let f = &cmp.scenario.states[i];
+            if let Some(o) =
+                s.original.filter(|_| s.status == redraw_core::scenario::StateStatus::Unchanged && s.in_union)
+            {
+                let before = cmp.baseline.states[o].house_seats;
+                if before != f.house_seats && !cmp.scenario.blocs.iter().any(|b| b.members.contains(&s.name))
+                {
+                    assert!(
+                        svg.contains(&format!("{} {before}→{}", s.name, f.house_seats)),
+                        "{}: {} changes seats",
+                        p.id,
+                        s.name
+                    );
+                }
+            }
+        }
+        // Captions say "pledged"; legend areas are square miles, as in the tables.
+        assert!(svg.contains("pledged electors") && !svg.contains("actual"), "{}", p.id);
+        assert!(!svg.contains("km²"), "{}", p.id);
     }
+    // An inset is drawn only when its state is framed: a map of Texas used to show Hawaii in
+    // the Gulf of Mexico; the West Coast Health Alliance includes Hawaii, so it has the inset.
+    let tx = std::fs::read_to_string(dir.join("texas-five.svg")).unwrap();
+    assert!(
+        !tx.contains("<title>Hawaii</title>") && !tx.contains("stroke-dasharray"),
+        "Hawaii inset on a Texas map"
+    );
+    let wc = std::fs::read_to_string(dir.join("west-coast-health-alliance.svg")).unwrap();
+    assert!(wc.contains("<title>Hawaii</title>") && wc.contains("stroke-dasharray"));
+    // One colour per bloc: the four members of the alliance share the first bloc colour.
+    assert!(wc.contains("#E69F00") && wc.contains(">West Coast Health Alliance</text>"));
+    // A territory has no county shapes: the map says it is not drawn.
+    let pr = dir.join("pr.toml");
+    std::fs::write(&pr, "name = \"pr\"\n[[admit]]\nterritory = \"PR\"\n[[new_state]]\nname = \"Molokai\"\ncounties.HI = [\"Kalawao\", \"Maui\"]\n").unwrap();
+    let prsvg = dir.join("pr.svg");
+    ok(&redraw(&["map", pr.to_str().unwrap(), "-o", prsvg.to_str().unwrap()]));
+    assert!(std::fs::read_to_string(&prsvg).unwrap().contains("Not drawn (no county shapes): Puerto Rico"));
+    // A .pdf path never receives SVG; an unknown extension is refused.
+    let pdf = dir.join("six.pdf");
+    let o = redraw(&["map", "six-californias", "-o", pdf.to_str().unwrap()]);
+    assert!(!o.status.success() && !pdf.exists(), "a .pdf path received something");
+    // The default build names the feature that adds PDF output.
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--features pdf"));
+    let o = redraw(&["map", "six-californias", "-o", dir.join("six.jpg").to_str().unwrap()]);
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("unknown output format"));
     let six = std::fs::read_to_string(dir.join("six-californias.svg")).unwrap();
     for name in [
         "Jefferson",

@@ -242,3 +242,60 @@ fn split_california_into_three_places_cal3() {
     assert!(!ok);
     assert!(err.contains("06037"), "{err}");
 }
+
+#[test]
+fn split_leads_to_a_scenario_and_maps_and_handles_alaska_and_connecticut() {
+    let dir = std::env::temp_dir().join(format!("redraw-split-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = dir.join("tx.toml");
+    let map = dir.join("tx.svg");
+    let (ok, _, err) = redraw(&[
+        "split",
+        "TX",
+        "--into",
+        "3",
+        "--samples",
+        "120",
+        "--export-sample",
+        "typical",
+        "--export",
+        toml.to_str().unwrap(),
+        "--map",
+        map.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    // The exported sample is a scenario file that evaluates: Texas as three states.
+    let (ok, out, err) = redraw(&["scenario", toml.to_str().unwrap(), "--format", "json"]);
+    assert!(ok, "{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["scenario"]["union_states"], 52);
+    let pops: u64 = j["scenario"]["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["parents"] == serde_json::json!(["TX"]))
+        .map(|s| s["population"].as_u64().unwrap())
+        .sum();
+    assert_eq!(pops, 29_145_505);
+    for which in ["typical", "extreme"] {
+        let svg = std::fs::read_to_string(dir.join(format!("tx-{which}.svg"))).unwrap();
+        assert!(svg.contains(&format!("the most {which} of 120 neutral splits")), "{which}");
+    }
+    // A sample index out of range is a clear error.
+    let (ok, _, err) =
+        redraw(&["split", "TX", "--into", "3", "--samples", "40", "--export-sample", "40", "--export", "-"]);
+    assert!(!ok && err.contains("the run has 40 samples"), "{err}");
+    // Alaska used to fail (no borough results); now its elections are left out with a note and
+    // the error never suggests an option `split` does not have.
+    let (ok, out, err) = redraw(&["split", "AK", "--into", "2", "--tol", "0.3", "--samples", "80"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("the 2016 election is left out") && err.contains("state house districts"), "{err}");
+    assert!(out.contains("House seats of the new states") && !out.contains("electoral votes, 2016"), "{out}");
+    assert!(!err.contains("--election-year"), "{err}");
+    let (ok, out, err) = redraw(&["split", "CT", "--into", "2", "--tol", "0.3", "--samples", "80"]);
+    assert!(
+        ok && err.contains("2024 election is left out") && out.contains("electoral votes, 2020"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

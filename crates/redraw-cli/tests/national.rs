@@ -91,7 +91,7 @@ fn scenarios_counties_apportion() {
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     assert_eq!(v["schema_version"], 1);
     let v = &v["scenarios"];
-    assert_eq!(v.as_array().unwrap().len(), 9);
+    assert_eq!(v.as_array().unwrap().len(), 10);
     assert_eq!(v[1]["new_states"], serde_json::json!(["Northern California", "Southern California"]));
     // CSV used to embed the JSON array (`"[""Northern California"",...]"`).
     let csv = ok(&["scenarios", "--format", "csv"]);
@@ -300,7 +300,9 @@ fn a_state_county_listing_fits_a_100_column_terminal() {
     assert!(out.contains("06037  Los Angeles County") && out.contains("presidential margin"), "{out}");
     let csv = ok(&["counties", "--state", "CA", "--format", "csv"]);
     assert!(
-        csv.starts_with("fips,county,state,pop_2020,pop_2010,land_sq_mi,neighbours,margin_pct_2016,"),
+        csv.starts_with(
+            "fips,county,state,pop_2020,pop_2010,land_sq_mi,neighbours,margin_pct_2012,margin_pct_2016,"
+        ),
         "{csv}"
     );
 }
@@ -384,7 +386,7 @@ fn csv_is_one_table_per_run_and_tables_can_be_listed() {
     let list = ok(&["scenario", "west-coast-leaves", "--table", "list", "--format", "csv"]);
     let names: Vec<String> =
         csv::Reader::from_reader(list.as_bytes()).records().map(|r| r.unwrap()[0].to_string()).collect();
-    assert_eq!(names, ["national", "states", "blocs"], "{list}");
+    assert_eq!(names, ["national", "states", "blocs", "economy", "fiscal", "electoral_rules"], "{list}");
     let blocs = ok(&["scenario", "west-coast-leaves", "--table", "blocs", "--format", "csv"]);
     assert!(
         blocs.starts_with("bloc,kind,members,population,") && blocs.contains("West Coast,seceded,"),
@@ -419,4 +421,97 @@ fn human_numbers_are_rounded() {
     for line in out.lines().filter(|l| l.starts_with("House seats of the new states")) {
         assert!(!line.contains(".050") && !line.contains(".000"), "{line}");
     }
+}
+
+#[test]
+fn economy_fiscal_and_rules_tables_for_people_and_programs() {
+    let out = ok(&["scenario", "west-coast-health-alliance"]);
+    assert!(out.contains("West Coast Health Alliance") && out.contains("Rest of the union"), "{out}");
+    assert!(out.contains("Deficit-neutral") && out.contains("What the balances say"), "{out}");
+    assert!(out.contains("Limits of the data:") && out.contains("countries' GDP"), "{out}");
+    let fiscal = ok(&["scenario", "west-coast-health-alliance", "--table", "fiscal", "--format", "csv"]);
+    assert!(fiscal.contains("One fiscal year only"), "{fiscal}");
+    let csv = ok(&["scenario", "west-coast-health-alliance", "--table", "economy", "--format", "csv"]);
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let h = rdr.headers().unwrap().clone();
+    let col = |k: &str| h.iter().position(|x| x == k).unwrap_or_else(|| panic!("{k} in {h:?}"));
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    let bloc = rows.iter().find(|r| &r[col("kind")] == "coalition").unwrap();
+    let rest = rows.iter().find(|r| &r[col("kind")] == "rest of the union").unwrap();
+    let us = rows.iter().find(|r| &r[col("kind")] == "nation").unwrap();
+    let f = |r: &csv::StringRecord, k: &str| r[col(k)].parse::<f64>().unwrap();
+    assert!((f(bloc, "gdp_usd_bn") + f(rest, "gdp_usd_bn") - f(us, "gdp_usd_bn")).abs() < 1e-6);
+    assert!((f(us, "gdp_usd_bn") - 23_178.655004).abs() < 1e-6);
+    assert!(f(bloc, "information_share_of_national") > 0.35);
+    let rules = ok(&["scenario", "cal-3", "--table", "electoral_rules", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&rules).unwrap();
+    let prop = v["electoral_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["year"] == 2020 && r["rule"] == "proportional")
+        .unwrap();
+    assert_eq!((prop["today_dem"].as_u64(), prop["today_rep"].as_u64()), (Some(276), Some(262)));
+}
+
+#[test]
+fn elections_house_sizes_and_allocation_rules_from_the_command_line() {
+    let j: serde_json::Value =
+        serde_json::from_str(&ok(&["scenario", "cal-3", "--election-year", "2012", "--format", "json"]))
+            .unwrap();
+    assert_eq!(j["baseline"]["elections"][0]["electoral_votes_dem"], 332);
+    let j: serde_json::Value =
+        serde_json::from_str(&ok(&["scenario", "cal-3", "--election-year", "all", "--format", "json"]))
+            .unwrap();
+    assert_eq!(j["options"]["election_years"], serde_json::json!([2012, 2016, 2020, 2024]));
+    let o = redraw(&["scenario", "cal-3", "--election-year", "2008"]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "a usage error: {e}");
+    assert!(e.contains("2000 census") && e.contains("available: 2012, 2016, 2020, 2024"), "{e}");
+    let j: serde_json::Value = serde_json::from_str(&ok(&[
+        "scenario",
+        "six-californias",
+        "--house-size",
+        "wyoming",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(j["baseline"]["house_size"], 573);
+    assert_eq!(j["options"]["house_rule"], "wyoming");
+    let j: serde_json::Value =
+        serde_json::from_str(&ok(&["scenario", "cal-3", "--ec-rule", "proportional", "--format", "json"]))
+            .unwrap();
+    assert_eq!(j["baseline"]["elections"][1]["electoral_votes_dem"], 276);
+    let e = fails(&["scenario", "cal-3", "--ec-rule", "district"]);
+    assert!(e.contains("unavailable") && e.contains("ME"), "{e}");
+    let e = fails(&["scenario", "cal-3", "--economy-year", "2022"]);
+    assert!(e.contains("2017–2021"), "{e}");
+}
+
+#[test]
+fn territories_and_merges_from_a_scenario_file() {
+    let f = temp(
+        "pr51.toml",
+        "name = \"pr51\"\ntitle = \"Puerto Rico, the 51st state\"\n[[admit]]\nterritory = \"PR\"\n",
+    );
+    let o = redraw(&["scenario", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("Puerto Rico has no presidential votes") && err.contains("not voting"), "{err}");
+    assert!(out.contains("Puerto Rico") && out.contains("no vote"), "{out}");
+    let j: serde_json::Value =
+        serde_json::from_str(&ok(&["scenario", f.to_str().unwrap(), "--format", "json"])).unwrap();
+    let pr = j["scenario"]["states"].as_array().unwrap().iter().find(|s| s["abbr"] == "PR").unwrap();
+    assert_eq!(pr["house_seats"], 4);
+    assert_eq!(pr["admitted"], true);
+    let f =
+        temp("dakota.toml", "name = \"dakota\"\n[[merge]]\nstates = [\"ND\", \"SD\"]\nname = \"Dakota\"\n");
+    let j: serde_json::Value =
+        serde_json::from_str(&ok(&["scenario", f.to_str().unwrap(), "--format", "json"])).unwrap();
+    assert_eq!(j["scenario"]["senators"], 98);
+    let f = temp("bad-admit.toml", "name = \"x\"\n[[admit]]\nterritory = \"Narnia\"\n");
+    let e = fails(&["scenario", f.to_str().unwrap()]);
+    assert!(e.contains("bad-admit.toml line 3") && e.contains("unknown territory `Narnia`"), "{e}");
 }

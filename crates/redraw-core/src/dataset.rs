@@ -50,9 +50,15 @@ impl CensusYear {
     }
 }
 
-/// Presidential election years in the dataset.
+/// Number of presidential elections with county results in the dataset.
+pub const N_ELECTIONS: usize = 4;
+
+/// Presidential election years in the dataset: 2012 to 2024. Earlier elections are not
+/// available: see [`ElectionYear::unavailable_reason`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum ElectionYear {
+    #[serde(rename = "2012")]
+    Y2012,
     #[serde(rename = "2016")]
     Y2016,
     #[serde(rename = "2020")]
@@ -62,9 +68,13 @@ pub enum ElectionYear {
 }
 
 impl ElectionYear {
-    pub const ALL: [ElectionYear; 3] = [ElectionYear::Y2016, ElectionYear::Y2020, ElectionYear::Y2024];
+    pub const ALL: [ElectionYear; N_ELECTIONS] =
+        [ElectionYear::Y2012, ElectionYear::Y2016, ElectionYear::Y2020, ElectionYear::Y2024];
+    /// The elections a scenario is scored on unless others are asked for.
+    pub const DEFAULT: [ElectionYear; 3] = [ElectionYear::Y2016, ElectionYear::Y2020, ElectionYear::Y2024];
     pub fn year(self) -> u16 {
         match self {
+            ElectionYear::Y2012 => 2012,
             ElectionYear::Y2016 => 2016,
             ElectionYear::Y2020 => 2020,
             ElectionYear::Y2024 => 2024,
@@ -73,10 +83,31 @@ impl ElectionYear {
     pub fn from_year(y: u16) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.year() == y)
     }
+    /// Why a presidential election year is not in the data, or `None` if it is.
+    pub fn unavailable_reason(year: u16) -> Option<String> {
+        if Self::from_year(year).is_some() {
+            return None;
+        }
+        Some(match year {
+            2000 | 2004 | 2008 => format!(
+                "{year} is not available: it was held on the {} census, whose county populations are not in the data (only 2010 and 2020 are), so no map can be scored on it{}",
+                if year == 2000 { 1990 } else { 2000 },
+                match year {
+                    2000 => "; the MIT county returns for 2000 are also off at state level (Florida sums to Gore +202 against the certified Bush +537)",
+                    2004 => "; the MIT county returns for 2004 are also off at state level (Alaska's districts sum to 472,632 two-party votes against 301,914 certified)",
+                    _ => "",
+                }
+            ),
+            y if y % 4 == 0 && (1789..2012).contains(&y) => {
+                format!("{y} is not available: the data has county results for 2000 to 2024 only, and county populations for the 2010 and 2020 censuses")
+            }
+            y => format!("{y} is not a presidential election year in the data"),
+        })
+    }
     /// The census whose apportionment fixed the electoral votes of that election.
     pub fn census_in_force(self) -> CensusYear {
         match self {
-            ElectionYear::Y2016 | ElectionYear::Y2020 => CensusYear::Y2010,
+            ElectionYear::Y2012 | ElectionYear::Y2016 | ElectionYear::Y2020 => CensusYear::Y2010,
             ElectionYear::Y2024 => CensusYear::Y2020,
         }
     }
@@ -120,7 +151,7 @@ pub struct County {
     pub pop2010: Option<u64>,
     pub land_m2: u64,
     /// Presidential votes by [`ElectionYear`] index; `None` where only a pooled figure exists.
-    pub pres: [Option<Votes>; 3],
+    pub pres: [Option<Votes>; N_ELECTIONS],
     /// BEA 2018 personal income in thousands of dollars (merged BEA units shared by population).
     pub income_kusd_2018: u64,
 }
@@ -248,7 +279,7 @@ pub struct Dataset {
     pub pools: Vec<Pool>,
     pub adjacency: Adjacency,
     pub(crate) pop: [Folded<u64>; 2],
-    pub(crate) pres: [Folded<Votes>; 3],
+    pub(crate) pres: [Folded<Votes>; N_ELECTIONS],
     /// Per county: its share of its state's overseas apportionment population, by census
     /// (overseas × folded county population / state resident population).
     pub(crate) overseas_alloc: [Vec<f64>; 2],
@@ -258,7 +289,25 @@ pub struct Dataset {
     /// Per county: estimated FFY2023 federal balance in USD (state per-capita balance × 2020
     /// population); 0 for DC, whose balance is unknown.
     pub(crate) balance_usd: Vec<f64>,
+    /// Puerto Rico and the Island Areas (for scenarios that admit one as a state).
+    pub territories: Vec<TerritoryFigures>,
+    /// County GDP by industry (BEA CAGDP2) and BEA's published state rows.
+    pub economy: crate::economy::EconomyData,
     by_fips: HashMap<String, CountyId>,
+}
+
+/// Staged figures of a territory (`data/territories.csv`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TerritoryFigures {
+    pub abbr: String,
+    pub fips: String,
+    pub name: String,
+    /// Census resident population by [`CensusYear`] index (2010, 2020).
+    pub resident: [u64; 2],
+    /// Land area from the Census Gazetteer, where it covers the territory (Puerto Rico).
+    pub land_m2: Option<u64>,
+    /// IRS FY2023 gross collections where the IRS table has a row of its own (Puerto Rico).
+    pub irs_collections_kusd_2023: Option<u64>,
 }
 
 /// A malformed embedded or user-supplied table.
@@ -274,10 +323,34 @@ const COUNTIES: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../
 const POOLS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/pools.csv"));
 const ADJACENCY: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/adjacency.csv"));
 const STATES: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/states.csv"));
+const TERRITORIES_CSV: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/territories.csv"));
+const ECONOMY: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/economy.csv"));
+const ECONOMY_STATES: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/economy_states.csv"));
 
-/// The embedded table texts `(counties, pools, adjacency, states)`.
-pub fn embedded_tables() -> [(&'static str, &'static str); 4] {
-    [("counties.csv", COUNTIES), ("pools.csv", POOLS), ("adjacency.csv", ADJACENCY), ("states.csv", STATES)]
+/// The embedded table texts, in the order of `derive::DerivedTables::files`.
+pub fn embedded_tables() -> [(&'static str, &'static str); 7] {
+    [
+        ("counties.csv", COUNTIES),
+        ("pools.csv", POOLS),
+        ("adjacency.csv", ADJACENCY),
+        ("states.csv", STATES),
+        ("territories.csv", TERRITORIES_CSV),
+        ("economy.csv", ECONOMY),
+        ("economy_states.csv", ECONOMY_STATES),
+    ]
+}
+
+/// The embedded table texts, as [`Dataset::parse_all`] takes them.
+pub struct Tables<'a> {
+    pub counties: &'a str,
+    pub pools: &'a str,
+    pub adjacency: &'a str,
+    pub states: &'a str,
+    pub territories: &'a str,
+    pub economy: &'a str,
+    pub economy_states: &'a str,
 }
 
 impl Dataset {
@@ -285,13 +358,36 @@ impl Dataset {
     pub fn embedded() -> &'static Dataset {
         static DS: OnceLock<Dataset> = OnceLock::new();
         DS.get_or_init(|| {
-            Dataset::parse(COUNTIES, POOLS, ADJACENCY, STATES)
-                .expect("embedded tables are valid (checked by tests)")
+            Dataset::parse_all(&Tables {
+                counties: COUNTIES,
+                pools: POOLS,
+                adjacency: ADJACENCY,
+                states: STATES,
+                territories: TERRITORIES_CSV,
+                economy: ECONOMY,
+                economy_states: ECONOMY_STATES,
+            })
+            .expect("embedded tables are valid (checked by tests)")
         })
     }
 
-    /// Parses the four tables written by `redraw derive-data`.
+    /// Parses the four core tables written by `redraw derive-data`, with the embedded
+    /// territory and economy tables.
     pub fn parse(counties: &str, pools: &str, adjacency: &str, states: &str) -> Result<Dataset, TableError> {
+        Dataset::parse_all(&Tables {
+            counties,
+            pools,
+            adjacency,
+            states,
+            territories: TERRITORIES_CSV,
+            economy: ECONOMY,
+            economy_states: ECONOMY_STATES,
+        })
+    }
+
+    /// Parses every table written by `redraw derive-data`.
+    pub fn parse_all(t: &Tables<'_>) -> Result<Dataset, TableError> {
+        let (counties, pools, adjacency, states) = (t.counties, t.pools, t.adjacency, t.states);
         let terr =
             |table: &str, line: usize, message: String| TableError { table: table.into(), line, message };
         fn num<T: std::str::FromStr>(table: &str, line: usize, col: &str, v: &str) -> Result<T, TableError> {
@@ -348,12 +444,16 @@ impl Dataset {
             let ln = i + 1;
             let t = "counties.csv";
             let f: Vec<&str> = line.split(',').collect();
-            if f.len() != 16 {
-                return Err(terr(t, ln, format!("expected 16 fields, found {}", f.len())));
+            if f.len() != 7 + 3 * N_ELECTIONS {
+                return Err(terr(
+                    t,
+                    ln,
+                    format!("expected {} fields, found {}", 7 + 3 * N_ELECTIONS, f.len()),
+                ));
             }
             let state =
                 *st_by_abbr.get(f[1]).ok_or_else(|| terr(t, ln, format!("unknown state `{}`", f[1])))?;
-            let mut pres = [None; 3];
+            let mut pres = [None; N_ELECTIONS];
             for (k, p) in pres.iter_mut().enumerate() {
                 let b = 6 + 3 * k;
                 if !f[b].is_empty() {
@@ -380,7 +480,7 @@ impl Dataset {
                 pop2010: opt(t, ln, "pop2010", f[4])?,
                 land_m2: num(t, ln, "land_m2", f[5])?,
                 pres,
-                income_kusd_2018: num(t, ln, "income_kusd_2018", f[15])?,
+                income_kusd_2018: num(t, ln, "income_kusd_2018", f[6 + 3 * N_ELECTIONS])?,
             });
         }
         // ---- pools
@@ -457,7 +557,7 @@ impl Dataset {
             Folded { values: Vec::with_capacity(cs.len()), pools: Vec::new() },
             Folded { values: Vec::with_capacity(cs.len()), pools: Vec::new() },
         ];
-        let mut pres: [Folded<Votes>; 3] =
+        let mut pres: [Folded<Votes>; N_ELECTIONS] =
             std::array::from_fn(|_| Folded { values: Vec::new(), pools: Vec::new() });
         for c in &cs {
             pop[0].values.push(c.pop2010.unwrap_or(0));
@@ -522,6 +622,24 @@ impl Dataset {
                 balance_usd[ci] = s.balance_per_capita_2023.unwrap_or(0) as f64 * cs[ci].pop2020 as f64;
             }
         }
+        // ---- territories
+        let mut territories = Vec::new();
+        for (i, line) in t.territories.lines().enumerate().skip(1) {
+            let (ln, tb) = (i + 1, "territories.csv");
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() != 7 {
+                return Err(terr(tb, ln, format!("expected 7 fields, found {}", f.len())));
+            }
+            territories.push(TerritoryFigures {
+                abbr: f[0].into(),
+                fips: f[1].into(),
+                name: f[2].into(),
+                resident: [num(tb, ln, "pop2010", f[3])?, num(tb, ln, "pop2020", f[4])?],
+                land_m2: opt(tb, ln, "land_m2", f[5])?,
+                irs_collections_kusd_2023: opt(tb, ln, "irs_kusd_2023", f[6])?,
+            });
+        }
+        let economy = crate::economy::EconomyData::parse(t.economy, t.economy_states, &by_fips, &st)?;
         Ok(Dataset {
             counties: cs,
             states: st,
@@ -532,6 +650,8 @@ impl Dataset {
             overseas_alloc,
             irs_usd,
             balance_usd,
+            territories,
+            economy,
             by_fips,
         })
     }

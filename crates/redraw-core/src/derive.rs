@@ -11,8 +11,16 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
+mod economy;
+
+pub use economy::{split_exact, COUNTY_YEARS as ECONOMY_COUNTY_YEARS, STATE_YEARS as ECONOMY_STATE_YEARS};
+
+/// Number of raw files.
+pub const N_RAW: usize = 22;
+
 /// The raw files, relative to the shared data directory, in the order of [`RawInputs`] fields.
-pub const RAW_FILES: [&str; 15] = [
+/// A `.gz` file is handed over decompressed.
+pub const RAW_FILES: [&str; N_RAW] = [
     "population/census_2020_population_county.csv",
     "population/co-est2020-alldata_subset.csv",
     "geography/2025_Gaz_counties_national.txt",
@@ -28,11 +36,18 @@ pub const RAW_FILES: [&str; 15] = [
     "fiscal/irs_databook_fy2023_table5_gross_collections_by_state.csv",
     "fiscal/rockefeller_bop_ffy2023_per_capita.csv",
     "fiscal/bea_cainc1_county_personal_income_2016_2018.csv",
+    "population/territories_census_2010_2020.csv",
+    "elections/countypres_2000-2020.csv.gz",
+    "economy/bea_cagdp2_county_gdp_by_industry_2017_2021.csv",
+    "economy/bea_cainc1_county_personal_income_2017_2022.csv",
+    "economy/bea_county_combination_areas.csv",
+    "economy/bea_sagdp2_state_gdp_by_industry_1997_2024.csv",
+    "fiscal/irs_databook_fy2023_table5_nonstate_rows.csv",
 ];
 
 /// The contents of the raw files listed in [`RAW_FILES`] (same order).
 pub struct RawInputs<'a> {
-    pub files: [&'a str; 15],
+    pub files: [&'a str; N_RAW],
 }
 
 /// The derived table texts, written to `data/<name>` by the CLI.
@@ -42,16 +57,22 @@ pub struct DerivedTables {
     pub pools: String,
     pub adjacency: String,
     pub states: String,
+    pub territories: String,
+    pub economy: String,
+    pub economy_states: String,
 }
 
 impl DerivedTables {
-    /// `(file name, contents)` pairs, in a fixed order.
-    pub fn files(&self) -> [(&'static str, &str); 4] {
+    /// `(file name, contents)` pairs, in a fixed order (that of `dataset::embedded_tables`).
+    pub fn files(&self) -> [(&'static str, &str); 7] {
         [
             ("counties.csv", &self.counties),
             ("pools.csv", &self.pools),
             ("adjacency.csv", &self.adjacency),
             ("states.csv", &self.states),
+            ("territories.csv", &self.territories),
+            ("economy.csv", &self.economy),
+            ("economy_states.csv", &self.economy_states),
         ]
     }
 }
@@ -115,12 +136,14 @@ struct CountyRow {
     pop2020: i64,
     pop2010: Option<i64>,
     land_m2: i64,
-    pres: [Option<[i64; 3]>; 3],
+    pres: [Option<[i64; 3]>; 4],
     income_kusd: i64,
 }
 
-/// Presidential election years in the embedded tables.
-pub const ELECTION_YEARS: [u16; 3] = [2016, 2020, 2024];
+/// Presidential election years in the embedded tables. 2012 comes from the MIT 2000–2020
+/// county file (the census in force, 2010, has county populations); 2000–2008 are left out:
+/// their censuses in force (1990, 2000) have no county populations in the raw data.
+pub const ELECTION_YEARS: [u16; 4] = [2012, 2016, 2020, 2024];
 
 /// Derives the embedded tables from the raw files.
 pub fn derive(raw: &RawInputs<'_>) -> Result<DerivedTables, DeriveError> {
@@ -157,7 +180,7 @@ pub fn derive(raw: &RawInputs<'_>) -> Result<DerivedTables, DeriveError> {
                 pop2020: pop,
                 pop2010: None,
                 land_m2: -1,
-                pres: [None; 3],
+                pres: [None; 4],
                 income_kusd: 0,
             },
         );
@@ -295,12 +318,22 @@ pub fn derive(raw: &RawInputs<'_>) -> Result<DerivedTables, DeriveError> {
     const COUNTED_WITH: [(&str, &str, &str); 1] =
         [("15005", "15009", "Kalawao County's votes are counted with Maui County")];
     for (yi, year) in ELECTION_YEARS.iter().enumerate() {
-        let idx = 5 + yi;
-        let rows = read_rows(idx, f[idx], b',')?;
+        let (idx, rows) = if *year == 2012 {
+            (16, mit_county_rows(16, f[16], 2012)?)
+        } else {
+            let idx = 4 + yi;
+            let mut out = Vec::new();
+            for r in &read_rows(idx, f[idx], b',')? {
+                let fips = get(idx, r, "county_fips")?.to_string();
+                out.push((
+                    fips,
+                    [int(idx, r, "votes_dem")?, int(idx, r, "votes_rep")?, int(idx, r, "votes_total")?],
+                ));
+            }
+            (idx, out)
+        };
         let mut by_state: BTreeMap<String, Vec<(String, [i64; 3])>> = BTreeMap::new();
-        for r in &rows {
-            let fips = get(idx, r, "county_fips")?.to_string();
-            let v = [int(idx, r, "votes_dem")?, int(idx, r, "votes_rep")?, int(idx, r, "votes_total")?];
+        for (fips, v) in rows {
             by_state.entry(fips[..2].to_string()).or_default().push((fips, v));
         }
         for (st, rows) in &by_state {
@@ -484,7 +517,7 @@ pub fn derive(raw: &RawInputs<'_>) -> Result<DerivedTables, DeriveError> {
 
     // ---- counties table ---------------------------------------------------------------------
     let mut out = String::from(
-        "fips,state,name,pop2020,pop2010,land_m2,dem2016,rep2016,tot2016,dem2020,rep2020,tot2020,dem2024,rep2024,tot2024,income_kusd_2018\n",
+        "fips,state,name,pop2020,pop2010,land_m2,dem2012,rep2012,tot2012,dem2016,rep2016,tot2016,dem2020,rep2020,tot2020,dem2024,rep2024,tot2024,income_kusd_2018\n",
     );
     for c in counties.values() {
         if c.name.contains(',') {
@@ -508,7 +541,139 @@ pub fn derive(raw: &RawInputs<'_>) -> Result<DerivedTables, DeriveError> {
         }
         let _ = writeln!(out, ",{}", c.income_kusd);
     }
-    Ok(DerivedTables { counties: out, pools, adjacency, states })
+    // ---- territories ------------------------------------------------------------------------
+    let territories = territories(f, &pop20, &gaz)?;
+
+    // ---- economy ----------------------------------------------------------------------------
+    let set: BTreeMap<String, (String, i64)> =
+        counties.values().map(|c| (c.fips.clone(), (c.fips[..2].to_string(), c.pop2020))).collect();
+    let eco = economy::derive(
+        &economy::CountySet { counties: &set },
+        &economy::Files {
+            cagdp2: (17, f[17]),
+            cainc1: (18, f[18]),
+            combos: (19, f[19]),
+            sagdp2: (20, f[20]),
+        },
+    )?;
+    Ok(DerivedTables {
+        counties: out,
+        pools,
+        adjacency,
+        states,
+        territories,
+        economy: eco.counties,
+        economy_states: eco.states,
+    })
+}
+
+/// County rows `(fips, [dem, rep, total])` of one year of the MIT county presidential file on
+/// the 2020 county set. Rules: rows of mode `TOTAL` only when a county has them (else every
+/// mode summed); `NA` votes count as 0, and a unit with no candidate votes at all is left
+/// out; the county's total is its `totalvotes`; rows with no
+/// county (`STATEWIDE WRITEIN`, `MAINE UOCAVA`, `FEDERAL PRECINCT`) are left out, as in the
+/// 2016/2020 files; Shannon/Oglala Lakota 46113 -> 46102, Bedford city 51515 -> Bedford
+/// County 51019, Kansas City MO (36000) -> Jackson County 29095.
+fn mit_county_rows(idx: usize, text: &str, year: u16) -> Result<Vec<(String, [i64; 3])>, DeriveError> {
+    let rows = read_rows(idx, text, b',')?;
+    const RECODE: [(&str, &str); 3] = [("46113", "46102"), ("51515", "51019"), ("36000", "29095")];
+    // (fips, mode) -> (dem, rep, total); total is per (county, mode).
+    let mut cells: BTreeMap<(String, String), [i64; 3]> = BTreeMap::new();
+    let mut reported: BTreeSet<(String, String)> = BTreeSet::new();
+    let y = year.to_string();
+    for r in rows.iter().filter(|r| r.get("year") == Some(&y)) {
+        let raw = get(idx, r, "county_fips")?;
+        if raw == "NA" || raw.is_empty() {
+            continue;
+        }
+        let fips = format!("{raw:0>5}");
+        let fips = RECODE.iter().find(|(a, _)| *a == fips).map_or(fips.clone(), |(_, b)| b.to_string());
+        let votes = match get(idx, r, "candidatevotes")? {
+            "NA" | "" => 0,
+            _ => int(idx, r, "candidatevotes")?,
+        };
+        let total = match get(idx, r, "totalvotes")? {
+            "NA" | "" => 0,
+            _ => int(idx, r, "totalvotes")?,
+        };
+        let mode = get(idx, r, "mode")?.to_string();
+        let key = (format!("{fips}|{raw:0>5}"), mode);
+        if get(idx, r, "candidatevotes")? != "NA" {
+            reported.insert(key.clone());
+        }
+        let c = cells.entry(key).or_insert([0, 0, total]);
+        match get(idx, r, "party")? {
+            "DEMOCRAT" => c[0] += votes,
+            "REPUBLICAN" => c[1] += votes,
+            _ => {}
+        }
+    }
+    // A unit whose every candidate cell is NA has a total but no result (Alaska's "District
+    // 99" of 2012: 74,045 ballots, which would put the state above its certified 300,495).
+    cells.retain(|k, _| reported.contains(k));
+    let mut by_county: BTreeMap<String, [i64; 3]> = BTreeMap::new();
+    let has_total: BTreeSet<String> =
+        cells.keys().filter(|(_, m)| m == "TOTAL").map(|(k, _)| k.clone()).collect();
+    for ((key, mode), v) in &cells {
+        if mode != "TOTAL" && has_total.contains(key) {
+            continue;
+        }
+        let fips = key.split('|').next().expect("key").to_string();
+        let e = by_county.entry(fips).or_insert([0; 3]);
+        for k in 0..3 {
+            e[k] += v[k];
+        }
+    }
+    if by_county.is_empty() {
+        return Err(err(idx, format!("no {year} rows")));
+    }
+    Ok(by_county.into_iter().collect())
+}
+
+/// `territories.csv`: Puerto Rico and the Island Areas, 2010 and 2020 census populations
+/// (checked against the 2020 county file's territory rows), land area where the Gazetteer
+/// has it (Puerto Rico's municipios), and IRS FY2023 gross collections where the IRS table
+/// has a row of its own (Puerto Rico).
+fn territories(f: &[&str; N_RAW], pop20: &Rows, gaz: &Rows) -> Result<String, DeriveError> {
+    let rows = read_rows(15, f[15], b',')?;
+    let nonstate = read_rows(21, f[21], b',')?;
+    let mut out = String::from("abbr,fips,name,pop2010,pop2020,land_m2,irs_kusd_2023\n");
+    for r in &rows {
+        let abbr = get(15, r, "abbr")?;
+        let fips = format!("{:0>2}", get(15, r, "fips")?);
+        let name = get(15, r, "territory")?;
+        let p10 = int(15, r, "pop_2010")?;
+        let p20 = int(15, r, "pop_2020")?;
+        let county_total: i64 = pop20
+            .iter()
+            .filter(|c| c.get("state_code").map(|s| format!("{s:0>2}")) == Some(fips.clone()))
+            .filter(|c| c.get("county_code").map(|s| format!("{s:0>3}")) != Some("000".into()))
+            .map(|c| int(0, c, "population"))
+            .sum::<Result<i64, _>>()?;
+        if county_total != p20 {
+            return Err(err(
+                15,
+                format!("{name}: 2020 population {p20} differs from the county file's {county_total}"),
+            ));
+        }
+        let land: i64 = gaz
+            .iter()
+            .filter(|g| g.get("GEOID").is_some_and(|id| id.starts_with(&fips)))
+            .map(|g| int(2, g, "ALAND"))
+            .sum::<Result<i64, _>>()?;
+        // The IRS table has a row of its own for Puerto Rico only; the Island Areas are lumped
+        // with service members overseas.
+        let irs = match nonstate.iter().find(|x| x.get("row_label").map(String::as_str) == Some(name)) {
+            Some(x) => int(21, x, "total_collections_kusd")?.to_string(),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{abbr},{fips},{name},{p10},{p20},{},{irs}",
+            if land > 0 { land.to_string() } else { String::new() }
+        );
+    }
+    Ok(out)
 }
 
 /// Members of a BEA merged unit such as `51919 "Fairfax, Fairfax City + Falls Church, VA*"`:

@@ -49,8 +49,10 @@
 pub mod apportion;
 pub mod dataset;
 pub mod derive;
+pub mod economy;
 pub mod evaluate;
 pub mod report;
+pub mod rules;
 pub mod scenario;
 pub mod split;
 

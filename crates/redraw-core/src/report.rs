@@ -12,7 +12,7 @@
 
 use crate::apportion::Method;
 use crate::dataset::Dataset;
-use crate::evaluate::{compare, EvalOptions, MapReport, RULES};
+use crate::evaluate::{compare, EcRule, EvalOptions, HouseRule, MapReport, RULES};
 use crate::scenario::{ResolveOptions, ResolvedScenario, Scenario, ScenarioError};
 
 /// Version of the [`ScenarioReport`] JSON layout.
@@ -34,7 +34,21 @@ pub struct ScenarioReport {
     pub scenario: MapReport,
     /// The rules behind the figures, one sentence each.
     pub rules: Vec<String>,
+    /// What the data can and cannot support, one sentence each (fiscal years covered, vintages,
+    /// comparisons left out).
+    pub limits: Vec<String>,
 }
+
+/// The data's limits, stated in every report.
+pub const LIMITS: [&str; 7] = [
+    "Fiscal figures cover one year only: IRS collections are FY2023 and the Rockefeller balances FFY2023 (the only year staged); no claim about other years or trends can be tested.",
+    "The deficit-neutral balance needs each state's federal receipts and spending; only the net balance (a secondary transcription of Rockefeller's Table 6) and IRS gross collections are staged, so receipts are IRS collections (counted where filers are, before refunds) and spending is collections + balance: an estimate.",
+    "DC's federal balance is not in the Rockefeller report: any state containing DC, and any admitted territory, has no balance.",
+    "County GDP by industry ends in 2021 (BEA CAGDP2, December 2022 release); BEA withholds about a fifth of county cells for the five industries, filled here so that state totals are exact and marked estimated.",
+    "Latest GDP (2024) is BEA's state table (SAGDP2, September 2025 release), a later vintage than the county table: the two are not comparable to the dollar, and the state table covers only entities made of whole states.",
+    "No staged source gives countries' GDP, so no bloc is compared with countries.",
+    "Territories have no BEA GDP and no federal balance in the data; their economy is unknown unless the scenario gives gdp_usd.",
+];
 
 /// The options the report was computed with.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -46,7 +60,13 @@ pub struct ReportOptions {
     pub election_census: Option<u16>,
     pub election_years: Vec<u16>,
     pub method: Method,
+    /// House size under the `fixed` rule.
     pub house_size: u32,
+    pub house_rule: HouseRule,
+    /// The rule of the main electoral-vote figures.
+    pub ec_rule: EcRule,
+    /// Year of the county economic figures.
+    pub economy_year: u16,
 }
 
 impl ScenarioReport {
@@ -68,10 +88,21 @@ impl ScenarioReport {
                 election_years: opts.elections.iter().map(|e| e.year()).collect(),
                 method: opts.method,
                 house_size: opts.house_size,
+                house_rule: opts.house_rule,
+                ec_rule: opts.ec_rule,
+                economy_year: scenario.economy.as_ref().map_or(0, |e| e.year),
             },
             baseline,
             scenario,
-            rules: RULES.iter().map(|r| r.to_string()).collect(),
+            rules: {
+                let mut r: Vec<String> = RULES.iter().map(|r| r.to_string()).collect();
+                r.extend(EcRule::ALL.iter().map(|e| e.rule_text().to_string()));
+                if opts.house_rule != HouseRule::Fixed {
+                    r.push(format!("House size: {}.", opts.house_rule.describe(opts.house_size)));
+                }
+                r
+            },
+            limits: LIMITS.iter().map(|l| l.to_string()).collect(),
         }
     }
 

@@ -48,8 +48,12 @@ pub struct Scenario {
     pub split: Vec<Split>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub new_state: Vec<NewState>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merge: Vec<Merge>,
     #[serde(default, rename = "move", skip_serializing_if = "Vec::is_empty")]
     pub moves: Vec<Move>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admit: Vec<Admit>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secede: Vec<Bloc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -79,14 +83,75 @@ pub struct Part {
     pub rest: bool,
 }
 
-/// `[[new_state]]`: a state drawn from counties of one or more states (`counties.XX = [...]`).
+/// `[[new_state]]`: a state drawn from counties of one or more states (`counties.XX = [...]`)
+/// and/or whole states (`states = ["ND", "SD"]`).
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewState {
     pub name: Name,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abbr: Option<String>,
+    /// Whole states of today that join the new state.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub states: Vec<Name>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub counties: BTreeMap<Name, Vec<Name>>,
+}
+
+/// `[[merge]]`: whole states of today become one state (`states = ["ND", "SD"]`); without a
+/// `name` it is called after its members ("North Dakota and South Dakota").
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Merge {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Name>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abbr: Option<String>,
+    pub states: Vec<Name>,
+}
+
+/// `[[admit]]`: a state that has no counties in the data. `territory` names Puerto Rico or an
+/// Island Area (`PR`, `GU`, `VI`, `AS`, `MP`: staged census populations, land and IRS
+/// collections where known) or `DC` (the District becomes a state); otherwise `name` and
+/// `population` are required. Figures given here override staged ones.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Admit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub territory: Option<Name>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Name>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abbr: Option<String>,
+    /// Resident population, 2020 census.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<u64>,
+    /// Resident population, 2010 census (default: the 2020 figure, with a warning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population_2010: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub land_sq_mi: Option<f64>,
+    /// Presidential votes by election year: `votes.2020 = { dem = 1, rep = 2, total = 4 }`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub votes: BTreeMap<String, AdmitVotes>,
+    /// The party assumed to win the state's electors and senators where it has no votes
+    /// (`"D"` or `"R"`); without it the state is shown as not voting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lean: Option<String>,
+    /// GDP in dollars (of the economy year), for the economic figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gdp_usd: Option<f64>,
+}
+
+/// Votes of an admitted state in one election.
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdmitVotes {
+    pub dem: u64,
+    pub rep: u64,
+    /// All votes cast, third parties included (default: dem + rep).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// `[[move]]`: counties (`counties.XX = [...]`) join the state `to`.
@@ -185,6 +250,25 @@ pub struct ResolvedState {
     pub in_union: bool,
     /// True only for the District of Columbia, unchanged.
     pub is_district: bool,
+    /// Figures of a state admitted without counties (`[[admit]]` of a territory or of a state
+    /// the user describes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admitted: Option<AdmittedFigures>,
+}
+
+/// The figures of an admitted state that has no counties in the data.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AdmittedFigures {
+    /// The territory's abbreviation when it is one of the staged territories.
+    pub territory: Option<String>,
+    /// Resident population by census (2010, 2020).
+    pub population: [u64; 2],
+    pub land_m2: Option<u64>,
+    /// Votes by [`crate::ElectionYear`] index; `None` where none were given.
+    pub votes: [Option<crate::Votes>; crate::dataset::N_ELECTIONS],
+    pub lean: Option<crate::evaluate::Party>,
+    pub irs_collections_usd: Option<f64>,
+    pub gdp_usd: Option<f64>,
 }
 
 /// A named bloc in the resolved map (indices into [`ResolvedScenario::states`]).
@@ -227,6 +311,7 @@ impl ResolvedScenario {
                 counties: s.counties.clone(),
                 in_union: true,
                 is_district: s.is_district(),
+                admitted: None,
             })
             .collect();
         ResolvedScenario {
@@ -370,6 +455,7 @@ impl Resolver<'_> {
                 counties: Vec::new(),
                 in_union: true,
                 is_district: false,
+                admitted: None,
             });
             Ok(out.states.len() - 1)
         };
@@ -458,9 +544,19 @@ impl Resolver<'_> {
             }
         }
         // ---- new states
+        let mut merged: Vec<StateId> = Vec::new();
         for (ni, ns) in sc.new_state.iter().enumerate() {
             let t = new_index(&mut out, &ns.name, &ns.abbr, None)?;
             let mut count = 0;
+            for st_name in &ns.states {
+                let st = self.state(st_name, &format!("new_state[{ni}].states"))?;
+                for &c in &ds.states[st].counties {
+                    claim(c, format!("new state `{}`", ns.name.get_ref()), st_name.span())?;
+                    out.county_state[c as usize] = t as u16;
+                    count += 1;
+                }
+                merged.push(st);
+            }
             for (st_name, list) in &ns.counties {
                 let st = self.state(st_name, &format!("new_state[{ni}].counties"))?;
                 for n in list {
@@ -475,6 +571,42 @@ impl Resolver<'_> {
                     Some(ns.name.span()),
                     format!("new state `{}` has no counties", ns.name.get_ref()),
                 ));
+            }
+        }
+        // ---- merges
+        for (gi, mg) in sc.merge.iter().enumerate() {
+            if mg.states.len() < 2 {
+                return Err(self.err(
+                    mg.states.first().map(|n| n.span()),
+                    format!("merge[{gi}]: a merge needs at least two states"),
+                ));
+            }
+            let mut members = Vec::new();
+            for n in &mg.states {
+                let st = self.state(n, &format!("merge[{gi}].states"))?;
+                if members.contains(&st) {
+                    return Err(
+                        self.err(Some(n.span()), format!("merge[{gi}]: `{}` is listed twice", n.get_ref()))
+                    );
+                }
+                members.push(st);
+            }
+            let default_name = {
+                let names: Vec<&str> = members.iter().map(|&m| ds.states[m].name.as_str()).collect();
+                match names.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                    _ => names.join(""),
+                }
+            };
+            let nm =
+                mg.name.clone().unwrap_or_else(|| Spanned::new(mg.states[0].span(), default_name.clone()));
+            let t = new_index(&mut out, &nm, &mg.abbr, None)?;
+            for (&st, n) in members.iter().zip(&mg.states) {
+                for &c in &ds.states[st].counties {
+                    claim(c, format!("merge `{}`", nm.get_ref()), n.span())?;
+                    out.county_state[c as usize] = t as u16;
+                }
+                merged.push(st);
             }
         }
         // ---- moves
@@ -531,7 +663,7 @@ impl Resolver<'_> {
         let split_states: Vec<StateId> =
             sc.split.iter().filter_map(|sp| ds.state_by_name(sp.state.get_ref())).collect();
         for s in out.states.iter().filter(|s| s.counties.is_empty()) {
-            if let Some(o) = s.original.filter(|o| !split_states.contains(o)) {
+            if let Some(o) = s.original.filter(|o| !split_states.contains(o) && !merged.contains(o)) {
                 let lost = if ds.states[o].is_district() {
                     "its 3 electoral votes are gone"
                 } else {
@@ -543,7 +675,8 @@ impl Resolver<'_> {
                 ));
             }
         }
-        let keep: Vec<bool> = out.states.iter().map(|s| !s.counties.is_empty()).collect();
+        let keep: Vec<bool> =
+            out.states.iter().map(|s| !s.counties.is_empty() || s.admitted.is_some()).collect();
         let mut remap = vec![u16::MAX; out.states.len()];
         let mut k = 0u16;
         for (i, &kp) in keep.iter().enumerate() {
@@ -559,6 +692,10 @@ impl Resolver<'_> {
         });
         for s in out.county_state.iter_mut() {
             *s = remap[*s as usize];
+        }
+        // ---- admitted states
+        for (ai, ad) in sc.admit.iter().enumerate() {
+            self.admit(ai, ad, &mut out)?;
         }
         // ---- blocs
         let bloc = |b: &Bloc, what: &str, out: &ResolvedScenario| -> Result<ResolvedBloc, ScenarioError> {
@@ -644,6 +781,211 @@ impl Resolver<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+impl Resolver<'_> {
+    /// `[[admit]]`: a territory, DC, or a state the user describes, joins the union.
+    fn admit(&self, ai: usize, ad: &Admit, out: &mut ResolvedScenario) -> Result<(), ScenarioError> {
+        let ds = self.ds;
+        let what = format!("admit[{ai}]");
+        let span = ad.territory.as_ref().or(ad.name.as_ref()).map(|n| n.span());
+        let lean = match ad.lean.as_deref().map(str::trim) {
+            None => None,
+            Some(l) if l.eq_ignore_ascii_case("D") || l.eq_ignore_ascii_case("dem") => {
+                Some(crate::evaluate::Party::Dem)
+            }
+            Some(l) if l.eq_ignore_ascii_case("R") || l.eq_ignore_ascii_case("rep") => {
+                Some(crate::evaluate::Party::Rep)
+            }
+            Some(l) => {
+                return Err(self.err(span, format!("{what}.lean: expected \"D\" or \"R\", found `{l}`")));
+            }
+        };
+        let mut votes: [Option<crate::Votes>; crate::dataset::N_ELECTIONS] = Default::default();
+        for (y, v) in &ad.votes {
+            let ey =
+                y.trim().parse::<u16>().ok().and_then(crate::ElectionYear::from_year).ok_or_else(|| {
+                    self.err(
+                        span.clone(),
+                        format!(
+                            "{what}.votes.{y}: not an election year in the data (expected one of {})",
+                            crate::ElectionYear::ALL
+                                .iter()
+                                .map(|e| e.year().to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })?;
+            let total = v.total.unwrap_or(v.dem + v.rep);
+            if total < v.dem + v.rep {
+                return Err(self.err(
+                    span.clone(),
+                    format!("{what}.votes.{y}: total {total} is below dem + rep = {}", v.dem + v.rep),
+                ));
+            }
+            votes[ey as usize] = Some(crate::Votes { dem: v.dem, rep: v.rep, total });
+        }
+        if let Some(p) = ad.population {
+            if p == 0 {
+                return Err(self.err(span, format!("{what}.population must be positive")));
+            }
+        }
+        if let Some(l) = ad.land_sq_mi {
+            if !(l.is_finite() && l > 0.0) {
+                return Err(self.err(span, format!("{what}.land_sq_mi must be a positive number")));
+            }
+        }
+        if let Some(g) = ad.gdp_usd {
+            if !(g.is_finite() && g >= 0.0) {
+                return Err(
+                    self.err(span, format!("{what}.gdp_usd must be a non-negative number of dollars"))
+                );
+            }
+        }
+        let land =
+            |staged: Option<u64>| ad.land_sq_mi.map(|l| (l * 2_589_988.110336).round() as u64).or(staged);
+        let terr = ad.territory.as_ref().map(|t| t.get_ref().trim().to_string());
+        if let Some(t) = terr
+            .as_deref()
+            .filter(|t| t.eq_ignore_ascii_case("DC") || t.eq_ignore_ascii_case("District of Columbia"))
+        {
+            // The District becomes a state: 2 senators and House seats by apportionment, and no
+            // longer the 23rd Amendment's 3 electors.
+            let i = out.states.iter().position(|s| s.is_district).ok_or_else(|| {
+                self.err(
+                    span.clone(),
+                    format!("{what}: `{t}`: the District of Columbia is not unchanged in this map"),
+                )
+            })?;
+            if ad.population.is_some()
+                || ad.population_2010.is_some()
+                || !ad.votes.is_empty()
+                || ad.land_sq_mi.is_some()
+            {
+                return Err(self.err(
+                    span,
+                    format!("{what}: the District's population, land and votes come from its county data; give only name and abbr"),
+                ));
+            }
+            let s = &mut out.states[i];
+            s.is_district = false;
+            s.status = StateStatus::Changed;
+            if let Some(n) = &ad.name {
+                s.name = n.get_ref().trim().to_string();
+            }
+            if let Some(a) = &ad.abbr {
+                s.abbr = a.clone();
+            }
+            out.warnings.push(format!(
+                "{} is admitted as a state: 2 senators and House seats by apportionment instead of the District's 3 electoral votes",
+                out.states[i].name
+            ));
+            return Ok(());
+        }
+        let staged = match &terr {
+            Some(t) => Some(crate::dataset::territory(t).and_then(|tt| ds.territories.iter().find(|x| x.abbr == tt.abbr)).ok_or_else(|| {
+                let hint = if ds.state_by_name(t).is_some() {
+                    format!("`{t}` is a state already")
+                } else {
+                    "expected PR, GU, VI, AS, MP or DC; for another place give `name` and `population` instead".to_string()
+                };
+                self.err(span.clone(), format!("{what}.territory: unknown territory `{t}` ({hint})"))
+            })?),
+            None => None,
+        };
+        let name = match (&ad.name, staged) {
+            (Some(n), _) => n.clone(),
+            (None, Some(t)) => Spanned::new(span.clone().unwrap_or(0..0), t.name.clone()),
+            (None, None) => {
+                return Err(self.err(
+                    span,
+                    format!("{what}: give `territory` (PR, GU, VI, AS, MP, DC) or a `name` and `population`"),
+                ));
+            }
+        };
+        let p20 = ad.population.or(staged.map(|t| t.resident[1])).ok_or_else(|| {
+            self.err(
+                Some(name.span()),
+                format!("{what} `{}`: `population` (2020 census) is required", name.get_ref()),
+            )
+        })?;
+        let p10 = match (ad.population_2010, staged, ad.population) {
+            (Some(p), _, _) => p,
+            (None, Some(t), None) => t.resident[0],
+            _ => {
+                out.warnings.push(format!(
+                    "{}: no 2010 population given (population_2010); the 2020 figure is used for the 2010 census",
+                    name.get_ref()
+                ));
+                p20
+            }
+        };
+        if out.states.iter().any(|s| s.name.eq_ignore_ascii_case(name.get_ref().trim())) {
+            return Err(self.err(Some(name.span()), format!("duplicate state name `{}`", name.get_ref())));
+        }
+        let abbr = match (&ad.abbr, staged) {
+            (Some(a), _) => {
+                if a.is_empty() || a.len() > 5 || !a.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return Err(self.err(
+                        Some(name.span()),
+                        format!("{what}.abbr `{a}`: expected 1 to 5 letters or digits"),
+                    ));
+                }
+                a.clone()
+            }
+            (None, Some(t)) => t.abbr.clone(),
+            (None, None) => make_abbr(name.get_ref(), &out.states),
+        };
+        if out.states.iter().any(|s| s.abbr.eq_ignore_ascii_case(&abbr)) {
+            return Err(self.err(Some(name.span()), format!("abbreviation `{abbr}` is already used")));
+        }
+        let missing: Vec<String> = crate::ElectionYear::ALL
+            .iter()
+            .filter(|e| votes[**e as usize].is_none())
+            .map(|e| e.year().to_string())
+            .collect();
+        if !missing.is_empty() {
+            out.warnings.push(format!(
+                "{} has no presidential votes for {} ({}); {}",
+                name.get_ref(),
+                missing.join(", "),
+                if staged.is_some() { "territories do not vote for president" } else { "none were given" },
+                match lean {
+                    Some(p) => format!(
+                        "its electors and senators are assumed to go to the {} (lean = \"{}\")",
+                        if p == crate::evaluate::Party::Dem { "Democrat" } else { "Republican" },
+                        p.letter()
+                    ),
+                    None =>
+                        "its electors are shown as not voting (give lean = \"D\" or \"R\" to assume a winner)"
+                            .to_string(),
+                }
+            ));
+        }
+        out.states.push(ResolvedState {
+            name: name.get_ref().trim().to_string(),
+            abbr,
+            status: StateStatus::New,
+            original: None,
+            parents: Vec::new(),
+            counties: Vec::new(),
+            in_union: true,
+            is_district: false,
+            admitted: Some(AdmittedFigures {
+                territory: staged.map(|t| t.abbr.clone()),
+                population: [p10, p20],
+                land_m2: land(staged.and_then(|t| t.land_m2)),
+                votes,
+                lean,
+                irs_collections_usd: staged
+                    .and_then(|t| t.irs_collections_kusd_2023)
+                    .map(|k| k as f64 * 1000.0),
+                gdp_usd: ad.gdp_usd,
+            }),
+        });
+        Ok(())
     }
 }
 
@@ -741,6 +1083,7 @@ pub fn presets() -> &'static [Preset] {
         preset!("new-california"),
         preset!("west-coast-health-alliance"),
         preset!("west-coast-leaves"),
+        preset!("texas-five"),
     ];
     P
 }

@@ -11,7 +11,7 @@
 //! test checks that both paths agree on a preset.
 
 use crate::dataset::{CountyId, Dataset, ElectionYear, PoolField, StateId};
-use crate::evaluate::{ec_votes, seats_for, Agg, EvalOptions, Party, Seats, Slot};
+use crate::evaluate::{ec_votes, seats_for, statewide, Agg, EvalOptions, Party, Seats, Slot};
 use crate::scenario::ScenarioError;
 
 /// One election under a split.
@@ -57,11 +57,21 @@ pub struct SplitEvaluator<'a> {
     census_list: Vec<crate::dataset::CensusYear>,
     seats: Vec<Seats>,
     scratch: (Vec<u64>, Vec<usize>, Vec<u32>),
+    /// Election years left out because the state's results exist only as a statewide total.
+    skipped: Vec<(ElectionYear, String)>,
 }
 
 impl<'a> SplitEvaluator<'a> {
     /// Prepares the evaluation of splits of `state` (abbreviation, name or FIPS) into `parts`.
-    pub fn new(ds: &'a Dataset, state: &str, parts: usize, opts: EvalOptions) -> Result<Self, ScenarioError> {
+    /// Election years whose results the state reports only as a statewide total (Alaska every
+    /// year, Connecticut 2024) cannot score a split: they are left out, and [`Self::skipped`]
+    /// says which and why.
+    pub fn new(
+        ds: &'a Dataset,
+        state: &str,
+        parts: usize,
+        mut opts: EvalOptions,
+    ) -> Result<Self, ScenarioError> {
         let inv = |m: String| ScenarioError::Invalid { file: None, line: None, message: m };
         let st = ds
             .state_by_name(state)
@@ -76,22 +86,41 @@ impl<'a> SplitEvaluator<'a> {
                 ds.states[st].counties.len()
             )));
         }
+        let n_counties = ds.states[st].counties.len();
+        let mut skipped = Vec::new();
+        opts.elections.retain(|&y| {
+            let statewide = ds.pools.iter().find(|p| {
+                p.state == st && p.field == PoolField::President(y) && p.members.len() == n_counties
+            });
+            match statewide {
+                Some(p) => {
+                    skipped.push((y, p.note.clone()));
+                    false
+                }
+                None => true,
+            }
+        });
         let mut slots = Vec::new();
         let mut aggs = Vec::new();
         for (i, s) in ds.states.iter().enumerate() {
             if i == st {
                 continue;
             }
-            slots.push(Slot { in_union: true, is_district: s.is_district(), unchanged: Some(i) });
+            slots.push(Slot {
+                in_union: true,
+                is_district: s.is_district(),
+                unchanged: Some(i),
+                npvic_member: false,
+            });
             let mut a = Agg::default();
             for &c in &s.counties {
-                add_county(ds, &mut a, c as usize);
+                a.add_county(ds, c as usize, None);
             }
             aggs.push(a);
         }
         let first_part = slots.len();
         for _ in 0..parts {
-            slots.push(Slot { in_union: true, is_district: false, unchanged: None });
+            slots.push(Slot { in_union: true, is_district: false, unchanged: None, npvic_member: false });
             aggs.push(Agg::default());
         }
         let local: std::collections::HashMap<CountyId, usize> =
@@ -113,7 +142,7 @@ impl<'a> SplitEvaluator<'a> {
             })
             .map(|p| (p.members.iter().map(|m| local[m]).collect(), p.note.clone(), p.field))
             .collect();
-        let seats = census_list.iter().map(|_| Seats { house: Vec::new(), ev: Vec::new() }).collect();
+        let seats = census_list.iter().map(|_| Seats::default()).collect();
         Ok(SplitEvaluator {
             ds,
             state: st,
@@ -126,7 +155,13 @@ impl<'a> SplitEvaluator<'a> {
             census_list,
             seats,
             scratch: (Vec::new(), Vec::new(), Vec::new()),
+            skipped,
         })
+    }
+
+    /// Election years left out, with the reason (the data's note).
+    pub fn skipped(&self) -> &[(ElectionYear, String)] {
+        &self.skipped
     }
 
     /// The split state's counties, in the order `evaluate` expects the assignment.
@@ -149,14 +184,11 @@ impl<'a> SplitEvaluator<'a> {
         for (members, note, field) in &self.pools {
             let p0 = assignment[members[0]];
             if members.iter().any(|&m| assignment[m] != p0) {
-                let hint = match field {
-                    PoolField::President(y) => format!("leave out the {} election", y.year()),
-                    PoolField::Population(_) => "use the 2020 census".to_string(),
-                };
+                let _ = field;
                 return Err(ScenarioError::DataUnavailable {
                     note: note.clone(),
                     states: "different parts".into(),
-                    hint: format!("Keep these counties in one part, or {hint}."),
+                    hint: "Keep these counties in one part.".into(),
                 });
             }
         }
@@ -168,7 +200,7 @@ impl<'a> SplitEvaluator<'a> {
             if p >= self.parts {
                 return Err(inv(format!("part {p} out of range 0..{}", self.parts)));
             }
-            add_county(ds, &mut self.aggs[self.first_part + p], c as usize);
+            self.aggs[self.first_part + p].add_county(ds, c as usize, None);
         }
         if let Some(p) = (0..self.parts).find(|&p| self.aggs[self.first_part + p].land_m2 == 0) {
             return Err(inv(format!("part {p} has no counties")));
@@ -181,6 +213,7 @@ impl<'a> SplitEvaluator<'a> {
                 c,
                 self.opts.method,
                 self.opts.house_size,
+                self.opts.house_rule,
                 &mut self.scratch,
                 &mut self.seats[k],
             )?;
@@ -209,15 +242,15 @@ impl<'a> SplitEvaluator<'a> {
             o.senate_dem = 0;
             o.senate_rep = 0;
             for (i, s) in self.slots.iter().enumerate() {
-                let v = &self.aggs[i].votes[y as usize];
-                let (d, r) = ec_votes(ds, s, v, ev[i], y);
-                o.electoral_votes_dem += d;
-                o.electoral_votes_rep += r;
+                let a = &self.aggs[i];
+                let v = &a.votes[y as usize];
+                let c = ec_votes(ds, s, a, ev[i], y);
+                o.electoral_votes_dem += c.dem;
+                o.electoral_votes_rep += c.rep;
                 if !s.is_district {
-                    if v.dem > v.rep {
-                        o.senate_dem += 2;
-                    } else {
-                        o.senate_rep += 2;
+                    match statewide(a, y) {
+                        Some(Party::Dem) => o.senate_dem += 2,
+                        _ => o.senate_rep += 2,
                     }
                 }
                 if parts.contains(&i) {
@@ -233,17 +266,4 @@ impl<'a> SplitEvaluator<'a> {
     pub fn elections(&self) -> &[ElectionYear] {
         &self.opts.elections
     }
-}
-
-fn add_county(ds: &Dataset, a: &mut Agg, c: usize) {
-    for k in 0..2 {
-        a.pop[k] += ds.pop[k].values[c];
-        a.overseas[k] += ds.overseas_alloc[k][c];
-    }
-    for k in 0..3 {
-        a.votes[k].add(&ds.pres[k].values[c]);
-    }
-    a.land_m2 += ds.counties[c].land_m2.max(1);
-    a.irs += ds.irs_usd[c];
-    a.balance += ds.balance_usd[c];
 }

@@ -202,7 +202,7 @@ fn pooled_data_fails_only_when_a_scenario_needs_it() {
     let ct = "name = \"ct\"\n[[split]]\nstate = \"CT\"\n[[split.part]]\nname = \"West Connecticut\"\ncounties = [\"Fairfield\", \"Litchfield\"]\n[[split.part]]\nname = \"Connecticut\"\nrest = true\n";
     let r = resolve(ct).unwrap();
     let e = evaluate(ds, &r, &EvalOptions::default()).unwrap_err().to_string();
-    assert!(e.contains("Connecticut 2024") && e.contains("--election-year 2016,2020"), "{e}");
+    assert!(e.contains("Connecticut 2024") && e.contains("--election-year 2012,2016,2020"), "{e}");
     let ok =
         EvalOptions { elections: vec![ElectionYear::Y2016, ElectionYear::Y2020], ..EvalOptions::default() };
     let rep = evaluate(ds, &r, &ok).unwrap();
@@ -286,15 +286,22 @@ fn split_evaluator_agrees_with_the_full_evaluation() {
         }
         assert_eq!(out.senators, full.senators);
     }
-    // Splitting Alaska is refused for lack of borough results; a bad part index is an error.
+    // Alaska has no borough results in any year: its splits are scored on population, House
+    // and electoral votes, with every election left out and said so (it used to be refused).
     let mut ak = SplitEvaluator::new(ds, "AK", 2, opts.clone()).unwrap();
+    assert_eq!(ak.skipped().iter().map(|(y, _)| y.year()).collect::<Vec<_>>(), [2016, 2020, 2024]);
+    assert!(ak.skipped()[0].1.contains("state house districts"));
     let n = ak.counties().len();
     let mut a = vec![0u32; n];
     a[0] = 1;
-    assert!(matches!(
-        ak.evaluate(&a, &mut SplitOutcome::default()),
-        Err(ScenarioError::DataUnavailable { .. })
-    ));
+    let mut out = SplitOutcome::default();
+    ak.evaluate(&a, &mut out).unwrap();
+    assert!(out.elections.is_empty());
+    assert_eq!(out.part_population.iter().sum::<u64>(), 733_391);
+    // Connecticut loses only 2024 (planning regions).
+    let ct = SplitEvaluator::new(ds, "CT", 2, opts.clone()).unwrap();
+    assert_eq!(ct.skipped().iter().map(|(y, _)| y.year()).collect::<Vec<_>>(), [2024]);
+    assert_eq!(ct.elections(), [ElectionYear::Y2016, ElectionYear::Y2020]);
     let mut tx = SplitEvaluator::new(ds, "TX", 2, opts).unwrap();
     let bad = vec![5u32; tx.counties().len()];
     assert!(tx.evaluate(&bad, &mut SplitOutcome::default()).is_err());
@@ -308,7 +315,9 @@ fn the_documented_example_resolves() {
     let end = start + readme[start..].find("```").unwrap();
     let r = resolve(&readme[start..end]).unwrap();
     let e = evaluate(ds(), &r, &EvalOptions::default()).unwrap();
-    assert_eq!(e.union_states, 50 + 2 - 2); // +South California, +Jefferson, WA and OR leave
+    // +South California, +Jefferson, ND + SD merge, +Puerto Rico, +Atlantis, WA and OR leave.
+    assert_eq!(e.union_states, 50 + 2 - 1 + 2 - 2);
+    assert!(r.state_index("Dakota").is_some() && r.state_index("PR").is_some());
     assert_eq!(e.blocs.len(), 2);
     assert_eq!(r.states[r.state_index("ID").unwrap()].status, StateStatus::Changed);
 }

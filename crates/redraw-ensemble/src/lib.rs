@@ -26,10 +26,16 @@
 //! - [`smc_run`]: SMC runs as run directories (a `weight` column, per-run parts, resume by
 //!   finished run).
 //! - [`seed`]: seed plans by recursive spanning-tree bipartition.
-//! - [`run`]: the only file-system code — run directories (manifest, stats.csv,
+//! - [`run`]: the main file-system code — run directories (manifest, stats.csv,
 //!   assignments.bin), parallel chains (rayon), checkpoints and resume, atomic writes.
+//! - [`setup`]: from a loaded graph and the user's choices (initial plan, counties, elections)
+//!   to a `RunSpec`'s problem, initial plan and manifest `inputs`; shared by the CLI and the
+//!   Python bindings so both write the same manifest. Reads (and hashes) input files.
+//! - [`shard`]: a run computed as disjoint chain ranges (`Execution::chain_range`) and
+//!   [`shard::merge`], which checks that shards form one run and concatenates them into the
+//!   bytes of the whole run.
 //! - `stats_parquet` (feature `parquet`, off by default): converts the finished stats.csv text to
-//!   Parquet (same columns, INT64, `county_splits` nullable); `run` calls it in the merge when
+//!   Parquet (same columns, INT64 but the SMC `weight` DOUBLE, `county_splits` nullable); `run` calls it in the merge when
 //!   `Execution::parquet` is set, so `stats.parquet` is a pure function of `stats.csv`.
 //! - [`assignments`]: the binary assignments format and its streaming reader.
 //! - [`enumerate`]: exact enumeration of all plans of a small graph and spanning-tree counts (the
@@ -54,6 +60,8 @@ pub mod proposal;
 pub mod rng;
 pub mod run;
 pub mod seed;
+pub mod setup;
+pub mod shard;
 pub mod smc;
 pub mod smc_run;
 mod spanning;

@@ -20,8 +20,10 @@
 use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -71,6 +73,14 @@ pub enum RunError {
     BoundExceeded { chain: u32, step: u64, found: usize, bound: u32, suggest: usize },
     #[error("run interrupted after {0} steps per chain (test hook)")]
     Interrupted(u64),
+    #[error(
+        "the run in {} was stopped; every chain saved a checkpoint where it stood. Continue it \
+         with the same arguments and --resume",
+        dir.display()
+    )]
+    Cancelled { dir: PathBuf },
+    #[error("invalid chain range: {0}")]
+    ChainRange(String),
     #[error("cannot start the thread pool: {0}")]
     Threads(String),
     #[error("{}: {msg}", path.display())]
@@ -130,11 +140,31 @@ pub struct Execution {
     /// Also write `stats.parquet` (the rows of stats.csv) when the run completes; needs the
     /// `parquet` feature, without it [`run`] returns [`RunError::ParquetUnavailable`].
     pub parquet: bool,
+    /// Compute only these chains of the run: a shard (see [`crate::shard`]). `None`, or the
+    /// whole `0..chains`, is the whole run. Shards merged with [`crate::shard::merge`] give the
+    /// bytes of the whole run, since a chain depends only on `(seed, chain index)`.
+    pub chain_range: Option<Range<u32>>,
+    /// Set from another thread to stop the run early: every chain syncs its parts, writes a
+    /// checkpoint at the step it reached and stops, and [`run`] returns
+    /// [`RunError::Cancelled`]; a resume continues from there (Python's Ctrl-C).
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Advanced by the steps done, for progress displays other than the terminal bar (Python's
+    /// tqdm); read it from another thread.
+    pub steps_done: Option<Arc<AtomicU64>>,
 }
 
 impl Default for Execution {
     fn default() -> Self {
-        Execution { threads: 1, progress: false, checkpoint_every: 10_000, stop_after: None, parquet: false }
+        Execution {
+            threads: 1,
+            progress: false,
+            checkpoint_every: 10_000,
+            stop_after: None,
+            parquet: false,
+            chain_range: None,
+            cancel: None,
+            steps_done: None,
+        }
     }
 }
 
@@ -194,6 +224,10 @@ pub struct Manifest {
     /// SMC runs only: parameters and per-run diagnostics (`crate::smc_run`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub smc: Option<crate::smc_run::SmcInfo>,
+    /// Present only in a shard: the chains this directory holds (`results`, stats.csv and
+    /// assignments.bin cover only them). Absent from whole and merged runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -241,7 +275,16 @@ impl Manifest {
         t
     }
 
-    /// The parts of the manifest that must match for a resume.
+    /// The chains this directory holds: its shard's range, or every chain.
+    pub fn chain_range(&self) -> Range<u32> {
+        match &self.shard {
+            Some(s) => s.range(),
+            None => 0..self.params.chains,
+        }
+    }
+
+    /// The parts of the manifest that must match for a resume (and, without `shard`, between
+    /// the shards of one run).
     pub(crate) fn identity(&self) -> serde_json::Value {
         serde_json::json!({
             "format_version": self.format_version,
@@ -256,6 +299,7 @@ impl Manifest {
             "params": self.params,
             "sampler": self.sampler,
             "smc": self.smc.as_ref().map(|s| s.identity()),
+            "shard": self.shard,
         })
     }
 }
@@ -379,7 +423,12 @@ pub(crate) fn stats_row(out: &mut String, p: &Problem, part: &Partition, chain: 
     out.push('\n');
 }
 
-pub(crate) fn build_manifest(spec: &RunSpec, status: &str, results: Vec<Counters>) -> Manifest {
+pub(crate) fn build_manifest(
+    spec: &RunSpec,
+    range: &Range<u32>,
+    status: &str,
+    results: Vec<Counters>,
+) -> Manifest {
     let p = spec.problem;
     let (lo, hi) = p.pop_bounds();
     Manifest {
@@ -413,6 +462,7 @@ pub(crate) fn build_manifest(spec: &RunSpec, status: &str, results: Vec<Counters
         results,
         sampler: Sampler::Mcmc,
         smc: None,
+        shard: crate::shard::Shard::of(range, spec.params.chains),
     }
 }
 
@@ -471,7 +521,8 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
     if exec.parquet && !PARQUET_AVAILABLE {
         return Err(RunError::ParquetUnavailable);
     }
-    let fresh = build_manifest(spec, "running", Vec::new());
+    let range = crate::shard::resolve_range(exec.chain_range.as_ref(), spec.params.chains)?;
+    let fresh = build_manifest(spec, &range, "running", Vec::new());
     let manifest_path = dir.join(MANIFEST);
     if resume {
         if !manifest_path.exists() {
@@ -504,14 +555,15 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
     fs::create_dir_all(&chains_dir).map_err(io_at(&chains_dir))?;
 
     let params = &spec.params;
-    let bar = progress_bar(exec.progress, params.chains as u64 * params.steps);
+    let bar = progress_bar(exec.progress, range.len() as u64 * params.steps);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(exec.threads.max(1))
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let failed = AtomicBool::new(false);
     let results: Vec<Result<Counters, RunError>> = pool.install(|| {
-        (0..params.chains)
+        range
+            .clone()
             .into_par_iter()
             .map(|c| {
                 let r = run_chain(&chains_dir, spec, exec, c, &bar, &failed);
@@ -536,13 +588,13 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
     for r in results {
         counters.push(r?);
     }
-    merge(dir, spec)?;
+    merge(dir, spec, &range)?;
     // Before the manifest says "complete": an interruption here leaves a running run whose
     // resume merges again and writes both files.
     if exec.parquet {
         write_parquet(dir)?;
     }
-    let done = build_manifest(spec, "complete", counters);
+    let done = build_manifest(spec, &range, "complete", counters);
     write_manifest(dir, &done)?;
     fs::remove_dir_all(&chains_dir).map_err(io_at(&chains_dir))?;
     Ok(Summary { manifest: done, already_complete: false })
@@ -626,6 +678,7 @@ fn run_chain(
         )
     };
     bar.inc(st.step);
+    advance(exec, st.step);
     let open = |path: &Path, len: u64| -> Result<BufWriter<File>, RunError> {
         let mut f =
             OpenOptions::new().create(true).write(true).truncate(false).open(path).map_err(io_at(path))?;
@@ -691,7 +744,16 @@ fn run_chain(
         pending += 1;
         if pending == 1024 {
             bar.inc(pending);
+            advance(exec, pending);
             pending = 0;
+            if exec.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+                // Stopped from outside (Ctrl-C in Python): keep every step done so far.
+                sync(&mut stats_out, &files.stats)?;
+                sync(&mut asg_out, &files.asg)?;
+                write_checkpoint(&files.ckpt, c, &st, stats_len, asg_len)?;
+                let dir = chains_dir.parent().unwrap_or(chains_dir).to_path_buf();
+                return Err(RunError::Cancelled { dir });
+            }
             if failed.load(Ordering::Relaxed) {
                 // Another chain failed: stop early (our checkpoint stays valid for a resume).
                 return Err(RunError::Interrupted(st.step));
@@ -709,7 +771,14 @@ fn run_chain(
         }
     }
     bar.inc(pending);
+    advance(exec, pending);
     Ok(st.counters)
+}
+
+fn advance(exec: &Execution, steps: u64) {
+    if let Some(done) = &exec.steps_done {
+        done.fetch_add(steps, Ordering::Relaxed);
+    }
 }
 
 fn sync(w: &mut BufWriter<File>, path: &Path) -> Result<(), RunError> {
@@ -873,13 +942,13 @@ pub(crate) fn write_parquet(_dir: &Path) -> Result<(), RunError> {
     Err(RunError::ParquetUnavailable)
 }
 
-/// Concatenates the chains' parts into the final files, atomically.
-fn merge(dir: &Path, spec: &RunSpec) -> Result<(), RunError> {
+/// Concatenates the parts of the chains in `range` into the final files, atomically.
+fn merge(dir: &Path, spec: &RunSpec, range: &Range<u32>) -> Result<(), RunError> {
     let p = spec.problem;
     let chains_dir = dir.join(CHAINS_DIR);
     let stats_path = dir.join(STATS);
     let asg_path = dir.join(ASSIGNMENTS);
-    let samples = spec.params.samples_per_chain() * spec.params.chains as u64;
+    let samples = spec.params.samples_per_chain() * range.len() as u64;
     // stats.csv
     {
         let tmp = tmp_path(&stats_path);
@@ -887,7 +956,7 @@ fn merge(dir: &Path, spec: &RunSpec) -> Result<(), RunError> {
         let header: Vec<String> =
             stats_columns(p, &spec.district_labels).iter().map(|s| csv_field(s)).collect();
         writeln!(out, "{}", header.join(",")).map_err(io_at(&tmp))?;
-        for c in 0..spec.params.chains {
+        for c in range.clone() {
             let part = chain_files(&chains_dir, c).stats;
             let mut f = File::open(&part).map_err(io_at(&part))?;
             io::copy(&mut f, &mut out).map_err(io_at(&tmp))?;
@@ -904,7 +973,7 @@ fn merge(dir: &Path, spec: &RunSpec) -> Result<(), RunError> {
         let h = Header::new(p.node_count(), p.districts(), samples);
         crate::assignments::write_header(&mut out, &h).map_err(io_at(&tmp))?;
         let mut total = 0u64;
-        for c in 0..spec.params.chains {
+        for c in range.clone() {
             let part = chain_files(&chains_dir, c).asg;
             let mut f = File::open(&part).map_err(io_at(&part))?;
             total += io::copy(&mut f, &mut out).map_err(io_at(&tmp))?;

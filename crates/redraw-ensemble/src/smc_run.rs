@@ -105,7 +105,7 @@ impl SmcRunSpec<'_> {
             },
             inputs: self.inputs.clone(),
         };
-        let mut m = build_manifest(&rs, status, results);
+        let mut m = build_manifest(&rs, &(0..self.runs), status, results);
         m.sampler = Sampler::Smc;
         m.samples_per_chain = self.config.particles as u64;
         m.stats_columns.push("weight".into());
@@ -137,6 +137,12 @@ pub fn run_smc_dir(
     }
     if exec.parquet && !crate::run::PARQUET_AVAILABLE {
         return Err(RunError::ParquetUnavailable);
+    }
+    if exec.chain_range.as_ref().is_some_and(|r| *r != (0..spec.runs)) {
+        return Err(RunError::ChainRange(
+            "an SMC run cannot be split into shards yet: run all of its runs (--chains) in one directory"
+                .into(),
+        ));
     }
     let fresh = spec.manifest("running", Vec::new(), Vec::new());
     let manifest_path = dir.join(MANIFEST);
@@ -176,6 +182,10 @@ pub fn run_smc_dir(
     let mut infos = Vec::with_capacity(spec.runs as usize);
     let mut results = Vec::with_capacity(spec.runs as usize);
     for r in 0..spec.runs {
+        if exec.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            // Finished runs are kept; a resume computes the others.
+            return Err(RunError::Cancelled { dir: dir.to_path_buf() });
+        }
         let files = chain_files(&chains_dir, r);
         let marker = files.ckpt.with_extension("json");
         if marker.exists() && files.stats.exists() && files.asg.exists() {
@@ -186,6 +196,9 @@ pub fn run_smc_dir(
             infos.push(info);
             results.push(counters);
             bar.inc(per_run);
+            if let Some(s) = &exec.steps_done {
+                s.fetch_add(per_run, Ordering::Relaxed);
+            }
             continue;
         }
         let done = AtomicU64::new(0);
@@ -214,6 +227,9 @@ pub fn run_smc_dir(
         write_atomic(&marker, body.as_bytes())?;
         infos.push(info);
         results.push(counters);
+        if let Some(s) = &exec.steps_done {
+            s.fetch_add(per_run, Ordering::Relaxed);
+        }
         if exec.stop_after == Some(r as u64 + 1) {
             // Test hook: stop as if killed after this many runs.
             return Err(RunError::Interrupted(r as u64 + 1));

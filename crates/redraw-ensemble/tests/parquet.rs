@@ -168,3 +168,24 @@ fn parquet_of_an_smc_run_has_double_weights() {
     assert_eq!(assert_parquet_matches_csv(&dir, false), 80);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `redraw merge --parquet` writes the stats.parquet of the whole run (shards of a Parquet run
+/// need not have written their own).
+#[test]
+fn merged_shards_write_the_whole_runs_parquet() {
+    let g = grid(12, 12, |i| 10 + (i % 5) as i64);
+    let p = Problem::new(&g, &spec(6, 0.08)).unwrap();
+    let s = spec_for(&p);
+    let whole = tmpdir("merge-whole");
+    run(&whole, &s, &exec(2), false).unwrap();
+    let (a, b, merged) = (tmpdir("merge-a"), tmpdir("merge-b"), tmpdir("merge-out"));
+    run(&a, &s, &Execution { chain_range: Some(0..1), parquet: false, ..exec(1) }, false).unwrap();
+    run(&b, &s, &Execution { chain_range: Some(1..4), ..exec(2) }, false).unwrap();
+    redraw_ensemble::shard::merge(&[a.clone(), b.clone()], &merged, true).unwrap();
+    for f in ["manifest.json", "stats.csv", "assignments.bin", "stats.parquet"] {
+        assert_eq!(std::fs::read(whole.join(f)).unwrap(), std::fs::read(merged.join(f)).unwrap(), "{f}");
+    }
+    for d in [whole, a, b, merged] {
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}

@@ -43,6 +43,19 @@ pub struct MapRegion {
     pub emphasis: bool,
     /// Key figures shown under the name in the legend.
     pub note: String,
+    /// A fixed fill (a bloc's colour, a partisan shade) instead of the automatic colouring.
+    pub fill: Option<String>,
+    /// Listed in the legend with its note (when the map has a region legend).
+    pub legend: bool,
+}
+
+/// A legend swatch that is not a region (a partisan shade, a bloc).
+#[derive(Clone, Debug, Default)]
+pub struct LegendKey {
+    pub fill: String,
+    pub label: String,
+    /// Smaller text under the label.
+    pub note: String,
 }
 
 /// Everything a map needs.
@@ -64,6 +77,11 @@ pub struct MapSpec<'a> {
     pub unit_lines: Option<bool>,
     /// Legend title.
     pub legend_title: String,
+    /// List each emphasised region in the legend (off for maps of every state, which use
+    /// `legend_keys` instead).
+    pub region_legend: bool,
+    /// Swatches listed after the regions (or alone).
+    pub legend_keys: Vec<LegendKey>,
     /// Footer line (data sources).
     pub footer: String,
 }
@@ -81,12 +99,16 @@ type Q = (i32, i32);
 struct Projected {
     /// Per feature, its rings (all polygons): projected points, y down.
     rings: Vec<Vec<Vec<Point>>>,
+    /// Per feature, the part of a composite projection it is drawn in (Albers USA: 0 lower 48,
+    /// 1 Alaska inset, 2 Hawaii inset; other projections: 0).
+    part: Vec<usize>,
 }
 
 fn project_layer(layer: &Layer, projection: MapProjection) -> Projected {
     let albers = AlbersUsa::default();
     let conic = layer.bbox().map(ConicEqualArea::fitted);
     let mut rings = Vec::with_capacity(layer.features.len());
+    let mut parts = Vec::with_capacity(layer.features.len());
     for f in &layer.features {
         // Albers USA: one inset per feature, chosen at its centre, so a county never straddles.
         let part = match projection {
@@ -98,8 +120,10 @@ fn project_layer(layer: &Layer, projection: MapProjection) -> Projected {
         };
         let Some(part) = part else {
             rings.push(Vec::new());
+            parts.push(0);
             continue;
         };
+        parts.push(part);
         let project = |q: Point| -> Point {
             match projection {
                 MapProjection::AlbersUsa => albers.project_in(part, q),
@@ -118,7 +142,7 @@ fn project_layer(layer: &Layer, projection: MapProjection) -> Projected {
                 .collect(),
         );
     }
-    Projected { rings }
+    Projected { rings, part: parts }
 }
 
 /// Chains undirected segments into polylines (closed loops where possible), deterministically.
@@ -300,7 +324,11 @@ pub fn render_map(spec: &MapSpec) -> String {
         subtitle.push(line);
     }
     let header_h = 44.0 + 18.0 * subtitle.len() as f64 + 8.0;
-    let emphasised: Vec<usize> = (0..spec.regions.len()).filter(|&r| spec.regions[r].emphasis).collect();
+    let emphasised: Vec<usize> = if spec.region_legend {
+        (0..spec.regions.len()).filter(|&r| spec.regions[r].emphasis && spec.regions[r].legend).collect()
+    } else {
+        Vec::new()
+    };
     // Legend notes wrap at " · " to the panel width (about 6 px per character at 11 px).
     let wrap_note = |note: &str| -> Vec<String> {
         let max = ((LEGEND_W - 40.0) / 6.0) as usize;
@@ -325,11 +353,14 @@ pub fn render_map(spec: &MapSpec) -> String {
     // Many regions (a 52-district plan): a compact legend of names in columns, without notes.
     let compact = emphasised.len() > 16;
     let compact_rows = emphasised.len().div_ceil(3);
-    let legend_h = if compact {
-        80.0 + 18.0 * compact_rows as f64
-    } else {
-        80.0 + emphasised.iter().map(|&r| 28.0 + 15.0 * notes[r].len() as f64).sum::<f64>()
-    };
+    let key_notes: Vec<Vec<String>> = spec.legend_keys.iter().map(|k| wrap_note(&k.note)).collect();
+    let keys_h: f64 = key_notes.iter().map(|n| 24.0 + 15.0 * n.len() as f64).sum::<f64>();
+    let legend_h = keys_h
+        + if compact {
+            80.0 + 18.0 * compact_rows as f64
+        } else {
+            80.0 + emphasised.iter().map(|&r| 28.0 + 15.0 * notes[r].len() as f64).sum::<f64>()
+        };
     let height = header_h + map_h.max(legend_h) + 40.0;
     let width = PAD + map_w + PAD + LEGEND_W;
     let (ox, oy) = (PAD, header_h);
@@ -346,7 +377,12 @@ pub fn render_map(spec: &MapSpec) -> String {
             x1 >= view[0] && x0 <= view[2] && y1 >= view[1] && y0 <= view[3]
         })
     };
-    let shown: Vec<bool> = (0..n).map(visible).collect();
+    // An inset (Alaska, Hawaii) is drawn only when the map frames one of its features: a map
+    // of Texas used to show Hawaii's inset in the Gulf of Mexico.
+    let inset_in_focus: Vec<bool> = (0..3).map(|p| focus.iter().any(|&i| proj.part[i] == p)).collect();
+    let shown: Vec<bool> = (0..n)
+        .map(|i| visible(i) && (proj.part[i] == 0 || inset_in_focus.get(proj.part[i]) == Some(&true)))
+        .collect();
 
     // Segments keyed by their quantised ends; features on each side.
     let mut seg_sides: FxMap<(Q, Q), Vec<u32>> = FxMap::default();
@@ -412,8 +448,13 @@ pub fn render_map(spec: &MapSpec) -> String {
     }
     let active: Vec<bool> = spec.regions.iter().map(|r| r.emphasis).collect();
     let colours = colour_regions(nreg, &region_edges, &active);
-    let colour_of =
-        |r: usize| if spec.regions[r].emphasis { PALETTE[colours[r] % PALETTE.len()] } else { GREY };
+    let colour_of = |r: usize| -> &str {
+        match &spec.regions[r].fill {
+            Some(f) => f.as_str(),
+            None if spec.regions[r].emphasis => PALETTE[colours[r] % PALETTE.len()],
+            None => GREY,
+        }
+    };
 
     let mut svg = Svg::new(width, height);
     svg.text(PAD, 30.0, 22.0, "start", r#"font-weight="bold""#, &spec.title);
@@ -459,6 +500,25 @@ pub fn render_map(spec: &MapSpec) -> String {
             r##"<path d="{}" fill="none" stroke="#222" stroke-width="1.6"/>"##,
             path_data(&chain(&outline), QS)
         ));
+    }
+    // A thin frame around each inset in view, so it does not read as part of the mainland.
+    if spec.projection == MapProjection::AlbersUsa {
+        for part in 1..3 {
+            let pts = (0..n)
+                .filter(|&i| shown[i] && proj.part[i] == part)
+                .flat_map(|i| proj.rings[i].iter().flatten());
+            if let Some(b) = crate::model::bbox_of(pts) {
+                let (x0, y0) = (ox + (b[0] - vx0) * k - 6.0, oy + (b[1] - vy0) * k - 6.0);
+                let (x1, y1) = (ox + (b[2] - vx0) * k + 6.0, oy + (b[3] - vy0) * k + 6.0);
+                svg.raw(&format!(
+                    r##"<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#999" stroke-width="0.8" stroke-dasharray="3 2"/>"##,
+                    num(x0),
+                    num(y0),
+                    num(x1 - x0),
+                    num(y1 - y0)
+                ));
+            }
+        }
     }
     svg.raw("</g>");
     svg.raw(&format!(
@@ -551,7 +611,7 @@ pub fn render_map(spec: &MapSpec) -> String {
     // Legend.
     let lx = PAD + map_w + PAD + 8.0;
     let mut ly = header_h + 6.0;
-    if !emphasised.is_empty() {
+    if !emphasised.is_empty() || !spec.legend_keys.is_empty() {
         svg.text(lx, ly + 8.0, 14.0, "start", r#"font-weight="bold""#, &spec.legend_title);
         ly += 26.0;
         if compact {
@@ -583,6 +643,20 @@ pub fn render_map(spec: &MapSpec) -> String {
                 svg.text(lx + 26.0, ly + 19.0 + 15.0 * j as f64, 11.0, "start", r##"fill="#444""##, line);
             }
             ly += 28.0 + 15.0 * notes[r].len() as f64;
+        }
+        for (key, kn) in spec.legend_keys.iter().zip(&key_notes) {
+            svg.rect(
+                lx,
+                ly - 11.0,
+                18.0,
+                14.0,
+                &format!(r##"fill="{}" stroke="#555" stroke-width="0.8""##, key.fill),
+            );
+            svg.text(lx + 26.0, ly + 1.0, 12.0, "start", "", &key.label);
+            for (j, line) in kn.iter().enumerate() {
+                svg.text(lx + 26.0, ly + 16.0 + 15.0 * j as f64, 11.0, "start", r##"fill="#444""##, line);
+            }
+            ly += 24.0 + 15.0 * kn.len() as f64;
         }
     }
     ly += 6.0;
@@ -667,6 +741,8 @@ mod tests {
                 short: i.to_string(),
                 emphasis: true,
                 note: String::new(),
+                fill: None,
+                legend: true,
             })
             .collect();
         let spec = MapSpec {
@@ -680,6 +756,8 @@ mod tests {
             focus: None,
             unit_lines: Some(true),
             legend_title: "Regions".into(),
+            region_legend: true,
+            legend_keys: Vec::new(),
             footer: "footer".into(),
         };
         let svg = render_map(&spec);

@@ -38,6 +38,48 @@ pub fn svg_to_png(_svg: &str, _width: Option<u32>) -> Result<Vec<u8>> {
     ))
 }
 
+/// Renders SVG text to a one-page PDF with svg2pdf; text is embedded as subsetted system fonts.
+#[cfg(feature = "pdf")]
+pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>> {
+    use svg2pdf::usvg;
+    let mut opt = usvg::Options::default();
+    let db = opt.fontdb_mut();
+    db.load_system_fonts();
+    let families: Vec<String> = db.faces().flat_map(|f| f.families.iter().map(|(n, _)| n.clone())).collect();
+    let preferred = ["Helvetica", "Arial", "Liberation Sans", "DejaVu Sans", "Noto Sans", "FreeSans"];
+    let pick = preferred.iter().find(|p| families.iter().any(|f| f == *p)).map(|p| p.to_string());
+    if let Some(name) = pick.or_else(|| families.iter().find(|f| f.contains("Sans")).cloned()) {
+        db.set_sans_serif_family(name);
+    }
+    if db.is_empty() {
+        return Err(GeoError::Input(
+            "PDF: no fonts found on this system; the map's text cannot be embedded".into(),
+        ));
+    }
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| GeoError::Input(format!("SVG: {e}")))?;
+    svg2pdf::to_pdf(&tree, svg2pdf::ConversionOptions::default(), svg2pdf::PageOptions::default())
+        .map_err(|e| GeoError::Input(format!("PDF: {e}")))
+}
+
+/// Without the `pdf` feature: an error naming the feature; a `.pdf` path never receives SVG.
+#[cfg(not(feature = "pdf"))]
+pub fn svg_to_pdf(_svg: &str) -> Result<Vec<u8>> {
+    Err(GeoError::Input(
+        "this build has no PDF output; write .svg, or rebuild with `cargo build --release -p redraw-cli --features pdf`"
+            .into(),
+    ))
+}
+
+#[cfg(all(test, feature = "pdf"))]
+mod pdf_tests {
+    #[test]
+    fn renders_a_plot_as_pdf() {
+        let svg = crate::plot::histogram_svg(&[1.0, 2.0, 2.0, 3.0], Some(2.0), "t", "x");
+        let pdf = super::svg_to_pdf(&svg).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+    }
+}
+
 #[cfg(all(test, feature = "png"))]
 mod tests {
     #[test]

@@ -55,6 +55,69 @@ pub struct EnsembleInfo {
     pub sampler: Option<String>,
 }
 
+impl EnsembleInfo {
+    /// What a run directory's `manifest.json` (as JSON) says about how the ensemble was drawn:
+    /// tolerance, proposal rates, a description for the report, and for SMC runs the distinct
+    /// plans of each run. Missing fields are left out, so any manifest version reads.
+    pub fn from_manifest(m: &serde_json::Value) -> EnsembleInfo {
+        let tolerance = m.get("tolerance").and_then(|t| t.as_f64());
+        let tol = tolerance.map(|t| format!(", population tolerance ±{:.2}%", 100.0 * t)).unwrap_or_default();
+        let seed = m.get("params").and_then(|p| p.get("seed")).and_then(|x| x.as_u64()).unwrap_or(0);
+        if m.get("sampler").and_then(|s| s.as_str()) == Some("smc") {
+            // SMC: no chain steps; describe the runs and pass their distinct-plan counts.
+            let smc = m.get("smc");
+            let runs = smc.and_then(|s| s.get("runs")).and_then(|r| r.as_array());
+            let unique_plans = runs
+                .map(|r| r.iter().filter_map(|x| x.get("unique_plans").and_then(|u| u.as_u64())).collect());
+            let cfg = smc.and_then(|s| s.get("config"));
+            let get = |k: &str| cfg.and_then(|c| c.get(k));
+            let particles = get("particles").and_then(|x| x.as_u64()).unwrap_or(0);
+            let rho = get("rho").and_then(|x| x.as_f64()).unwrap_or(1.0);
+            let county = if get("county_hierarchy").and_then(|x| x.as_bool()) == Some(true) {
+                ", county constraint"
+            } else {
+                ""
+            };
+            let description = format!(
+                "Sequential Monte Carlo, {} run(s) × {particles} weighted plans, ρ = {rho}{county}, seed {seed}{tol}",
+                runs.map_or(0, |r| r.len())
+            );
+            return EnsembleInfo {
+                tolerance,
+                step_rates: None,
+                description: Some(description),
+                unique_plans,
+                sampler: Some("smc".into()),
+            };
+        }
+        let step_rates = m.get("results").and_then(|r| r.as_array()).and_then(|chains| {
+            let (mut steps, mut accepted) = (0u64, 0u64);
+            for c in chains {
+                steps += c.get("steps")?.as_u64()?;
+                accepted += c.get("accepted")?.as_u64()?;
+            }
+            // Every outcome other than acceptance leaves the plan unchanged (a self-loop).
+            (steps > 0).then(|| StepRates::from_counts(steps, accepted, steps - accepted))
+        });
+        let kind = m
+            .get("params")
+            .and_then(|p| p.get("proposal"))
+            .and_then(|x| x.get("kind"))
+            .and_then(|x| x.as_str());
+        let description = m.get("params").map(|p| {
+            let steps = p.get("steps").and_then(|x| x.as_u64()).unwrap_or(0);
+            format!("{}, {steps} steps per chain, seed {seed}{tol}", kind.unwrap_or("chain"))
+        });
+        EnsembleInfo {
+            tolerance,
+            step_rates,
+            description,
+            unique_plans: None,
+            sampler: kind.map(str::to_string),
+        }
+    }
+}
+
 /// Whether a larger value of a metric favours Democrats, or is merely "larger".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

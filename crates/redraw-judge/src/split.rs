@@ -80,6 +80,16 @@ pub struct SplitRun {
     pub counters: Counters,
     /// Samples whose invariants were checked (all of them).
     pub invariants_checked: usize,
+    /// Election years left out, with the reason: the state's results exist only as a
+    /// statewide total that year (Alaska every year, Connecticut 2024).
+    pub skipped_elections: Vec<SkippedElection>,
+}
+
+/// An election year a split run cannot score, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct SkippedElection {
+    pub year: u16,
+    pub reason: String,
 }
 
 /// The identities every evaluated map satisfies: the parts hold 2 k senators; the union has
@@ -286,7 +296,13 @@ pub fn draw_splits(
             progress(samples.len());
         }
     }
+    let skipped_elections = evaluator
+        .skipped()
+        .iter()
+        .map(|(y, note)| SkippedElection { year: y.year(), reason: note.clone() })
+        .collect();
     Ok(SplitRun {
+        skipped_elections,
         state: ds.states[st].name.clone(),
         state_abbr: ds.states[st].abbr.clone(),
         parts: spec.parts,
@@ -443,6 +459,7 @@ pub struct SplitSummary {
     pub statistics: Vec<SplitStatistic>,
     pub proposals: Vec<ProposalResult>,
     pub diagnostics: Vec<SplitDiagnostic>,
+    pub skipped_elections: Vec<SkippedElection>,
 }
 
 type SplitExtract = Box<dyn Fn(&SplitOutcome, Option<&PartShapes>) -> f64>;
@@ -581,6 +598,7 @@ pub fn summarise(run: &SplitRun, proposals: Vec<ProposalResult>) -> SplitSummary
         statistics: stats,
         proposals,
         diagnostics,
+        skipped_elections: run.skipped_elections.clone(),
     }
 }
 

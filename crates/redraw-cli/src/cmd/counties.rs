@@ -39,7 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map(|y| if human { y.year().to_string() } else { format!("{} margin", y.year()) })
         .collect();
     headers.extend(years.iter().map(String::as_str));
-    let what = if human { "; 2016, 2020, 2024: presidential margin" } else { "" };
+    let what = if human { "; 2012 to 2024: presidential margin" } else { "" };
     let title = match states.as_slice() {
         [one] => format!("Counties of {} ({}){what}", ds.states[*one].name, ds.states[*one].counties.len()),
         _ => format!("All {} counties{what}", ds.counties.len()),
@@ -75,6 +75,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             t.push(row);
         }
+    }
+    if human {
+        // Neighbour counts are for programs; for people the table must fit 100 columns.
+        t.remove_column(6);
     }
     if human && states.len() == 1 {
         // One state: its abbreviation on every row says nothing the title does not.

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use redraw_core::derive::{derive, RawInputs, RAW_FILES};
+use redraw_core::derive::{derive, RawInputs, N_RAW, RAW_FILES};
 
 use crate::output::write_atomic;
 
@@ -15,7 +15,8 @@ pub struct Args {
     /// The shared raw data directory (see its SOURCES.md).
     #[arg(long, default_value = "../shared/data", env = "REDRAW_DATA_DIR")]
     pub from: PathBuf,
-    /// Where to write counties.csv, pools.csv, adjacency.csv and states.csv.
+    /// Where to write the tables (counties.csv, pools.csv, adjacency.csv, states.csv,
+    /// territories.csv, economy.csv, economy_states.csv).
     #[arg(long, default_value = "data")]
     pub out: PathBuf,
     /// Only check that the tables in --out are up to date; write nothing.
@@ -27,9 +28,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut texts = Vec::with_capacity(RAW_FILES.len());
     for rel in RAW_FILES {
         let p = args.from.join(rel);
-        texts.push(std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?);
+        texts.push(read_raw(&p)?);
     }
-    let files: [&str; 15] = std::array::from_fn(|i| texts[i].as_str());
+    let files: [&str; N_RAW] = std::array::from_fn(|i| texts[i].as_str());
     let tables = derive(&RawInputs { files })?;
     let mut stale = Vec::new();
     for (name, text) in tables.files() {
@@ -48,4 +49,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         anyhow::bail!("out of date (run `redraw derive-data`): {}", stale.join(", "));
     }
     Ok(())
+}
+
+/// A raw file as text; `.gz` files are decompressed.
+fn read_raw(p: &std::path::Path) -> anyhow::Result<String> {
+    use std::io::Read as _;
+    let bytes = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+    if p.extension().is_some_and(|e| e == "gz") {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .with_context(|| format!("{}: not a gzip file of UTF-8 text", p.display()))?;
+        Ok(text)
+    } else {
+        String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", p.display()))
+    }
 }

@@ -5,16 +5,18 @@
 //! inputs for the manifest, and prints a summary; the samplers, checkpoints and output files
 //! are `redraw_ensemble::run` (chains) and `redraw_ensemble::smc_run` (SMC).
 
-use std::path::{Path, PathBuf};
+use std::ops::Range;
+use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Context as _};
-use redraw_ensemble::run::{self, sha256_file, ChainParams, Execution, RunSpec};
+use anyhow::bail;
+use anyhow::Context as _;
+use redraw_ensemble::run::{self, ChainParams, Execution, RunSpec};
+use redraw_ensemble::setup::{self, parse_election, CountySource, GraphSource, InitialPlan, Setup};
 use redraw_ensemble::smc::SmcConfig;
 use redraw_ensemble::smc_run::{run_smc_dir, Rejuvenation, SmcRunSpec};
-use redraw_ensemble::{seed_plan, PairSelection, Problem, ProblemSpec, ProposalConfig, ProposalKind, Rng};
-use redraw_graph::io::{read_graph, read_plan_csv};
-use redraw_graph::{Counties, Graph, Plan, SourceFormat};
+use redraw_ensemble::{PairSelection, ProposalConfig, ProposalKind};
+use redraw_graph::io::read_graph;
 
 use crate::output::{self, Cell, OutputArgs, Table};
 
@@ -25,7 +27,9 @@ Chains start from the plan in --assignment (a node column) or --plan (a `GEOID,d
 CSV), or from a plan drawn by recursive spanning-tree bipartition when neither is given.
 Chain i uses its own random stream derived from (--seed, i): the output for a seed is
 byte-identical for any --threads, and a run interrupted at any point (even kill -9) and
-continued with --resume ends with exactly the files an uninterrupted run writes.
+continued with --resume ends with exactly the files an uninterrupted run writes. A run can
+also be computed as shards (--chain-range A..B of the --chains, on any machines) and joined
+by `redraw merge` into the same bytes.
 
 The run directory (--out) holds manifest.json (parameters, input hashes, version),
 stats.csv (one row per recorded plan: chain, step, accepted, cut_edges, county_splits,
@@ -50,14 +54,17 @@ are split). The weights are exact (see docs/run-format.md) and are written in a 
 column; stats.csv has one row per particle (chain = run, step = particle). No initial plan is
 needed: give --districts K (or a plan, whose district count is used).
 
+
 Examples:
   redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district --tol 0.02 \\
     --steps 100000 --chains 4 --seed 1 --election COMP=DEM_VOTES,REP_VOTES --out runs/nc
   redraw ensemble --graph PA_2020_graph.json --pop TOTAL_POP --districts 17 --tol 0.01 \\
     --steps 20000 --county-prefix 5 --out runs/pa
   redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district ... --out runs/nc --resume
-  redraw ensemble --sampler smc --graph PA.json --pop TOTAL_POP --districts 17 --tol 0.005 \
-    --particles 5000 --chains 4 --county-prefix 5 --county-constraint \
+  redraw ensemble ... --chains 64 --chain-range 0..32 --out shards/a   (and 32..64 elsewhere)
+  redraw merge shards/a shards/b --out runs/pa
+  redraw ensemble --sampler smc --graph PA.json --pop TOTAL_POP --districts 17 --tol 0.005 \\
+    --particles 5000 --chains 4 --county-prefix 5 --county-constraint \\
     --election COMP=DEM_VOTES,REP_VOTES --out runs/pa-smc";
 
 /// Arguments of `redraw ensemble`.
@@ -92,6 +99,10 @@ pub struct Args {
     /// Number of independent chains (MCMC) or independent SMC runs.
     #[arg(long, default_value_t = 1, value_name = "C")]
     pub chains: u32,
+    /// Compute only chains START..END-1 of the --chains (a shard), e.g. 16..32; merge the
+    /// shards with `redraw merge`. The merged run is byte-identical to a run of every chain.
+    #[arg(long, value_name = "START..END", value_parser = redraw_ensemble::shard::parse_range)]
+    pub chain_range: Option<Range<u32>>,
     /// SMC: particles (weighted plans) per run.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub particles: usize,
@@ -201,23 +212,6 @@ pub enum Pairs {
     DistrictPair,
 }
 
-fn parse_election(s: &str) -> anyhow::Result<(String, String, String)> {
-    let (name, cols) =
-        s.split_once('=').with_context(|| format!("--election {s:?}: expected NAME=DEMCOL,REPCOL"))?;
-    let (d, r) =
-        cols.split_once(',').with_context(|| format!("--election {s:?}: expected NAME=DEMCOL,REPCOL"))?;
-    Ok((name.trim().to_string(), d.trim().to_string(), r.trim().to_string()))
-}
-
-fn file_info(path: &Path) -> anyhow::Result<serde_json::Value> {
-    let abs = std::fs::canonicalize(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(serde_json::json!({ "path": abs.display().to_string(), "sha256": sha256_file(path)? }))
-}
-
-fn has_column(g: &Graph, name: &str) -> bool {
-    g.column(name).is_ok()
-}
-
 pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
     // Checked before the (possibly slow) graph load so the mistake is reported at once.
@@ -247,126 +241,80 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("note: {note}");
     }
     let g = loaded.graph;
-    let elections = args.elections.iter().map(|e| parse_election(e)).collect::<anyhow::Result<Vec<_>>>()?;
-    let key_col = has_column(&g, &args.key).then_some(args.key.as_str());
-
-    // Initial plan.
-    let (plan, plan_info) = match (&args.assignment, &args.plan) {
-        (Some(col), _) => (
-            Some(Plan::from_column(&g, col).with_context(|| format!("--assignment {col}"))?),
-            serde_json::json!({ "kind": "column", "column": col }),
-        ),
-        (None, Some(csv)) => (
-            Some(read_plan_csv(&g, csv, key_col)?),
-            serde_json::json!({ "kind": "csv", "file": file_info(csv)? }),
-        ),
-        (None, None) => (None, serde_json::Value::Null),
-    };
-    let k = match (&plan, args.districts) {
-        (Some(p), Some(k)) if p.district_count() != k => bail!(
-            "the initial plan has {} districts ({}) but --districts is {k}",
-            p.district_count(),
-            p.district_labels().join(", ")
-        ),
-        (Some(p), _) => p.district_count(),
-        (None, Some(k)) => k,
-        (None, None) => bail!("give --districts K, or an initial plan with --assignment COL or --plan CSV"),
-    };
-
-    let counties = match (&args.county, args.county_prefix) {
-        (Some(c), _) => Some(Counties::from_column(&g, c).with_context(|| format!("--county {c}"))?),
-        (None, Some(n)) => {
-            Some(Counties::from_prefix(&g, key_col, n).with_context(|| format!("--county-prefix {n}"))?)
-        }
-        (None, None) => None,
-    };
-    if args.max_county_splits.is_some() && counties.is_none() {
-        bail!("--max-county-splits needs --county COL or --county-prefix N");
-    }
+    let elections = args
+        .elections
+        .iter()
+        .map(|e| parse_election(e))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(anyhow::Error::msg)?;
+    let source = GraphSource::File { path: args.graph.clone(), format, data: args.data.clone() };
+    let prepared = setup::prepare(Setup {
+        graph: &g,
+        source: &source,
+        key: &args.key,
+        pop: &args.pop,
+        districts: args.districts,
+        tolerance: args.tol,
+        elections,
+        initial: match (&args.assignment, &args.plan) {
+            (Some(col), _) => InitialPlan::Column(col.clone()),
+            (None, Some(csv)) => InitialPlan::Csv(csv.clone()),
+            // SMC draws its plans from scratch (a given plan only fixes k).
+            (None, None) if args.sampler == SamplerArg::Smc => InitialPlan::None,
+            (None, None) => InitialPlan::Generated,
+        },
+        county: match (&args.county, args.county_prefix) {
+            (Some(c), _) => Some(CountySource::Column(c.clone())),
+            (None, Some(n)) => Some(CountySource::Prefix(n)),
+            (None, None) => None,
+        },
+        max_county_splits: args.max_county_splits,
+        seed: args.seed,
+    })?;
+    let problem = &prepared.problem;
     for (given, flag) in [
         (args.county_constraint, "--county-constraint"),
         (args.county_penalty > 0.0, "--county-penalty"),
         (args.region_surcharge.is_some(), "--region-surcharge"),
     ] {
-        if given && counties.is_none() {
+        if given && !problem.has_counties() {
             bail!("{flag} needs counties: give --county COL or --county-prefix N");
         }
     }
-    let county_info = match (&args.county, args.county_prefix) {
-        (Some(c), _) => serde_json::json!({ "column": c }),
-        (None, Some(n)) => serde_json::json!({ "prefix": n, "of": key_col.unwrap_or("node ids") }),
-        _ => serde_json::Value::Null,
-    };
-    let spec = ProblemSpec {
-        pop_column: args.pop.clone(),
-        districts: k,
-        tolerance: args.tol,
-        elections,
-        county: counties,
-        max_county_splits: args.max_county_splits,
-    };
-    let problem = Problem::new(&g, &spec).with_context(|| format!("{}", args.graph.display()))?;
-    let mut inputs = serde_json::json!({
-        "graph": file_info(&args.graph)?,
-        "graph_format": match format {
-            SourceFormat::Networkx => "networkx",
-            SourceFormat::Rdabase => "rdabase",
-            SourceFormat::EdgeList => "edge-list",
-        },
-        "population_column": args.pop,
-        "initial_plan": serde_json::Value::Null,
-        "county": county_info,
-    });
-    // The attribute CSV: given, or found beside an rdabase graph by the reader.
-    let data_file = match (&args.data, format) {
-        (Some(d), _) => Some(d.clone()),
-        (None, SourceFormat::Rdabase) => redraw_graph::io::rdabase_data_path(&args.graph),
-        _ => None,
-    };
-    if let Some(d) = &data_file {
-        inputs["data"] = file_info(d)?;
-    }
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     if args.sampler == SamplerArg::Smc {
-        // SMC draws plans from scratch: a given plan only fixed k (its labels are not used).
-        let threads = args.threads.unwrap_or(cores).max(1);
-        return run_smc(&args, &problem, inputs, threads, started);
-    }
-
-    let (initial, labels, plan_info) = match plan {
-        Some(p) => (p.assignment().to_vec(), p.district_labels().to_vec(), plan_info),
-        None => {
-            // The seed plan's stream is separate from every chain's.
-            let mut rng = Rng::for_chain(args.seed, u64::MAX);
-            let a = seed_plan(&problem, &mut rng)?;
-            let labels = (1..=k).map(|d| d.to_string()).collect();
-            let info = serde_json::json!({
-                "kind": "generated",
-                "method": "recursive spanning-tree bipartition",
-                "stream": "Rng::for_chain(seed, 2^64-1)",
-            });
-            (a, labels, info)
+        if args.chain_range.is_some() {
+            bail!("--chain-range: an SMC run cannot be split into shards yet; run its --chains in one directory");
         }
-    };
-
-    inputs["initial_plan"] = plan_info;
+        let threads = args.threads.unwrap_or(cores).max(1);
+        return run_smc(&args, problem, prepared.inputs.clone(), threads, started);
+    }
     let params = ChainParams {
         seed: args.seed,
         chains: args.chains,
-        steps: args.steps.expect("checked"),
+        steps: args.steps.context("--steps N is required for Markov chains")?,
         thin: args.thin,
         burn_in: args.burn_in,
         proposal: proposal_config(&args),
     };
-    let threads = args.threads.unwrap_or(cores).clamp(1, args.chains.max(1) as usize);
+    let own_chains = args.chain_range.as_ref().map_or(args.chains, |r| r.end.saturating_sub(r.start));
+    let threads = args.threads.unwrap_or(cores).clamp(1, own_chains.max(1) as usize);
     let exec = Execution {
         threads,
         progress: output::progress_enabled(),
         checkpoint_every: args.checkpoint_every,
         stop_after: None,
         parquet: args.parquet,
+        chain_range: args.chain_range.clone(),
+        ..Execution::default()
     };
-    let rs = RunSpec { problem: &problem, initial, district_labels: labels, params, inputs };
+    let rs = RunSpec {
+        problem: &prepared.problem,
+        initial: prepared.initial,
+        district_labels: prepared.district_labels,
+        params,
+        inputs: prepared.inputs,
+    };
     let load_secs = started.elapsed().as_secs_f64();
     let t0 = Instant::now();
     let summary = run::run(&args.out, &rs, &exec, args.resume)?;
@@ -376,7 +324,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if summary.already_complete {
         eprintln!("{}: the run is already complete; nothing to do", args.out.display());
     } else {
-        let steps = m.params.steps * m.params.chains as u64;
+        let steps = m.params.steps * m.chain_range().len() as u64;
         eprintln!(
             "{} steps in {:.2} s ({} steps/s on {threads} thread(s); input loaded in {:.2} s) -> {}",
             output::group_thousands(steps as i128),
@@ -386,6 +334,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.out.display()
         );
     }
+    output::emit(&[("chains", &summary_table(m))], &args.output)
+}
+
+/// The per-chain outcome table of a finished run or shard (also printed by `redraw merge`).
+pub fn summary_table(m: &redraw_ensemble::Manifest) -> Table {
+    let range = m.chain_range();
+    let chains = match &m.shard {
+        Some(_) => format!("chains {}..{} of {}", range.start, range.end, m.params.chains),
+        None => format!("{} chain(s)", m.params.chains),
+    };
     let mut t = Table::new(&[
         "chain",
         "steps",
@@ -400,9 +358,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "trees",
     ])
     .titled(format!(
-        "{} ensemble: {} chain(s) x {} steps, {} districts, tolerance {}",
+        "{} ensemble: {chains} x {} steps, {} districts, tolerance {}",
         m.params.proposal.kind.name(),
-        m.params.chains,
         m.params.steps,
         m.districts,
         m.tolerance
@@ -423,14 +380,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             c.trees.into(),
         ]
     };
-    for (i, c) in m.results.iter().enumerate() {
-        t.push(row((i as u64).into(), c));
+    for (c, counts) in range.zip(&m.results) {
+        t.push(row((c as u64).into(), counts));
     }
     if m.results.len() > 1 {
         t.push(row("all".into(), &m.totals()));
     }
-    output::emit(&[("chains", &t)], &args.output)?;
-    Ok(())
+    t
 }
 
 /// Flags that belong to one sampler or proposal are refused elsewhere, with the reason.
@@ -510,7 +466,7 @@ fn proposal_config(args: &Args) -> ProposalConfig {
 /// `--sampler smc`: the run directory, then a per-run and a per-stage table.
 fn run_smc(
     args: &Args,
-    problem: &Problem,
+    problem: &redraw_ensemble::Problem,
     inputs: serde_json::Value,
     threads: usize,
     started: Instant,
@@ -541,8 +497,8 @@ fn run_smc(
         threads,
         progress: output::progress_enabled(),
         checkpoint_every: args.checkpoint_every,
-        stop_after: None,
         parquet: args.parquet,
+        ..Execution::default()
     };
     let load_secs = started.elapsed().as_secs_f64();
     let t0 = Instant::now();

@@ -12,7 +12,7 @@ use redraw_graph::{Counties, Graph, Plan};
 use redraw_judge::judge::{EnsembleInfo, Judgement, MetricJudgement};
 use redraw_judge::report::{self, format_value};
 use redraw_judge::{EnsembleStats, PlanInput, UnitVotes};
-use redraw_metrics::{MixingVerdict, StepRates};
+use redraw_metrics::MixingVerdict;
 
 use crate::output::{self, Cell, Format, OutputArgs, Table};
 
@@ -193,7 +193,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         counties: counties.as_ref().map(|c| c.of_node.as_slice()),
         elections: vote_data.iter().map(|(n, d, r)| UnitVotes { name: n.clone(), dem: d, rep: r }).collect(),
     };
-    let info = ensemble_info(&manifest);
+    let info = EnsembleInfo::from_manifest(&manifest);
     let judgement = redraw_judge::judge(&input, &stats, &info)?;
 
     if let Some(dir) = &args.report {
@@ -234,60 +234,6 @@ fn manifest_str(v: &serde_json::Value, path: &[&str]) -> Option<String> {
         cur = cur.get(p)?;
     }
     cur.as_str().map(str::to_string)
-}
-
-fn ensemble_info(m: &serde_json::Value) -> EnsembleInfo {
-    let tolerance = m.get("tolerance").and_then(|t| t.as_f64());
-    let tol = tolerance.map(|t| format!(", population tolerance ±{:.2}%", 100.0 * t)).unwrap_or_default();
-    let seed = m.get("params").and_then(|p| p.get("seed")).and_then(|x| x.as_u64()).unwrap_or(0);
-    if m.get("sampler").and_then(|s| s.as_str()) == Some("smc") {
-        // SMC: no chain steps; describe the runs and pass their distinct-plan counts.
-        let smc = m.get("smc");
-        let runs = smc.and_then(|s| s.get("runs")).and_then(|r| r.as_array());
-        let unique_plans =
-            runs.map(|r| r.iter().filter_map(|x| x.get("unique_plans").and_then(|u| u.as_u64())).collect());
-        let cfg = smc.and_then(|s| s.get("config"));
-        let get = |k: &str| cfg.and_then(|c| c.get(k));
-        let particles = get("particles").and_then(|x| x.as_u64()).unwrap_or(0);
-        let rho = get("rho").and_then(|x| x.as_f64()).unwrap_or(1.0);
-        let county = if get("county_hierarchy").and_then(|x| x.as_bool()) == Some(true) {
-            ", county constraint"
-        } else {
-            ""
-        };
-        let description = format!(
-            "Sequential Monte Carlo, {} run(s) × {particles} weighted plans, ρ = {rho}{county}, seed {seed}{tol}",
-            runs.map_or(0, |r| r.len())
-        );
-        return EnsembleInfo {
-            tolerance,
-            step_rates: None,
-            description: Some(description),
-            unique_plans,
-            sampler: Some("smc".into()),
-        };
-    }
-    let step_rates = m.get("results").and_then(|r| r.as_array()).and_then(|chains| {
-        let (mut steps, mut accepted) = (0u64, 0u64);
-        for c in chains {
-            steps += c.get("steps")?.as_u64()?;
-            accepted += c.get("accepted")?.as_u64()?;
-        }
-        // Every outcome other than acceptance leaves the plan unchanged (a self-loop).
-        (steps > 0).then(|| StepRates::from_counts(steps, accepted, steps - accepted))
-    });
-    let description = m.get("params").map(|p| {
-        let kind = p.get("proposal").and_then(|x| x.get("kind")).and_then(|x| x.as_str()).unwrap_or("chain");
-        let steps = p.get("steps").and_then(|x| x.as_u64()).unwrap_or(0);
-        format!("{kind}, {steps} steps per chain, seed {seed}{tol}")
-    });
-    let sampler = m
-        .get("params")
-        .and_then(|p| p.get("proposal"))
-        .and_then(|x| x.get("kind"))
-        .and_then(|x| x.as_str())
-        .map(str::to_string);
-    EnsembleInfo { tolerance, step_rates, description, unique_plans: None, sampler }
 }
 
 fn parse_election(spec: &str) -> anyhow::Result<(String, String, String)> {

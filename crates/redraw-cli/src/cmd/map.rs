@@ -9,19 +9,23 @@ use redraw_core::evaluate::{compare, EvalOptions};
 use redraw_core::scenario::{ResolveOptions, ResolvedScenario, StateStatus};
 use redraw_core::Dataset;
 use redraw_geo::adjacency::{build_adjacency, AdjacencyOptions};
-use redraw_geo::map::{render_map, MapProjection, MapRegion, MapSpec};
+use redraw_geo::map::{render_map, LegendKey, MapProjection, MapRegion, MapSpec};
 use redraw_geo::Layer;
 
 use crate::output::{self, group_thousands};
 
-/// Draw a map as SVG: a scenario's new states on the embedded US counties, or a districting plan
-/// on the embedded counties or on your own shapes.
+/// Draw a map as SVG (or PNG/PDF, see below): a scenario's new states on the embedded US
+/// counties, its Electoral College, or a districting plan on the embedded counties or on your
+/// own shapes.
 ///
-/// Scenario maps colour the new and changed states (neighbours always differ), keep unchanged
-/// states as grey context, draw today's state lines over them, and list each new state's
-/// population, House seats, electoral votes and 2024 presidential margin in the legend. By
-/// default the map frames the changed states; --national shows all 50 states with Alaska and
-/// Hawaii as insets.
+/// Scenario maps colour the new and changed states (neighbours always differ), give each bloc
+/// of states one colour (colour-blind-safe), shade states that only gain or lose House seats,
+/// keep the rest as grey context, draw today's state lines over them, and list each new state's
+/// population, House seats, electoral votes, 2024 margin and land area (square miles, as in the
+/// tables) in the legend. By default the map frames the changed states, with the Alaska or
+/// Hawaii inset only when that state is framed; --national shows all 50 states. With --ec YEAR
+/// the map shows the scenario's Electoral College that year: red and blue by winner, lighter the
+/// closer the margin, with each state's pledged electors.
 ///
 /// Plan maps read a CSV with a unit id column and a district column; with --geometry the units
 /// are your polygons (shapefile, GeoJSON, TopoJSON) keyed by --id, otherwise the ids are county
@@ -30,6 +34,7 @@ use crate::output::{self, group_thousands};
 ///
 /// Examples:
 ///   redraw map six-californias -o six.svg
+///   redraw map six-californias --ec 2024 -o six-ec-2024.svg
 ///   redraw map greater-idaho --national -o idaho.svg
 ///   redraw map my-scenario.toml -o mine.svg
 ///   redraw map --geometry tl_2020_42_vtd20.shp --id GEOID20 --plan PA_cd_2022_vtds.csv --pop P0010001 -o pa.svg
@@ -66,6 +71,13 @@ pub struct Args {
     /// Frame the whole country (scenario maps) instead of the changed states.
     #[arg(long)]
     pub national: bool,
+    /// Draw the Electoral College of this election year under the scenario instead of its
+    /// lines: every state red or blue, lighter the closer its margin (2012, 2016, 2020, 2024).
+    #[arg(long, value_name = "YEAR", value_parser = super::scenario::parse_election, conflicts_with = "plan")]
+    pub ec: Option<redraw_core::ElectionYear>,
+    /// Allocation rule of the electoral votes shown with --ec (winner-take-all, proportional, npvic).
+    #[arg(long, default_value = "winner-take-all", value_parser = super::scenario::parse_ec_rule, requires = "ec")]
+    pub ec_rule: redraw_core::evaluate::EcRule,
     /// Title (default: the scenario's title or the plan file name).
     #[arg(long)]
     pub title: Option<String>,
@@ -73,6 +85,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let svg = match (&args.scenario, &args.plan) {
+        (Some(s), None) if args.ec.is_some() => ec_map(s, &args)?,
         (Some(s), None) => scenario_map(s, &args)?,
         (None, Some(p)) => plan_map(p, &args)?,
         (None, None) => {
@@ -80,12 +93,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         (Some(_), Some(_)) => unreachable!("clap rejects a scenario together with --plan"),
     };
-    // `.png` output needs the `png` feature of redraw-geo; without it the error says how to build.
-    let is_png = args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
-    let bytes = if is_png { redraw_geo::png::svg_to_png(&svg, None)? } else { svg.into_bytes() };
+    let bytes = encode(&svg, &args.out)?;
     output::write_atomic(&args.out, &bytes)?;
     eprintln!("wrote {}", args.out.display());
     Ok(())
+}
+
+/// The bytes of `svg` for the extension of `out`: `.svg`, `.png` (feature `png`) or `.pdf`
+/// (feature `pdf`); a `.pdf` or `.png` path never receives SVG, and another extension is an
+/// error rather than a guess.
+pub fn encode(svg: &str, out: &Path) -> anyhow::Result<Vec<u8>> {
+    let ext = out.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    Ok(match ext.as_str() {
+        "svg" => svg.as_bytes().to_vec(),
+        "png" => redraw_geo::png::svg_to_png(svg, None)?,
+        "pdf" => redraw_geo::png::svg_to_pdf(svg)?,
+        other => bail!(
+            "{}: unknown output format `{}`; write .svg, .png or .pdf",
+            out.display(),
+            if other.is_empty() { "(no extension)" } else { other }
+        ),
+    })
 }
 
 fn resolve(name: &str, ds: &Dataset) -> anyhow::Result<ResolvedScenario> {
@@ -103,11 +131,21 @@ fn millions(p: u64) -> String {
     }
 }
 
-fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
-    let ds = Dataset::embedded();
-    let resolved = resolve(name, ds)?;
-    let cmp = compare(ds, &resolved, &EvalOptions::default())?;
-    let layer = redraw_geo::counties::us_counties()?;
+/// Colour-blind-safe colours for blocs (Okabe and Ito), one per bloc.
+const BLOC_COLOURS: [&str; 6] = ["#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00"];
+/// States whose lines do not change but whose House seats do.
+const SEAT_CHANGE: &str = "#c9c9c9";
+
+fn sq_mi(v: f64) -> String {
+    format!("{} sq mi", group_thousands(v.round() as i128))
+}
+
+/// Region of every county polygon of the embedded geometry, and its state of today.
+fn county_regions(
+    ds: &Dataset,
+    resolved: &ResolvedScenario,
+    layer: &redraw_geo::Layer,
+) -> anyhow::Result<(Vec<Option<u32>>, Vec<u32>)> {
     let ids = layer.ids("id")?;
     let mut region_of = Vec::with_capacity(ids.len());
     let mut outline_of = Vec::with_capacity(ids.len());
@@ -121,62 +159,154 @@ fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
         region_of.push(Some(resolved.county_state[c as usize] as u32));
         outline_of.push(ds.counties[c as usize].state as u32);
     }
+    Ok((region_of, outline_of))
+}
+
+/// Says which states the map cannot draw (admitted territories have no county shapes).
+fn not_drawn(resolved: &ResolvedScenario) -> Option<String> {
+    let names: Vec<&str> =
+        resolved.states.iter().filter(|s| s.admitted.is_some()).map(|s| s.name.as_str()).collect();
+    (!names.is_empty()).then(|| format!("Not drawn (no county shapes): {}", names.join(", ")))
+}
+
+fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
+    let ds = Dataset::embedded();
+    let resolved = resolve(name, ds)?;
+    render_scenario(&resolved, args.title.clone(), args.national)
+}
+
+/// The map of a resolved scenario's lines (also used by `redraw split --map`).
+pub fn render_scenario(
+    resolved: &ResolvedScenario,
+    title: Option<String>,
+    national: bool,
+) -> anyhow::Result<String> {
+    let ds = Dataset::embedded();
+    let resolved = resolved.clone();
+    let cmp = compare(ds, &resolved, &EvalOptions::default())?;
+    let layer = redraw_geo::counties::us_counties()?;
+    let (region_of, outline_of) = county_regions(ds, &resolved, &layer)?;
     // Compactness of each resulting state from the county polygons.
     let shapes = redraw_geo::counties::group_shapes(|fips| {
         ds.county_by_fips(fips).map(|c| resolved.county_state[c as usize] as u32)
     })?;
-    let figures: HashMap<&str, &redraw_core::evaluate::StateFigures> =
-        cmp.scenario.states.iter().map(|s| (s.name.as_str(), s)).collect();
+    let base = &cmp.baseline.states;
+    let blocs: Vec<&redraw_core::scenario::ResolvedBloc> =
+        resolved.seceded.iter().chain(&resolved.coalitions).collect();
+    let mut seat_changes: Vec<String> = Vec::new();
     let regions: Vec<MapRegion> = resolved
         .states
         .iter()
         .enumerate()
         .map(|(si, s)| {
-            let blocs: Vec<&str> = resolved
-                .coalitions
-                .iter()
-                .chain(&resolved.seceded)
-                .filter(|b| b.members.contains(&si))
-                .map(|b| b.name.as_str())
-                .collect();
-            let emphasis = s.status != StateStatus::Unchanged || !s.in_union || !blocs.is_empty();
-            let note = figures.get(s.name.as_str()).map_or(String::new(), |f| {
-                let mut n = format!(
-                    "{} people · {} House · {} EV",
-                    millions(f.population),
-                    f.house_seats,
-                    f.electoral_votes
-                );
-                if let Some(e) = f.elections.iter().max_by_key(|e| e.year) {
-                    let m = e.margin_pct;
-                    n.push_str(&format!(" · {} {}+{:.0}", e.year, if m >= 0.0 { "D" } else { "R" }, m.abs()));
+            let f = &cmp.scenario.states[si];
+            let bloc = blocs.iter().position(|b| b.members.contains(&si));
+            let house_today = s.original.map(|o| base[o].house_seats);
+            let seats_only = s.status == StateStatus::Unchanged
+                && s.in_union
+                && bloc.is_none()
+                && house_today.is_some_and(|h| h != f.house_seats);
+            let lines = s.status != StateStatus::Unchanged || !s.in_union;
+            let mut note = format!(
+                "{} people · {} House · {} EV",
+                millions(f.population),
+                f.house_seats,
+                f.electoral_votes
+            );
+            if let Some(e) = f.elections.iter().max_by_key(|e| e.year) {
+                match e.margin_pct {
+                    Some(m) => note.push_str(&format!(
+                        " · {} {}+{:.0}",
+                        e.year,
+                        if m >= 0.0 { "D" } else { "R" },
+                        m.abs()
+                    )),
+                    None => note.push_str(&format!(" · {} no vote", e.year)),
                 }
-                if let Some(sh) = shapes
-                    .iter()
-                    .find(|x| resolved.states.get(x.district as usize).is_some_and(|t| t.name == s.name))
-                {
-                    n.push_str(&format!(
-                        " · {} km² · Polsby-Popper {:.2}",
-                        group_thousands((sh.area_m2 / 1e6).round() as i128),
-                        sh.polsby_popper
-                    ));
-                }
-                if !s.in_union {
-                    n.push_str(" · leaves the union");
-                }
-                for b in &blocs {
-                    n.push_str(&format!(" · {b}"));
-                }
-                n
-            });
-            MapRegion { name: s.name.clone(), short: s.abbr.clone(), emphasis, note }
+            }
+            if let Some(l) = f.land_sq_mi {
+                note.push_str(&format!(" · {}", sq_mi(l)));
+            }
+            if let Some(sh) = shapes.iter().find(|x| x.district as usize == si) {
+                note.push_str(&format!(" · Polsby-Popper {:.2}", sh.polsby_popper));
+            }
+            if !s.in_union {
+                note.push_str(" · leaves the union");
+            }
+            let (fill, short) = if let Some(b) = bloc {
+                (Some(BLOC_COLOURS[b % BLOC_COLOURS.len()].to_string()), s.abbr.clone())
+            } else if seats_only {
+                let (old, new) = (house_today.unwrap_or(0), f.house_seats);
+                seat_changes.push(format!("{} {old}→{new}", s.name));
+                (Some(SEAT_CHANGE.to_string()), format!("{} {:+}", s.abbr, new as i64 - old as i64))
+            } else {
+                (None, s.abbr.clone())
+            };
+            MapRegion {
+                name: if seats_only { short.clone() } else { s.name.clone() },
+                short,
+                emphasis: lines || bloc.is_some() || seats_only,
+                note,
+                fill,
+                legend: lines && bloc.is_none(),
+            }
         })
         .collect();
-    let focus: Vec<usize> = if args.national {
+    let focus: Vec<usize> = if national {
         Vec::new()
     } else {
-        (0..ids.len()).filter(|&i| region_of[i].is_some_and(|r| regions[r as usize].emphasis)).collect()
+        // Frame the states whose lines change and the blocs; seat changes elsewhere are shown
+        // (and listed) but do not stretch the frame across the country.
+        (0..region_of.len())
+            .filter(|&i| {
+                region_of[i].is_some_and(|r| {
+                    let r = r as usize;
+                    regions[r].legend || regions[r].fill.as_deref().is_some_and(|f| f != SEAT_CHANGE)
+                })
+            })
+            .collect()
     };
+    let mut legend_keys = Vec::new();
+    for (b, rb) in blocs.iter().enumerate() {
+        let fig = cmp.scenario.blocs.iter().find(|x| x.name == rb.name);
+        let mut note = format!(
+            "{}: {}",
+            if resolved.seceded.iter().any(|x| x.name == rb.name) { "leaves the union" } else { "coalition" },
+            fig.map_or(String::new(), |f| f.members.join(", "))
+        );
+        if let Some(f) = fig {
+            let ev_today: u32 = rb
+                .members
+                .iter()
+                .filter_map(|&m| resolved.states[m].original)
+                .map(|o| base[o].electoral_votes)
+                .sum();
+            note.push_str(&format!(
+                " · {} people · {ev_today} electoral votes today",
+                millions(f.population)
+            ));
+            if let Some(e) = &f.economy {
+                note.push_str(&format!(
+                    " · GDP {} ${:.2} tn ({:.1}% of US)",
+                    e.year,
+                    e.gdp_usd / 1e12,
+                    100.0 * e.gdp_share
+                ));
+            }
+        }
+        legend_keys.push(LegendKey {
+            fill: BLOC_COLOURS[b % BLOC_COLOURS.len()].into(),
+            label: rb.name.clone(),
+            note,
+        });
+    }
+    if !seat_changes.is_empty() {
+        legend_keys.push(LegendKey {
+            fill: SEAT_CHANGE.into(),
+            label: "Same lines, House seats change".into(),
+            note: seat_changes.join(" · "),
+        });
+    }
     let (sc, base) = (&cmp.scenario, &cmp.baseline);
     let mut subtitle = vec![format!(
         "{} states in the union (today {}) · {} senators · {} electoral votes · House of {} apportioned by {} on the {} census",
@@ -188,7 +318,7 @@ fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
         .zip(&base.elections)
         .map(|(e, b)| {
             format!(
-                "{} D {} – R {} (actual {} – {})",
+                "{} D {} – R {} (today D {} – R {})",
                 e.year,
                 e.electoral_votes_dem,
                 e.electoral_votes_rep,
@@ -198,14 +328,18 @@ fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
         })
         .collect();
     if !elections.is_empty() {
-        subtitle.push(format!("Electoral College under this map: {}", elections.join(" · ")));
+        subtitle
+            .push(format!("Electoral College, pledged electors under this map: {}", elections.join(" · ")));
+    }
+    if let Some(n) = not_drawn(&resolved) {
+        subtitle.push(n);
     }
     let spec = MapSpec {
         layer: &layer,
         region_of,
         regions,
         outline_of: Some(outline_of),
-        title: args.title.clone().unwrap_or_else(|| resolved.title.clone()),
+        title: title.unwrap_or_else(|| resolved.title.clone()),
         subtitle,
         projection: MapProjection::AlbersUsa,
         focus: Some(focus),
@@ -213,9 +347,149 @@ fn scenario_map(name: &str, args: &Args) -> anyhow::Result<String> {
         legend_title: if resolved.states.iter().any(|s| s.status != StateStatus::Unchanged) {
             "New and changed states".into()
         } else {
-            "States in the bloc".into()
+            "Blocs".into()
         },
-        footer: "Counties: US Census Bureau 2017 cartographic boundaries via us-atlas (ISC). Figures: redraw scenario (2020 census, certified results).".into(),
+        region_legend: true,
+        legend_keys,
+        footer: "Counties: US Census Bureau 2017 cartographic boundaries via us-atlas (ISC). Figures: redraw scenario (2020 census; certified results, pledged electors).".into(),
+    };
+    Ok(render_map(&spec))
+}
+
+/// Partisan shades (ColorBrewer RdBu, colour-blind-safe): D by 15+, 5-15, under 5; R likewise.
+const EC_SHADES: [(&str, &str); 6] = [
+    ("#2166ac", "D by 15 points or more"),
+    ("#67a9cf", "D by 5 to 15"),
+    ("#d1e5f0", "D by under 5"),
+    ("#fddbc7", "R by under 5"),
+    ("#ef8a62", "R by 5 to 15"),
+    ("#b2182b", "R by 15 points or more"),
+];
+
+fn shade(m: f64) -> &'static str {
+    let i = if m >= 15.0 {
+        0
+    } else if m >= 5.0 {
+        1
+    } else if m > 0.0 {
+        2
+    } else if m > -5.0 {
+        3
+    } else if m > -15.0 {
+        4
+    } else {
+        5
+    };
+    EC_SHADES[i].0
+}
+
+fn ec_map(name: &str, args: &Args) -> anyhow::Result<String> {
+    let ds = Dataset::embedded();
+    let year = args.ec.expect("--ec");
+    let resolved = resolve(name, ds)?;
+    let opts = EvalOptions { elections: vec![year], ec_rule: args.ec_rule, ..EvalOptions::default() };
+    let cmp = compare(ds, &resolved, &opts)?;
+    let layer = redraw_geo::counties::us_counties()?;
+    let (region_of, outline_of) = county_regions(ds, &resolved, &layer)?;
+    let regions: Vec<MapRegion> = resolved
+        .states
+        .iter()
+        .enumerate()
+        .map(|(si, s)| {
+            let f = &cmp.scenario.states[si];
+            let e = &f.elections[0];
+            let (fill, emphasis) = if !s.in_union {
+                ("#ffffff".to_string(), false)
+            } else {
+                match e.margin_pct {
+                    Some(m) => (shade(m).to_string(), true),
+                    None => ("#ffffff".to_string(), true),
+                }
+            };
+            let ev = if s.in_union { format!(" {}", f.electoral_votes) } else { String::new() };
+            MapRegion {
+                name: format!("{}{ev}", s.abbr),
+                short: format!("{}{ev}", s.abbr),
+                emphasis,
+                note: String::new(),
+                fill: Some(fill),
+                legend: false,
+            }
+        })
+        .collect();
+    let (e, b) = (&cmp.scenario.elections[0], &cmp.baseline.elections[0]);
+    let winner = |w: Option<redraw_core::evaluate::Party>| {
+        w.map_or("no majority".to_string(), |p| format!("{} wins", p.letter()))
+    };
+    let mut subtitle = vec![
+        format!(
+            "Pledged electors under this map ({}): D {} – R {}, {} · today D {} – R {}",
+            args.ec_rule.short_label().to_lowercase(),
+            e.electoral_votes_dem,
+            e.electoral_votes_rep,
+            winner(e.winner),
+            b.electoral_votes_dem,
+            b.electoral_votes_rep
+        ),
+        format!(
+            "{} certified results by county, summed into the scenario's states · electors of the {} census · labels: electoral votes",
+            year.year(),
+            e.census
+        ),
+    ];
+    if e.electoral_votes_not_cast > 0 {
+        subtitle.push(format!(
+            "{} electoral votes not cast (no votes, no assumed lean)",
+            e.electoral_votes_not_cast
+        ));
+    }
+    if let Some(n) = not_drawn(&resolved) {
+        subtitle.push(n);
+    }
+    let mut legend_keys: Vec<LegendKey> = EC_SHADES
+        .iter()
+        .map(|(f, l)| LegendKey { fill: f.to_string(), label: l.to_string(), note: String::new() })
+        .collect();
+    legend_keys.push(LegendKey {
+        fill: "#ffffff".into(),
+        label: "Not voting or left the union".into(),
+        note: "Shade: presidential margin · D − R as a share of all votes".into(),
+    });
+    // Small states are hard to label on a national map: list them.
+    let small: Vec<String> = cmp
+        .scenario
+        .states
+        .iter()
+        .filter(|f| f.in_union && f.land_sq_mi.is_none_or(|l| l < 12_000.0))
+        .map(|f| {
+            let w = f.elections[0].winner.map_or("no vote", |p| p.letter());
+            format!("{} {} {w}", f.abbr, f.electoral_votes)
+        })
+        .collect();
+    if !small.is_empty() {
+        legend_keys.push(LegendKey {
+            fill: "#f5f5f5".into(),
+            label: "Small states".into(),
+            note: small.join(" · "),
+        });
+    }
+    let spec = MapSpec {
+        layer: &layer,
+        region_of,
+        regions,
+        outline_of: Some(outline_of),
+        title: args
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{}: the {} Electoral College", resolved.title, year.year())),
+        subtitle,
+        projection: MapProjection::AlbersUsa,
+        focus: None,
+        unit_lines: Some(false),
+        legend_title: format!("{} margin", year.year()),
+        region_legend: false,
+        legend_keys,
+        footer: "Counties: US Census Bureau 2017 cartographic boundaries via us-atlas (ISC). Results: MIT Election Lab (2012-2020), county returns 2024; pledged electors.".into(),
     };
     Ok(render_map(&spec))
 }
@@ -371,7 +645,7 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
                 ));
             }
             let name = if n.parse::<i64>().is_ok() { format!("District {n}") } else { n.to_string() };
-            MapRegion { name, short: n.to_string(), emphasis: true, note }
+            MapRegion { name, short: n.to_string(), emphasis: true, note, fill: None, legend: true }
         })
         .collect();
     let outline_of = match &args.outline {
@@ -428,6 +702,8 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
         focus: Some(focus),
         unit_lines: None,
         legend_title: "Districts".into(),
+        region_legend: true,
+        legend_keys: Vec::new(),
         footer: match &args.geometry {
             Some(g) => format!("Geometry: {}", g.display()),
             None => "Counties: US Census Bureau 2017 cartographic boundaries via us-atlas (ISC).".into(),

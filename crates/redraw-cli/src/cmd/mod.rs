@@ -8,6 +8,7 @@ pub mod graph;
 pub mod graph_build;
 pub mod judge;
 pub mod map;
+pub mod merge;
 pub mod plot;
 pub mod scenario;
 pub mod scenarios;

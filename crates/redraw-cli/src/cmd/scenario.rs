@@ -4,12 +4,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use redraw_core::dataset::levenshtein;
-use redraw_core::evaluate::{compare, EvalOptions, MapReport, NamedValue, StateFigures};
+use redraw_core::evaluate::{
+    compare, BlocFigures, EcRule, EconomyFigures, EvalOptions, FiscalFigures, HouseRule, MapReport,
+    NamedValue, StateFigures,
+};
 use redraw_core::scenario::{preset, presets, ResolveOptions, ResolvedScenario, StateStatus};
 use redraw_core::{CensusYear, Dataset, ElectionYear, Method, Scenario, ScenarioReport};
 
 use crate::output::{
-    group_thousands, print, render_selection, write_atomic, Cell, Format, OutputArgs, Table,
+    group_thousands, grouped, print, render_selection, write_atomic, Cell, Format, OutputArgs, Table,
 };
 
 /// A rounded number with thousands separators; JSON keeps the exact value.
@@ -20,13 +23,17 @@ fn big(v: f64) -> Cell {
 /// Evaluate a scenario: a built-in preset (see `redraw scenarios`) or a scenario file (TOML).
 ///
 /// Prints today's map and the scenario side by side: states, senators, House seats, electoral
-/// votes, the presidential winner of every changed or new state in 2016/2020/2024, the national
-/// Electoral College result and implied Senate lean, malapportionment, and each new state's
-/// estimated federal tax collections and balance.
+/// votes, the presidential winner of every changed or new state (2016, 2020, 2024 by default;
+/// 2012 too with --election-year), the national Electoral College result under four allocation
+/// rules and the implied Senate lean, malapportionment, each state's and bloc's economic weight
+/// (GDP, GDP per person, five industries) and federal fiscal balance (raw and deficit-neutral),
+/// with the rules behind the figures and the limits of the data.
 ///
 /// Examples:
 ///   redraw scenario six-californias
 ///   redraw scenario cal-3 --method webster --house-size 600 --format markdown
+///   redraw scenario west-coast-health-alliance --table economy
+///   redraw scenario six-californias --ec-rule proportional --house-size wyoming
 ///   redraw scenario six-californias --export my-plan.toml   (then edit and: redraw scenario my-plan.toml)
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment, after_help = EXAMPLES)]
@@ -34,18 +41,27 @@ pub struct Args {
     /// Preset name (see `redraw scenarios`) or path to a scenario file (.toml).
     pub scenario: String,
     /// Census for population, House seats and electoral votes [default: 2020 for the tables, and
-    /// for each election the census in force then: 2010 for 2016/2020, 2020 for 2024].
+    /// for each election the census in force then: 2010 for 2012/2016/2020, 2020 for 2024].
     #[arg(long, value_parser = parse_census)]
     pub census: Option<CensusYear>,
-    /// Election years to score (comma-separated).
-    #[arg(long = "election-year", value_delimiter = ',', default_value = "2016,2020,2024", value_parser = parse_election)]
-    pub election_years: Vec<ElectionYear>,
+    /// Election years to score (comma-separated): 2012, 2016, 2020, 2024, or `all`. 2000–2008
+    /// are not available (their census in force has no county populations in the data).
+    #[arg(long = "election-year", value_delimiter = ',', default_value = "2016,2020,2024", value_parser = parse_election_arg)]
+    pub election_years: Vec<ElectionArg>,
     /// Apportionment method: huntington-hill, webster, hamilton, jefferson, adams, dean.
     #[arg(long, default_value = "huntington-hill", value_parser = parse_method)]
     pub method: Method,
-    /// Number of House seats.
-    #[arg(long, default_value_t = 435)]
-    pub house_size: u32,
+    /// House size: a number of seats, `wyoming` (total population / the smallest state's) or
+    /// `cube-root` (total population ^ 1/3).
+    #[arg(long, default_value = "435", value_parser = parse_house_size, value_name = "N|wyoming|cube-root")]
+    pub house_size: (HouseRule, u32),
+    /// Electoral-vote allocation of the main figures: winner-take-all, proportional, district,
+    /// npvic (every rule is also reported in the `electoral_rules` table).
+    #[arg(long, default_value = "winner-take-all", value_parser = parse_ec_rule)]
+    pub ec_rule: EcRule,
+    /// Year of the economic figures (BEA county GDP by industry: 2017 to 2021) [default: 2021].
+    #[arg(long, value_name = "YEAR")]
+    pub economy_year: Option<u16>,
     /// Make a non-contiguous new or changed state an error (it is a warning by default).
     #[arg(long)]
     pub strict_contiguity: bool,
@@ -81,11 +97,63 @@ pub fn parse_census(s: &str) -> Result<CensusYear, String> {
 }
 
 pub fn parse_election(s: &str) -> Result<ElectionYear, String> {
-    s.trim()
-        .parse::<u16>()
-        .ok()
-        .and_then(ElectionYear::from_year)
-        .ok_or_else(|| format!("`{s}` is not an election year in the data (expected 2016, 2020 or 2024)"))
+    let years = ElectionYear::ALL.iter().map(|e| e.year().to_string()).collect::<Vec<_>>().join(", ");
+    match s.trim().parse::<u16>() {
+        Ok(y) => ElectionYear::from_year(y).ok_or_else(|| {
+            ElectionYear::unavailable_reason(y)
+                .map_or_else(String::new, |r| format!("{r}; available: {years}"))
+        }),
+        Err(_) => Err(format!("`{s}` is not a year (expected one of {years}, or all)")),
+    }
+}
+
+/// One `--election-year` value: a year, or `all`.
+#[derive(Clone, Debug)]
+pub enum ElectionArg {
+    Year(ElectionYear),
+    All,
+}
+
+pub fn parse_election_arg(s: &str) -> Result<ElectionArg, String> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        Ok(ElectionArg::All)
+    } else {
+        parse_election(s).map(ElectionArg::Year)
+    }
+}
+
+/// Expands `--election-year` values (sorted, deduplicated).
+pub fn election_years(args: &[ElectionArg]) -> Vec<ElectionYear> {
+    let mut years: Vec<ElectionYear> = args
+        .iter()
+        .flat_map(|a| match a {
+            ElectionArg::Year(y) => vec![*y],
+            ElectionArg::All => ElectionYear::ALL.to_vec(),
+        })
+        .collect();
+    years.sort();
+    years.dedup();
+    years
+}
+
+pub fn parse_house_size(s: &str) -> Result<(HouseRule, u32), String> {
+    let t = s.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+    match t.as_str() {
+        "wyoming" | "wyoming-rule" => Ok((HouseRule::Wyoming, 435)),
+        "cube-root" | "cuberoot" | "cube-root-rule" => Ok((HouseRule::CubeRoot, 435)),
+        _ => t.parse::<u32>().map(|n| (HouseRule::Fixed, n)).map_err(|_| {
+            format!("`{s}` is not a house size (expected a number of seats, `wyoming` or `cube-root`)")
+        }),
+    }
+}
+
+pub fn parse_ec_rule(s: &str) -> Result<EcRule, String> {
+    EcRule::parse(s).ok_or_else(|| {
+        format!(
+            "unknown allocation rule `{s}` (expected one of: {})",
+            EcRule::ALL.iter().map(|r| r.id()).collect::<Vec<_>>().join(", ")
+        )
+    })
 }
 
 pub fn parse_method(s: &str) -> Result<Method, String> {
@@ -141,7 +209,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     if args.election_years.is_empty() {
-        bail!("--election-year: give at least one of 2016, 2020, 2024");
+        bail!("--election-year: give at least one of 2012, 2016, 2020, 2024 (or all)");
     }
     let ds = Dataset::embedded();
     let resolved = sc.resolve(
@@ -156,14 +224,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             eprintln!("warning: {w}");
         }
     }
-    let mut years = args.election_years.clone();
-    years.sort();
-    years.dedup();
     let opts = EvalOptions {
         census: args.census,
-        elections: years,
+        elections: election_years(&args.election_years),
         method: args.method,
-        house_size: args.house_size,
+        house_size: args.house_size.1,
+        house_rule: args.house_size.0,
+        ec_rule: args.ec_rule,
+        economy_year: args.economy_year,
     };
     let cmp = compare(ds, &resolved, &opts)?;
     if args.output.format == Format::Json && args.output.table.is_none() {
@@ -186,12 +254,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         out.push_str(&format!("\n{}: none\n", t.title.as_deref().unwrap_or("Table")));
     }
     if human && whole {
-        out.push_str("\nRules:\n");
-        for r in &cmp.rules {
-            if args.output.format == Format::Table {
-                out.push_str(&wrap(&format!("- {r}"), 100, "  "));
-            } else {
-                out.push_str(&format!("- {r}\n"));
+        // The chosen allocation rule only; the JSON report holds every rule's text.
+        let others: Vec<&str> =
+            EcRule::ALL.iter().filter(|r| **r != args.ec_rule).map(|r| r.rule_text()).collect();
+        for (head, lines) in [("Rules", &cmp.rules), ("Limits of the data", &cmp.limits)] {
+            out.push_str(&format!("\n{head}:\n"));
+            for r in lines.iter().filter(|r| !others.contains(&r.as_str())) {
+                if args.output.format == Format::Table {
+                    out.push_str(&wrap(&format!("- {r}"), 100, "  "));
+                } else {
+                    out.push_str(&format!("- {r}\n"));
+                }
             }
         }
     }
@@ -256,8 +329,16 @@ fn int_change(a: i64, b: i64) -> Cell {
 
 fn margin_cell(s: &StateFigures, k: usize) -> Cell {
     match s.elections.get(k) {
-        Some(e) => margin(e.margin_pct),
+        Some(e) => e.margin_pct.map_or_else(|| no_votes(e), margin),
         None => Cell::empty(),
+    }
+}
+
+/// A state without votes: its assumed lean, or "no vote".
+fn no_votes(e: &redraw_core::evaluate::StateElection) -> Cell {
+    match (e.winner, e.winner_assumed) {
+        (Some(p), true) => Cell::with_value(format!("{} (assumed)", p.letter()), serde_json::Value::Null),
+        _ => Cell::with_value("no vote", serde_json::Value::Null),
     }
 }
 
@@ -268,7 +349,7 @@ fn margin(m: f64) -> Cell {
 /// Billions of dollars: the machine value is in the unit the column header names ($bn), not in
 /// dollars, so a CSV reader gets the figure the header promises.
 fn bn(v: f64) -> Cell {
-    Cell::with_value(format!("{:.1}", v / 1e9), serde_json::json!(v / 1e9))
+    Cell::with_value(grouped(v / 1e9, 1), serde_json::json!(v / 1e9))
 }
 
 /// The national comparison: a table for people, and the machine key of each row (a row whose
@@ -491,7 +572,7 @@ fn states_table(cmp: &ScenarioReport, resolved: &ResolvedScenario, all: bool, ti
             s.abbr.clone().into(),
             status.into(),
             s.population.into(),
-            big(s.land_sq_mi),
+            s.land_sq_mi.map_or_else(Cell::empty, big),
             s.senators.into(),
             s.house_seats.into(),
             house_today.map(Cell::from).unwrap_or_else(Cell::empty),
@@ -540,7 +621,7 @@ fn parents_table(cmp: &ScenarioReport, resolved: &ResolvedScenario) -> Option<Ta
         let mut row: Vec<Cell> = vec![
             s.name.clone().into(),
             s.population.into(),
-            big(s.land_sq_mi),
+            s.land_sq_mi.map_or_else(Cell::empty, big),
             s.house_seats.into(),
             s.electoral_votes.into(),
         ];
@@ -596,14 +677,14 @@ fn blocs_table(cmp: &ScenarioReport, resolved: &ResolvedScenario) -> Option<Tabl
             (if b.seceded { "seceded" } else { "coalition" }).into(),
             b.members.join(", ").into(),
             b.population.into(),
-            big(b.land_sq_mi),
+            b.land_sq_mi.map_or_else(Cell::empty, big),
             b.senators.into(),
             b.house_seats.into(),
             b.electoral_votes.into(),
             ev_today(cmp, resolved, &b.name).into(),
         ];
         for e in &b.elections {
-            row.push(margin(e.margin_pct));
+            row.push(e.margin_pct.map_or_else(|| no_votes(e), margin));
         }
         row.push(bn(b.irs_collections_usd));
         row.push(b.federal_balance_usd.map(bn).unwrap_or_else(Cell::empty));
@@ -623,6 +704,21 @@ fn ev_today(cmp: &ScenarioReport, resolved: &ResolvedScenario, bloc: &str) -> u3
         .filter_map(|&m| resolved.states[m].original)
         .map(|o| cmp.baseline.states[o].electoral_votes)
         .sum()
+}
+
+/// For people, the kind of a row goes into its name ("California (today)") instead of a column.
+fn human_names(mut t: Table) -> Table {
+    for r in &mut t.rows {
+        let suffix = match r[1].text.as_str() {
+            "today" => " (today)",
+            "seceded state" => " (seceded)",
+            _ => "",
+        };
+        if !suffix.is_empty() {
+            r[0].text.push_str(suffix);
+        }
+    }
+    t
 }
 
 /// Keys of the per-election margin columns and the two money columns.
@@ -720,5 +816,320 @@ fn tables(
             out.push(("blocs", b));
         }
     }
+    let eco = economy_table(cmp, resolved, all);
+    if human {
+        let year = cmp.scenario.economy.as_ref().map_or(0, |e| e.year);
+        let eco = human_names(eco);
+        out.push(("economy", pick(&eco, &[0, 2, 3, 4, 5, 6], format!("Economic weight: GDP {year} from BEA county data (* = includes withheld cells, estimated)"))));
+        out.push((
+            "economy",
+            pick(
+                &eco,
+                &[0, 7, 8, 9, 10, 11],
+                format!("Economic weight: industries, GDP {year} $bn and share of the US industry"),
+            ),
+        ));
+    } else {
+        out.push(("economy", eco.flatten_objects()));
+    }
+    let fiscal = fiscal_table(cmp, resolved, all);
+    if human {
+        let f = human_names(fiscal);
+        let title = f.title.clone().unwrap_or_default();
+        out.push(("fiscal", pick(&f, &[0, 2, 3, 4, 5], title)));
+        out.push(("fiscal", pick(&f, &[0, 6], "What the balances say".into())));
+    } else {
+        out.push(("fiscal", fiscal));
+    }
+    let rules = rules_table(cmp);
+    if human {
+        out.push(("electoral_rules", pick(&rules, &[0, 1, 2, 3], rules.title.clone().unwrap_or_default())));
+        let mut notes = pick(&rules, &[0, 1, 4], "Notes on the rules".into());
+        notes.rows.retain(|r| !r[2].text.is_empty());
+        out.push(("electoral_rules", notes));
+    } else {
+        out.push(("electoral_rules", rules.flatten_objects()));
+    }
     out
+}
+
+/// The rows of the economic and fiscal tables: every state the states table lists, the parent
+/// states of today, each bloc with the rest of the union beside it, and the nation.
+enum Entity<'a> {
+    State(&'a StateFigures, &'static str),
+    Bloc(&'a BlocFigures),
+    Rest(&'a BlocFigures),
+}
+
+fn entities<'a>(cmp: &'a ScenarioReport, resolved: &ResolvedScenario, all: bool) -> Vec<Entity<'a>> {
+    let base = &cmp.baseline.states;
+    let mut out = Vec::new();
+    for (i, s) in cmp.scenario.states.iter().enumerate() {
+        let today = resolved.states[i].original.map(|o| &base[o]);
+        let changed = s.status != StateStatus::Unchanged
+            || !s.in_union
+            || today.map(|b| b.house_seats) != Some(s.house_seats);
+        if all || changed {
+            out.push(Entity::State(s, if s.in_union { "state" } else { "seceded state" }));
+        }
+    }
+    let mut parents: Vec<usize> = resolved
+        .states
+        .iter()
+        .filter(|s| s.status != StateStatus::Unchanged)
+        .flat_map(|s| s.parents.iter().copied())
+        .collect();
+    parents.sort_unstable();
+    parents.dedup();
+    for p in parents {
+        out.push(Entity::State(&base[p], "today"));
+    }
+    for b in &cmp.scenario.blocs {
+        out.push(Entity::Bloc(b));
+        out.push(Entity::Rest(b));
+    }
+    out
+}
+
+fn share_pct(v: f64) -> Cell {
+    Cell::with_value(format!("{:.1}%", 100.0 * v), serde_json::json!(v))
+}
+
+/// Dollars shown in billions (one decimal; an asterisk when estimated); the value is in $bn.
+fn bn_est(v: f64, estimated: bool) -> Cell {
+    let text = format!("{}{}", grouped(v / 1e9, 1), if estimated { "*" } else { "" });
+    Cell::with_value(text, serde_json::json!(v / 1e9))
+}
+
+fn economy_table(cmp: &ScenarioReport, resolved: &ResolvedScenario, all: bool) -> Table {
+    let year = cmp.scenario.economy.as_ref().map_or(0, |e| e.year);
+    let latest = cmp.scenario.economy.as_ref().and_then(|e| e.latest_year).unwrap_or(0);
+    let mut headers: Vec<String> = vec![
+        "Name".into(),
+        "Kind".into(),
+        format!("GDP {year} $bn"),
+        "% of US".into(),
+        "Per person $k".into(),
+        format!("GDP {latest} $bn"),
+        format!("% of US {latest}"),
+    ];
+    let mut keys: Vec<String> = [
+        "name",
+        "kind",
+        "gdp_usd_bn",
+        "gdp_share",
+        "gdp_per_capita_usd_k",
+        "latest_gdp_usd_bn",
+        "latest_gdp_share",
+    ]
+    .map(String::from)
+    .to_vec();
+    for s in redraw_core::economy::SECTORS {
+        headers.push(match s.key {
+            "agriculture" => "Agriculture".into(),
+            "manufacturing" => "Manufacturing".into(),
+            "information" => "Information".into(),
+            "finance" => "Finance".into(),
+            _ => "Prof./tech.".into(),
+        });
+        // A sector cell holds $bn and the share of the national industry; machine formats
+        // flatten it into `<sector>_usd_bn` and `<sector>_share_of_national`.
+        keys.push(s.key.to_string());
+    }
+    let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let k: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let mut t = Table::new(&h)
+        .titled(format!(
+            "Economic weight: BEA GDP {year} (county table), {latest} (state table, whole states only); $bn"
+        ))
+        .keys(&k)
+        .right(&(2..h.len()).collect::<Vec<_>>());
+    let national = cmp.scenario.economy.as_ref();
+    let sector_cell = |e: &EconomyFigures, j: usize| -> Cell {
+        match e.sectors.get(j) {
+            Some(s) => Cell::with_value(
+                format!(
+                    "{}{} {:.1}%",
+                    grouped(s.gdp_usd / 1e9, 1),
+                    if s.estimated { "*" } else { "" },
+                    100.0 * s.share_of_national_sector
+                ),
+                serde_json::json!({"usd_bn": s.gdp_usd / 1e9, "share_of_national": s.share_of_national_sector}),
+            ),
+            None => Cell::empty(),
+        }
+    };
+    let row = |name: String, kind: &str, e: Option<&EconomyFigures>| -> Vec<Cell> {
+        let mut r: Vec<Cell> = vec![name.into(), kind.into()];
+        match e {
+            Some(e) => {
+                let est_gdp = e.estimated_fields.contains(&"gdp");
+                r.push(bn_est(e.gdp_usd, est_gdp));
+                r.push(share_pct(e.gdp_share));
+                r.push(e.gdp_per_capita_usd.map_or_else(Cell::empty, |p| {
+                    Cell::with_value(format!("{:.1}", p / 1e3), serde_json::json!(p / 1e3))
+                }));
+                match &e.latest {
+                    Some(l) => {
+                        r.push(bn_est(l.gdp_usd, false));
+                        r.push(share_pct(l.share_of_national));
+                    }
+                    None => {
+                        r.push(Cell::empty());
+                        r.push(Cell::empty());
+                    }
+                }
+                for j in 0..redraw_core::economy::SECTORS.len() {
+                    r.push(sector_cell(e, j));
+                }
+            }
+            None => {
+                r.push(Cell::with_value("unknown", serde_json::Value::Null));
+                for _ in 3..7 + redraw_core::economy::SECTORS.len() {
+                    r.push(Cell::empty());
+                }
+            }
+        }
+        r
+    };
+    for ent in entities(cmp, resolved, all) {
+        match ent {
+            Entity::State(s, kind) => t.push(row(s.name.clone(), kind, s.economy.as_ref())),
+            Entity::Bloc(b) => t.push(row(
+                b.name.clone(),
+                if b.seceded { "seceding bloc" } else { "coalition" },
+                b.economy.as_ref(),
+            )),
+            Entity::Rest(b) => {
+                if let Some(v) = &b.versus_rest_of_union {
+                    t.push(row("Rest of the union".into(), "rest of the union", Some(&v.rest_of_union)));
+                }
+            }
+        }
+    }
+    if let Some(n) = national {
+        let mut r: Vec<Cell> =
+            vec!["United States".into(), "nation".into(), bn_est(n.gdp_usd, false), share_pct(1.0)];
+        r.push(Cell::with_value(
+            format!("{:.1}", n.gdp_usd / n.population.max(1) as f64 / 1e3),
+            serde_json::json!(n.gdp_usd / n.population.max(1) as f64 / 1e3),
+        ));
+        match n.latest_gdp_usd {
+            Some(l) => {
+                r.push(bn_est(l, false));
+                r.push(share_pct(1.0));
+            }
+            None => {
+                r.push(Cell::empty());
+                r.push(Cell::empty());
+            }
+        }
+        for s in &n.sectors {
+            r.push(Cell::with_value(
+                format!("{} 100%", grouped(s.gdp_usd / 1e9, 1)),
+                serde_json::json!({"usd_bn": s.gdp_usd / 1e9, "share_of_national": 1.0}),
+            ));
+        }
+        t.push(r);
+    }
+    t
+}
+
+fn fiscal_table(cmp: &ScenarioReport, resolved: &ResolvedScenario, all: bool) -> Table {
+    let f = &cmp.scenario.fiscal;
+    let mut t = Table::new(&[
+        "Name",
+        "Kind",
+        "Receipts $bn",
+        "Spending $bn",
+        "Balance $bn",
+        "Deficit-neutral $bn",
+        "What it says",
+    ])
+    .keys(&[
+        "name",
+        "kind",
+        "receipts_usd_bn",
+        "spending_usd_bn",
+        "balance_usd_bn",
+        "deficit_neutral_balance_usd_bn",
+        "verdict",
+    ])
+    .titled(format!(
+        "Federal balance, {}, $bn (+ receives more than it pays); deficit-neutral: spending × {:.3}",
+        f.fiscal_year, f.spending_scale
+    ))
+    .right(&[2, 3, 4, 5]);
+    let money = |v: Option<f64>| {
+        v.map_or_else(Cell::empty, |v| Cell::with_value(grouped(v / 1e9, 1), serde_json::json!(v / 1e9)))
+    };
+    let signed_money = |v: Option<f64>| {
+        v.map_or_else(Cell::empty, |v| {
+            let t = grouped(v / 1e9, 1);
+            let t = if t.starts_with('-') || t == "0.0" { t } else { format!("+{t}") };
+            Cell::with_value(t, serde_json::json!(v / 1e9))
+        })
+    };
+    let row = |name: String, kind: &str, fi: &FiscalFigures| -> Vec<Cell> {
+        vec![
+            name.into(),
+            kind.into(),
+            money(fi.receipts_usd),
+            money(fi.spending_usd),
+            signed_money(fi.balance_usd),
+            signed_money(fi.deficit_neutral_balance_usd),
+            fi.verdict.clone().into(),
+        ]
+    };
+    for ent in entities(cmp, resolved, all) {
+        match ent {
+            Entity::State(s, kind) => t.push(row(s.name.clone(), kind, &s.fiscal)),
+            Entity::Bloc(b) => {
+                t.push(row(b.name.clone(), if b.seceded { "seceding bloc" } else { "coalition" }, &b.fiscal))
+            }
+            Entity::Rest(_) => {}
+        }
+    }
+    t.push(vec![
+        "50 states (not DC)".into(),
+        "nation".into(),
+        money(Some(f.receipts_usd)),
+        money(Some(f.spending_usd)),
+        signed_money(Some(f.balance_usd)),
+        signed_money(Some(0.0)),
+        format!(
+            "the deficit as spent in the states: {:.1}% of spending",
+            100.0 * f.balance_usd / f.spending_usd
+        )
+        .into(),
+    ]);
+    t
+}
+
+fn rules_table(cmp: &ScenarioReport) -> Table {
+    let mut t = Table::new(&["Election", "Rule", "Today", "Scenario", "Note"])
+        .keys(&["year", "rule", "today", "scenario", "note"])
+        .titled("The Electoral College under four allocation rules (pledged electors)");
+    let cell = |o: &redraw_core::evaluate::RuleOutcome| -> Cell {
+        match (o.electoral_votes_dem, o.electoral_votes_rep) {
+            (Some(d), Some(r)) => Cell::with_value(
+                format!("D {d} – R {r} ({})", o.winner.map_or("no majority", |p| p.letter())),
+                serde_json::json!({"dem": d, "rep": r, "winner": o.winner.map(|p| p.letter())}),
+            ),
+            _ => Cell::with_value("unavailable", serde_json::Value::Null),
+        }
+    };
+    for (eb, es) in cmp.baseline.elections.iter().zip(&cmp.scenario.elections) {
+        for (ob, os) in eb.by_rule.iter().zip(&es.by_rule) {
+            let note = if os.note.is_empty() { ob.note.clone() } else { os.note.clone() };
+            t.push(vec![
+                Cell::with_value(es.year.to_string(), serde_json::json!(es.year)),
+                Cell::with_value(os.rule.short_label(), serde_json::json!(os.rule.id())),
+                cell(ob),
+                cell(os),
+                note.into(),
+            ]);
+        }
+    }
+    t
 }

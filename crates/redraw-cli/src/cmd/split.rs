@@ -24,10 +24,21 @@ State splits are far looser than districts: ±25 % is a reasonable tolerance for
 parts. A whole-county split may be impossible at a tight tolerance (one county can exceed
 the allowed size: Los Angeles County is 25 % of California); the error says which.
 
+Follow a run further: --export-sample I (a sample index, `typical` or `extreme`) with --export
+FILE writes that sample as a scenario file to evaluate with `redraw scenario FILE` or edit; --map
+FILE.svg draws the most typical sample (closest to the median of every consequence) and the most
+extreme one (farthest from it) as FILE-typical.svg and FILE-extreme.svg.
+
+Alaska reports its presidential results by state house district and Connecticut its 2024 results
+by planning region: those elections cannot score a split and are left out, with a note; the
+population, House and electoral-vote consequences are still computed.
+
 Examples:
   redraw split CA --into 3 --tol 0.25 --samples 10000
   redraw split CA --into 6 --tol 0.6 --samples 2000 --seed 7 --format markdown
-  redraw split TX --into 5 --samples 4000 --samples-csv tx5.csv";
+  redraw split TX --into 5 --samples 4000 --samples-csv tx5.csv
+  redraw split TX --into 5 --export-sample typical --export tx5.toml --map tx5.svg
+  redraw split AK --into 2 --tol 0.3";
 
 /// Draw neutral splits of a state into new states (ReCom on the embedded county graph, whole
 /// counties, within a population tolerance you choose) and evaluate each one's national
@@ -80,6 +91,17 @@ pub struct Args {
     /// electoral votes, national results per election).
     #[arg(long, value_name = "FILE")]
     pub samples_csv: Option<PathBuf>,
+    /// A sample to write as a scenario file (with --export): its index in sample order
+    /// (0-based, as in --samples-csv), `typical` or `extreme`.
+    #[arg(long, value_name = "I", requires = "export")]
+    pub export_sample: Option<String>,
+    /// Where --export-sample writes the scenario file (`-`: standard output).
+    #[arg(long, value_name = "FILE", requires = "export_sample")]
+    pub export: Option<PathBuf>,
+    /// Draw the most typical and the most extreme samples: FILE-typical.svg and
+    /// FILE-extreme.svg (or .png in builds with PNG support).
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -102,6 +124,45 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // Sampling a county graph is fast (tens of thousands of samples per second), so there is
     // no progress bar.
     let run = split::draw_splits(ds, &spec, |_| {})?;
+    for s in &run.skipped_elections {
+        eprintln!("note: the {} election is left out: {}", s.year, s.reason);
+    }
+    if let Some(which) = &args.export_sample {
+        let i = pick_sample(&run, which)?;
+        let (toml, _) = sample_scenario(ds, &run, i, &args)?;
+        let out = args.export.as_ref().expect("clap requires --export");
+        if out.as_os_str() == "-" {
+            output::print(&toml)?;
+        } else {
+            output::write_atomic(out, toml.as_bytes())?;
+            eprintln!(
+                "wrote {} (sample {i}) — evaluate it with: redraw scenario {}",
+                out.display(),
+                out.display()
+            );
+        }
+    }
+    if let Some(map) = &args.map {
+        for which in ["typical", "extreme"] {
+            let i = pick_sample(&run, which)?;
+            let (_, sc) = sample_scenario(ds, &run, i, &args)?;
+            let resolved = sc.resolve(ds, &Default::default(), None)?;
+            let title = format!(
+                "{} into {}: the most {which} of {} neutral splits (sample {i})",
+                run.state,
+                run.parts,
+                run.samples.len()
+            );
+            let svg = super::map::render_scenario(&resolved, Some(title), false)?;
+            let stem =
+                map.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "split".into());
+            let ext =
+                map.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_else(|| "svg".into());
+            let path = map.with_file_name(format!("{stem}-{which}.{ext}"));
+            output::write_atomic(&path, &super::map::encode(&svg, &path)?)?;
+            eprintln!("wrote {}", path.display());
+        }
+    }
     let ids: Vec<String> = if args.proposals.is_empty() {
         split::matching_presets(ds, &args.state, args.into).into_iter().map(str::to_string).collect()
     } else {
@@ -279,4 +340,137 @@ fn print_summary(s: &SplitSummary, out: &OutputArgs) -> anyhow::Result<()> {
     tables.push(("diagnostics", &diag));
     tables.push(("checks", &checks));
     output::emit(&tables, out)
+}
+
+/// Percentile ranks of the national consequences of every sample (each column: a statistic).
+fn consequence_ranks(run: &split::SplitRun) -> Vec<Vec<f64>> {
+    let n = run.samples.len();
+    let mut cols: Vec<Vec<f64>> = Vec::new();
+    let years = run.samples.first().map_or(0, |s| s.outcome.elections.len());
+    for k in 0..years {
+        cols.push(run.samples.iter().map(|s| s.outcome.elections[k].electoral_votes_dem as f64).collect());
+        cols.push(run.samples.iter().map(|s| s.outcome.elections[k].senate_dem as f64).collect());
+    }
+    let parts = run.parts;
+    cols.push(
+        run.samples
+            .iter()
+            .map(|s| {
+                let total: u64 = s.outcome.part_population.iter().sum();
+                let ideal = total as f64 / parts as f64;
+                s.outcome.part_population.iter().map(|&p| (p as f64 / ideal - 1.0).abs()).fold(0.0, f64::max)
+            })
+            .collect(),
+    );
+    cols.push(
+        run.samples
+            .iter()
+            .map(|s| s.outcome.part_house_seats.iter().copied().max().unwrap_or(0) as f64)
+            .collect(),
+    );
+    cols.iter()
+        .map(|c| {
+            // Mid-rank percentile: ties share the middle of their ranks.
+            c.iter()
+                .map(|v| {
+                    let below = c.iter().filter(|x| *x < v).count() as f64;
+                    let equal = c.iter().filter(|x| *x == v).count() as f64;
+                    (below + equal / 2.0) / n as f64
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The sample `which` names: an index, `typical` (closest to the median of every consequence)
+/// or `extreme` (farthest from it).
+fn pick_sample(run: &split::SplitRun, which: &str) -> anyhow::Result<usize> {
+    let n = run.samples.len();
+    if let Ok(i) = which.trim().parse::<usize>() {
+        anyhow::ensure!(i < n, "--export-sample {i}: the run has {n} samples (0 to {})", n - 1);
+        return Ok(i);
+    }
+    let ranks = consequence_ranks(run);
+    let dist = |i: usize| ranks.iter().map(|c| (c[i] - 0.5).abs()).sum::<f64>();
+    let order = |a: &usize, b: &usize| dist(*a).total_cmp(&dist(*b)).then(a.cmp(b));
+    match which.trim() {
+        "typical" => Ok((0..n).min_by(order).expect("samples")),
+        "extreme" => Ok((0..n).max_by(|a, b| order(a, b).then(b.cmp(a))).expect("samples")),
+        other => anyhow::bail!("--export-sample {other}: expected a sample index, `typical` or `extreme`"),
+    }
+}
+
+/// Sample `i` as a scenario: the part holding the state's most populous county keeps the
+/// state's name; the others are named after their most populous county.
+fn sample_scenario(
+    ds: &redraw_core::Dataset,
+    run: &split::SplitRun,
+    i: usize,
+    args: &Args,
+) -> anyhow::Result<(String, redraw_core::Scenario)> {
+    use redraw_core::scenario::{name, Part, Scenario, Split};
+    let s = &run.samples[i];
+    let st = ds.state_by_name(&run.state_abbr).context("state")?;
+    let counties: Vec<u32> = run
+        .county_fips
+        .iter()
+        .map(|f| ds.county_by_fips(f).with_context(|| format!("county {f}")))
+        .collect::<anyhow::Result<_>>()?;
+    let biggest = |p: u32| {
+        counties
+            .iter()
+            .zip(&s.assignment)
+            .filter(|(_, &a)| a == p)
+            .map(|(&c, _)| &ds.counties[c as usize])
+            .max_by_key(|c| c.pop2020)
+    };
+    let state_name = &ds.states[st].name;
+    let keeper = s.assignment[counties
+        .iter()
+        .position(|&c| {
+            c == *ds.states[st]
+                .counties
+                .iter()
+                .max_by_key(|&&c| ds.counties[c as usize].pop2020)
+                .expect("counties")
+        })
+        .expect("in run")];
+    let mut parts = Vec::new();
+    for p in 0..run.parts as u32 {
+        let pname = if p == keeper {
+            state_name.clone()
+        } else {
+            format!("{} State", biggest(p).map_or(format!("Part {}", p + 1), |c| c.short_name().to_string()))
+        };
+        let list: Vec<_> = counties
+            .iter()
+            .zip(&s.assignment)
+            .filter(|(_, &a)| a == p)
+            .map(|(&c, _)| name(ds.counties[c as usize].name.clone()))
+            .collect();
+        parts.push(Part { name: name(pname), abbr: None, counties: list, rest: false });
+    }
+    let sc = Scenario {
+        name: format!("{}-{}-sample-{i}", run.state_abbr.to_lowercase(), run.parts),
+        title: Some(format!("{} as {} states (neutral sample {i})", state_name, run.parts)),
+        description: Some(format!(
+            "Sample {i} (chain {}, step {}) of `redraw split {} --into {} --tol {} --samples {} --chains {} --seed {}`: a neutral split of whole counties within ±{:.0}% of equal population, not a proposal.",
+            s.chain, s.step, run.state_abbr, run.parts, args.tol, args.samples, args.chains, args.seed, 100.0 * args.tol
+        )),
+        source: Some("redraw split (ReCom on the county graph)".into()),
+        split: vec![Split { state: name(run.state_abbr.clone()), part: parts }],
+        new_state: Vec::new(),
+        merge: Vec::new(),
+        moves: Vec::new(),
+        admit: Vec::new(),
+        secede: Vec::new(),
+        coalition: Vec::new(),
+    };
+    let toml = format!(
+        "# {}\n# {}\n{}",
+        sc.title.as_deref().unwrap_or_default(),
+        sc.description.as_deref().unwrap_or_default(),
+        sc.to_toml()
+    );
+    Ok((toml, sc))
 }
