@@ -486,6 +486,8 @@ struct Outcome {
     stuck: bool,
     /// The county-rule order search ran out of budget (see `ordering`).
     ordering_failed: bool,
+    /// Stopped because another particle ended the pass (no split made).
+    aborted: bool,
 }
 
 /// The stream of particle `j` in stage `stage` (redraw `rerun`) of run `run`: each coordinate is
@@ -623,7 +625,7 @@ fn run_typed<L: Label>(
                         }
                         let j = b * block + i;
                         *out = split_particle(&ctx, j, &mut dst[i * n..(i + 1) * n], &mut scr);
-                        if out.exceeded {
+                        if out.exceeded || out.stuck || out.ordering_failed {
                             abort.store(true, Ordering::Relaxed);
                         }
                     }
@@ -649,6 +651,11 @@ fn run_typed<L: Label>(
             }
             bound *= 2;
             reruns += 1;
+            // Take back the progress of the particles that completed in the aborted pass.
+            if let Some(pr) = progress {
+                let done = outcomes.iter().filter(|o| o.attempts > 0 && !o.exceeded && !o.aborted).count();
+                pr.fetch_sub(done as u64, Ordering::Relaxed);
+            }
             for o in outcomes.iter_mut() {
                 *o = Outcome::default();
             }
@@ -832,6 +839,7 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
     let mut ancestor = ctx.ancestors[j] as usize;
     loop {
         if o.attempts % 64 == 63 && ctx.abort.load(Ordering::Relaxed) {
+            o.aborted = true;
             return o;
         }
         if o.attempts >= ctx.cfg.max_attempts {
@@ -1249,6 +1257,30 @@ mod tests {
         assert!((kish(&[1.0, 0.0, 0.0]) - 1.0).abs() < 1e-12);
         let w = normalize(&[0.0, 1000.0]);
         assert!(w[0] < 1e-300 && (w[1] - 1.0).abs() < 1e-12);
+    }
+
+    /// A path 1-1-3-3 into two districts of exactly 4 has no valid plan: the run stops with an
+    /// error naming the stage instead of drawing trees forever.
+    #[test]
+    fn an_impossible_split_is_an_error_not_a_hang() {
+        use redraw_graph::{Column, Graph};
+        let mut g =
+            Graph::from_edges((0..4).map(|i| i.to_string()).collect(), &[(0, 1), (1, 2), (2, 3)], None)
+                .unwrap();
+        g.set_column("pop", Column::Int(vec![1, 1, 3, 3])).unwrap();
+        let spec = crate::ProblemSpec {
+            pop_column: "pop".into(),
+            districts: 2,
+            tolerance: 0.0,
+            elections: vec![],
+            county: None,
+            max_county_splits: None,
+        };
+        let p = Problem::new(&g, &spec).unwrap();
+        let c = SmcConfig { particles: 50, max_attempts: 2_000, ..SmcConfig::default() };
+        let err = run_smc(&p, &c, 1, 0, None).unwrap_err();
+        assert!(matches!(err, SmcError::Stuck { stage: 1, .. }), "{err}");
+        assert!(err.to_string().contains("tolerance is probably too tight"), "{err}");
     }
 
     #[test]
