@@ -39,7 +39,7 @@ enum Command {
     /// Work with graphs: inspect them, or build one from shapes.
     #[command(subcommand)]
     Graph(cmd::graph::Command),
-    /// Draw an ensemble of neutral district plans with a Markov chain (ReCom and friends).
+    /// Draw an ensemble of neutral district plans: Markov chains (ReCom and friends) or Sequential Monte Carlo.
     Ensemble(cmd::ensemble::Args),
     #[command(about = "Merge the shards of an ensemble run (--chain-range) into one run directory")]
     Merge(cmd::merge::Args),

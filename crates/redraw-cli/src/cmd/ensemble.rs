@@ -112,7 +112,8 @@ pub struct Args {
     #[arg(long, default_value_t = 1.0, value_name = "RHO")]
     pub rho: f64,
     /// SMC and merge-split: the hierarchical county constraint (each stage splits at most one
-    /// county piece; at most k-1 counties split). Needs --county or --county-prefix.
+    /// county piece, so at most k-1 counties are split when every county is connected). Needs
+    /// --county or --county-prefix.
     #[arg(long)]
     pub county_constraint: bool,
     /// SMC and merge-split: multiply the target by exp(-PENALTY x split counties).
@@ -164,7 +165,8 @@ pub struct Args {
     /// Steps before the first recorded one (step 0 is the initial plan).
     #[arg(long, default_value_t = 0, value_name = "B")]
     pub burn_in: u64,
-    /// Worker threads (default: all cores, at most one per chain). Does not change the output.
+    /// Worker threads (default: all cores; for chains at most one per chain). Does not change
+    /// the output.
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
     /// County of each unit from a node column (enables the county_splits statistic).
