@@ -357,6 +357,136 @@ fn parquet_flag_writes_stats_parquet() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// `--sampler smc` end to end on a grid with a county layer: same bytes on 1 and 2 threads, a
+/// weighted stats.csv, `redraw judge` weighs it and reports R-hat across runs and effective
+/// samples, `redraw plot` resamples it and refuses a trace.
+#[test]
+fn smc_runs_are_reproducible_weighted_and_judged() {
+    let dir = tmpdir("smc");
+    let g = dir.join("grid.json");
+    std::fs::write(&g, grid_json(12, 10, 0)).unwrap();
+    let run = |out: &str, threads: &str, extra: &[&str]| {
+        ok(redraw()
+            .args(["ensemble", "--sampler", "smc", "--graph"])
+            .arg(&g)
+            .args(["--pop", "pop", "--districts", "4", "--tol", "0.05", "--particles", "80", "--chains", "2"])
+            .args(["--seed", "5", "--election", "E=dem,rep", "--county", "band", "--threads", threads])
+            .args(extra)
+            .arg("--out")
+            .arg(dir.join(out))
+            .output()
+            .unwrap())
+    };
+    let out = run("one", "1", &["--county-constraint"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("SMC: 2 run(s) x 80 particles, 4 districts") && table.contains("county constraint"),
+        "{table}"
+    );
+    assert!(table.contains("unique plans") && table.contains("Stages"), "{table}");
+    run("two", "2", &["--county-constraint"]);
+    let a = read_all(&dir.join("one"));
+    assert_eq!(a, read_all(&dir.join("two")), "SMC output depends on the thread count");
+    let m: serde_json::Value = serde_json::from_str(&a.2).unwrap();
+    assert_eq!((m["sampler"].as_str(), m["samples_per_chain"].as_u64()), (Some("smc"), Some(80)));
+    assert_eq!(m["smc"]["config"]["county_hierarchy"], true);
+    assert_eq!(m["smc"]["runs"].as_array().unwrap().len(), 2);
+    let stats = String::from_utf8(a.0).unwrap();
+    assert_eq!(stats.lines().count(), 1 + 160);
+    assert!(stats.lines().next().unwrap().ends_with(",weight"));
+    // Every plan splits at most k - 1 = 3 counties (the `band` counties are connected rows).
+    for line in stats.lines().skip(1) {
+        let splits: u32 = line.split(',').nth(4).unwrap().parse().unwrap();
+        assert!(splits <= 3, "{line}");
+    }
+
+    // The judge weighs the ensemble and diagnoses runs.
+    std::fs::write(dir.join("plan.csv"), {
+        let mut s = String::from("GEOID,district\n");
+        for i in 0..120 {
+            s.push_str(&format!("{:05}{:03},{}\n", i / 8, i, (i % 12) / 3 + 1));
+        }
+        s
+    })
+    .unwrap();
+    let out = ok(redraw()
+        .args(["judge", "--graph"])
+        .arg(&g)
+        .arg("--plan")
+        .arg(dir.join("plan.csv"))
+        .arg("--ensemble")
+        .arg(dir.join("one"))
+        .args(["--pop", "pop", "--election", "E=dem,rep", "--format", "json"])
+        .output()
+        .unwrap());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["weighted"], true);
+    assert!(j["effective_samples"].as_f64().unwrap() > 10.0, "{}", j["effective_samples"]);
+    let cut = j["diagnostics"].as_array().unwrap().iter().find(|d| d["statistic"] == "Cut edges").unwrap();
+    assert_eq!((cut["chains"].as_u64(), cut["draws_per_chain"].as_u64()), (Some(2), Some(80)));
+    assert!(cut["rhat"].as_f64().unwrap().is_finite(), "{cut}");
+    assert!(j["ensemble"]["description"]
+        .as_str()
+        .unwrap()
+        .starts_with("Sequential Monte Carlo, 2 run(s) × 80"));
+    assert!(j["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("weighted")));
+
+    let plot = |kind: &str, out: &str| {
+        redraw()
+            .args(["plot"])
+            .arg(dir.join("one"))
+            .args(["--kind", kind, "--stat", "cut_edges", "-o"])
+            .arg(dir.join(out))
+            .output()
+            .unwrap()
+    };
+    ok(plot("histogram", "h.svg"));
+    let svg = std::fs::read_to_string(dir.join("h.svg")).unwrap();
+    assert!(svg.contains("resampled by weight"));
+    let refused = plot("trace", "t.svg");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no chain to trace"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Flags of one sampler are refused with the other, with the reason; merge-split and the
+/// region surcharge run.
+#[test]
+fn sampler_flags_are_checked_and_merge_split_runs() {
+    let dir = tmpdir("flags");
+    let g = dir.join("grid.json");
+    std::fs::write(&g, grid_json(8, 8, 0)).unwrap();
+    let base = |extra: &[&str]| {
+        let mut c = redraw();
+        c.args(["ensemble", "--graph"])
+            .arg(&g)
+            .args(["--pop", "pop", "--districts", "4", "--tol", "0.1", "--out"])
+            .arg(dir.join(extra.join("_").replace(['-', ' '], "")))
+            .args(extra);
+        c.output().unwrap()
+    };
+    for (args, msg) in [
+        (vec!["--sampler", "smc", "--steps", "10"], "--steps applies to Markov chains"),
+        (vec!["--steps", "10", "--rho", "0.5"], "--rho applies to --proposal merge-split"),
+        (vec!["--steps", "10", "--rejuvenate", "5"], "apply to --sampler smc"),
+        (vec!["--sampler", "smc", "--county-constraint"], "--county-constraint needs counties"),
+        (vec!["--steps", "10", "--region-surcharge", "1"], "--region-surcharge needs counties"),
+        (vec!["--sampler", "smc", "--particles", "1"], "--particles must be at least 2"),
+        (vec![], "--steps N is required"),
+    ] {
+        let out = base(&args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(msg), "{args:?}: {err}");
+    }
+    let out = ok(base(&["--steps", "200", "--proposal", "merge-split", "--rho", "0.5", "--chains", "2"]));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("merge-split ensemble: 2 chain(s) x 200 steps"));
+    ok(base(&["--steps", "200", "--region-surcharge", "0.5", "--county-prefix", "5"]));
+    let out =
+        ok(base(&["--sampler", "smc", "--particles", "30", "--rejuvenate", "5", "--balance-bound", "60"]));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SMC: 1 run(s) x 30 particles"));
+}
+
 /// `--chain-range` shards merged by `redraw merge` are byte-identical to the run of every chain,
 /// and merge refuses mismatched, overlapping, missing and incomplete shards with a clear message.
 #[test]

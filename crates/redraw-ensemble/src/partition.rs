@@ -36,7 +36,7 @@ pub struct Partition {
     pub(crate) county_dist: Vec<u32>,
     pub(crate) county_ndist: Vec<u32>,
     pub(crate) county_splits: u32,
-    k: usize,
+    pub(crate) k: usize,
 }
 
 /// Errors in an initial assignment.

@@ -100,10 +100,10 @@ pub enum RunError {
     #[error("invalid run parameters: {0}")]
     Params(String),
     #[error(
-        "reversible ReCom: chain {chain} drew a spanning tree with {found} balanced edges at step \
-         {step}, more than the bound M = {bound}; with it the chain would not sample the \
-         spanning-tree distribution exactly, so the run was stopped. Start a new run (another \
-         --out) with --balance-bound {suggest} or more"
+        "chain {chain} drew a spanning tree with {found} balanced edges at step {step}, more than \
+         the bound M = {bound} of reversible ReCom / merge-split; with it the chain would not \
+         sample its target exactly, so the run was stopped. Start a new run (another --out) with \
+         --balance-bound {suggest} or more"
     )]
     BoundExceeded { chain: u32, step: u64, found: usize, bound: u32, suggest: usize },
     #[error("run interrupted after {0} steps per chain (test hook)")]
@@ -125,9 +125,11 @@ pub enum RunError {
          with `cargo build --release -p redraw-cli --features parquet`"
     )]
     ParquetUnavailable,
+    #[error("SMC: {0}")]
+    Smc(#[from] crate::smc::SmcError),
 }
 
-fn io_at(path: &Path) -> impl Fn(io::Error) -> RunError + '_ {
+pub(crate) fn io_at(path: &Path) -> impl Fn(io::Error) -> RunError + '_ {
     move |error| RunError::Io { path: path.to_path_buf(), error }
 }
 
@@ -259,6 +261,18 @@ pub struct RunSpec<'a> {
     pub inputs: serde_json::Value,
 }
 
+/// Which sampler wrote a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sampler {
+    /// Markov chains of proposals (`params`); manifests written before SMC existed say nothing
+    /// and mean this.
+    #[default]
+    Mcmc,
+    /// Sequential Monte Carlo (`smc`): weighted plans in a `weight` column.
+    Smc,
+}
+
 /// The manifest written to `DIR/manifest.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest {
@@ -292,6 +306,12 @@ pub struct Manifest {
     pub files: Files,
     /// Per-chain outcome counts, filled when the run completes.
     pub results: Vec<Counters>,
+    /// `mcmc` or `smc` (absent in older manifests: `mcmc`).
+    #[serde(default)]
+    pub sampler: Sampler,
+    /// SMC runs only: parameters and per-run diagnostics (`crate::smc_run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smc: Option<crate::smc_run::SmcInfo>,
     /// Present only in a shard: the chains this directory holds (`results`, stats.csv and
     /// assignments.bin cover only them). Absent from whole and merged runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -377,6 +397,8 @@ impl Manifest {
             "county_splits_tracked": self.county_splits_tracked,
             "params": self.params,
             "tracked_columns": self.tracked_columns,
+            "sampler": self.sampler,
+            "smc": self.smc.as_ref().map(|s| s.identity()),
             "shard": self.shard,
         })
     }
@@ -523,7 +545,12 @@ pub(crate) fn stats_row(out: &mut String, p: &Problem, part: &Partition, chain: 
     out.push('\n');
 }
 
-fn build_manifest(spec: &RunSpec, range: &Range<u32>, status: &str, results: Vec<Counters>) -> Manifest {
+pub(crate) fn build_manifest(
+    spec: &RunSpec,
+    range: &Range<u32>,
+    status: &str,
+    results: Vec<Counters>,
+) -> Manifest {
     let p = spec.problem;
     let (lo, hi) = p.pop_bounds();
     Manifest {
@@ -560,6 +587,8 @@ fn build_manifest(spec: &RunSpec, range: &Range<u32>, status: &str, results: Vec
             assignments: (spec.params.record != Record::StatsOnly).then(|| ASSIGNMENTS.into()),
         },
         results,
+        sampler: Sampler::Mcmc,
+        smc: None,
         shard: crate::shard::Shard::of(range, spec.params.chains),
     }
 }
@@ -647,7 +676,7 @@ fn foreign_entries(dir: &Path, ours: &[&str]) -> Result<Option<String>, RunError
 /// the lock, a new run accepts only the lock file and a manifest's temporary file left by a
 /// killed run (removed); a resume needs a manifest. Checking under the lock means two processes
 /// starting together cannot both pass.
-fn prepare_dir(dir: &Path, resume: bool) -> Result<RunLock, RunError> {
+pub(crate) fn prepare_dir(dir: &Path, resume: bool) -> Result<RunLock, RunError> {
     const MANIFEST_TMP: &str = "manifest.json.tmp";
     if dir.exists() && !dir.is_dir() {
         return Err(RunError::Io {
@@ -782,7 +811,7 @@ fn remove_parts(chains_dir: &Path, range: &Range<u32>) {
     let _ = fs::remove_dir(chains_dir);
 }
 
-fn describe_diff(saved: &Manifest, fresh: &Manifest) -> String {
+pub(crate) fn describe_diff(saved: &Manifest, fresh: &Manifest) -> String {
     let (a, b) = (saved.identity(), fresh.identity());
     let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return String::new() };
     let mut out = Vec::new();
@@ -795,7 +824,7 @@ fn describe_diff(saved: &Manifest, fresh: &Manifest) -> String {
     out.join("; ")
 }
 
-fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
     if !show {
         return indicatif::ProgressBar::hidden();
     }
@@ -811,13 +840,13 @@ fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-struct ChainFiles {
-    stats: PathBuf,
-    asg: PathBuf,
-    ckpt: PathBuf,
+pub(crate) struct ChainFiles {
+    pub(crate) stats: PathBuf,
+    pub(crate) asg: PathBuf,
+    pub(crate) ckpt: PathBuf,
 }
 
-fn chain_files(chains_dir: &Path, c: u32) -> ChainFiles {
+pub(crate) fn chain_files(chains_dir: &Path, c: u32) -> ChainFiles {
     ChainFiles {
         stats: chains_dir.join(format!("chain-{c:05}.csv")),
         asg: chains_dir.join(format!("chain-{c:05}.asg")),

@@ -81,7 +81,8 @@ proptest! {
             None => p,
         };
         let mut ws = Workspace::new(&p);
-        let cfg = ProposalConfig { kind, pair_selection: pairs, tree_attempts: 20, balance_bound: 1000 };
+        let cfg =
+            ProposalConfig { kind, pair_selection: pairs, tree_attempts: 20, balance_bound: 1000, ..Default::default() };
         let mut c = Counters::default();
         for s in 0..60 {
             let o = step(&p, &mut part, &mut ws, &mut rng, &cfg, &mut c);

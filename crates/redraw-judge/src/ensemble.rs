@@ -4,7 +4,8 @@
 //! Expected layout (`docs/run-format.md`, written by `redraw-ensemble`): one row per recorded
 //! sample; columns `chain` and `step`; per election `NAME` a `NAME_dem_seats` column (which
 //! announces the election) and `NAME_dem_<label>`, `NAME_rep_<label>` for every district label;
-//! optionally `pop_<label>` (turned into the series `max_pop_deviation`). Every other column is
+//! optionally `pop_<label>` (turned into the series `max_pop_deviation`) and `weight` (the
+//! importance weight of an SMC particle: [`EnsembleStats::weights`]). Every other column is
 //! kept as a numeric plan-level series (e.g. `cut_edges`, `county_splits`, `accepted`); empty
 //! cells are missing values and all-missing series are dropped. Rows are grouped by chain and
 //! ordered by step within a chain.
@@ -136,6 +137,10 @@ pub struct EnsembleStats {
     labels: Vec<String>,
     /// Other numeric columns, by header name, one value per sample.
     pub series: Vec<(String, Vec<f64>)>,
+    /// Importance weights (the `weight` column of SMC runs), one per sample; `None` for an
+    /// unweighted ensemble (Markov chains). Any positive scale: each chain's weights are
+    /// normalised where they are used.
+    pub weights: Option<Vec<f64>>,
 }
 
 impl EnsembleStats {
@@ -169,6 +174,24 @@ impl EnsembleStats {
     /// Splits a per-sample series into per-chain vectors.
     pub fn by_chain(&self, values: &[f64]) -> Vec<Vec<f64>> {
         self.chain_ranges().into_iter().map(|(_, r)| values[r].to_vec()).collect()
+    }
+
+    /// The importance weights rescaled so that **each chain (SMC run) carries the same total**,
+    /// `1 / chains`: independent runs are pooled with equal say whatever scale their weights were
+    /// written in. `None` for an unweighted ensemble. This is the weighting every weighted
+    /// statistic of the judge uses (with [`redraw_metrics::WeightedSample`]).
+    pub fn pooled_weights(&self) -> Option<Vec<f64>> {
+        let w = self.weights.as_ref()?;
+        let ranges = self.chain_ranges();
+        let c = ranges.len() as f64;
+        let mut out = vec![0.0; w.len()];
+        for (_, r) in ranges {
+            let total: f64 = w[r.clone()].iter().sum();
+            for i in r {
+                out[i] = if total > 0.0 { w[i] / total / c } else { 0.0 };
+            }
+        }
+        Some(out)
     }
 
     pub fn series(&self, name: &str) -> Option<&[f64]> {
@@ -206,6 +229,7 @@ impl EnsembleStats {
         }
         enum Kind {
             Skip,
+            Weight,
             Vote { election: usize, rep: bool, district: usize },
             Pop(usize),
             Series(usize),
@@ -217,6 +241,10 @@ impl EnsembleStats {
         for (i, h) in headers.iter().enumerate() {
             if i == chain_col || i == step_col || h.ends_with("_dem_seats") {
                 kinds.push(Kind::Skip);
+                continue;
+            }
+            if h == "weight" {
+                kinds.push(Kind::Weight);
                 continue;
             }
             let mut kind = None;
@@ -263,6 +291,8 @@ impl EnsembleStats {
         let mut series: Vec<Vec<f64>> = vec![Vec::new(); series_names.len()];
         let mut pop_row = vec![0.0; k];
         let mut max_dev: Vec<f64> = Vec::new();
+        let has_weight = kinds.iter().any(|k| matches!(k, Kind::Weight));
+        let mut weights: Vec<f64> = Vec::new();
         let mut record = csv::StringRecord::new();
         let mut row = 0usize;
         loop {
@@ -293,6 +323,16 @@ impl EnsembleStats {
             for (i, kind) in kinds.iter().enumerate() {
                 match *kind {
                     Kind::Skip => {}
+                    Kind::Weight => {
+                        let w = parse_num(i)?;
+                        if !(w.is_finite() && w >= 0.0) {
+                            return Err(err(
+                                line,
+                                format!("column \"weight\": weights must be finite and ≥ 0, got {w}"),
+                            ));
+                        }
+                        weights.push(w);
+                    }
                     Kind::Vote { election, rep: is_rep, district } => {
                         let v = parse_num(i)?;
                         if !(v.is_finite() && v >= 0.0) {
@@ -331,7 +371,14 @@ impl EnsembleStats {
             }
             out
         };
+        let weights = has_weight.then(|| permute(&weights, 1));
+        if let Some(w) = &weights {
+            if !w.iter().any(|&x| x > 0.0) {
+                return Err(err(1, "column \"weight\": every weight is zero".into()));
+            }
+        }
         Ok(EnsembleStats {
+            weights,
             labels,
             chain: order.iter().map(|&i| rows[i].0).collect(),
             step: order.iter().map(|&i| rows[i].1).collect(),
@@ -380,6 +427,21 @@ mod tests {
         assert!(s.series("county_splits").is_none(), "an all-empty column is dropped");
         assert_eq!(s.series("max_pop_deviation").unwrap(), &[0.0, 0.1, 0.0]);
         assert_eq!(s.district_labels(), &["1".to_string(), "2".to_string()]);
+    }
+
+    #[test]
+    fn reads_weights_apart_from_the_series() {
+        let csv = "chain,step,cut_edges,A_dem_seats,A_dem_1,A_rep_1,weight\n1,0,5,1,3,2,0.25\n0,1,4,0,1,2,0.5\n0,0,6,1,2,1,0.25\n";
+        let s = EnsembleStats::from_csv(csv.as_bytes(), "s").unwrap();
+        assert_eq!(s.weights.as_deref(), Some(&[0.25, 0.5, 0.25][..]));
+        assert!(s.series("weight").is_none());
+        let bad = "chain,step,A_dem_seats,A_dem_1,A_rep_1,weight\n0,0,1,3,2,-1\n";
+        let e = EnsembleStats::from_csv(bad.as_bytes(), "s").unwrap_err();
+        assert!(e.to_string().contains("line 2") && e.to_string().contains("weight"), "{e}");
+        assert!(
+            CSV.parse::<String>().is_ok()
+                && EnsembleStats::from_csv(CSV.as_bytes(), "s").unwrap().weights.is_none()
+        );
     }
 
     #[test]

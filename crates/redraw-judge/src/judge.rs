@@ -5,9 +5,10 @@
 //! Nothing is repaired: a plan outside the ensemble's population tolerance or with
 //! non-contiguous districts is judged as given, and the facts are reported as notes.
 
-use redraw_metrics::diagnostics::{convergence, Convergence, MixingVerdict, StepRates};
+use redraw_metrics::diagnostics::{convergence, rank_rhat_runs, Convergence, MixingVerdict, StepRates};
 use redraw_metrics::plan::{self, PopulationBalance, RegionSplits};
 use redraw_metrics::stats::{placement, Distribution, Placement};
+use redraw_metrics::weighted::{kish_ess, systematic_resample, WeightedSample};
 use redraw_metrics::{ElectionResults, PartisanSummary};
 use serde::Serialize;
 
@@ -46,13 +47,49 @@ pub struct EnsembleInfo {
     pub step_rates: Option<StepRates>,
     /// Free-text description (proposal, seed, …) for the report header.
     pub description: Option<String>,
+    /// SMC runs: distinct plans in each run (from the manifest), which cap its effective
+    /// sample size.
+    pub unique_plans: Option<Vec<u64>>,
+    /// The sampler: a proposal kind (`recom`, `reversible-recom`, `merge-split`, `flip`) or
+    /// `smc`; used to word the sampler advice ([`crate::advice`]).
+    pub sampler: Option<String>,
 }
 
 impl EnsembleInfo {
-    /// What a run directory's `manifest.json` (see `docs/run-format.md`) says, read leniently:
-    /// a field that is missing or of another shape is simply not reported.
+    /// What a run directory's `manifest.json` (as JSON) says about how the ensemble was drawn:
+    /// tolerance, proposal rates, a description for the report, and for SMC runs the distinct
+    /// plans of each run. Missing fields are left out, so any manifest version reads.
     pub fn from_manifest(m: &serde_json::Value) -> EnsembleInfo {
         let tolerance = m.get("tolerance").and_then(|t| t.as_f64());
+        let tol = tolerance.map(|t| format!(", population tolerance ±{:.2}%", 100.0 * t)).unwrap_or_default();
+        let seed = m.get("params").and_then(|p| p.get("seed")).and_then(|x| x.as_u64()).unwrap_or(0);
+        if m.get("sampler").and_then(|s| s.as_str()) == Some("smc") {
+            // SMC: no chain steps; describe the runs and pass their distinct-plan counts.
+            let smc = m.get("smc");
+            let runs = smc.and_then(|s| s.get("runs")).and_then(|r| r.as_array());
+            let unique_plans = runs
+                .map(|r| r.iter().filter_map(|x| x.get("unique_plans").and_then(|u| u.as_u64())).collect());
+            let cfg = smc.and_then(|s| s.get("config"));
+            let get = |k: &str| cfg.and_then(|c| c.get(k));
+            let particles = get("particles").and_then(|x| x.as_u64()).unwrap_or(0);
+            let rho = get("rho").and_then(|x| x.as_f64()).unwrap_or(1.0);
+            let county = if get("county_hierarchy").and_then(|x| x.as_bool()) == Some(true) {
+                ", county constraint"
+            } else {
+                ""
+            };
+            let description = format!(
+                "Sequential Monte Carlo, {} run(s) × {particles} weighted plans, ρ = {rho}{county}, seed {seed}{tol}",
+                runs.map_or(0, |r| r.len())
+            );
+            return EnsembleInfo {
+                tolerance,
+                step_rates: None,
+                description: Some(description),
+                unique_plans,
+                sampler: Some("smc".into()),
+            };
+        }
         let step_rates = m.get("results").and_then(|r| r.as_array()).and_then(|chains| {
             let (mut steps, mut accepted) = (0u64, 0u64);
             for c in chains {
@@ -62,16 +99,22 @@ impl EnsembleInfo {
             // Every outcome other than acceptance leaves the plan unchanged (a self-loop).
             (steps > 0).then(|| StepRates::from_counts(steps, accepted, steps - accepted))
         });
+        let kind = m
+            .get("params")
+            .and_then(|p| p.get("proposal"))
+            .and_then(|x| x.get("kind"))
+            .and_then(|x| x.as_str());
         let description = m.get("params").map(|p| {
-            let kind =
-                p.get("proposal").and_then(|x| x.get("kind")).and_then(|x| x.as_str()).unwrap_or("chain");
             let steps = p.get("steps").and_then(|x| x.as_u64()).unwrap_or(0);
-            let seed = p.get("seed").and_then(|x| x.as_u64()).unwrap_or(0);
-            let tol =
-                tolerance.map(|t| format!(", population tolerance ±{:.2}%", 100.0 * t)).unwrap_or_default();
-            format!("{kind}, {steps} steps per chain, seed {seed}{tol}")
+            format!("{}, {steps} steps per chain, seed {seed}{tol}", kind.unwrap_or("chain"))
         });
-        EnsembleInfo { tolerance, step_rates, description }
+        EnsembleInfo {
+            tolerance,
+            step_rates,
+            description,
+            unique_plans: None,
+            sampler: kind.map(str::to_string),
+        }
     }
 }
 
@@ -204,6 +247,12 @@ pub struct Judgement {
     pub repeat_rate: Option<f64>,
     /// True when any diagnosed statistic has R-hat > 1.01 or ESS < 400.
     pub not_mixed: bool,
+    /// Whether the ensemble carries importance weights (SMC): every distribution and percentile
+    /// is then weighted, each run counting equally.
+    pub weighted: bool,
+    /// Weighted ensembles: effective samples, the sum over runs of the Kish ESS of the weights,
+    /// each capped by the run's number of distinct plans when the manifest gives it.
+    pub effective_samples: Option<f64>,
     /// Plain-language warnings: tolerance, contiguity, mixing, sample size.
     pub notes: Vec<String>,
 }
@@ -307,6 +356,21 @@ pub fn judge(
 
     // Elections.
     let ranges = ensemble.chain_ranges();
+    let pooled = ensemble.pooled_weights();
+    let weights = pooled.as_deref();
+    let smc_ess = weights.map(|w| {
+        ranges
+            .iter()
+            .enumerate()
+            .map(|(i, (_, r))| {
+                let e = kish_ess(&w[r.clone()]);
+                match info.unique_plans.as_ref().and_then(|u| u.get(i)) {
+                    Some(&u) => e.min(u as f64),
+                    None => e,
+                }
+            })
+            .sum::<f64>()
+    });
     let mut elections = Vec::new();
     let mut diagnostics = Vec::new();
     let mut repeats = (0usize, 0usize);
@@ -352,27 +416,49 @@ pub fn judge(
                 per_rank[rk].push(v);
             }
         }
-        for (_, r) in &ranges {
-            for i in r.start + 1..r.end {
-                repeats.1 += 1;
-                if samples.sample(i) == samples.sample(i - 1) {
-                    repeats.0 += 1;
+        if weights.is_none() {
+            for (_, r) in &ranges {
+                for i in r.start + 1..r.end {
+                    repeats.1 += 1;
+                    if samples.sample(i) == samples.sample(i - 1) {
+                        repeats.0 += 1;
+                    }
                 }
             }
         }
         let mut metrics = Vec::new();
         for (j, (key, label, dir, f)) in PARTISAN.iter().enumerate() {
             let enacted_value = f(&enacted).unwrap_or(f64::NAN);
-            metrics.push(judge_metric(key, label, Some(&samples.name), *dir, enacted_value, &per_metric[j]));
+            metrics.push(judge_metric_weighted(
+                key,
+                label,
+                Some(&samples.name),
+                *dir,
+                enacted_value,
+                &per_metric[j],
+                weights,
+            ));
         }
         for key in DIAGNOSED {
             let j = PARTISAN.iter().position(|p| p.0 == key).expect("diagnosed metric is judged");
             let name = format!("{} {}", samples.name, PARTISAN[j].1);
-            match diagnose(name.clone(), ensemble.by_chain(&per_metric[j])) {
+            let d = match (weights, smc_ess) {
+                (Some(w), Some(e)) => diagnose_weighted(name.clone(), ensemble, &per_metric[j], w, e),
+                _ => diagnose(name.clone(), ensemble.by_chain(&per_metric[j])),
+            };
+            match d {
                 Ok(d) => diagnostics.push(d),
                 Err(e) => notes.push(format!("No convergence diagnostics for {name}: {e}.")),
             }
         }
+        let per_rank = match weights {
+            // Plots show a weighted ensemble resampled by weight (said in the notes).
+            Some(w) => {
+                let idx = resample_pooled(ensemble, w);
+                per_rank.iter().map(|r| idx.iter().map(|&i| r[i]).collect()).collect()
+            }
+            None => per_rank,
+        };
         elections.push(ElectionJudgement {
             name: samples.name.clone(),
             enacted,
@@ -392,8 +478,12 @@ pub fn judge(
             _ => Some(population.max_abs_deviation),
         };
         if let Some(v) = enacted_value {
-            structure.push(judge_metric(key, label, None, Direction::Unsigned, v, values));
-            match diagnose(label.to_string(), ensemble.by_chain(values)) {
+            structure.push(judge_metric_weighted(key, label, None, Direction::Unsigned, v, values, weights));
+            let d = match (weights, smc_ess) {
+                (Some(w), Some(e)) => diagnose_weighted(label.to_string(), ensemble, values, w, e),
+                _ => diagnose(label.to_string(), ensemble.by_chain(values)),
+            };
+            match d {
                 Ok(d) => diagnostics.push(d),
                 Err(e) => notes.push(format!("No convergence diagnostics for {label}: {e}.")),
             }
@@ -402,12 +492,24 @@ pub fn judge(
 
     let not_mixed = diagnostics.iter().any(|d| d.verdict == MixingVerdict::NotMixed);
     let chains = ranges.len();
+    if let Some(e) = smc_ess {
+        notes.push(format!(
+            "The ensemble is weighted (Sequential Monte Carlo): every mean, quantile and percentile uses the \
+             importance weights, each of the {chains} run(s) counting equally, and the plots show the ensemble \
+             resampled by weight. It amounts to about {e:.0} effective independent samples (the weights' \
+             effective sample size, capped by the number of distinct plans)."
+        ));
+    }
     if chains < 2 {
-        notes.push(
+        notes.push(if smc_ess.is_some() {
+            "The ensemble has a single SMC run, so R-hat cannot compare independent runs; draw two or more \
+             (--chains) before relying on percentiles."
+                .into()
+        } else {
             "The ensemble has a single chain, so R-hat cannot check that it explored the whole space; \
              run several chains from different seeds before relying on percentiles."
-                .into(),
-        );
+                .into()
+        });
     }
     if not_mixed {
         let bad: Vec<&str> = diagnostics
@@ -422,6 +524,11 @@ pub fn judge(
         ));
     }
     let repeat_rate = (repeats.1 > 0).then(|| repeats.0 as f64 / repeats.1 as f64);
+    if let Some(advice) =
+        info.sampler.as_deref().and_then(|s| crate::advice::recommend(s, n, !not_mixed, smc_ess))
+    {
+        notes.push(advice);
+    }
 
     Ok(Judgement {
         samples: ensemble.samples(),
@@ -442,8 +549,45 @@ pub fn judge(
         diagnostics,
         repeat_rate,
         not_mixed,
+        weighted: weights.is_some(),
+        effective_samples: smc_ess,
         notes,
     })
+}
+
+/// Indices of an equal-weight view of a weighted ensemble: each chain (run) resampled
+/// systematically (offset ½, deterministic) to its own number of samples.
+fn resample_pooled(ensemble: &EnsembleStats, pooled: &[f64]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(pooled.len());
+    for (_, r) in ensemble.chain_ranges() {
+        out.extend(systematic_resample(&pooled[r.clone()], r.len(), 0.5).into_iter().map(|i| r.start + i));
+    }
+    out
+}
+
+/// Diagnostics of a weighted (SMC) ensemble: R-hat across independent runs (rank-normalised,
+/// unsplit, on each run resampled by weight to the shortest run's length) and, as both ESS
+/// columns, the effective samples of the whole ensemble (`ess`).
+fn diagnose_weighted(
+    statistic: String,
+    ensemble: &EnsembleStats,
+    values: &[f64],
+    pooled: &[f64],
+    ess: f64,
+) -> Result<DiagnosticRow, redraw_metrics::MetricsError> {
+    let ranges = ensemble.chain_ranges();
+    let m = ranges.iter().map(|(_, r)| r.len()).min().unwrap_or(0);
+    let runs: Vec<Vec<f64>> = ranges
+        .iter()
+        .map(|(_, r)| {
+            systematic_resample(&pooled[r.clone()], m, 0.5).into_iter().map(|i| values[r.start + i]).collect()
+        })
+        .collect();
+    let rhat = rank_rhat_runs(&runs)?;
+    let constant = runs.iter().flatten().all(|&x| x == runs[0][0]);
+    let convergence =
+        Convergence { chains: runs.len(), draws_per_chain: m, rhat, ess_bulk: ess, ess_tail: ess, constant };
+    Ok(DiagnosticRow { statistic, verdict: convergence.verdict(), convergence, chains: runs })
 }
 
 fn diagnose(statistic: String, chains: Vec<Vec<f64>>) -> Result<DiagnosticRow, redraw_metrics::MetricsError> {
@@ -452,6 +596,47 @@ fn diagnose(statistic: String, chains: Vec<Vec<f64>>) -> Result<DiagnosticRow, r
     // NaN draws (undefined metrics) cannot be diagnosed; such statistics are not in DIAGNOSED.
     let convergence = convergence(&chains)?;
     Ok(DiagnosticRow { statistic, verdict: convergence.verdict(), convergence, chains })
+}
+
+/// [`judge_metric`] for a possibly weighted ensemble: with `weights` (one per value, e.g.
+/// [`EnsembleStats::pooled_weights`]) the distribution, quantiles and the plan's percentile are
+/// weighted ([`WeightedSample`]: equal weights give the unweighted answers) and `values` for the
+/// plots become the ensemble resampled by weight.
+pub fn judge_metric_weighted(
+    key: &str,
+    label: &str,
+    election: Option<&str>,
+    direction: Direction,
+    enacted: f64,
+    values: &[f64],
+    weights: Option<&[f64]>,
+) -> MetricJudgement {
+    let Some(w) = weights else { return judge_metric(key, label, election, direction, enacted, values) };
+    let sample = WeightedSample::new(values, w).ok();
+    let (distribution, placement_v, outlier, verdict) = match &sample {
+        None => (None, None, None, "undefined for every ensemble plan".to_string()),
+        Some(ws) if !enacted.is_finite() => {
+            (Some(ws.distribution()), None, None, "undefined for this plan".to_string())
+        }
+        Some(ws) => {
+            let pl = ws.placement(enacted);
+            let o = Outlier::of_percentile(pl.percentile);
+            (Some(ws.distribution()), Some(pl), Some(o), verdict_text(direction, &pl, o))
+        }
+    };
+    let idx = systematic_resample(w, values.len(), 0.5);
+    MetricJudgement {
+        metric: key.to_string(),
+        label: label.to_string(),
+        election: election.map(str::to_string),
+        direction,
+        enacted,
+        distribution,
+        placement: placement_v,
+        outlier,
+        verdict,
+        values: idx.into_iter().map(|i| values[i]).collect(),
+    }
 }
 
 /// Places one enacted value in the ensemble's values and words the verdict.
@@ -607,6 +792,60 @@ mod tests {
         // Alternating samples are never repeats.
         assert_eq!(j.repeat_rate, Some(0.0));
         assert_eq!(j.structure.len(), 1, "cut_edges is in stats.csv");
+    }
+
+    /// An SMC-style ensemble: two runs whose weights put most mass on 1-seat plans. The plan's
+    /// percentile and the distribution follow the weights (not the raw row counts), plots get a
+    /// resampled view, and the diagnostics compare the runs.
+    #[test]
+    fn weighted_ensembles_use_their_weights() {
+        let (o, nb) = path4();
+        let labels = vec!["1".to_string(), "2".to_string()];
+        let pop = [10.0; 4];
+        let dem = [60.0, 60.0, 10.0, 10.0];
+        let rep = [40.0, 40.0, 90.0, 90.0];
+        let input = PlanInput {
+            offsets: &o,
+            neighbors: &nb,
+            assignment: &[0, 0, 1, 1],
+            district_labels: &labels,
+            population: &pop,
+            counties: None,
+            elections: vec![UnitVotes { name: "E".into(), dem: &dem, rep: &rep }],
+        };
+        // Per run: 10 samples, rows 0..5 have 0 seats (weight 1), rows 5..10 have 1 seat
+        // (weight 3), so the weighted share of 1-seat plans is 75% while the rows are 50/50.
+        let mut s = String::from("chain,step,cut_edges,E_dem_seats,E_dem_1,E_dem_2,E_rep_1,E_rep_2,weight\n");
+        for c in 0..2 {
+            for st in 0..10 {
+                let (v, w) = if st < 5 {
+                    ([70.0, 60.0, 130.0, 140.0], 1.0)
+                } else {
+                    ([110.0, 20.0, 90.0, 180.0], 3.0)
+                };
+                s.push_str(&format!("{c},{st},1,0,{},{},{},{},{w}\n", v[0], v[1], v[2], v[3]));
+            }
+        }
+        let ens = EnsembleStats::from_csv(s.as_bytes(), "stats.csv").unwrap();
+        let info = EnsembleInfo { unique_plans: Some(vec![2, 2]), ..Default::default() };
+        let j = judge(&input, &ens, &info).unwrap();
+        assert!(j.weighted);
+        let seats = &j.elections[0].metrics[0];
+        let pl = seats.placement.unwrap();
+        assert!((pl.below - 0.25).abs() < 1e-12 && (pl.equal - 0.75).abs() < 1e-12, "{pl:?}");
+        assert!((seats.distribution.as_ref().unwrap().mean - 0.75).abs() < 1e-12);
+        // Systematic resampling gives each row ⌊20·w⌋ or ⌈20·w⌉ copies: about 15 of 20.
+        let ones = seats.values.iter().filter(|&&x| x == 1.0).count();
+        assert!((13..=17).contains(&ones) && seats.values.len() == 20, "{ones}");
+        // Effective samples: Kish ESS per run is 10²·... capped by 2 distinct plans each.
+        assert_eq!(j.effective_samples, Some(4.0));
+        assert!(j.notes.iter().any(|n| n.contains("weighted")), "{:?}", j.notes);
+        let d = &j.diagnostics[0];
+        assert_eq!((d.convergence.chains, d.convergence.draws_per_chain), (2, 10));
+        // Identical runs: no between-run variance, R-hat = sqrt((n - 1)/n).
+        assert!((d.convergence.rhat - 0.9f64.sqrt()).abs() < 1e-9, "identical runs: {d:?}");
+        assert_eq!(d.verdict, MixingVerdict::NotMixed, "4 effective samples are too few");
+        assert_eq!(j.repeat_rate, None);
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //!   own facts (population balance against the ensemble's tolerance, contiguity, cut edges,
 //!   county splits); and convergence diagnostics per statistic. Plans are never repaired: facts
 //!   that make a comparison unfair become notes.
+//! - [`advice`]: which sampler to use, worded from the effective samples per CPU-second that
+//!   `bench/samplers` measured (a note of the judgement).
 //! - [`report`]: renders a [`judge::Judgement`] as a report directory's files (Markdown, JSON and
 //!   SVG plots from `redraw-geo`) returned as bytes; the CLI writes them.
 //! - [`split`]: neutral splits of a state into k new states: the embedded county graph
@@ -21,6 +23,7 @@
 //!
 //! Invariants: no file I/O; signs follow redraw-metrics (positive favours Democrats).
 
+pub mod advice;
 pub mod ensemble;
 pub mod judge;
 pub mod report;

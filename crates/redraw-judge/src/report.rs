@@ -79,13 +79,22 @@ pub fn render(j: &Judgement, title: &str) -> Vec<ReportFile> {
     };
     let mut md = String::new();
     let _ = writeln!(md, "# Judging {title}\n");
+    let source = if j.weighted {
+        format!(
+            "**{} weighted plans** from **{} independent SMC run(s)**, about {:.0} effective samples",
+            j.samples,
+            j.chains,
+            j.effective_samples.unwrap_or(0.0)
+        )
+    } else {
+        format!("**{} plans** recorded from **{} chain(s)**", j.samples, j.chains)
+    };
     let _ = writeln!(
         md,
-        "Against an ensemble of **{} plans** recorded from **{} chain(s)**{}. Signed metrics are positive when the \
-         plan favours Democrats; the percentile is the plan's mid-rank among ensemble plans (50 = the median).\n",
-        j.samples,
-        j.chains,
-        j.ensemble.description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+        "Against an ensemble of {source}{}. Signed metrics are positive when the plan favours Democrats; the \
+         percentile is the plan's mid-rank among ensemble plans (50 = the median){}.\n",
+        j.ensemble.description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default(),
+        if j.weighted { ", weighted by the plans' importance weights" } else { "" }
     );
     if !j.notes.is_empty() {
         md.push_str("## Warnings\n\n");
@@ -182,26 +191,47 @@ pub fn render(j: &Judgement, title: &str) -> Vec<ReportFile> {
     md.push('\n');
 
     md.push_str("## Convergence diagnostics\n\n");
-    md.push_str(
-        "Rank-normalised split R-hat and bulk/tail effective sample size (Vehtari et al. 2021). The ensemble \
-         is trusted when R-hat ≤ 1.01 and both ESS ≥ 400.\n\n",
-    );
-    md.push_str("| Statistic | Chains | Draws per chain | R-hat | Bulk ESS | Tail ESS | Verdict |\n");
-    md.push_str("|---|---:|---:|---:|---:|---:|---|\n");
+    if j.weighted {
+        md.push_str(
+            "The ensemble was drawn by Sequential Monte Carlo: its plans carry importance weights and are nearly \
+             independent, so autocorrelation-based ESS does not apply. R-hat compares the independent runs \
+             (rank-normalised, each run resampled by weight); the effective samples are the weights' effective \
+             sample size summed over runs, each capped by the run's number of distinct plans. The ensemble is \
+             trusted when R-hat ≤ 1.01 and there are at least 400 effective samples.\n\n",
+        );
+        md.push_str("| Statistic | Runs | Plans per run | R-hat (runs) | Effective samples | Verdict |\n");
+        md.push_str("|---|---:|---:|---:|---:|---|\n");
+    } else {
+        md.push_str(
+            "Rank-normalised split R-hat and bulk/tail effective sample size (Vehtari et al. 2021). The ensemble \
+             is trusted when R-hat ≤ 1.01 and both ESS ≥ 400.\n\n",
+        );
+        md.push_str("| Statistic | Chains | Draws per chain | R-hat | Bulk ESS | Tail ESS | Verdict |\n");
+        md.push_str("|---|---:|---:|---:|---:|---:|---|\n");
+    }
     for d in &j.diagnostics {
         let c = &d.convergence;
         let rhat = if c.rhat.is_finite() { format!("{:.4}", c.rhat) } else { "—".into() };
         let verdict = match d.verdict {
             redraw_metrics::MixingVerdict::Mixed => "mixed",
             redraw_metrics::MixingVerdict::NotMixed => "**not mixed**",
+            redraw_metrics::MixingVerdict::SingleChain if j.weighted => "single run: R-hat undefined",
             redraw_metrics::MixingVerdict::SingleChain => "single chain: R-hat undefined",
             redraw_metrics::MixingVerdict::Constant => "constant: nothing to mix",
         };
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {rhat} | {:.0} | {:.0} | {verdict} |",
-            d.statistic, c.chains, c.draws_per_chain, c.ess_bulk, c.ess_tail
-        );
+        if j.weighted {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {rhat} | {:.0} | {verdict} |",
+                d.statistic, c.chains, c.draws_per_chain, c.ess_bulk
+            );
+        } else {
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {rhat} | {:.0} | {:.0} | {verdict} |",
+                d.statistic, c.chains, c.draws_per_chain, c.ess_bulk, c.ess_tail
+            );
+        }
     }
     md.push('\n');
     if let Some(r) = j.repeat_rate {
@@ -221,11 +251,15 @@ pub fn render(j: &Judgement, title: &str) -> Vec<ReportFile> {
             100.0 * s.self_loop
         );
     }
-    for d in &j.diagnostics {
-        let name = svg(format!("trace_{}.svg", slug(&d.statistic)), trace_svg(&d.chains, &d.statistic));
-        let _ = writeln!(md, "![Trace: {}]({name})", d.statistic);
+    // Trace plots show a chain's path; SMC particles have no order, so a weighted ensemble gets
+    // none (its runs are compared by R-hat and by the histograms).
+    if !j.weighted {
+        for d in &j.diagnostics {
+            let name = svg(format!("trace_{}.svg", slug(&d.statistic)), trace_svg(&d.chains, &d.statistic));
+            let _ = writeln!(md, "![Trace: {}]({name})", d.statistic);
+        }
+        md.push('\n');
     }
-    md.push('\n');
 
     let mut json = serde_json::to_string_pretty(j).expect("judgement serialises");
     json.push('\n');

@@ -13,7 +13,7 @@ use redraw_graph::{Counties, Graph, Plan};
 use redraw_judge::judge::{EnsembleInfo, Judgement, MetricJudgement};
 use redraw_judge::report::{self, format_value};
 use redraw_judge::{EnsembleStats, PlanInput, UnitVotes};
-use redraw_metrics::{MixingVerdict, StepRates};
+use redraw_metrics::MixingVerdict;
 
 use crate::output::{self, Cell, Format, OutputArgs, Table};
 
@@ -217,19 +217,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn ensemble_info(m: &Manifest) -> EnsembleInfo {
-    // Checked by `verify::open_complete`: every chain's outcomes add up to its steps, and the
-    // totals fit in 64 bits.
-    let t = m.totals();
-    // Every outcome other than acceptance leaves the plan unchanged (a self-loop).
-    let step_rates = (t.steps > 0).then(|| StepRates::from_counts(t.steps, t.accepted, t.steps - t.accepted));
-    let tol = format!(", population tolerance ±{:.2}%", 100.0 * m.tolerance);
-    let description = Some(format!(
-        "{}, {} steps per chain, seed {}{tol}",
-        m.params.proposal.kind.name(),
-        m.params.steps,
-        m.params.seed
-    ));
-    EnsembleInfo { tolerance: Some(m.tolerance), step_rates, description }
+    // The manifest was checked by `verify::open_complete`; the one reading of it that the server
+    // and the Python package also use words the report (MCMC and SMC alike).
+    EnsembleInfo::from_manifest(&serde_json::to_value(m).unwrap_or_default())
 }
 
 fn parse_election(spec: &str) -> anyhow::Result<(String, String, String)> {
@@ -289,10 +279,20 @@ fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
     let rows: Vec<&MetricJudgement> =
         j.elections.iter().flat_map(|e| e.metrics.iter()).chain(j.structure.iter()).collect();
     let verdicts = metric_table(
-        &format!(
-            "Verdicts against {} ensemble plans from {} chain(s) (positive = favours Democrats)",
-            j.samples, j.chains
-        ),
+        &if j.weighted {
+            format!(
+                "Verdicts against {} weighted ensemble plans from {} SMC run(s), about {:.0} effective \
+                 (positive = favours Democrats)",
+                j.samples,
+                j.chains,
+                j.effective_samples.unwrap_or(0.0)
+            )
+        } else {
+            format!(
+                "Verdicts against {} ensemble plans from {} chain(s) (positive = favours Democrats)",
+                j.samples, j.chains
+            )
+        },
         &rows,
     );
 
@@ -334,29 +334,60 @@ fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
         facts.push(vec!["split counties".into(), format!("{} of {}", s.split_regions, s.regions).into()]);
     }
 
-    let mut diag =
-        Table::new(&["statistic", "chains", "draws/chain", "R-hat", "bulk ESS", "tail ESS", "verdict"])
-            .keys(&["statistic", "chains", "draws_per_chain", "rhat", "ess_bulk", "ess_tail", "verdict"])
-            .titled("Convergence (R-hat ≤ 1.01 and ESS ≥ 400 to trust the ensemble)")
-            .right(&[1, 2, 3, 4, 5]);
-    for d in &j.diagnostics {
-        let c = &d.convergence;
-        diag.push(vec![
-            d.statistic.clone().into(),
-            c.chains.into(),
-            c.draws_per_chain.into(),
-            Cell::float(c.rhat, 4),
-            Cell::float(c.ess_bulk, 0),
-            Cell::float(c.ess_tail, 0),
-            match d.verdict {
-                MixingVerdict::Mixed => "mixed",
-                MixingVerdict::NotMixed => "NOT MIXED",
-                MixingVerdict::SingleChain => "single chain",
-                MixingVerdict::Constant => "constant",
-            }
-            .into(),
-        ]);
-    }
+    let verdict_cell = |v: MixingVerdict| -> Cell {
+        match v {
+            MixingVerdict::Mixed => "mixed",
+            MixingVerdict::NotMixed => "NOT MIXED",
+            MixingVerdict::SingleChain => "single chain",
+            MixingVerdict::Constant => "constant",
+        }
+        .into()
+    };
+    let diag = if j.weighted {
+        // SMC: R-hat compares independent runs; the ESS is the weights' (capped by distinct plans).
+        let mut t = Table::new(&[
+            "statistic",
+            "runs",
+            "plans/run",
+            "R-hat (runs)",
+            "effective samples",
+            "verdict",
+        ])
+        .keys(&["statistic", "runs", "plans_per_run", "rhat", "effective_samples", "verdict"])
+        .titled("Convergence (R-hat across runs ≤ 1.01 and effective samples ≥ 400 to trust the ensemble)")
+        .right(&[1, 2, 3, 4]);
+        for d in &j.diagnostics {
+            let c = &d.convergence;
+            t.push(vec![
+                d.statistic.clone().into(),
+                c.chains.into(),
+                c.draws_per_chain.into(),
+                Cell::float(c.rhat, 4),
+                Cell::float(c.ess_bulk, 0),
+                verdict_cell(d.verdict),
+            ]);
+        }
+        t
+    } else {
+        let mut t =
+            Table::new(&["statistic", "chains", "draws/chain", "R-hat", "bulk ESS", "tail ESS", "verdict"])
+                .keys(&["statistic", "chains", "draws_per_chain", "rhat", "ess_bulk", "ess_tail", "verdict"])
+                .titled("Convergence (R-hat ≤ 1.01 and ESS ≥ 400 to trust the ensemble)")
+                .right(&[1, 2, 3, 4, 5]);
+        for d in &j.diagnostics {
+            let c = &d.convergence;
+            t.push(vec![
+                d.statistic.clone().into(),
+                c.chains.into(),
+                c.draws_per_chain.into(),
+                Cell::float(c.rhat, 4),
+                Cell::float(c.ess_bulk, 0),
+                Cell::float(c.ess_tail, 0),
+                verdict_cell(d.verdict),
+            ]);
+        }
+        t
+    };
     let mut notes = Table::new(&["note"]).titled("Warnings");
     for n in &j.notes {
         notes.push(vec![n.clone().into()]);

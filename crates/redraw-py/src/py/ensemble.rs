@@ -210,6 +210,7 @@ fn run_ensemble(
                                 pair_selection: pairs,
                                 tree_attempts,
                                 balance_bound,
+                                ..ProposalConfig::default()
                             },
                         },
                         inputs: prepared.inputs,
