@@ -345,7 +345,9 @@ fn parse_stats(path: &Path) -> PyResult<(Vec<String>, Vec<StatsColumn>, Vec<Opti
     let k = names.len();
     let mut cols: Vec<StatsColumn> = names
         .iter()
-        .map(|n| if n == FLOAT_COLUMN { StatsColumn::Float(Vec::new()) } else { StatsColumn::Int(Vec::new()) })
+        .map(
+            |n| if n == FLOAT_COLUMN { StatsColumn::Float(Vec::new()) } else { StatsColumn::Int(Vec::new()) },
+        )
         .collect();
     let mut masks: Vec<Option<Vec<bool>>> = vec![None; k];
     let mut row = 0usize;
