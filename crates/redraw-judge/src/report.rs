@@ -128,7 +128,7 @@ pub fn render(j: &Judgement, title: &str) -> Vec<ReportFile> {
                 Some(&e.enacted_sorted_shares),
                 &if j.weighted {
                     // The plotted plans are the weighted ensemble resampled by weight: say so.
-                    format!("{}: district Democratic share, sorted (SMC, resampled by weight)", e.name)
+                    format!("{}: sorted Democratic shares (SMC, resampled by weight)", e.name)
                 } else {
                     format!("{}: district Democratic share, sorted (plan in red)", e.name)
                 },
