@@ -92,6 +92,8 @@ def main():
     ap.add_argument("--throughput-particles", type=int, nargs=2, default=[400, 100],
                     help="SMC particles for the 1- and 2-thread throughput runs on PA and CA")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--throughput-only", action="store_true",
+                    help="only the SMC throughput runs (step 5), not the effective-samples runs")
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
     here = os.path.dirname(os.path.abspath(__file__))
@@ -100,7 +102,7 @@ def main():
     results = {"tol": a.tol, "budget_cpu_s": a.budget, "cores": os.cpu_count(), "runs": [], "throughput": []}
     print(f"machine: {os.cpu_count()} cores, load {loadavg()}; budget {a.budget:.0f} CPU-s per sampler, "
           f"tolerance ±{100 * a.tol:.1f}%", file=sys.stderr)
-    for state in a.states:
+    for state in [] if a.throughput_only else a.states:
         for sampler in a.samplers:
             d = os.path.join(out_root, f"{state}-{sampler}")
             shutil.rmtree(d, ignore_errors=True)
@@ -150,6 +152,13 @@ def main():
 
 
 def print_tables(r):
+    if r["runs"]:
+        print_ess_table(r)
+    if r["throughput"]:
+        print_throughput_table(r)
+
+
+def print_ess_table(r):
     print(f"\nEffective samples per CPU-second (tolerance ±{100 * r['tol']:.1f}%, budget "
           f"{r['budget_cpu_s']:.0f} CPU-s per sampler, 4 chains / 4 SMC runs on 1 thread)\n")
     print("| graph | sampler | plans drawn | CPU s | wall s | load | "
@@ -173,14 +182,16 @@ def print_tables(r):
         mb = f"{x['peak_rss_mb']:.0f}" if x["peak_rss_mb"] else "—"
         print(f"| {x['state']} | {x['sampler']} | {drawn:,} {unit} | {x['cpu_s']:.0f} | {x['wall_s']:.0f} | "
               f"{x['load_before']} | " + " | ".join(cells) + " | " + " | ".join(per) + f" | {mb} |")
-    if r["throughput"]:
-        print("\nSMC throughput (one run; plans per second of wall and CPU time)\n")
-        print("| graph | threads | particles | wall s | plans/s (wall) | plans/CPU-s | peak MB | load |")
-        print("|---|---:|---:|---:|---:|---:|---:|---|")
-        for t in r["throughput"]:
-            print(f"| {t['state']} | {t['threads']} | {t['particles']} | {t['wall_s']:.1f} | "
-                  f"{t['particles'] / t['wall_s']:.2f} | {t['particles'] / t['cpu_s']:.2f} | "
-                  f"{t['peak_rss_mb'] or 0:.0f} | {t['load_before']} |")
+
+
+def print_throughput_table(r):
+    print("\nSMC throughput (one run; plans per second of wall and CPU time)\n")
+    print("| graph | threads | particles | wall s | plans/s (wall) | plans/CPU-s | peak MB | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for t in r["throughput"]:
+        print(f"| {t['state']} | {t['threads']} | {t['particles']} | {t['wall_s']:.1f} | "
+              f"{t['particles'] / t['wall_s']:.2f} | {t['particles'] / t['cpu_s']:.2f} | "
+              f"{t['peak_rss_mb'] or 0:.0f} | {t['load_before']} |")
 
 
 if __name__ == "__main__":

@@ -496,8 +496,9 @@ pub fn judge(
         notes.push(format!(
             "The ensemble is weighted (Sequential Monte Carlo): every mean, quantile and percentile uses the \
              importance weights, each of the {chains} run(s) counting equally, and the plots show the ensemble \
-             resampled by weight. It amounts to about {e:.0} effective independent samples (the weights' \
-             effective sample size, capped by the number of distinct plans)."
+             resampled by weight. Its weights amount to about {e:.0} effective samples (the weights' effective \
+             sample size, capped by the number of distinct plans); plans of one run that descend from the same \
+             early particles share districts, which this figure does not see and R-hat across runs does."
         ));
     }
     if chains < 2 {
@@ -517,11 +518,21 @@ pub fn judge(
             .filter(|d| d.verdict == MixingVerdict::NotMixed)
             .map(|d| d.statistic.as_str())
             .collect();
-        notes.push(format!(
-            "The ensemble has NOT mixed (R-hat > 1.01 or effective sample size < 400) for: {}. \
-             Percentiles and verdicts may change with a longer run; treat them as provisional.",
-            bad.join(", ")
-        ));
+        notes.push(if smc_ess.is_some() {
+            format!(
+                "The ensemble has NOT converged (R-hat across runs > 1.01 or fewer than 400 effective samples) \
+                 for: {}. When R-hat is high the independent runs disagree: each run's plans descend from few \
+                 ancestors, so it holds fewer independent plans than its weights suggest. Percentiles and \
+                 verdicts may change with more particles per run; treat them as provisional.",
+                bad.join(", ")
+            )
+        } else {
+            format!(
+                "The ensemble has NOT mixed (R-hat > 1.01 or effective sample size < 400) for: {}. \
+                 Percentiles and verdicts may change with a longer run; treat them as provisional.",
+                bad.join(", ")
+            )
+        });
     }
     let repeat_rate = (repeats.1 > 0).then(|| repeats.0 as f64 / repeats.1 as f64);
     if let Some(advice) =
@@ -845,7 +856,18 @@ mod tests {
         // Identical runs: no between-run variance, R-hat = sqrt((n - 1)/n).
         assert!((d.convergence.rhat - 0.9f64.sqrt()).abs() < 1e-9, "identical runs: {d:?}");
         assert_eq!(d.verdict, MixingVerdict::NotMixed, "4 effective samples are too few");
+        assert!(j.notes.iter().any(|n| n.contains("NOT converged") && n.contains("more particles per run")));
         assert_eq!(j.repeat_rate, None);
+        // The report's plots show the ensemble resampled by weight and say so; no trace plots.
+        let files = crate::report::render(&j, "plan");
+        let text = |f: &crate::report::ReportFile| String::from_utf8_lossy(&f.bytes).into_owned();
+        let plots: Vec<_> = files.iter().filter(|f| f.name.ends_with(".svg")).collect();
+        assert!(plots.iter().any(|f| f.name.starts_with("boxplot_")), "{:?}", plots.len());
+        assert!(
+            plots.iter().all(|f| text(f).contains("resampled by weight")),
+            "a plot does not say it is resampled"
+        );
+        assert!(!plots.iter().any(|f| f.name.starts_with("trace_")));
     }
 
     #[test]

@@ -77,6 +77,14 @@ pub fn render(j: &Judgement, title: &str) -> Vec<ReportFile> {
         files.push(ReportFile { name: name.clone(), bytes: body.into_bytes() });
         name
     };
+    // A weighted (SMC) ensemble is plotted resampled by weight; each histogram's axis says so.
+    let xlabel = |label: &str| {
+        if j.weighted {
+            format!("{label} (SMC plans, resampled by weight)")
+        } else {
+            label.to_string()
+        }
+    };
     let mut md = String::new();
     let _ = writeln!(md, "# Judging {title}\n");
     let source = if j.weighted {
@@ -118,7 +126,12 @@ pub fn render(j: &Judgement, title: &str) -> Vec<ReportFile> {
             boxplot_svg(
                 &e.per_rank,
                 Some(&e.enacted_sorted_shares),
-                &format!("{}: district Democratic share, sorted (plan in red)", e.name),
+                &if j.weighted {
+                    // The plotted plans are the weighted ensemble resampled by weight: say so.
+                    format!("{}: sorted Democratic shares (SMC, resampled by weight)", e.name)
+                } else {
+                    format!("{}: district Democratic share, sorted (plan in red)", e.name)
+                },
             ),
         );
         let _ = writeln!(md, "![Sorted district vote shares, {}]({name})\n", e.name);
@@ -129,7 +142,7 @@ pub fn render(j: &Judgement, title: &str) -> Vec<ReportFile> {
                     &m.values,
                     m.enacted.is_finite().then_some(m.enacted),
                     &format!("{}: {}", e.name, m.label),
-                    &m.label,
+                    &xlabel(&m.label),
                 ),
             );
             let _ = writeln!(md, "![{}]({name})", m.label);
@@ -142,7 +155,7 @@ pub fn render(j: &Judgement, title: &str) -> Vec<ReportFile> {
         for m in &j.structure {
             let name = svg(
                 format!("hist_{}.svg", m.metric),
-                histogram_svg(&m.values, Some(m.enacted), &m.label, &m.label),
+                histogram_svg(&m.values, Some(m.enacted), &m.label, &xlabel(&m.label)),
             );
             let _ = writeln!(md, "![{}]({name})", m.label);
         }

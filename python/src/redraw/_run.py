@@ -327,10 +327,11 @@ class Run:
 
     def __repr__(self) -> str:
         m = self.manifest
-        return (
-            f"<redraw.Run {self.path}: {m['status']}, {m['params']['chains']} chain(s) x "
-            f"{m['params']['steps']} steps, {m['districts']} districts>"
-        )
+        if m.get("sampler") == "smc":
+            size = f"{m['params']['chains']} SMC run(s) x {m['smc']['config']['particles']} particles"
+        else:
+            size = f"{m['params']['chains']} chain(s) x {m['params']['steps']} steps"
+        return f"<redraw.Run {self.path}: {m['status']}, {size}, {m['districts']} districts>"
 
     @property
     def manifest(self) -> Dict[str, Any]:
@@ -396,8 +397,10 @@ class Run:
         return self._stats_cache[1]
 
     def stats_arrays(self) -> Dict[str, np.ndarray]:
-        """stats.csv as ``{column: int64 array}`` (read-only: parsed once and shared); a column
-        with empty cells (county_splits when no county was given) is a ``numpy.ma.MaskedArray``."""
+        """stats.csv as ``{column: array}`` (read-only: parsed once and shared): int64 arrays,
+        except an SMC run's ``weight`` (float64, normalised to sum to 1 within each run); a
+        column with empty cells (county_splits when no county was given) is a
+        ``numpy.ma.MaskedArray``."""
         import numpy as np
 
         names, arrays, masks = self._read_stats()
@@ -408,8 +411,8 @@ class Run:
 
     @property
     def stats(self):
-        """stats.csv as a pandas DataFrame (int64 columns; nullable ``Int64`` where cells are
-        empty). Needs pandas."""
+        """stats.csv as a pandas DataFrame (int64 columns, an SMC run's ``weight`` float64;
+        nullable ``Int64`` where cells are empty). Needs pandas."""
         try:
             import pandas as pd
         except ImportError as e:
@@ -417,11 +420,17 @@ class Run:
         names, arrays, masks = self._read_stats()
         cols = {}
         for name, a, m in zip(names, arrays, masks):
-            cols[name] = a if m is None else pd.arrays.IntegerArray(a, m)
+            if m is None:
+                cols[name] = a
+            elif a.dtype.kind == "f":
+                cols[name] = pd.arrays.FloatingArray(a, m)
+            else:
+                cols[name] = pd.arrays.IntegerArray(a, m)
         return pd.DataFrame(cols, copy=False)
 
     def stats_arrow(self):
-        """stats.csv as a pyarrow Table (int64 columns, nulls where cells are empty)."""
+        """stats.csv as a pyarrow Table (int64 columns, an SMC run's ``weight`` float64; nulls
+        where cells are empty)."""
         try:
             import pyarrow as pa
         except ImportError as e:

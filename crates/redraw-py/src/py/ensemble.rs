@@ -304,29 +304,51 @@ fn merge_shards(py: Python<'_>, shards: Vec<PathBuf>, out: PathBuf, parquet: boo
     })
 }
 
-/// Reads a run's stats.csv into int64 columns: `(names, arrays, null masks)`; a column with
-/// empty cells (county_splits without counties) has a boolean mask, the others `None`.
+/// The one stats.csv column that is not an integer (docs/run-format.md, as in stats.parquet,
+/// where it is the one DOUBLE column): an SMC run's importance `weight`.
+const FLOAT_COLUMN: &str = "weight";
+
+/// A parsed stats.csv column: int64, except [`FLOAT_COLUMN`] (float64).
+enum StatsColumn {
+    Int(Vec<i64>),
+    Float(Vec<f64>),
+}
+
+/// Reads a run's stats.csv into numpy columns: `(names, arrays, null masks)`. Every column is
+/// int64 except an SMC run's `weight` (float64); a column with empty cells (county_splits
+/// without counties) has a boolean mask, the others `None`.
 #[pyfunction]
 #[allow(clippy::type_complexity)]
 fn read_stats<'py>(
     py: Python<'py>,
     path: PathBuf,
-) -> PyResult<(Vec<String>, Vec<Bound<'py, PyArray1<i64>>>, Vec<Option<Bound<'py, PyArray1<bool>>>>)> {
+) -> PyResult<(Vec<String>, Vec<Bound<'py, PyAny>>, Vec<Option<Bound<'py, PyArray1<bool>>>>)> {
     let (names, cols, masks) = py.detach(|| parse_stats(&path))?;
-    let arrays = cols.into_iter().map(|c| PyArray1::from_vec(py, c)).collect();
+    let arrays = cols
+        .into_iter()
+        .map(|c| match c {
+            StatsColumn::Int(v) => PyArray1::from_vec(py, v).into_any(),
+            StatsColumn::Float(v) => PyArray1::from_vec(py, v).into_any(),
+        })
+        .collect();
     let masks = masks.into_iter().map(|m| m.map(|m| PyArray1::from_vec(py, m))).collect();
     Ok((names, arrays, masks))
 }
 
 #[allow(clippy::type_complexity)]
-fn parse_stats(path: &Path) -> PyResult<(Vec<String>, Vec<Vec<i64>>, Vec<Option<Vec<bool>>>)> {
+fn parse_stats(path: &Path) -> PyResult<(Vec<String>, Vec<StatsColumn>, Vec<Option<Vec<bool>>>)> {
     let f = File::open(path).map_err(|e| err_msg(format!("cannot read {}: {e}", path.display())))?;
     let mut r = BufReader::with_capacity(1 << 16, f);
     let mut line = String::new();
     r.read_line(&mut line).map_err(|e| err_msg(format!("{}: {e}", path.display())))?;
     let names: Vec<String> = split_csv(line.trim_end_matches(['\n', '\r']));
     let k = names.len();
-    let mut cols: Vec<Vec<i64>> = vec![Vec::new(); k];
+    let mut cols: Vec<StatsColumn> = names
+        .iter()
+        .map(
+            |n| if n == FLOAT_COLUMN { StatsColumn::Float(Vec::new()) } else { StatsColumn::Int(Vec::new()) },
+        )
+        .collect();
     let mut masks: Vec<Option<Vec<bool>>> = vec![None; k];
     let mut row = 0usize;
     let mut ln = 1u64;
@@ -343,21 +365,33 @@ fn parse_stats(path: &Path) -> PyResult<(Vec<String>, Vec<Vec<i64>>, Vec<Option<
             let f = fields.next().ok_or_else(|| {
                 err_msg(format!("{} line {ln}: {} fields, expected {k}", path.display(), j))
             })?;
+            let bad = |what: &str| {
+                err_msg(format!(
+                    "{} line {ln}, column {}: expected {what}, found {f:?}",
+                    path.display(),
+                    names[j]
+                ))
+            };
             if f.is_empty() {
                 masks[j].get_or_insert_with(|| vec![false; row]).push(true);
-                col.push(0);
+                match col {
+                    StatsColumn::Int(c) => c.push(0),
+                    StatsColumn::Float(c) => c.push(f64::NAN),
+                }
             } else {
-                let v: i64 = f.parse().map_err(|_| {
-                    err_msg(format!(
-                        "{} line {ln}, column {}: expected an integer, found {f:?}",
-                        path.display(),
-                        names[j]
-                    ))
-                })?;
+                match col {
+                    StatsColumn::Int(c) => c.push(f.parse().map_err(|_| bad("an integer"))?),
+                    StatsColumn::Float(c) => {
+                        let v: f64 = f.parse().map_err(|_| bad("a number"))?;
+                        if !v.is_finite() {
+                            return Err(bad("a finite number"));
+                        }
+                        c.push(v)
+                    }
+                }
                 if let Some(m) = &mut masks[j] {
                     m.push(false);
                 }
-                col.push(v);
             }
         }
         if fields.next().is_some() {
