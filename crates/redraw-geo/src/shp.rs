@@ -188,6 +188,14 @@ fn check_shp_structure<S: Read + Seek>(shp: &mut S) -> Result<()> {
                     ),
                 ));
             }
+            if parts == 0 && points != 0 {
+                // The crate reads points part by part: with no part it reads none of them and
+                // takes the next record's header from inside this one's points.
+                return Err(shp_err(
+                    ".shp",
+                    format!("record {rec}: claims {points} points in 0 parts (corrupt file)"),
+                ));
+            }
             if parts > 0 {
                 // The crate sizes each part's buffer from the difference of consecutive part
                 // starts, so they must rise from 0 and stay within the points (a fuzzed start of

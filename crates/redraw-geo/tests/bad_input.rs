@@ -151,5 +151,11 @@ fn a_polygon_part_start_outside_its_points_is_refused_before_parsing() {
     std::fs::write(&path, &bytes).unwrap();
     let e = redraw_geo::io::read_path(&path, None).unwrap_err().to_string();
     assert!(e.contains("record 0: part 1 starts at point -268435456, expected 0 to 10"), "{e}");
+    // Second fuzz finding: 0 parts but 10 points. The crate then reads no point at all and takes
+    // the next "record" from inside this one (there, a multipoint claiming a billion points).
+    bytes[100 + 8 + 36..100 + 8 + 40].copy_from_slice(&0i32.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let e = redraw_geo::io::read_path(&path, None).unwrap_err().to_string();
+    assert!(e.contains("record 0: claims 10 points in 0 parts"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
