@@ -628,14 +628,25 @@ fn style_bold(s: &str) -> String {
     }
 }
 
-/// Prints `error: ...` with the whole cause chain, one cause per line.
+/// Prints `error: ...` with the cause chain, one cause per line. A cause whose text the lines
+/// above already include (an error that embeds its source in its own message) is not repeated.
 pub fn report_error(err: &anyhow::Error) {
-    let label = if color_enabled() { "\x1b[1;31merror\x1b[0m" } else { "error" };
+    eprintln!("{}", error_text(err, color_enabled()));
+}
+
+fn error_text(err: &anyhow::Error, color: bool) -> String {
+    let label = if color { "\x1b[1;31merror\x1b[0m" } else { "error" };
     let mut msg = format!("{label}: {err}");
+    let mut shown = err.to_string();
     for cause in err.chain().skip(1) {
-        let _ = write!(msg, "\n  caused by: {cause}");
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            let _ = write!(msg, "\n  caused by: {text}");
+            shown.push('\n');
+            shown.push_str(&text);
+        }
     }
-    eprintln!("{msg}");
+    msg
 }
 
 /// Exit status: 2 for usage-like input errors is clap's convention; everything else is 1.
@@ -694,6 +705,18 @@ mod tests {
         let mut t = Table::new(&["a"]);
         t.push(vec!["x|y".into()]);
         assert!(t.render(Format::Markdown).contains("x\\|y"));
+    }
+
+    #[test]
+    fn causes_already_in_the_message_are_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let e = anyhow::Error::new(io)
+            .context("x.json: No such file or directory")
+            .context("cannot read the graph");
+        assert_eq!(
+            error_text(&e, false),
+            "error: cannot read the graph\n  caused by: x.json: No such file or directory"
+        );
     }
 
     #[test]

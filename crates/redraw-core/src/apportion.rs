@@ -116,7 +116,14 @@ pub enum ApportionError {
     ZeroPopulation { index: usize },
     #[error("a House of {house_size} seats is more than redraw apportions (at most {max}; the Constitution allows at most one representative per 30,000 people, about 11,000 seats for 2020)")]
     HouseTooLarge { house_size: u32, max: u32 },
+    #[error("state #{index} has population {population}, more than redraw apportions exactly (at most {max}, ten thousand times the world's population)")]
+    PopulationTooLarge { index: usize, population: u64, max: u64 },
 }
+
+/// The largest state population [`apportion`] accepts: 2^46 (about 7e13). Priorities are
+/// compared exactly in 128-bit integers (Huntington-Hill as `p^2 d(m)^2` against `q^2 d(n)^2`),
+/// which stays exact for populations up to this bound and houses up to [`MAX_HOUSE_SIZE`].
+pub const MAX_POPULATION: u64 = 1 << 46;
 
 /// The largest House [`apportion`] accepts. The priority list holds one entry per seat, so an
 /// unbounded size (a typo such as `--house-size 4000000000`) would exhaust memory or run for
@@ -172,7 +179,53 @@ fn check(populations: &[u64], house_size: u32) -> Result<(), ApportionError> {
     if let Some(index) = populations.iter().position(|&p| p == 0) {
         return Err(ApportionError::ZeroPopulation { index });
     }
+    if let Some(index) = populations.iter().position(|&p| p > MAX_POPULATION) {
+        return Err(ApportionError::PopulationTooLarge {
+            index,
+            population: populations[index],
+            max: MAX_POPULATION,
+        });
+    }
     Ok(())
+}
+
+/// A state's priority for its next seat, `p / d(n)`, as an exact fraction `num / den` of
+/// integers (Huntington-Hill's as the square `p^2 / (n (n + 1))`, which orders the same way).
+/// With `p <= 2^46` and `n <= 100,000` every cross product fits in a `u128`.
+#[derive(Clone, Copy, Debug)]
+struct Priority {
+    num: u128,
+    den: u128,
+    pop: u64,
+    state: usize,
+}
+
+impl Priority {
+    fn new(method: Method, pop: u64, n: u32, state: usize) -> Priority {
+        let (p, n) = (pop as u128, n as u128);
+        let (num, den) = match method {
+            Method::HuntingtonHill => (p * p, n * (n + 1)),
+            Method::Webster => (2 * p, 2 * n + 1),
+            Method::Jefferson => (p, n + 1),
+            Method::Adams => (p, n),
+            // d(n) = n (n + 1) / (n + 1/2) = 2n (n + 1) / (2n + 1).
+            Method::Dean => (p * (2 * n + 1), 2 * n * (n + 1)),
+            Method::Hamilton => unreachable!("Hamilton has no priorities"),
+        };
+        Priority { num, den, pop, state }
+    }
+
+    /// Higher priority first; exact ties go to the larger population, then the lower index, so
+    /// results are deterministic and follow the documented rule.
+    fn better(&self, other: &Priority) -> bool {
+        match (self.num * other.den).cmp(&(other.num * self.den)) {
+            Ordering::Greater => true,
+            Ordering::Less => false,
+            Ordering::Equal => {
+                (self.pop, std::cmp::Reverse(self.state)) > (other.pop, std::cmp::Reverse(other.state))
+            }
+        }
+    }
 }
 
 /// Apportions `house_size` seats among states with the given populations.
@@ -211,16 +264,6 @@ pub fn apportion_into(
     Ok(())
 }
 
-/// Ordering of priorities: higher first; exact ties go to the larger population, then the
-/// lower index, so results are deterministic.
-fn better(a: (f64, u64, usize), b: (f64, u64, usize)) -> bool {
-    match a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal) {
-        Ordering::Greater => true,
-        Ordering::Less => false,
-        Ordering::Equal => (a.1, std::cmp::Reverse(a.2)) > (b.1, std::cmp::Reverse(b.2)),
-    }
-}
-
 fn divisor_seats(
     pops: &[u64],
     house: u32,
@@ -233,28 +276,29 @@ fn divisor_seats(
     let mut assigned = s as u32;
     if !record {
         // Every divisor has n <= d(n) <= n + 1, so the final cutoff λ is at most P / (H − S) and
-        // each state ends with at least floor(p (H − S) / P) seats. Starting from that lower
-        // bound leaves only a few seats for the heap and gives the same (unique) result.
+        // each state ends with at least lb = floor(p (H − S) / P) seats. Its seats up to lb − 1
+        // have priorities strictly above λ (Jefferson's seat lb can tie λ exactly), so starting
+        // from max(1, lb − 1) leaves only a few seats for the heap and gives the same result,
+        // ties included.
         let total: u128 = pops.iter().map(|&p| p as u128).sum();
         let extra = (house as u128).saturating_sub(s as u128);
         for (i, x) in seats.iter_mut().enumerate() {
             let lb = (pops[i] as u128 * extra / total) as u32;
-            *x = lb.max(1);
+            *x = lb.saturating_sub(1).max(1);
         }
         assigned = seats.iter().sum();
         debug_assert!(assigned <= house);
     }
-    // A binary max-heap of (priority, pop, index), hand-rolled so ties are deterministic.
-    let mut heap: Vec<(f64, u64, usize)> =
-        (0..s).map(|i| (pops[i] as f64 / method.divisor(seats[i]), pops[i], i)).collect();
-    let sift_down = |heap: &mut Vec<(f64, u64, usize)>, mut i: usize| loop {
+    // A binary max-heap of exact priorities, hand-rolled so ties are deterministic.
+    let mut heap: Vec<Priority> = (0..s).map(|i| Priority::new(method, pops[i], seats[i], i)).collect();
+    let sift_down = |heap: &mut Vec<Priority>, mut i: usize| loop {
         let l = 2 * i + 1;
         let r = l + 1;
         let mut m = i;
-        if l < heap.len() && better(heap[l], heap[m]) {
+        if l < heap.len() && heap[l].better(&heap[m]) {
             m = l;
         }
-        if r < heap.len() && better(heap[r], heap[m]) {
+        if r < heap.len() && heap[r].better(&heap[m]) {
             m = r;
         }
         if m == i {
@@ -268,12 +312,14 @@ fn divisor_seats(
     }
     let mut list = Vec::with_capacity(if record { house as usize - s } else { 0 });
     for seat in (assigned + 1)..=house {
-        let (prio, p, i) = heap[0];
-        seats[i] += 1;
+        let top = heap[0];
+        let i = top.state;
         if record {
-            list.push(PrioritySeat { seat, state: i, state_seat: seats[i], priority: prio });
+            let prio = top.pop as f64 / method.divisor(seats[i]);
+            list.push(PrioritySeat { seat, state: i, state_seat: seats[i] + 1, priority: prio });
         }
-        heap[0] = (p as f64 / method.divisor(seats[i]), p, i);
+        seats[i] += 1;
+        heap[0] = Priority::new(method, top.pop, seats[i], i);
         sift_down(&mut heap, 0);
     }
     list
@@ -322,7 +368,7 @@ fn hamilton_seats(pops: &[u64], house: u32, seats: &mut [u32]) {
 /// `populations` (length mismatch).
 pub fn margins(populations: &[u64], app: &Apportionment) -> Option<Vec<Margin>> {
     let method = app.method;
-    if populations.len() != app.seats.len() {
+    if populations.len() != app.seats.len() || check(populations, app.house_size).is_err() {
         return None;
     }
     if !method.is_divisor() {
@@ -330,7 +376,10 @@ pub fn margins(populations: &[u64], app: &Apportionment) -> Option<Vec<Margin>> 
     }
     let s = populations.len();
     let extra = (app.house_size as usize) - s; // seats beyond the minimum
-                                               // Every state's priorities for its 2nd..=(n+1)th seat, pooled and sorted descending.
+                                               // The most seats a state can hold: every seat the others' minimums leave.
+    let max_seats = app.house_size - (s as u32 - 1);
+    // Every state's priorities for its 2nd..=(n+1)th seat, pooled and sorted descending: the
+    // floating-point estimates of the thresholds, confirmed exactly below.
     let mut pool: Vec<(f64, usize)> = Vec::with_capacity(extra + s);
     for (i, &p) in populations.iter().enumerate() {
         for n in 1..=app.seats[i] {
@@ -338,31 +387,6 @@ pub fn margins(populations: &[u64], app: &Apportionment) -> Option<Vec<Margin>> 
         }
     }
     pool.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(Ordering::Equal));
-    let mut out = Vec::with_capacity(s);
-    for (i, &p) in populations.iter().enumerate() {
-        let n = app.seats[i];
-        // The k-th largest (0-based) priority among the other states.
-        let kth_other =
-            |k: usize| -> f64 { pool.iter().filter(|x| x.1 != i).nth(k).map(|x| x.0).unwrap_or(0.0) };
-        // Gain: its priority for seat n+1 must beat the other states' (extra - n + 1)-th seat,
-        // i.e. index extra - n (0-based) among the others' priorities.
-        let t_gain = kth_other(extra - (n as usize - 1) - 1);
-        let need = t_gain * method.divisor(n);
-        let to_gain = Some(((need - p as f64).floor() + 1.0).max(1.0) as u64);
-        let can_lose = if n <= 1 {
-            None
-        } else {
-            // Losing: its priority for seat n must fall to the others' next seat.
-            let t_lose = kth_other(extra - (n as usize - 1));
-            let floor = t_lose * method.divisor(n - 1);
-            Some(((p as f64 - floor).ceil() - 1.0).max(0.0) as u64)
-        };
-        out.push(Margin { to_gain, can_lose });
-    }
-    // The thresholds above assume strict inequality; an exact tie in priority (for instance two
-    // states of equal population competing for the same seat number) is broken by
-    // [`better`]. Confirm each threshold against the actual apportionment and step by one
-    // person where a tie moves it, so margins always agree with `apportion`.
     let mut scratch = populations.to_vec();
     let mut seats = vec![0u32; s];
     let mut seats_with = |i: usize, p: u64| -> u32 {
@@ -371,26 +395,76 @@ pub fn margins(populations: &[u64], app: &Apportionment) -> Option<Vec<Margin>> 
         scratch[i] = populations[i];
         seats[i]
     };
-    for (i, m) in out.iter_mut().enumerate() {
-        let (p, n) = (populations[i], app.seats[i]);
-        if let Some(g) = m.to_gain.as_mut() {
-            while *g > 1 && seats_with(i, p + *g - 1) > n {
-                *g -= 1;
-            }
-            while seats_with(i, p + *g) <= n {
-                *g += 1;
-            }
-        }
-        if let Some(l) = m.can_lose.as_mut() {
-            while *l > 0 && seats_with(i, p - *l) < n {
-                *l -= 1;
-            }
-            while *l + 1 < p && seats_with(i, p - *l - 1) >= n {
-                *l += 1;
-            }
-        }
+    let mut out = Vec::with_capacity(s);
+    for (i, &p) in populations.iter().enumerate() {
+        let n = app.seats[i];
+        // The k-th largest (0-based) priority among the other states.
+        let kth_other = |k: usize| -> f64 { pool.iter().filter(|x| x.1 != i).nth(k).map_or(0.0, |x| x.0) };
+        // Gain: its priority for seat n+1 must beat the other states' weakest spare seat, at
+        // index extra - n (0-based) among their priorities. A state already holding every
+        // spare seat cannot gain one (`None`).
+        let to_gain = (n < max_seats).then(|| {
+            let need = kth_other(extra - n as usize) * method.divisor(n);
+            let estimate = ((need - p as f64).floor() + 1.0).clamp(1.0, MAX_POPULATION as f64) as u64;
+            // The least x >= 1 with seats(p + x) > n (monotone in x: a divisor method never
+            // takes a seat from a state whose population grows). Exact, ties included.
+            least(estimate, MAX_POPULATION - p, |x| seats_with(i, p + x) > n)
+        });
+        let can_lose = (n > 1).then(|| {
+            // Losing: its priority for seat n must fall to the others' next seat.
+            let floor = kth_other(extra - (n as usize - 1)) * method.divisor(n - 1);
+            let estimate = ((p as f64 - floor).ceil()).clamp(1.0, (p - 1).max(1) as f64) as u64;
+            // The least y in 1..=p-1 with seats(p - y) < n, minus one.
+            least(estimate, p - 1, |y| seats_with(i, p - y) < n).map_or(p - 1, |y| y - 1)
+        });
+        out.push(Margin { to_gain: to_gain.flatten(), can_lose });
     }
     Some(out)
+}
+
+/// The least `x` in `1..=max` with `pred(x)` true, for a predicate that is false then true,
+/// found from an estimate by exponential search outward and bisection: O(log) evaluations
+/// whatever the estimate's error. `None` when `pred(max)` is false.
+fn least(estimate: u64, max: u64, mut pred: impl FnMut(u64) -> bool) -> Option<u64> {
+    if max == 0 {
+        return None;
+    }
+    let x = estimate.clamp(1, max);
+    // Bracket: pred(lo) false (or lo = 0), pred(hi) true.
+    let (mut lo, mut hi);
+    if pred(x) {
+        hi = x;
+        let mut step = 1;
+        lo = x.saturating_sub(step);
+        while lo > 0 && pred(lo) {
+            hi = lo;
+            step *= 2;
+            lo = lo.saturating_sub(step);
+        }
+    } else {
+        lo = x;
+        let mut step = 1;
+        loop {
+            if lo == max {
+                return None;
+            }
+            hi = lo.saturating_add(step).min(max);
+            if pred(hi) {
+                break;
+            }
+            lo = hi;
+            step *= 2;
+        }
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
 }
 
 fn hamilton_margins(pops: &[u64], app: &Apportionment) -> Vec<Margin> {
@@ -448,4 +522,67 @@ fn hamilton_margins(pops: &[u64], app: &Apportionment) -> Vec<Margin> {
             Margin { to_gain, can_lose }
         })
         .collect()
+}
+
+/// A populations file that cannot be read (`redraw apportion --populations`); the message names
+/// the file and line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PopulationsError(pub String);
+
+/// Parses a populations file: `state,population` rows (a header row and `#` comment lines are
+/// skipped; a quoted name may hold a comma), as `redraw apportion --populations` reads it.
+/// `source` names the file in errors. Every population must be a positive whole number of at
+/// most [`MAX_POPULATION`]; names must be unique.
+pub fn parse_populations(text: &str, source: &str) -> Result<Vec<(String, u64)>, PopulationsError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let err = |msg: String| PopulationsError(msg);
+    let mut out: Vec<(String, u64)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let ln = i + 1;
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        // Exactly two fields. A quoted name may hold commas; anything else with a second comma
+        // is refused (silently reading `A,1,000` as state `A,1` with 0 people was a bug).
+        let (name, pop) = match line.trim_start().strip_prefix('"') {
+            Some(rest) => rest.split_once("\",").map(|(n, p)| (n.to_string(), p)),
+            None => line.split_once(',').map(|(n, p)| (n.trim().to_string(), p)),
+        }
+        .ok_or_else(|| err(format!("{source} line {ln}: expected `state,population`")))?;
+        if pop.contains(',') {
+            return Err(err(format!(
+                "{source} line {ln}: expected two fields `state,population`, found {}; write populations without thousands separators (quote a name that holds a comma)",
+                pop.split(',').count() + 1
+            )));
+        }
+        let pop = pop.trim();
+        if ln == 1 && pop.parse::<f64>().is_err() {
+            continue; // header
+        }
+        let p: i64 = pop.replace('_', "").parse().map_err(|_| {
+            err(format!(
+                "{source} line {ln}, field population: expected a whole number of people, found `{pop}`"
+            ))
+        })?;
+        if p <= 0 {
+            return Err(err(format!(
+                "{source} line {ln}, field population: {name} has population {p}; it must be positive"
+            )));
+        }
+        if p as u64 > MAX_POPULATION {
+            return Err(err(format!(
+                "{source} line {ln}, field population: {name} has population {p}; redraw apportions populations up to {MAX_POPULATION}"
+            )));
+        }
+        if !seen.insert(name.clone()) {
+            return Err(err(format!("{source} line {ln}: state `{name}` is listed twice")));
+        }
+        out.push((name, p as u64));
+    }
+    if out.is_empty() {
+        return Err(err(format!("{source}: no states")));
+    }
+    Ok(out)
 }

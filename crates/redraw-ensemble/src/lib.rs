@@ -26,6 +26,10 @@
 //!   Parquet (same columns, INT64, `county_splits` nullable); `run` calls it in the merge when
 //!   `Execution::parquet` is set, so `stats.parquet` is a pure function of `stats.csv`.
 //! - [`assignments`]: the binary assignments format and its streaming reader.
+//! - [`checkpoint`]: the chain checkpoint codec (trusts nothing it reads) and the checksums of
+//!   the part files; `fsio` (private): the run lock, temporary files, atomic writes and the
+//!   simulated full disk; [`verify`]: the consistency checks of a finished run's manifest, rows
+//!   and assignments header, used by every reader of a run directory.
 //! - [`enumerate`]: exact enumeration of all plans of a small graph and spanning-tree counts (the
 //!   ground truth of the distribution tests).
 //!
@@ -38,7 +42,9 @@
 //! recom_speed -- GRAPH.json STEPS` (bare chain, CPU-time rate), and `bench/ensemble/` (the CLI
 //! against GerryChain).
 pub mod assignments;
+pub mod checkpoint;
 pub mod enumerate;
+mod fsio;
 pub mod partition;
 pub mod problem;
 pub mod proposal;
@@ -50,6 +56,7 @@ pub mod shard;
 #[cfg(feature = "parquet")]
 pub mod stats_parquet;
 mod tree;
+pub mod verify;
 
 pub use assignments::{AssignmentReader, Sample};
 pub use partition::{Partition, PlanError};

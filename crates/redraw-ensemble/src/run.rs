@@ -16,6 +16,14 @@
 //! a checkpoint stores the complete chain state (RNG words, assignment, the order of the
 //! member and cut-edge lists the proposals index into, counters, and the part files' lengths),
 //! and resuming truncates the parts to those lengths and continues from there.
+//!
+//! Safety of the directory (see `docs/run-format.md`, "Concurrency and integrity"): a run holds
+//! an exclusive lock on `DIR/.lock` for its whole duration (a second process on the same `DIR`
+//! is refused); a new run starts only in a new or empty directory (redraw never deletes or
+//! overwrites files it did not create); checkpoints carry checksums of the part files, which a
+//! resume and the final merge verify; every output is written to a temporary file that is
+//! removed if anything fails. The file-system primitives are in `fsio`, the checkpoint codec in
+//! [`crate::checkpoint`], and the checks of a finished run's files in [`crate::verify`].
 
 use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
@@ -30,6 +38,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::assignments::{encode_record, Header};
+use crate::checkpoint::{Checkpoint, PartSum};
+use crate::fsio::{self, Budget, BudgetFile, LockError, TmpFile};
+pub use crate::fsio::{DiskFull, Phase, RunLock, LOCK};
 use crate::partition::Partition;
 use crate::problem::Problem;
 use crate::proposal::{step, Counters, ProposalConfig, Workspace};
@@ -46,8 +57,10 @@ pub const CHAINS_DIR: &str = "chains";
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: io::Error },
+    // The message includes the I/O error, so it is not also the error's `source()` (error
+    // chains would print it twice).
+    #[error("{}: {error}", path.display())]
+    Io { path: PathBuf, error: io::Error },
     #[error(
         "{} already holds a run (manifest.json exists); pass --resume to continue it or choose \
          another --out directory",
@@ -56,6 +69,22 @@ pub enum RunError {
     Exists { dir: PathBuf },
     #[error("{}: no run to resume (no manifest.json)", dir.display())]
     NothingToResume { dir: PathBuf },
+    #[error(
+        "{} is being written by another redraw process (it holds {}); wait for it to finish, or \
+         choose another --out directory",
+        dir.display(),
+        dir.join(LOCK).display()
+    )]
+    Locked { dir: PathBuf },
+    #[error(
+        "{} is not empty and holds no redraw run (no manifest.json; it contains {entries}): a new run \
+         starts only in a new or empty directory, so that redraw never deletes or overwrites files it \
+         did not create; choose another --out directory",
+        dir.display()
+    )]
+    NotARun { dir: PathBuf, entries: String },
+    #[error("{}: {msg}", path.display())]
+    Invalid { path: PathBuf, msg: String },
     #[error("cannot resume {}: the parameters or inputs differ from the saved run: {diff}", dir.display())]
     Mismatch { dir: PathBuf, diff: String },
     #[error("{}: corrupt checkpoint: {msg}", path.display())]
@@ -93,7 +122,7 @@ pub enum RunError {
 }
 
 fn io_at(path: &Path) -> impl Fn(io::Error) -> RunError + '_ {
-    move |source| RunError::Io { path: path.to_path_buf(), source }
+    move |error| RunError::Io { path: path.to_path_buf(), error }
 }
 
 /// Chain parameters (everything that determines the output besides the inputs).
@@ -149,6 +178,8 @@ pub struct Execution {
     /// Advanced by the steps done, for progress displays other than the terminal bar (Python's
     /// tqdm); read it from another thread.
     pub steps_done: Option<Arc<AtomicU64>>,
+    /// Test hook: simulate a full disk during the chains or the merge ([`DiskFull`]).
+    pub disk_full: Option<DiskFull>,
 }
 
 impl Default for Execution {
@@ -162,6 +193,7 @@ impl Default for Execution {
             chain_range: None,
             cancel: None,
             steps_done: None,
+            disk_full: None,
         }
     }
 }
@@ -232,13 +264,14 @@ pub struct Summary {
 
 impl Manifest {
     /// Reads `DIR/manifest.json`.
+    /// Reads `DIR/manifest.json` (bounded like every JSON document, see
+    /// `redraw_graph::limits`). Only parses it: [`Manifest::check`] checks its consistency.
     pub fn read(dir: &Path) -> Result<Manifest, RunError> {
         let path = dir.join(MANIFEST);
-        let text = fs::read_to_string(&path).map_err(io_at(&path))?;
-        serde_json::from_str(&text).map_err(|e| RunError::Io {
-            path,
-            source: io::Error::new(io::ErrorKind::InvalidData, e.to_string()),
-        })
+        let text = redraw_graph::limits::read_text(&path, redraw_graph::limits::MAX_JSON_BYTES, "a manifest")
+            .map_err(io_at(&path))?;
+        serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text))
+            .map_err(|e| RunError::Invalid { path, msg: format!("not a run manifest: {e}") })
     }
 
     /// Totals over chains.
@@ -248,7 +281,7 @@ impl Manifest {
             let (a, b) = (t.to_words(), c.to_words());
             let mut w = [0u64; 9];
             for i in 0..9 {
-                w[i] = a[i] + b[i];
+                w[i] = a[i].saturating_add(b[i]);
             }
             t = Counters::from_words(w);
         }
@@ -323,33 +356,19 @@ pub fn sha256_file(path: &Path) -> Result<String, RunError> {
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, rename.
+/// On failure (a full disk included) the temporary file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
-    let tmp = tmp_path(path);
-    {
-        let mut f = File::create(&tmp).map_err(io_at(&tmp))?;
-        f.write_all(bytes).map_err(io_at(&tmp))?;
-        f.sync_all().map_err(io_at(&tmp))?;
-    }
-    fs::rename(&tmp, path).map_err(io_at(path))?;
-    sync_parent(path);
-    Ok(())
+    fsio::write_atomic_budget(path, bytes, &Budget::default()).map_err(io_at(path))
 }
 
-/// Makes a rename in `path`'s directory durable (best effort: not every platform can open a
-/// directory for syncing, and the rename itself already happened).
-fn sync_parent(path: &Path) {
-    if let Some(dir) = path.parent() {
-        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-        if let Ok(d) = File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-}
-
-fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
+/// Takes the exclusive lock of the existing run directory `dir` without waiting (see
+/// `docs/run-format.md`); [`run`] holds it for the whole run. Anything else that writes into a
+/// run directory takes it too; `RunError::Locked` means another process holds it.
+pub fn lock_run_dir(dir: &Path) -> Result<RunLock, RunError> {
+    fsio::lock_dir(dir).map_err(|e| match e {
+        LockError::Held => RunError::Locked { dir: dir.to_path_buf() },
+        LockError::Io(path, error) => RunError::Io { path, error },
+    })
 }
 
 /// Quotes a CSV field if needed (RFC 4180).
@@ -363,21 +382,8 @@ pub(crate) fn csv_field(s: &str) -> String {
 
 /// The stats.csv column names, in order.
 pub fn stats_columns(problem: &Problem, labels: &[String]) -> Vec<String> {
-    let mut cols: Vec<String> =
-        ["chain", "step", "accepted", "cut_edges", "county_splits"].iter().map(|s| s.to_string()).collect();
-    for l in labels {
-        cols.push(format!("pop_{l}"));
-    }
-    for e in problem.elections() {
-        cols.push(format!("{}_dem_seats", e.name));
-        for l in labels {
-            cols.push(format!("{}_dem_{l}", e.name));
-        }
-        for l in labels {
-            cols.push(format!("{}_rep_{l}", e.name));
-        }
-    }
-    cols
+    let names: Vec<&str> = problem.elections().iter().map(|e| e.name.as_str()).collect();
+    crate::verify::stats_header(labels, &names)
 }
 
 fn stats_row(out: &mut String, p: &Problem, part: &Partition, chain: u32, s: u64, accepted: bool) {
@@ -437,10 +443,11 @@ fn build_manifest(spec: &RunSpec, range: &Range<u32>, status: &str, results: Vec
     }
 }
 
-pub(crate) fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), RunError> {
+pub(crate) fn write_manifest(dir: &Path, m: &Manifest, budget: &Budget) -> Result<(), RunError> {
     let mut s = serde_json::to_string_pretty(m).expect("manifest serialises");
     s.push('\n');
-    write_atomic(&dir.join(MANIFEST), s.as_bytes())
+    let path = dir.join(MANIFEST);
+    fsio::write_atomic_budget(&path, s.as_bytes(), budget).map_err(io_at(&path))
 }
 
 fn validate(spec: &RunSpec) -> Result<(), RunError> {
@@ -448,6 +455,14 @@ fn validate(spec: &RunSpec) -> Result<(), RunError> {
     let params = &spec.params;
     if p.districts() < 2 {
         return Err(RunError::Params("a chain needs at least 2 districts".into()));
+    }
+    if p.districts() > crate::verify::MAX_DISTRICTS {
+        // assignments.bin stores a district index in 16 bits (docs/run-format.md).
+        return Err(RunError::Params(format!(
+            "{} districts: a run stores district indices in 16 bits, so at most {} districts",
+            p.districts(),
+            crate::verify::MAX_DISTRICTS
+        )));
     }
     if params.chains == 0 || params.thin == 0 {
         return Err(RunError::Params("--chains and --thin must be at least 1".into()));
@@ -485,8 +500,78 @@ fn validate(spec: &RunSpec) -> Result<(), RunError> {
     Ok(())
 }
 
-/// Starts a new run in `dir` (which must not already hold one), or resumes the run there when
-/// `resume` is set. Returns when every chain has finished and the outputs are in place.
+/// Up to five entries of a directory other than `ours`, for messages ("a, b, c, …").
+fn foreign_entries(dir: &Path, ours: &[&str]) -> Result<Option<String>, RunError> {
+    let mut names: Vec<String> = Vec::new();
+    for e in fs::read_dir(dir).map_err(io_at(dir))? {
+        let name = e.map_err(io_at(dir))?.file_name().to_string_lossy().into_owned();
+        if !ours.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        return Ok(None);
+    }
+    names.sort();
+    let more = names.len() > 5;
+    names.truncate(5);
+    Ok(Some(names.join(", ") + if more { ", …" } else { "" }))
+}
+
+/// Makes `dir` ready for a new run (`resume` false) or a resume, and locks it.
+///
+/// A new run needs a new or empty directory. A directory holding a lock file is redraw's (a
+/// run, or a run killed before it wrote its manifest), so it is locked first and checked under
+/// the lock; any other non-empty directory is refused without creating anything in it. Under
+/// the lock, a new run accepts only the lock file and a manifest's temporary file left by a
+/// killed run (removed); a resume needs a manifest. Checking under the lock means two processes
+/// starting together cannot both pass.
+fn prepare_dir(dir: &Path, resume: bool) -> Result<RunLock, RunError> {
+    const MANIFEST_TMP: &str = "manifest.json.tmp";
+    if dir.exists() && !dir.is_dir() {
+        return Err(RunError::Io {
+            path: dir.to_path_buf(),
+            error: io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a directory"),
+        });
+    }
+    if resume {
+        if !dir.join(MANIFEST).exists() {
+            return Err(RunError::NothingToResume { dir: dir.to_path_buf() });
+        }
+    } else if dir.is_dir() && !dir.join(LOCK).exists() {
+        if dir.join(MANIFEST).exists() {
+            return Err(RunError::Exists { dir: dir.to_path_buf() });
+        }
+        // Our own lock and temporary manifest may appear here while another run starts in the
+        // same directory (it created the directory and took the lock after our checks above):
+        // that run is then refused or reported below, under the lock, not as a foreign folder.
+        if let Some(entries) = foreign_entries(dir, &[LOCK, MANIFEST_TMP])? {
+            return Err(RunError::NotARun { dir: dir.to_path_buf(), entries });
+        }
+    }
+    if !resume {
+        fs::create_dir_all(dir).map_err(io_at(dir))?;
+    }
+    let lock = lock_run_dir(dir)?;
+    if resume {
+        if !dir.join(MANIFEST).exists() {
+            return Err(RunError::NothingToResume { dir: dir.to_path_buf() });
+        }
+    } else {
+        if dir.join(MANIFEST).exists() {
+            return Err(RunError::Exists { dir: dir.to_path_buf() });
+        }
+        if let Some(entries) = foreign_entries(dir, &[LOCK, MANIFEST_TMP])? {
+            return Err(RunError::NotARun { dir: dir.to_path_buf(), entries });
+        }
+        let _ = fs::remove_file(dir.join(MANIFEST_TMP));
+    }
+    Ok(lock)
+}
+
+/// Starts a new run in `dir` (which must be new or empty), or resumes the run there when
+/// `resume` is set. Holds the directory's lock throughout. Returns when every chain has finished
+/// and the outputs are in place.
 pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result<Summary, RunError> {
     validate(spec)?;
     if exec.parquet && !PARQUET_AVAILABLE {
@@ -494,11 +579,10 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
     }
     let range = crate::shard::resolve_range(exec.chain_range.as_ref(), spec.params.chains)?;
     let fresh = build_manifest(spec, &range, "running", Vec::new());
-    let manifest_path = dir.join(MANIFEST);
+    let _lock = prepare_dir(dir, resume)?;
+    let chain_budget = Budget::new(exec.disk_full, Phase::Chains);
+    let merge_budget = Budget::new(exec.disk_full, Phase::Merge);
     if resume {
-        if !manifest_path.exists() {
-            return Err(RunError::NothingToResume { dir: dir.to_path_buf() });
-        }
         let saved = Manifest::read(dir)?;
         if saved.identity() != fresh.identity() {
             return Err(RunError::Mismatch { dir: dir.to_path_buf(), diff: describe_diff(&saved, &fresh) });
@@ -507,20 +591,12 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
             // A complete run asked for Parquet afterwards: derive it from the final stats.csv
             // (the same bytes a run with the flag from the start would have written).
             if exec.parquet && !dir.join(STATS_PARQUET).exists() {
-                write_parquet(dir)?;
+                write_parquet(dir, &merge_budget)?;
             }
             return Ok(Summary { manifest: saved, already_complete: true });
         }
     } else {
-        if manifest_path.exists() {
-            return Err(RunError::Exists { dir: dir.to_path_buf() });
-        }
-        fs::create_dir_all(dir).map_err(io_at(dir))?;
-        let chains_dir = dir.join(CHAINS_DIR);
-        if chains_dir.exists() {
-            fs::remove_dir_all(&chains_dir).map_err(io_at(&chains_dir))?;
-        }
-        write_manifest(dir, &fresh)?;
+        write_manifest(dir, &fresh, &chain_budget)?;
     }
     let chains_dir = dir.join(CHAINS_DIR);
     fs::create_dir_all(&chains_dir).map_err(io_at(&chains_dir))?;
@@ -532,12 +608,12 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let failed = AtomicBool::new(false);
-    let results: Vec<Result<Counters, RunError>> = pool.install(|| {
+    let results: Vec<Result<ChainDone, RunError>> = pool.install(|| {
         range
             .clone()
             .into_par_iter()
             .map(|c| {
-                let r = run_chain(&chains_dir, spec, exec, c, &bar, &failed);
+                let r = run_chain(&chains_dir, spec, exec, c, &bar, &failed, &chain_budget);
                 // Only a real failure stops the sibling chains. An interruption (`stop_after`,
                 // which stands in for a kill) must not: each chain then stops exactly at its
                 // own `stop_after` step, whatever the scheduling, so the outcome is deterministic.
@@ -555,20 +631,34 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
     {
         return Err(results.into_iter().nth(i).and_then(Result::err).expect("an error"));
     }
-    let mut counters = Vec::with_capacity(results.len());
+    let mut done = Vec::with_capacity(results.len());
     for r in results {
-        counters.push(r?);
+        done.push(r?);
     }
-    merge(dir, spec, &range)?;
+    merge(dir, spec, &range, &done, &merge_budget)?;
     // Before the manifest says "complete": an interruption here leaves a running run whose
     // resume merges again and writes both files.
     if exec.parquet {
-        write_parquet(dir)?;
+        write_parquet(dir, &merge_budget)?;
     }
-    let done = build_manifest(spec, &range, "complete", counters);
-    write_manifest(dir, &done)?;
-    fs::remove_dir_all(&chains_dir).map_err(io_at(&chains_dir))?;
-    Ok(Summary { manifest: done, already_complete: false })
+    let complete =
+        build_manifest(spec, &range, "complete", done.iter().map(|d| d.counters.clone()).collect());
+    write_manifest(dir, &complete, &merge_budget)?;
+    remove_parts(&chains_dir, range.clone());
+    Ok(Summary { manifest: complete, already_complete: false })
+}
+
+/// Removes the files the chains wrote (parts, checkpoints, a checkpoint's temporary file), then
+/// `chains/` itself if nothing else is in it: never anything redraw did not create. Best
+/// effort: the run is complete whatever remains.
+fn remove_parts(chains_dir: &Path, chains: Range<u32>) {
+    for c in chains {
+        let f = chain_files(chains_dir, c);
+        for p in [&f.stats, &f.asg, &f.ckpt, &fsio::tmp_path(&f.ckpt)] {
+            let _ = fs::remove_file(p);
+        }
+    }
+    let _ = fs::remove_dir(chains_dir);
 }
 
 fn describe_diff(saved: &Manifest, fresh: &Manifest) -> String {
@@ -622,6 +712,83 @@ struct ChainState {
     counters: Counters,
 }
 
+/// What a finished chain hands to the merge: its outcome counts and the checksums of the
+/// bytes it wrote to its parts.
+struct ChainDone {
+    counters: Counters,
+    stats: PartSum,
+    asg: PartSum,
+}
+
+/// One part file of a chain, open for appending, with the checksum of everything in it.
+struct PartWriter {
+    path: PathBuf,
+    out: BufWriter<BudgetFile>,
+    sum: PartSum,
+}
+
+impl PartWriter {
+    /// Opens a part for a chain resuming at a checkpoint that recorded `len` bytes with
+    /// checksum `sum` (a fresh chain: 0 and the empty checksum). Bytes after `len` (written
+    /// after the checkpoint by a killed process) are dropped; the first `len` bytes must be
+    /// exactly what the chain wrote, or the resume is refused.
+    fn open(path: PathBuf, len: u64, sum: u64, budget: &Budget) -> Result<PartWriter, RunError> {
+        let mut f = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_at(&path))?;
+        let have = f.metadata().map_err(io_at(&path))?.len();
+        let refuse = |msg: String| RunError::Checkpoint { path: path.clone(), msg };
+        if have < len {
+            // `set_len` would pad with zeros: recorded samples were lost, refuse to continue.
+            return Err(refuse(format!(
+                "the part file holds {have} bytes but its checkpoint recorded {len}"
+            )));
+        }
+        let mut check = PartSum::default();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut left = len;
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            f.read_exact(&mut buf[..want]).map_err(io_at(&path))?;
+            check.update(&buf[..want]);
+            left -= want as u64;
+        }
+        if check.value() != sum {
+            return Err(refuse(format!(
+                "its first {len} bytes do not match the checksum its checkpoint recorded: the part was \
+                 modified or damaged after the checkpoint, so the run cannot be resumed; start a new run"
+            )));
+        }
+        f.set_len(len).map_err(io_at(&path))?;
+        f.seek(SeekFrom::End(0)).map_err(io_at(&path))?;
+        Ok(PartWriter {
+            out: BufWriter::with_capacity(1 << 16, BudgetFile::new(f, budget)),
+            path,
+            sum: check,
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), RunError> {
+        self.sum.update(bytes);
+        self.out.write_all(bytes).map_err(io_at(&self.path))
+    }
+
+    fn flush(&mut self) -> Result<(), RunError> {
+        self.out.flush().map_err(io_at(&self.path))
+    }
+
+    /// Flushes and syncs the data to disk (before a checkpoint vouches for it).
+    fn sync(&mut self) -> Result<(), RunError> {
+        self.flush()?;
+        self.out.get_ref().file.sync_data().map_err(io_at(&self.path))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn run_chain(
     chains_dir: &Path,
     spec: &RunSpec,
@@ -629,14 +796,16 @@ fn run_chain(
     c: u32,
     bar: &indicatif::ProgressBar,
     failed: &AtomicBool,
-) -> Result<Counters, RunError> {
+    budget: &Budget,
+) -> Result<ChainDone, RunError> {
     let p = spec.problem;
     let params = &spec.params;
     let files = chain_files(chains_dir, c);
-    let (mut st, stats_len, asg_len) = if files.ckpt.exists() {
-        read_checkpoint(&files.ckpt, p, c)?
+    let (mut st, (stats_len, stats_sum), (asg_len, asg_sum)) = if files.ckpt.exists() {
+        read_checkpoint(&files.ckpt, p, params, c)?
     } else {
         let part = Partition::new(p, spec.initial.clone()).map_err(|e| RunError::Plan(e.to_string()))?;
+        let empty = PartSum::default().value();
         (
             ChainState {
                 step: 0,
@@ -644,53 +813,31 @@ fn run_chain(
                 part,
                 counters: Counters::default(),
             },
-            0,
-            0,
+            (0, empty),
+            (0, empty),
         )
     };
     bar.inc(st.step);
+    let mut stats_out = PartWriter::open(files.stats.clone(), stats_len, stats_sum, budget)?;
+    let mut asg_out = PartWriter::open(files.asg.clone(), asg_len, asg_sum, budget)?;
     advance(exec, st.step);
-    let open = |path: &Path, len: u64| -> Result<BufWriter<File>, RunError> {
-        let mut f =
-            OpenOptions::new().create(true).write(true).truncate(false).open(path).map_err(io_at(path))?;
-        let have = f.metadata().map_err(io_at(path))?.len();
-        if have < len {
-            // `set_len` would pad with zeros: recorded samples were lost, refuse to continue.
-            return Err(RunError::Checkpoint {
-                path: path.to_path_buf(),
-                msg: format!("the part file holds {have} bytes but its checkpoint recorded {len}"),
-            });
-        }
-        f.set_len(len).map_err(io_at(path))?;
-        f.seek(SeekFrom::End(0)).map_err(io_at(path))?;
-        Ok(BufWriter::with_capacity(1 << 16, f))
-    };
-    let mut stats_out = open(&files.stats, stats_len)?;
-    let mut asg_out = open(&files.asg, asg_len)?;
-    let mut stats_len = stats_len;
-    let mut asg_len = asg_len;
     let mut row = String::new();
     let mut rec = Vec::new();
     let k = p.districts();
     let mut record = |st: &ChainState,
                       accepted: bool,
-                      stats_out: &mut BufWriter<File>,
-                      asg_out: &mut BufWriter<File>,
-                      stats_len: &mut u64,
-                      asg_len: &mut u64|
+                      stats_out: &mut PartWriter,
+                      asg_out: &mut PartWriter|
      -> Result<(), RunError> {
         row.clear();
         stats_row(&mut row, p, &st.part, c, st.step, accepted);
-        stats_out.write_all(row.as_bytes()).map_err(io_at(&files.stats))?;
-        *stats_len += row.len() as u64;
+        stats_out.write(row.as_bytes())?;
         rec.clear();
         encode_record(&mut rec, c, st.step, st.part.assignment(), k);
-        asg_out.write_all(&rec).map_err(io_at(&files.asg))?;
-        *asg_len += rec.len() as u64;
-        Ok(())
+        asg_out.write(&rec)
     };
-    if st.step == 0 && stats_len == 0 && params.records(0) {
-        record(&st, false, &mut stats_out, &mut asg_out, &mut stats_len, &mut asg_len)?;
+    if st.step == 0 && stats_out.sum.is_empty() && params.records(0) {
+        record(&st, false, &mut stats_out, &mut asg_out)?;
     }
     let mut ws = Workspace::new(p);
     let mut pending = 0u64;
@@ -710,7 +857,7 @@ fn run_chain(
         }
         if params.records(st.step) {
             let accepted = o == crate::proposal::Outcome::Accepted;
-            record(&st, accepted, &mut stats_out, &mut asg_out, &mut stats_len, &mut asg_len)?;
+            record(&st, accepted, &mut stats_out, &mut asg_out)?;
         }
         pending += 1;
         if pending == 1024 {
@@ -719,9 +866,9 @@ fn run_chain(
             pending = 0;
             if exec.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
                 // Stopped from outside (Ctrl-C in Python): keep every step done so far.
-                sync(&mut stats_out, &files.stats)?;
-                sync(&mut asg_out, &files.asg)?;
-                write_checkpoint(&files.ckpt, c, &st, stats_len, asg_len)?;
+                stats_out.sync()?;
+                asg_out.sync()?;
+                write_checkpoint(&files.ckpt, c, &st, &stats_out.sum, &asg_out.sum, budget)?;
                 let dir = chains_dir.parent().unwrap_or(chains_dir).to_path_buf();
                 return Err(RunError::Cancelled { dir });
             }
@@ -731,19 +878,25 @@ fn run_chain(
             }
         }
         if exec.stop_after == Some(st.step) {
-            stats_out.flush().map_err(io_at(&files.stats))?;
-            asg_out.flush().map_err(io_at(&files.asg))?;
+            stats_out.flush()?;
+            asg_out.flush()?;
             return Err(RunError::Interrupted(st.step));
         }
-        if st.step % exec.checkpoint_every.max(1) == 0 || st.step == params.steps {
-            sync(&mut stats_out, &files.stats)?;
-            sync(&mut asg_out, &files.asg)?;
-            write_checkpoint(&files.ckpt, c, &st, stats_len, asg_len)?;
+        // Checkpoints fall on multiples of the interval only: the end of a chain is not one
+        // (unless it is a multiple), because the merge follows at once. A run killed before its
+        // merge redoes at most `checkpoint_every - 1` steps per chain, and runs of many short
+        // chains do not pay four fsyncs per chain.
+        if st.step % exec.checkpoint_every.max(1) == 0 {
+            stats_out.sync()?;
+            asg_out.sync()?;
+            write_checkpoint(&files.ckpt, c, &st, &stats_out.sum, &asg_out.sum, budget)?;
         }
     }
     bar.inc(pending);
     advance(exec, pending);
-    Ok(st.counters)
+    stats_out.flush()?;
+    asg_out.flush()?;
+    Ok(ChainDone { counters: st.counters, stats: stats_out.sum, asg: asg_out.sum })
 }
 
 fn advance(exec: &Execution, steps: u64) {
@@ -752,216 +905,131 @@ fn advance(exec: &Execution, steps: u64) {
     }
 }
 
-fn sync(w: &mut BufWriter<File>, path: &Path) -> Result<(), RunError> {
-    w.flush().map_err(io_at(path))?;
-    w.get_ref().sync_data().map_err(io_at(path))
-}
-
-const CKPT_MAGIC: &[u8; 8] = b"RDRWCKP1";
-
 fn write_checkpoint(
     path: &Path,
     c: u32,
     st: &ChainState,
-    stats_len: u64,
-    asg_len: u64,
+    stats: &PartSum,
+    asg: &PartSum,
+    budget: &Budget,
 ) -> Result<(), RunError> {
-    let part = &st.part;
-    let mut b: Vec<u8> = Vec::with_capacity(16 * part.assignment.len() + 256);
-    b.extend_from_slice(CKPT_MAGIC);
-    let put32 = |b: &mut Vec<u8>, x: u32| b.extend_from_slice(&x.to_le_bytes());
-    let put64 = |b: &mut Vec<u8>, x: u64| b.extend_from_slice(&x.to_le_bytes());
-    put32(&mut b, c);
-    put64(&mut b, st.step);
-    for w in st.rng.state() {
-        put64(&mut b, w);
-    }
-    for w in st.counters.to_words() {
-        put64(&mut b, w);
-    }
-    put64(&mut b, stats_len);
-    put64(&mut b, asg_len);
-    put32(&mut b, part.assignment.len() as u32);
-    put32(&mut b, part.members.len() as u32);
-    for &d in &part.assignment {
-        put32(&mut b, d);
-    }
-    for m in &part.members {
-        put32(&mut b, m.len() as u32);
-        for &v in m {
-            put32(&mut b, v);
-        }
-    }
-    put32(&mut b, part.cut_list.len() as u32);
-    for &e in &part.cut_list {
-        put32(&mut b, e);
-    }
-    let digest = Sha256::digest(&b);
-    b.extend_from_slice(&digest);
-    write_atomic(path, &b)
+    let ck = Checkpoint {
+        chain: c,
+        step: st.step,
+        rng: st.rng.state(),
+        counters: st.counters.clone(),
+        stats_len: stats.len(),
+        stats_sum: stats.value(),
+        asg_len: asg.len(),
+        asg_sum: asg.value(),
+        partition: st.part.clone(),
+    };
+    fsio::write_atomic_budget(path, &ck.encode(), budget).map_err(io_at(path))
 }
 
-fn read_checkpoint(path: &Path, p: &Problem, c: u32) -> Result<(ChainState, u64, u64), RunError> {
-    let bytes = fs::read(path).map_err(io_at(path))?;
-    let corrupt = |msg: &str| RunError::Checkpoint { path: path.to_path_buf(), msg: msg.to_string() };
-    if bytes.len() < 8 + 32 || &bytes[..8] != CKPT_MAGIC {
-        return Err(corrupt("bad magic bytes"));
-    }
-    let (body, digest) = bytes.split_at(bytes.len() - 32);
-    if Sha256::digest(body).as_slice() != digest {
-        return Err(corrupt("checksum mismatch"));
-    }
-    let mut at = 8usize;
-    let mut u32_ = || -> Result<u32, RunError> {
-        let v = body.get(at..at + 4).ok_or_else(|| corrupt("truncated"))?;
-        at += 4;
-        Ok(u32::from_le_bytes(v.try_into().unwrap()))
-    };
-    let mut words = Vec::new();
-    let chain = u32_()?;
-    // u64s are read as two u32 halves (little-endian) to keep one cursor.
-    let mut u64s = |count: usize, u32_: &mut dyn FnMut() -> Result<u32, RunError>| -> Result<(), RunError> {
-        for _ in 0..count {
-            let lo = u32_()? as u64;
-            let hi = u32_()? as u64;
-            words.push(lo | hi << 32);
-        }
-        Ok(())
-    };
-    u64s(1 + 4 + 9 + 2, &mut u32_)?;
-    if chain != c {
-        return Err(corrupt("checkpoint of another chain"));
-    }
-    let n = u32_()? as usize;
-    let k = u32_()? as usize;
-    if n != p.node_count() || k != p.districts() {
-        return Err(corrupt("node or district count differs from the graph"));
-    }
-    let mut assignment = Vec::with_capacity(n);
-    for _ in 0..n {
-        let d = u32_()?;
-        if d as usize >= k {
-            return Err(corrupt("district index out of range"));
-        }
-        assignment.push(d);
-    }
-    let mut members = Vec::with_capacity(k);
-    let mut seen = 0usize;
-    for d in 0..k {
-        let len = u32_()? as usize;
-        // Lengths come from the file: never reserve more than the nodes left to place, so a
-        // corrupt checkpoint is an error rather than a huge allocation.
-        if len > n - seen {
-            return Err(corrupt("member lists are longer than the graph"));
-        }
-        let mut m = Vec::with_capacity(len);
-        for _ in 0..len {
-            let v = u32_()?;
-            if v as usize >= n || assignment[v as usize] as usize != d {
-                return Err(corrupt("member lists disagree with the assignment"));
-            }
-            m.push(v);
-        }
-        seen += len;
-        members.push(m);
-    }
-    if seen != n {
-        return Err(corrupt("member lists do not cover every node"));
-    }
-    let cut_len = u32_()? as usize;
-    if cut_len > p.edge_count() {
-        return Err(corrupt("more cut edges than the graph has edges"));
-    }
-    let mut cut_list = Vec::with_capacity(cut_len);
-    for _ in 0..cut_len {
-        let e = u32_()?;
-        if e as usize >= p.edge_count() {
-            return Err(corrupt("edge id out of range"));
-        }
-        cut_list.push(e);
-    }
-    let part = Partition::with_order(p, assignment, members, cut_list);
-    let w = &words;
-    let st = ChainState {
-        step: w[0],
-        rng: Rng::from_state([w[1], w[2], w[3], w[4]]),
-        part,
-        counters: Counters::from_words(w[5..14].try_into().unwrap()),
-    };
-    Ok((st, w[14], w[15]))
+/// Reads and checks a chain's checkpoint; returns the state and the `(length, checksum)` of
+/// its stats and assignments parts.
+#[allow(clippy::type_complexity)]
+fn read_checkpoint(
+    path: &Path,
+    p: &Problem,
+    params: &ChainParams,
+    c: u32,
+) -> Result<(ChainState, (u64, u64), (u64, u64)), RunError> {
+    let corrupt = |msg: String| RunError::Checkpoint { path: path.to_path_buf(), msg };
+    let f = File::open(path).map_err(io_at(path))?;
+    // Never read more than a checkpoint of this graph can hold (a sparse file of gigabytes is
+    // refused here, not loaded).
+    let max = Checkpoint::max_len(p);
+    let bytes = redraw_graph::limits::read_bytes_capped(f, max, "the checkpoint")
+        .map_err(|e| corrupt(format!("{e} (at most {max} bytes for this graph)")))?;
+    let ck = Checkpoint::decode(&bytes, p, params, c).map_err(corrupt)?;
+    let st =
+        ChainState { step: ck.step, rng: Rng::from_state(ck.rng), part: ck.partition, counters: ck.counters };
+    Ok((st, (ck.stats_len, ck.stats_sum), (ck.asg_len, ck.asg_sum)))
 }
 
 /// Converts the final stats.csv to stats.parquet, atomically (temp file, fsync, rename).
 #[cfg(feature = "parquet")]
-pub(crate) fn write_parquet(dir: &Path) -> Result<(), RunError> {
+pub(crate) fn write_parquet(dir: &Path, budget: &Budget) -> Result<(), RunError> {
     let csv_path = dir.join(STATS);
     let path = dir.join(STATS_PARQUET);
-    let tmp = tmp_path(&path);
     let csv = io::BufReader::new(File::open(&csv_path).map_err(io_at(&csv_path))?);
-    let mut out = BufWriter::new(File::create(&tmp).map_err(io_at(&tmp))?);
-    crate::stats_parquet::write_stats_parquet(csv, &mut out)
+    let mut tmp = TmpFile::create(&path, budget).map_err(io_at(&path))?;
+    crate::stats_parquet::write_stats_parquet(csv, tmp.writer())
         .map_err(|e| RunError::Parquet { path: path.clone(), msg: e.to_string() })?;
-    let f = out.into_inner().map_err(|e| RunError::Io { path: tmp.clone(), source: e.into_error() })?;
-    f.sync_all().map_err(io_at(&tmp))?;
-    fs::rename(&tmp, &path).map_err(io_at(&path))?;
-    sync_parent(&path);
-    Ok(())
+    tmp.persist().map_err(io_at(&path))
 }
 
 #[cfg(not(feature = "parquet"))]
-pub(crate) fn write_parquet(_dir: &Path) -> Result<(), RunError> {
+pub(crate) fn write_parquet(_dir: &Path, _budget: &Budget) -> Result<(), RunError> {
     Err(RunError::ParquetUnavailable)
 }
 
-/// Concatenates the parts of the chains in `range` into the final files, atomically.
-fn merge(dir: &Path, spec: &RunSpec, range: &Range<u32>) -> Result<(), RunError> {
+/// Appends the part file `part` to `out`, checking that it holds exactly the bytes its chain
+/// wrote (`want`): a part changed between the chain's end and the merge is refused.
+fn copy_part(part: &Path, want: &PartSum, out: &mut TmpFile) -> Result<u64, RunError> {
+    let mut f = File::open(part).map_err(io_at(part))?;
+    let mut sum = PartSum::default();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf).map_err(io_at(part))?;
+        if n == 0 {
+            break;
+        }
+        sum.update(&buf[..n]);
+        out.writer().write_all(&buf[..n]).map_err(io_at(&out.path))?;
+    }
+    if sum != *want {
+        return Err(RunError::Checkpoint {
+            path: part.to_path_buf(),
+            msg: format!(
+                "holds {} bytes that are not the {} bytes its chain wrote (modified during the run?)",
+                sum.len(),
+                want.len()
+            ),
+        });
+    }
+    Ok(sum.len())
+}
+
+/// Concatenates the parts of the chains in `range` into the final files, atomically, verifying
+/// each part against the checksum of what its chain wrote (`done` is in the order of `range`).
+fn merge(
+    dir: &Path,
+    spec: &RunSpec,
+    range: &Range<u32>,
+    done: &[ChainDone],
+    budget: &Budget,
+) -> Result<(), RunError> {
     let p = spec.problem;
     let chains_dir = dir.join(CHAINS_DIR);
     let stats_path = dir.join(STATS);
     let asg_path = dir.join(ASSIGNMENTS);
     let samples = spec.params.samples_per_chain() * range.len() as u64;
     // stats.csv
-    {
-        let tmp = tmp_path(&stats_path);
-        let mut out = BufWriter::new(File::create(&tmp).map_err(io_at(&tmp))?);
-        let header: Vec<String> =
-            stats_columns(p, &spec.district_labels).iter().map(|s| csv_field(s)).collect();
-        writeln!(out, "{}", header.join(",")).map_err(io_at(&tmp))?;
-        for c in range.clone() {
-            let part = chain_files(&chains_dir, c).stats;
-            let mut f = File::open(&part).map_err(io_at(&part))?;
-            io::copy(&mut f, &mut out).map_err(io_at(&tmp))?;
-        }
-        let f = out.into_inner().map_err(|e| RunError::Io { path: tmp.clone(), source: e.into_error() })?;
-        f.sync_all().map_err(io_at(&tmp))?;
-        fs::rename(&tmp, &stats_path).map_err(io_at(&stats_path))?;
-        sync_parent(&stats_path);
+    let mut out = TmpFile::create(&stats_path, budget).map_err(io_at(&stats_path))?;
+    let header: Vec<String> = stats_columns(p, &spec.district_labels).iter().map(|s| csv_field(s)).collect();
+    writeln!(out.writer(), "{}", header.join(",")).map_err(io_at(&out.path))?;
+    for (c, d) in range.clone().zip(done) {
+        copy_part(&chain_files(&chains_dir, c).stats, &d.stats, &mut out)?;
     }
-    // assignments.bin
-    {
-        let tmp = tmp_path(&asg_path);
-        let mut out = BufWriter::new(File::create(&tmp).map_err(io_at(&tmp))?);
-        let h = Header::new(p.node_count(), p.districts(), samples);
-        crate::assignments::write_header(&mut out, &h).map_err(io_at(&tmp))?;
-        let mut total = 0u64;
-        for c in range.clone() {
-            let part = chain_files(&chains_dir, c).asg;
-            let mut f = File::open(&part).map_err(io_at(&part))?;
-            total += io::copy(&mut f, &mut out).map_err(io_at(&tmp))?;
-        }
-        if total != samples * h.record_len() as u64 {
-            return Err(RunError::Checkpoint {
-                path: chains_dir,
-                msg: format!(
-                    "the chain parts hold {total} bytes, expected {}",
-                    samples * h.record_len() as u64
-                ),
-            });
-        }
-        let f = out.into_inner().map_err(|e| RunError::Io { path: tmp.clone(), source: e.into_error() })?;
-        f.sync_all().map_err(io_at(&tmp))?;
-        fs::rename(&tmp, &asg_path).map_err(io_at(&asg_path))?;
-        sync_parent(&asg_path);
+    // assignments.bin, written before stats.csv is renamed into place so that a failure leaves
+    // neither final file.
+    let mut asg = TmpFile::create(&asg_path, budget).map_err(io_at(&asg_path))?;
+    let h = Header::new(p.node_count(), p.districts(), samples);
+    crate::assignments::write_header(asg.writer(), &h).map_err(io_at(&asg.path))?;
+    let mut total = 0u64;
+    for (c, d) in range.clone().zip(done) {
+        total += copy_part(&chain_files(&chains_dir, c).asg, &d.asg, &mut asg)?;
     }
+    if total != samples * h.record_len() as u64 {
+        return Err(RunError::Checkpoint {
+            path: chains_dir,
+            msg: format!("the chain parts hold {total} bytes, expected {}", samples * h.record_len() as u64),
+        });
+    }
+    out.persist().map_err(io_at(&stats_path))?;
+    asg.persist().map_err(io_at(&asg_path))?;
     Ok(())
 }

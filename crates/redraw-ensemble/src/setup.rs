@@ -281,7 +281,7 @@ pub fn prepare(s: Setup) -> Result<Prepared, SetupError> {
         }
     };
     let mut inputs = serde_json::Value::Object(s.source.describe()?);
-    inputs["population_column"] = s.pop.into();
+    inputs[crate::verify::INPUT_POPULATION_COLUMN] = s.pop.into();
     inputs["initial_plan"] = plan_info;
     inputs["county"] = county_info;
     Ok(Prepared { problem, initial, district_labels, inputs })

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::assignments::{Header, HEADER_LEN};
+use crate::fsio::Budget;
 use crate::run::{self, Manifest, RunError, ASSIGNMENTS, MANIFEST, STATS};
 
 /// The chains a shard holds, `[start, end)`.
@@ -111,7 +112,7 @@ pub enum MergeError {
 }
 
 fn io_err(path: &Path) -> impl Fn(io::Error) -> MergeError + '_ {
-    move |source| MergeError::Run(RunError::Io { path: path.to_path_buf(), source })
+    move |error| MergeError::Run(RunError::Io { path: path.to_path_buf(), error })
 }
 
 /// The parts of a manifest that every shard of one run shares: [`Manifest::identity`] without
@@ -416,13 +417,13 @@ fn write_merged(parts: &[Part], dir: &Path, parquet: bool) -> Result<Manifest, M
         finish(out, &asg_path)?;
     }
     if parquet {
-        run::write_parquet(dir)?;
+        run::write_parquet(dir, &Budget::default())?;
     }
     let mut merged = m0.clone();
     merged.shard = None;
     merged.status = "complete".into();
     merged.results = parts.iter().flat_map(|p| p.manifest.results.iter().cloned()).collect();
-    run::write_manifest(dir, &merged)?;
+    run::write_manifest(dir, &merged, &Budget::default())?;
     Ok(merged)
 }
 

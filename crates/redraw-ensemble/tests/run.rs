@@ -201,10 +201,10 @@ fn resume_refuses_a_checkpoint_whose_sizes_exceed_the_graph() {
     assert!(matches!(run(&dir, &s, &exec, false), Err(RunError::Interrupted(700))));
     let path = dir.join("chains/chain-00000.ckpt");
     let mut bytes = std::fs::read(&path).unwrap();
-    // magic (8), chain (4), 16 u64 words (128), n (4), k (4), n assignments, then the first
-    // district's member count.
+    // magic (8), chain (4), 18 u64 words (144: step, generator, counters, part lengths and
+    // checksums), n (4), k (4), n assignments, then the first district's member count.
     let n = 144;
-    let at = 8 + 4 + 128 + 4 + 4 + 4 * n;
+    let at = 8 + 4 + 144 + 4 + 4 + 4 * n;
     bytes[at..at + 4].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
     let body_len = bytes.len() - 32;
     let digest = Sha256::digest(&bytes[..body_len]);

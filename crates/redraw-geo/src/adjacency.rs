@@ -333,13 +333,21 @@ fn near_overlaps(segs: &[Seg], unmatched: &[u32], tol: f64, shared: &mut FxMap<(
     let mut grid: FxMap<(i64, i64), Vec<u32>> = FxMap::default();
     for &s in unmatched {
         let sg = &segs[s as usize];
-        let (x0, y0) = cell_of(sg.a[0].min(sg.b[0]) - tol, sg.a[1].min(sg.b[1]) - tol);
-        let (x1, y1) = cell_of(sg.a[0].max(sg.b[0]) + tol, sg.a[1].max(sg.b[1]) + tol);
+        let (lo_x, lo_y) = (sg.a[0].min(sg.b[0]) - tol, sg.a[1].min(sg.b[1]) - tol);
+        let (hi_x, hi_y) = (sg.a[0].max(sg.b[0]) + tol, sg.a[1].max(sg.b[1]) + tol);
         // Very long segments (straight survey lines) would cover many cells; the cap only
-        // bounds memory on pathological input, the common case is a handful of cells.
-        if (x1 - x0 + 1) * (y1 - y0 + 1) > 1 << 16 {
+        // bounds memory on pathological input, the common case is a handful of cells. The span
+        // is measured in floating point before any conversion, so it cannot overflow whatever
+        // the coordinates' magnitude (readers refuse |coordinate| > 1e9; layers built in code
+        // are not checked).
+        let span = ((hi_x / cell).floor() - (lo_x / cell).floor() + 1.0)
+            * ((hi_y / cell).floor() - (lo_y / cell).floor() + 1.0);
+        // (NaN spans, from infinite coordinates, are skipped too.)
+        if span.is_nan() || span > (1 << 16) as f64 {
             continue;
         }
+        let (x0, y0) = cell_of(lo_x, lo_y);
+        let (x1, y1) = cell_of(hi_x, hi_y);
         for cx in x0..=x1 {
             for cy in y0..=y1 {
                 grid.entry((cx, cy)).or_default().push(s);
@@ -348,21 +356,39 @@ fn near_overlaps(segs: &[Seg], unmatched: &[u32], tol: f64, shared: &mut FxMap<(
     }
     let mut new_pairs: FxSet<(u32, u32)> = FxSet::default();
     let mut add: FxMap<(u32, u32), f64> = FxMap::default();
+    let mut lines = LineIndex::default();
+    let mut found: Vec<(u32, u32, f64)> = Vec::new();
     for (&cell_key, bucket) in &grid {
-        for (k, &s) in bucket.iter().enumerate() {
-            for &t in &bucket[k + 1..] {
-                let (p, q) = (&segs[s as usize], &segs[t as usize]);
-                if p.feature == q.feature {
-                    continue;
-                }
-                let Some((overlap, mid)) = collinear_overlap(p, q, tol) else { continue };
-                // Count each segment pair once: in the cell holding the overlap's midpoint.
-                if cell_of(mid[0], mid[1]) != cell_key {
-                    continue;
-                }
-                let pair = (p.feature.min(q.feature), p.feature.max(q.feature));
-                *add.entry(pair).or_insert(0.0) += overlap;
+        // Pairs (k, l) of bucket positions, k < l, whose segments overlap collinearly with the
+        // overlap's midpoint in this cell (each segment pair is counted once: in that cell).
+        found.clear();
+        let mut try_pair = |k: usize, l: usize| {
+            let (p, q) = (&segs[bucket[k] as usize], &segs[bucket[l] as usize]);
+            if p.feature == q.feature {
+                return;
             }
+            let Some((overlap, mid)) = collinear_overlap(p, q, tol) else { return };
+            if cell_of(mid[0], mid[1]) == cell_key {
+                found.push((k as u32, l as u32, overlap));
+            }
+        };
+        if bucket.len() <= LineIndex::MIN_BUCKET {
+            for k in 0..bucket.len() {
+                for l in k + 1..bucket.len() {
+                    try_pair(k, l);
+                }
+            }
+        } else {
+            let centre = [(cell_key.0 as f64 + 0.5) * cell, (cell_key.1 as f64 + 0.5) * cell];
+            lines.candidates(segs, bucket, centre, cell, tol, &mut try_pair);
+        }
+        // Summed in bucket order whatever order the candidates came in, so lengths are the
+        // same bits as an all-pairs scan gives.
+        found.sort_unstable_by_key(|&(k, l, _)| (k, l));
+        for &(k, l, overlap) in &found {
+            let (fp, fq) =
+                (segs[bucket[k as usize] as usize].feature, segs[bucket[l as usize] as usize].feature);
+            *add.entry((fp.min(fq), fp.max(fq))).or_insert(0.0) += overlap;
         }
     }
     for (pair, l) in add {
@@ -372,6 +398,110 @@ fn near_overlaps(segs: &[Seg], unmatched: &[u32], tol: f64, shared: &mut FxMap<(
         *shared.entry(pair).or_insert(0.0) += l;
     }
     new_pairs.len()
+}
+
+/// Candidate pairs for the collinear-overlap test within one grid cell, without comparing every
+/// pair: two segments can overlap collinearly only if their lines nearly coincide, so each
+/// segment is a point `(θ, ρ)` of line space (direction in [0, π), signed distance of its line
+/// from the cell centre) and only the segments in a box around a segment's own point are
+/// candidates. The box is wide enough never to lose a pair that [`collinear_overlap`] accepts:
+/// both of q's endpoints within `tol` of p's line and p's within `tol` of q's give
+/// `sin Δθ <= 2 tol / max(|p|, |q|)`, and since the counted overlap's midpoint lies in the cell,
+/// within `cell / √2` of its centre, `|Δρ| <= tol + Δθ cell / √2`. Parallel lines further apart
+/// than that (the teeth of a zig-zag, the rows of a grid) are never paired, which makes the
+/// pass near linear where every pair in a crowded cell used to be tried.
+#[derive(Default)]
+struct LineIndex {
+    /// Per bucket position: θ, ρ, the half-widths of its box.
+    points: Vec<[f64; 4]>,
+    bins: FxMap<(i64, i64), Vec<u32>>,
+    seen: Vec<u32>,
+}
+
+impl LineIndex {
+    /// Buckets this small are scanned pair by pair (cheaper than indexing).
+    const MIN_BUCKET: usize = 48;
+    /// A box covering more bins than this is answered by scanning the bucket.
+    const MAX_BINS: f64 = 4096.0;
+
+    fn candidates(
+        &mut self,
+        segs: &[Seg],
+        bucket: &[u32],
+        centre: Point,
+        cell: f64,
+        tol: f64,
+        visit: &mut impl FnMut(usize, usize),
+    ) {
+        use std::f64::consts::{FRAC_1_SQRT_2, PI};
+        const SLOP: f64 = 1.0 + 1e-6;
+        self.points.clear();
+        for &s in bucket {
+            let sg = &segs[s as usize];
+            let (dx, dy) = (sg.b[0] - sg.a[0], sg.b[1] - sg.a[1]);
+            let len = dx.hypot(dy);
+            let mut theta = dy.atan2(dx);
+            if theta < 0.0 {
+                theta += PI;
+            }
+            if theta >= PI {
+                theta -= PI;
+            }
+            let (sin, cos) = theta.sin_cos();
+            let rho = -sin * (sg.a[0] - centre[0]) + cos * (sg.a[1] - centre[1]);
+            let dtheta = if len > 0.0 { (2.0 * tol / len).min(1.0).asin() * SLOP + 1e-12 } else { PI };
+            let drho = (tol + dtheta * cell * FRAC_1_SQRT_2) * SLOP + 1e-9 * cell;
+            self.points.push([theta, rho, dtheta, drho]);
+        }
+        let median = |i: usize, pts: &[[f64; 4]]| {
+            let mut v: Vec<f64> = pts.iter().map(|p| p[i]).collect();
+            let m = v.len() / 2;
+            *v.select_nth_unstable_by(m, f64::total_cmp).1
+        };
+        let wt = median(2, &self.points).clamp(1e-9, PI);
+        let wr = median(3, &self.points).max(1e-12 * cell).max(f64::MIN_POSITIVE);
+        let bin = |theta: f64, rho: f64| ((theta / wt).floor() as i64, (rho / wr).floor() as i64);
+        self.bins.values_mut().for_each(Vec::clear);
+        for (k, p) in self.points.iter().enumerate() {
+            self.bins.entry(bin(p[0], p[1])).or_default().push(k as u32);
+        }
+        self.seen.clear();
+        self.seen.resize(bucket.len(), u32::MAX);
+        for k in 0..bucket.len() {
+            let [theta, rho, dtheta, drho] = self.points[k];
+            // The box, and across θ = 0 / π (the same lines, with ρ of opposite sign).
+            let ranges = [
+                Some((theta - dtheta, theta + dtheta, rho)),
+                (theta - dtheta < 0.0).then_some((theta - dtheta + PI, PI, -rho)),
+                (theta + dtheta >= PI).then_some((0.0, theta + dtheta - PI, -rho)),
+            ];
+            let ranges = ranges.into_iter().flatten();
+            let bins: f64 =
+                ranges.clone().map(|(lo, hi, _)| ((hi - lo) / wt + 2.0) * (2.0 * drho / wr + 2.0)).sum();
+            if bins.is_nan() || bins > Self::MAX_BINS || bins > bucket.len() as f64 {
+                for l in k + 1..bucket.len() {
+                    visit(k, l);
+                }
+                continue;
+            }
+            for (lo, hi, r) in ranges {
+                let (t0, r0) = bin(lo.max(0.0), r - drho);
+                let (t1, r1) = bin(hi.min(PI), r + drho);
+                for tb in t0..=t1 {
+                    for rb in r0..=r1 {
+                        let Some(members) = self.bins.get(&(tb, rb)) else { continue };
+                        for &l in members {
+                            let l = l as usize;
+                            if l > k && self.seen[l] != k as u32 {
+                                self.seen[l] = k as u32;
+                                visit(k, l);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// If segments p and q lie on a common line (each endpoint within `tol` of the other's line)
@@ -582,6 +712,76 @@ mod tests {
         let a = build_adjacency(&l, &AdjacencyOptions::default());
         assert!((a.edges[0].shared_m - 304.8006096).abs() < 1e-6);
         assert!((a.perimeters_m[0] - 4.0 * 304.8006096).abs() < 1e-6);
+    }
+
+    /// The line-space index finds exactly the pairs an all-pairs scan of the cell finds:
+    /// segments along shared lines (with T-junction splits and sub-tolerance offsets), lines
+    /// at either side of θ = 0 / π, short segments, and random clutter.
+    #[test]
+    fn line_index_finds_the_same_pairs_as_all_pairs() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for round in 0..40 {
+            let tol = 0.01;
+            let mut segs = Vec::new();
+            let mut push = |a: Point, b: Point, f: u32| segs.push(Seg { a, b, feature: f, len_m: 1.0 });
+            for line in 0..12 {
+                // A line through the cell; near-horizontal ones in both directions for the wrap.
+                let theta = if line < 4 { (rnd() - 0.5) * 1e-4 } else { rnd() * std::f64::consts::PI };
+                let (c, s) = (theta.cos(), theta.sin());
+                let (ox, oy) = (rnd() * 10.0, rnd() * 10.0);
+                for piece in 0..6 {
+                    let t0 = rnd() * 8.0 - 4.0;
+                    let t1 = t0 + 0.005 + rnd() * 3.0;
+                    // Each end off the line by up to half the tolerance: pieces of one line
+                    // differ slightly in direction (straddling θ = 0 / π for level lines).
+                    let (oa, ob) = ((rnd() - 0.5) * tol, (rnd() - 0.5) * tol);
+                    let (a, b) = (
+                        [ox + c * t0 - s * oa, oy + s * t0 + c * oa],
+                        [ox + c * t1 - s * ob, oy + s * t1 + c * ob],
+                    );
+                    let f = (line * 7 + piece) % 5;
+                    if rnd() < 0.5 {
+                        push(a, b, f)
+                    } else {
+                        push(b, a, f)
+                    }
+                }
+            }
+            for _ in 0..40 {
+                let a = [rnd() * 10.0, rnd() * 10.0];
+                push(a, [a[0] + rnd() - 0.5, a[1] + rnd() - 0.5], (rnd() * 5.0) as u32);
+            }
+            let bucket: Vec<u32> = (0..segs.len() as u32).collect();
+            let accept = |k: usize, l: usize| {
+                let (p, q) = (&segs[k], &segs[l]);
+                p.feature != q.feature
+                    && collinear_overlap(p, q, tol)
+                        .is_some_and(|(_, m)| m[0] >= 0.0 && m[0] < 10.0 && m[1] >= 0.0 && m[1] < 10.0)
+            };
+            let mut all = Vec::new();
+            for k in 0..segs.len() {
+                for l in k + 1..segs.len() {
+                    if accept(k, l) {
+                        all.push((k, l));
+                    }
+                }
+            }
+            let mut indexed = Vec::new();
+            LineIndex::default().candidates(&segs, &bucket, [5.0, 5.0], 10.0, tol, &mut |k, l| {
+                if accept(k, l) {
+                    indexed.push((k, l));
+                }
+            });
+            indexed.sort();
+            assert!(all.len() > 5, "round {round}: the test must exercise real pairs ({})", all.len());
+            assert_eq!(indexed, all, "round {round}");
+        }
     }
 
     #[test]

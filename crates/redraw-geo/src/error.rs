@@ -16,8 +16,16 @@ pub enum GeoError {
     MissingAttribute { feature: usize, key: String, available: String },
     #[error("duplicate id `{id}` (features {first} and {second}); ids must be unique")]
     DuplicateId { id: String, first: usize, second: usize },
-    #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    #[error(
+        "feature {feature}: coordinate ({}, {}) is out of range; redraw accepts |x| and |y| up to \
+         1e9 (longitude/latitude in degrees, or projected metres or feet)",
+        crate::model::fmt_coord(*x), crate::model::fmt_coord(*y)
+    )]
+    Coordinate { feature: usize, x: f64, y: f64 },
+    // The message includes the I/O error, so it is not also the `source()` (error chains would
+    // print it twice).
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("{0}")]
     Input(String),
 }

@@ -111,6 +111,7 @@ pub fn read_geojson(text: &str) -> Result<Layer> {
         }
         GeoJson::Geometry(g) => push(Some(g), Default::default(), &mut warnings, &mut features)?,
     }
+    crate::model::check_coordinates(&features)?;
     let bbox =
         crate::model::bbox_of(features.iter().flat_map(|f| &f.geometry).flat_map(|p| &p.rings).flatten());
     let fits = bbox.is_none_or(|[x0, y0, x1, y1]| x0 >= -180.0 && x1 <= 180.0 && y0 >= -90.0 && y1 <= 90.0);

@@ -3,10 +3,11 @@
 
 use crate::error::{GeoError, Result};
 use crate::model::Layer;
+use redraw_graph::limits;
 use std::path::{Path, PathBuf};
 
-fn io_err(path: &Path, source: std::io::Error) -> GeoError {
-    GeoError::Io { path: path.display().to_string(), source }
+fn io_err(path: &Path, error: std::io::Error) -> GeoError {
+    GeoError::Io { path: path.display().to_string(), error }
 }
 
 /// The sidecar of `shp` with extension `ext`, matching the extension case-insensitively
@@ -44,9 +45,17 @@ pub fn read_path(path: &Path, object: Option<&str>) -> Result<Layer> {
                 ))
             })?;
             let dbf = std::fs::File::open(&dbf_path).map_err(|e| io_err(&dbf_path, e))?;
+            // .cpg and .prj are one-line texts: read at most a few megabytes of them.
             let read_text = |ext: &str| -> Result<Option<String>> {
                 match sidecar(path, ext) {
-                    Some(p) => std::fs::read(&p)
+                    Some(p) => std::fs::File::open(&p)
+                        .and_then(|f| {
+                            limits::read_bytes_capped(
+                                f,
+                                limits::MAX_SMALL_TEXT_BYTES,
+                                &format!("a .{ext} file"),
+                            )
+                        })
                         .map(|b| Some(String::from_utf8_lossy(&b).into_owned()))
                         .map_err(|e| io_err(&p, e)),
                     None => Ok(None),
@@ -62,9 +71,13 @@ pub fn read_path(path: &Path, object: Option<&str>) -> Result<Layer> {
             )
             .map_err(|e| GeoError::Input(format!("{}: {e}", path.display())))
         }
-        "zip" => read_zip(path, object),
+        "zip" => {
+            let file = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
+            read_zip(std::io::BufReader::new(file), &path.display().to_string(), object)
+        }
         "json" | "geojson" | "topojson" => {
-            let text = std::fs::read_to_string(path).map_err(|e| io_err(path, e))?;
+            let text = limits::read_text(path, limits::MAX_JSON_BYTES, "a GeoJSON or TopoJSON file")
+                .map_err(|e| io_err(path, e))?;
             read_json_text(&text, object).map_err(|e| GeoError::Input(format!("{}: {e}", path.display())))
         }
         other => Err(GeoError::Input(format!(
@@ -74,24 +87,38 @@ pub fn read_path(path: &Path, object: Option<&str>) -> Result<Layer> {
     }
 }
 
-/// A zipped shapefile (as the Census Bureau distributes TIGER/Line files), read in memory. With
-/// several shapefiles in the archive, `member` picks one by file name (with or without `.shp`).
-/// An archive without a shapefile but with one GeoJSON/TopoJSON file reads that instead.
-fn read_zip(path: &Path, member: Option<&str>) -> Result<Layer> {
-    use std::io::Read as _;
-    let zerr = |e: zip::result::ZipError| {
-        GeoError::Input(format!("{}: not a readable zip archive: {e}", path.display()))
-    };
-    let file = std::fs::File::open(path).map_err(|e| io_err(path, e))?;
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(zerr)?;
+/// A zipped shapefile (as the Census Bureau distributes TIGER/Line files) from any seekable
+/// reader (`display` names the archive in messages). Members are decompressed in memory, each
+/// within [`limits::MAX_ZIP_MEMBER_BYTES`]: a member's declared size is checked before reading
+/// and never used to size a buffer, so a tiny archive claiming a 4 TiB member is a "corrupt
+/// archive" error, not an allocation. With several shapefiles in the archive, `member` picks one
+/// by file name (with or without `.shp`). An archive without a shapefile but with one
+/// GeoJSON/TopoJSON file reads that instead.
+pub fn read_zip<R: std::io::Read + std::io::Seek>(
+    reader: R,
+    display: &str,
+    member: Option<&str>,
+) -> Result<Layer> {
+    let zerr =
+        |e: zip::result::ZipError| GeoError::Input(format!("{display}: not a readable zip archive: {e}"));
+    let mut archive = zip::ZipArchive::new(reader).map_err(zerr)?;
     let names: Vec<String> = archive.file_names().map(str::to_string).collect();
     let lower = |s: &str| s.to_ascii_lowercase();
     let shps: Vec<&String> = names.iter().filter(|n| lower(n).ends_with(".shp")).collect();
     let mut read = |name: &str| -> Result<Vec<u8>> {
-        let mut f = archive.by_name(name).map_err(zerr)?;
-        let mut buf = Vec::with_capacity(f.size() as usize);
-        f.read_to_end(&mut buf).map_err(|e| io_err(&path.join(name), e))?;
-        Ok(buf)
+        let f = archive.by_name(name).map_err(zerr)?;
+        let declared = f.size();
+        if declared > limits::MAX_ZIP_MEMBER_BYTES {
+            return Err(GeoError::Input(format!(
+                "{display}: corrupt archive (or one redraw will not unpack): member {name} claims {} \
+                 uncompressed, more than the {} redraw reads from an archive; unzip it and pass the \
+                 .shp instead",
+                limits::human_bytes(declared),
+                limits::human_bytes(limits::MAX_ZIP_MEMBER_BYTES)
+            )));
+        }
+        limits::read_bytes_capped(f, declared, &format!("member {name}"))
+            .map_err(|e| GeoError::Input(format!("{display}: corrupt archive: {e}")))
     };
     let shp = match (shps.as_slice(), member) {
         ([], _) => {
@@ -103,11 +130,10 @@ fn read_zip(path: &Path, member: Option<&str>) -> Result<Layer> {
                 [one] => {
                     let bytes = read(one)?;
                     let text = String::from_utf8_lossy(&bytes);
-                    read_json_text(&text, None).map_err(|e| GeoError::Input(format!("{}/{one}: {e}", path.display())))
+                    read_json_text(&text, None).map_err(|e| GeoError::Input(format!("{display}/{one}: {e}")))
                 }
                 _ => Err(GeoError::Input(format!(
-                    "{}: no shapefile (.shp) and no single GeoJSON/TopoJSON file in the archive (members: {})",
-                    path.display(),
+                    "{display}: no shapefile (.shp) and no single GeoJSON/TopoJSON file in the archive (members: {})",
                     names.join(", ")
                 ))),
             };
@@ -126,15 +152,13 @@ fn read_zip(path: &Path, member: Option<&str>) -> Result<Layer> {
             .map(|s| (*s).clone())
             .ok_or_else(|| {
                 GeoError::Input(format!(
-                    "{}: no member `{m}` (shapefiles: {})",
-                    path.display(),
+                    "{display}: no member `{m}` (shapefiles: {})",
                     many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
                 ))
             })?,
         (many, None) => {
             return Err(GeoError::Input(format!(
-                "{}: the archive holds {} shapefiles ({}); choose one with --layer",
-                path.display(),
+                "{display}: the archive holds {} shapefiles ({}); choose one with --layer",
                 many.len(),
                 many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
             )))
@@ -144,8 +168,7 @@ fn read_zip(path: &Path, member: Option<&str>) -> Result<Layer> {
     let sidecar = |ext: &str| names.iter().find(|n| lower(n) == lower(&format!("{stem}.{ext}"))).cloned();
     let dbf_name = sidecar("dbf").ok_or_else(|| {
         GeoError::Shapefile(format!(
-            "{}: {shp} has no {stem}.dbf in the archive (needed for ids and attributes)",
-            path.display()
+            "{display}: {shp} has no {stem}.dbf in the archive (needed for ids and attributes)"
         ))
     })?;
     let cpg = sidecar("cpg").map(|n| read(&n)).transpose()?.map(|b| String::from_utf8_lossy(&b).into_owned());
@@ -158,7 +181,7 @@ fn read_zip(path: &Path, member: Option<&str>) -> Result<Layer> {
         cpg.as_deref(),
         prj.as_deref(),
     )
-    .map_err(|e| GeoError::Input(format!("{}/{shp}: {e}", path.display())))
+    .map_err(|e| GeoError::Input(format!("{display}/{shp}: {e}")))
 }
 
 /// GeoJSON or TopoJSON text, told apart by the top-level `"type": "Topology"`.

@@ -117,15 +117,105 @@ fn polygons<P>(
     out
 }
 
+/// Walks the `.shp` record headers before the `shapefile` crate parses it, and checks that
+/// every record fits in the file and that the part and point counts a polygon, polyline or
+/// multipoint record claims fit in the record: the crate sizes its buffers from those counts, so
+/// a 2 kB file claiming a billion parts would otherwise allocate gigabytes. One sequential pass
+/// (record contents are skipped, not kept); leaves the reader at the start.
+fn check_shp_structure<S: Read + Seek>(shp: &mut S) -> Result<()> {
+    let io = |e: std::io::Error| shp_err(".shp", e);
+    let len = shp.seek(SeekFrom::End(0)).map_err(io)?;
+    shp.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut header = [0u8; 100];
+    shp.read_exact(&mut header).map_err(|e| shp_err(".shp header", e))?;
+    let code = i32::from_be_bytes(header[..4].try_into().expect("4 bytes"));
+    if code != 9994 {
+        return Err(shp_err(".shp header", format!("not a shapefile (file code {code}, expected 9994)")));
+    }
+    let mut pos = 100u64;
+    let mut rec = 0u64;
+    let mut head = [0u8; 52];
+    while pos < len {
+        if len - pos < 8 {
+            return Err(shp_err(
+                ".shp",
+                format!("record {rec}: the file ends inside the record header (truncated)"),
+            ));
+        }
+        let avail = (len - pos).min(head.len() as u64) as usize;
+        shp.read_exact(&mut head[..avail]).map_err(io)?;
+        let words = i32::from_be_bytes(head[4..8].try_into().expect("4 bytes"));
+        let content = 2 * u64::try_from(words)
+            .map_err(|_| shp_err(".shp", format!("record {rec}: negative content length {words}")))?;
+        if content > len - pos - 8 {
+            return Err(shp_err(
+                ".shp",
+                format!(
+                    "record {rec}: claims {content} bytes but the file ends {} bytes later (truncated or corrupt)",
+                    len - pos - 8
+                ),
+            ));
+        }
+        // Only this record's bytes: the crate reads a shape's counts wherever the record says
+        // they are, so a record too short to hold them is itself an error.
+        let body = &head[8..8 + (avail - 8).min(content as usize)];
+        let i32_at =
+            |o: usize| body.get(o..o + 4).map(|b| i32::from_le_bytes(b.try_into().expect("4 bytes")));
+        let (min_len, counts) = match i32_at(0) {
+            // Polyline, polygon (and their M and Z forms): bbox, parts, points, part starts, points.
+            Some(3 | 5 | 13 | 15 | 23 | 25) => (44, i32_at(36).zip(i32_at(40))),
+            // Multipoint: bbox, points.
+            Some(8 | 18 | 28) => (40, i32_at(36).map(|p| (0, p))),
+            _ => (0, None),
+        };
+        if (body.len() as u64) < min_len {
+            return Err(shp_err(
+                ".shp",
+                format!("record {rec}: {content} bytes are too few for its shape type (corrupt file)"),
+            ));
+        }
+        if let Some((parts, points)) = counts {
+            let need = u64::try_from(parts)
+                .ok()
+                .zip(u64::try_from(points).ok())
+                .map(|(a, b)| 40 + 4 + 4 * a + 16 * b);
+            if need.is_none_or(|n| n > content) {
+                return Err(shp_err(
+                    ".shp",
+                    format!(
+                        "record {rec}: claims {parts} parts and {points} points, which do not fit in its {content} bytes (corrupt file)"
+                    ),
+                ));
+            }
+        }
+        // Skip the rest of the record.
+        let read = (avail - 8) as u64;
+        if content > read {
+            let skip = content - read;
+            let n = std::io::copy(&mut shp.by_ref().take(skip), &mut std::io::sink()).map_err(io)?;
+            if n != skip {
+                return Err(shp_err(".shp", format!("record {rec}: the file ends inside it (truncated)")));
+            }
+        } else if content < read {
+            shp.seek(SeekFrom::Current(-((read - content) as i64))).map_err(io)?;
+        }
+        pos += 8 + content;
+        rec += 1;
+    }
+    shp.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok(())
+}
+
 /// Reads a shapefile from its `.shp` and `.dbf` contents, with the optional `.cpg` and `.prj`
 /// texts. Records are paired by position; a `.dbf` with a different record count is an error.
 pub fn read_shapefile<S: Read + Seek, D: Read + Seek>(
-    shp: S,
+    mut shp: S,
     mut dbf: D,
     cpg: Option<&str>,
     prj: Option<&str>,
 ) -> Result<Layer> {
     let mut warnings = Vec::new();
+    check_shp_structure(&mut shp)?;
     let shape_reader = shapefile::ShapeReader::new(shp).map_err(|e| shp_err(".shp header", e))?;
     let mut builder = dbase::ReaderBuilder::new();
     match cpg {
@@ -186,6 +276,7 @@ pub fn read_shapefile<S: Read + Seek, D: Read + Seek>(
         }
         features.push(Feature { geometry, properties });
     }
+    crate::model::check_coordinates(&features)?;
     let crs = match prj {
         Some(wkt) => crs_from_prj(wkt),
         None => {

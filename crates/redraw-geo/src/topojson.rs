@@ -140,6 +140,7 @@ pub fn read_topojson(text: &str, object: Option<&str>) -> Result<Layer> {
     let mut features = Vec::new();
     let mut warnings = Vec::new();
     collect(obj, &arcs, &mut features, &mut warnings, name)?;
+    crate::model::check_coordinates(&features)?;
     let bbox = crate::model::bbox_of(
         features.iter().flat_map(|f: &Feature| &f.geometry).flat_map(|p| &p.rings).flatten(),
     );

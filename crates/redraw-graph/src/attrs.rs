@@ -11,6 +11,7 @@ use std::io::Read;
 
 use crate::error::ReadError;
 use crate::graph::Column;
+use crate::limits::TextGuard;
 
 /// A parsed attribute table: one row per unit, in file order.
 #[derive(Clone, Debug)]
@@ -29,7 +30,8 @@ impl AttributeTable {
     /// Reads a CSV with a header row. `key_column` names the unit-id column; duplicate ids and
     /// ragged rows are errors naming the line.
     pub fn from_csv<R: Read>(reader: R, key_column: &str) -> Result<AttributeTable, ReadError> {
-        let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(reader);
+        let mut rdr =
+            csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(TextGuard::new(reader));
         let headers: Vec<String> = rdr
             .headers()
             .map_err(ReadError::from_csv)?

@@ -14,6 +14,7 @@ use std::io::Read;
 use crate::attrs::AttributeTable;
 use crate::error::ReadError;
 use crate::graph::{Column, Graph};
+use crate::limits::TextGuard;
 use crate::read::Loaded;
 
 const HEADER_NAMES: &[&str] =
@@ -21,7 +22,8 @@ const HEADER_NAMES: &[&str] =
 
 /// Reads an edge-list CSV and an optional attribute table.
 pub fn read_edge_list<R: Read>(edges: R, attrs: Option<&AttributeTable>) -> Result<Loaded, ReadError> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(edges);
+    let mut rdr =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(TextGuard::new(edges));
     let mut labels: Vec<String> = attrs.map_or_else(Vec::new, |t| t.keys.clone());
     let mut index: HashMap<String, u32> =
         labels.iter().enumerate().map(|(i, k)| (k.clone(), i as u32)).collect();

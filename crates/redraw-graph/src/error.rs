@@ -32,6 +32,10 @@ pub enum ReadError {
     BadField { location: String, field: String, found: String, expected: String },
     #[error("the attribute table and the adjacency disagree: {0}")]
     Mismatch(String),
+    /// The stream is not readable text (a NUL byte, an overlong line, invalid UTF-8): the
+    /// message names the line (see [`crate::limits`]).
+    #[error("{0}")]
+    Text(String),
     #[error(transparent)]
     Graph(#[from] GraphError),
 }
@@ -42,6 +46,9 @@ impl ReadError {
     }
 
     pub(crate) fn from_csv(e: csv::Error) -> ReadError {
+        if let csv::ErrorKind::Io(io) = e.kind() {
+            return ReadError::Text(io.to_string());
+        }
         let line = e.position().map_or(0, |p| p.line());
         let message = match e.kind() {
             csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {

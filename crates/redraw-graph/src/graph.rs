@@ -34,9 +34,19 @@ pub enum GraphError {
     NotNumeric { name: String, node: u32, label: String, value: String },
     #[error("column {name:?} has a negative or non-integer value {value} at node {node} ({label}); expected a count")]
     NotCount { name: String, node: u32, label: String, value: f64 },
+    #[error(
+        "column {name:?} sums to more than 2^53 (9,007,199,254,740,992) by node {node}: counts that \
+         large cannot be totalled exactly (is it the right column?)"
+    )]
+    CountOverflow { name: String, node: u32 },
     #[error("the graph has more than u32::MAX nodes or edges")]
     TooLarge,
 }
+
+/// The largest total a count column may have ([`Graph::column_counts`]): 2^53, the largest
+/// integer every `f64` computation on totals represents exactly; no sum of counts can overflow
+/// `u64` below it (a hundred million times the world's population).
+pub const MAX_COUNT_TOTAL: u64 = 1 << 53;
 
 /// One attribute column, stored densely by node id.
 #[derive(Clone, Debug, PartialEq)]
@@ -258,24 +268,30 @@ impl Graph {
         }
     }
 
-    /// A count column (population, votes) as `u64`: every value must be a non-negative integer.
+    /// A count column (population, votes) as `u64`: every value must be a non-negative integer
+    /// below 9e15, and the column's total at most [`MAX_COUNT_TOTAL`] (2^53), so every sum
+    /// downstream (district totals, two-party totals, ideal populations as `f64`) is exact and
+    /// cannot overflow.
     pub fn column_counts(&self, name: &str) -> Result<Vec<u64>, GraphError> {
         let v = self.column_f64(name)?;
-        v.iter()
-            .enumerate()
-            .map(|(i, &x)| {
-                if x >= 0.0 && x.fract() == 0.0 && x < 9.0e15 {
-                    Ok(x as u64)
-                } else {
-                    Err(GraphError::NotCount {
-                        name: name.to_string(),
-                        node: i as u32,
-                        label: self.labels[i].clone(),
-                        value: x,
-                    })
-                }
-            })
-            .collect()
+        let mut total = 0u64;
+        let mut out = Vec::with_capacity(v.len());
+        for (i, &x) in v.iter().enumerate() {
+            if !(x >= 0.0 && x.fract() == 0.0 && x < 9.0e15) {
+                return Err(GraphError::NotCount {
+                    name: name.to_string(),
+                    node: i as u32,
+                    label: self.labels[i].clone(),
+                    value: x,
+                });
+            }
+            total = total.saturating_add(x as u64);
+            if total > MAX_COUNT_TOTAL {
+                return Err(GraphError::CountOverflow { name: name.to_string(), node: i as u32 });
+            }
+            out.push(x as u64);
+        }
+        Ok(out)
     }
 
     /// Connected components, each a sorted list of node ids, largest first.

@@ -8,6 +8,7 @@ use crate::attrs::AttributeTable;
 use crate::edgelist::read_edge_list;
 use crate::error::ReadError;
 use crate::graph::Graph;
+use crate::limits;
 use crate::networkx::read_networkx;
 use crate::plan::{Plan, PlanError};
 use crate::rdabase::read_rdabase;
@@ -28,10 +29,14 @@ pub enum FileError {
     UnknownFormat { path: PathBuf },
 }
 
+/// A JSON graph file, read whole within [`limits::MAX_JSON_BYTES`] (refused at its first NUL
+/// byte, so a sparse file or `/dev/zero` fails at once).
 fn read_text(path: &Path) -> Result<String, FileError> {
-    std::fs::read_to_string(path).map_err(|error| FileError::Io { path: path.to_path_buf(), error })
+    limits::read_text(path, limits::MAX_JSON_BYTES, "a JSON graph")
+        .map_err(|error| FileError::Io { path: path.to_path_buf(), error })
 }
 
+/// Opens a streamed file (CSV). The parsers guard the stream themselves ([`limits::TextGuard`]).
 fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, FileError> {
     std::fs::File::open(path)
         .map(std::io::BufReader::new)
@@ -108,7 +113,8 @@ pub fn detect_format(path: &Path) -> Result<SourceFormat, FileError> {
     if is_csv(path) {
         return Ok(SourceFormat::EdgeList);
     }
-    // The top-level keys of networkx JSON may follow megabytes of nodes, so read it all.
+    // The top-level keys of networkx JSON may follow megabytes of nodes, so read it all (within
+    // the JSON cap; binary input fails on its first NUL byte).
     sniff_json(&read_text(path)?).ok_or_else(|| FileError::UnknownFormat { path: path.to_path_buf() })
 }
 

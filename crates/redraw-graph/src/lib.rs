@@ -22,6 +22,8 @@
 //!   `GEOID,district` CSV, the CSV writer, and full-recomputation queries (populations,
 //!   deviation, contiguity, cut edges, county splits) used for validation and judging; never in
 //!   a chain's hot loop.
+//! - [`limits`]: the resource policy of every reader in the project (size and line caps, NUL
+//!   refusal: what is read whole, what is streamed); used by every crate that opens files.
 //! - [`io`]: the only file-system code: open by path, detect the format, wrap errors with the
 //!   file name ([`io::FileError`]).
 pub mod attrs;
@@ -29,6 +31,7 @@ pub mod edgelist;
 pub mod error;
 pub mod graph;
 pub mod io;
+pub mod limits;
 pub mod networkx;
 pub mod plan;
 pub mod rdabase;

@@ -734,6 +734,8 @@ fn python_nonfinite_to_null(text: &str) -> Option<(String, usize)> {
 
 /// Parses networkx adjacency JSON.
 pub fn read_networkx(json: &str) -> Result<Loaded, ReadError> {
+    // A UTF-8 byte-order mark (Windows editors write one) is not JSON; sniff_json skips it too.
+    let json = json.strip_prefix('\u{feff}').unwrap_or(json);
     let mut notes = Vec::new();
     let cleaned = python_nonfinite_to_null(json);
     let json = match &cleaned {

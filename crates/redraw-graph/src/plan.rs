@@ -17,6 +17,7 @@ use std::io::{Read, Write};
 
 use crate::error::{examples, ReadError};
 use crate::graph::{Column, Graph, GraphError};
+use crate::limits::TextGuard;
 
 /// Errors from building, loading or querying plans.
 #[derive(Debug, thiserror::Error)]
@@ -111,16 +112,20 @@ impl Plan {
         Ok(Plan::from_labels(&per_node))
     }
 
-    /// Reads a `unit id, district` CSV with a header row (e.g. `GEOID,district`). The first
-    /// column holds unit ids, matched against the graph column `key` (or the node labels when
-    /// `key` is `None`); the second holds district labels. Every graph unit must appear exactly
-    /// once and no unknown unit may appear.
+    /// Reads a `unit id, district` CSV (e.g. `GEOID,district`). The first column holds unit
+    /// ids, matched against the graph column `key` (or the node labels when `key` is `None`);
+    /// the second holds district labels. Every graph unit must appear exactly once and no unknown
+    /// unit may appear. The header row is optional: a first row is data when its id is a known
+    /// unit or its district value is one the other rows use (then an unknown id is reported like
+    /// any other), and a header otherwise.
     pub fn from_csv<R: Read>(graph: &Graph, reader: R, key: Option<&str>) -> Result<Plan, PlanError> {
         let keys = key_values(graph, key)?;
         let index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
-        // The header row is optional: a first row whose id is a known unit is data.
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(reader);
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(TextGuard::new(reader));
         let mut first_row = true;
+        // A first row with an unknown id: (line, id, district), a header unless its district
+        // turns out to be one of the plan's.
+        let mut maybe_header: Option<(u64, String, String)> = None;
         let n = graph.node_count();
         let mut per_node: Vec<Option<String>> = vec![None; n];
         let mut line_of = vec![0u64; n];
@@ -135,7 +140,8 @@ impl Plan {
             let id = record[0].trim_start_matches('\u{feff}').trim();
             let district = record[1].trim();
             if std::mem::take(&mut first_row) && !index.contains_key(id) {
-                continue; // the header
+                maybe_header = Some((line, id.to_string(), district.to_string()));
+                continue;
             }
             let Some(&u) = index.get(id) else {
                 if unknown.is_empty() {
@@ -152,6 +158,13 @@ impl Plan {
             }
             per_node[u] = Some(district.to_string());
             line_of[u] = line;
+        }
+        if let Some((line, id, district)) = maybe_header {
+            if !district.is_empty() && per_node.iter().any(|d| d.as_deref() == Some(district.as_str())) {
+                // Data after all: an unknown unit on line 1 (a header names columns, not districts).
+                unknown.insert(0, id);
+                first_unknown_line = line;
+            }
         }
         if !unknown.is_empty() {
             return Err(PlanError::UnknownUnits {

@@ -21,6 +21,7 @@ pub const OUT_OF_STATE: &str = "OUT_OF_STATE";
 
 /// Reads an rdabase adjacency dict and, optionally, its attribute table.
 pub fn read_rdabase(graph_json: &str, data: Option<&AttributeTable>) -> Result<Loaded, ReadError> {
+    let graph_json = graph_json.strip_prefix('\u{feff}').unwrap_or(graph_json);
     let adj: BTreeMap<String, Vec<String>> = serde_json::from_str(graph_json).map_err(|e| {
         if e.is_data() {
             ReadError::RdabaseShape(format!(

@@ -11,7 +11,103 @@
 
 use std::io::Read;
 
+use redraw_graph::limits::TextGuard;
+
 use crate::JudgeError;
+
+/// A CSV error as a [`JudgeError::Stats`]: the line where the parser knows it, else the stream
+/// error's own message (which names the line, see `redraw_graph::limits`).
+fn csv_error(e: csv::Error, source: &str) -> JudgeError {
+    let line = e.position().map_or(0, |p| p.line());
+    match e.kind() {
+        csv::ErrorKind::Io(io) => JudgeError::Text { file: source.to_string(), message: io.to_string() },
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => JudgeError::Stats {
+            file: source.to_string(),
+            line,
+            message: format!("row has {len} fields but the header has {expected_len}"),
+        },
+        _ => JudgeError::Stats { file: source.to_string(), line: line.max(1), message: e.to_string() },
+    }
+}
+
+/// A statistics table read generically (`redraw plot`): the `chain` and `step` of every row and
+/// the numeric values of the columns asked for, column by column. Empty cells are NaN.
+#[derive(Clone, Debug)]
+pub struct StatsTable {
+    /// Every column name of the header, in file order.
+    pub header: Vec<String>,
+    pub chain: Vec<u32>,
+    pub step: Vec<u64>,
+    /// `(name, values)` of each column kept, in header order.
+    pub columns: Vec<(String, Vec<f64>)>,
+}
+
+impl StatsTable {
+    /// Reads a `stats.csv`, keeping the columns for which `keep(name)` is true (so memory grows
+    /// with the rows times the columns a plot needs, not with the file). `chain` must hold chain
+    /// indices (integers 0..=4294967295) and `step` step numbers; any other kept cell must be a
+    /// number or empty. Errors name the file, line and column.
+    pub fn from_csv<R: Read>(
+        reader: R,
+        source: &str,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Self, JudgeError> {
+        let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(TextGuard::new(reader));
+        let err = |line: u64, message: String| JudgeError::Stats { file: source.to_string(), line, message };
+        let header: Vec<String> =
+            rdr.headers().map_err(|e| csv_error(e, source))?.iter().map(str::to_string).collect();
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| err(1, format!("no `{name}` column (columns: {})", header.join(", "))))
+        };
+        let (chain_col, step_col) = (col("chain")?, col("step")?);
+        let kept: Vec<usize> =
+            (0..header.len()).filter(|&i| i != chain_col && i != step_col && keep(&header[i])).collect();
+        let mut table = StatsTable {
+            chain: Vec::new(),
+            step: Vec::new(),
+            columns: kept.iter().map(|&i| (header[i].clone(), Vec::new())).collect(),
+            header: header.clone(),
+        };
+        let mut record = csv::StringRecord::new();
+        while rdr.read_record(&mut record).map_err(|e| csv_error(e, source))? {
+            let line = record.position().map_or(0, |p| p.line());
+            let field = |i: usize| record.get(i).unwrap_or("").trim();
+            let chain = field(chain_col);
+            table.chain.push(chain.parse::<u32>().map_err(|_| {
+                err(
+                    line,
+                    format!("column chain: `{chain}` is not a chain index (an integer from 0 to 4294967295)"),
+                )
+            })?);
+            let step = field(step_col);
+            table.step.push(step.parse::<u64>().map_err(|_| {
+                err(line, format!("column step: `{step}` is not a step number (a non-negative integer)"))
+            })?);
+            for (k, &i) in kept.iter().enumerate() {
+                let v = field(i);
+                let x = if v.is_empty() {
+                    f64::NAN
+                } else {
+                    v.parse::<f64>()
+                        .map_err(|_| err(line, format!("column {}: `{v}` is not a number", header[i])))?
+                };
+                table.columns[k].1.push(x);
+            }
+        }
+        if table.chain.is_empty() {
+            return Err(err(1, "no rows".into()));
+        }
+        Ok(table)
+    }
+
+    /// The values of a kept column.
+    pub fn column(&self, name: &str) -> Option<&[f64]> {
+        self.columns.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice())
+    }
+}
 
 /// Per-district votes of one election across all samples (row-major: sample × district).
 #[derive(Clone, Debug)]
@@ -81,9 +177,9 @@ impl EnsembleStats {
 
     /// Reads `stats.csv`. `source` names the file in errors.
     pub fn from_csv<R: Read>(reader: R, source: &str) -> Result<Self, JudgeError> {
-        let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(reader);
+        let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(TextGuard::new(reader));
         let err = |line: u64, message: String| JudgeError::Stats { file: source.to_string(), line, message };
-        let headers = rdr.headers().map_err(|e| err(1, e.to_string()))?.clone();
+        let headers = rdr.headers().map_err(|e| csv_error(e, source))?.clone();
         let col = |name: &str| headers.iter().position(|h| h == name);
         let chain_col = col("chain").ok_or_else(|| err(1, "no `chain` column".into()))?;
         let step_col = col("step").ok_or_else(|| err(1, "no `step` column".into()))?;
@@ -173,7 +269,7 @@ impl EnsembleStats {
             match rdr.read_record(&mut record) {
                 Ok(true) => {}
                 Ok(false) => break,
-                Err(e) => return Err(err(e.position().map_or(0, |p| p.line()), e.to_string())),
+                Err(e) => return Err(csv_error(e, source)),
             }
             let line = record.position().map_or(0, |p| p.line());
             let parse_num = |i: usize| -> Result<f64, JudgeError> {

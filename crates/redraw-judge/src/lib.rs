@@ -26,7 +26,7 @@ pub mod judge;
 pub mod report;
 pub mod split;
 
-pub use ensemble::EnsembleStats;
+pub use ensemble::{EnsembleStats, StatsTable};
 pub use judge::{judge, EnsembleInfo, Judgement, PlanInput, UnitVotes};
 
 /// Errors from judging.
@@ -34,6 +34,9 @@ pub use judge::{judge, EnsembleInfo, Judgement, PlanInput, UnitVotes};
 pub enum JudgeError {
     #[error("{file}, line {line}: {message}")]
     Stats { file: String, line: u64, message: String },
+    /// The file is not readable text (binary, an overlong line); the message names the line.
+    #[error("{file}: {message}")]
+    Text { file: String, message: String },
     #[error(
         "the plan has {plan} districts but the ensemble's plans have {ensemble}: judge a plan against an \
          ensemble drawn for the same number of districts"

@@ -58,6 +58,11 @@ impl ElectionResults {
                 return Err(MetricsError::NoVotes { district: i });
             }
         }
+        // Every metric divides by vote totals: a total beyond f64's range would turn them into
+        // NaN. No real tally comes near (counts are capped at 2^53 by the graph readers).
+        if !(dem.iter().sum::<f64>() + rep.iter().sum::<f64>()).is_finite() {
+            return Err(MetricsError::Malformed("the votes add up to more than a 64-bit float can hold"));
+        }
         Ok(ElectionResults { dem, rep })
     }
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
-use redraw_core::apportion::{apportion, margins};
+use redraw_core::apportion::{apportion, margins, parse_populations};
 use redraw_core::{Dataset, Method};
 
 use crate::cmd::scenario::parse_method;
@@ -52,53 +52,15 @@ const EXAMPLES: &str = "Examples:
   redraw apportion --method webster --house-size 600
   redraw apportion --populations my-states.csv --house-size 500   # CSV: state,population";
 
-fn read_populations(path: &PathBuf) -> anyhow::Result<Vec<(String, u64)>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let ln = i + 1;
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        // Exactly two fields. A quoted name may hold commas; anything else with a second comma
-        // is refused (silently reading `A,1,000` as state `A,1` with 0 people was a bug).
-        let (name, pop) = match line.trim_start().strip_prefix('"') {
-            Some(rest) => rest.split_once("\",").map(|(n, p)| (n.to_string(), p)),
-            None => line.split_once(',').map(|(n, p)| (n.trim().to_string(), p)),
-        }
-        .with_context(|| format!("{} line {ln}: expected `state,population`", path.display()))?;
-        if pop.contains(',') {
-            bail!(
-                "{} line {ln}: expected two fields `state,population`, found {}; write populations without thousands separators (quote a name that holds a comma)",
-                path.display(),
-                pop.split(',').count() + 1
-            );
-        }
-        let pop = pop.trim();
-        if ln == 1 && pop.parse::<f64>().is_err() {
-            continue; // header
-        }
-        let p: i64 = pop.replace('_', "").parse().with_context(|| {
-            format!(
-                "{} line {ln}, field population: expected a whole number of people, found `{pop}`",
-                path.display()
-            )
-        })?;
-        if p <= 0 {
-            bail!(
-                "{} line {ln}, field population: {name} has population {p}; it must be positive",
-                path.display()
-            );
-        }
-        if out.iter().any(|(n, _)| n == &name) {
-            bail!("{} line {ln}: state `{name}` is listed twice", path.display());
-        }
-        out.push((name, p as u64));
-    }
-    if out.is_empty() {
-        bail!("{}: no states", path.display());
-    }
-    Ok(out)
+fn read_populations(path: &std::path::Path) -> anyhow::Result<Vec<(String, u64)>> {
+    // Bounded: a populations file is small text (a sparse file or /dev/zero fails at once).
+    let text = redraw_graph::limits::read_text(
+        path,
+        redraw_graph::limits::MAX_SMALL_TEXT_BYTES,
+        "a populations file",
+    )
+    .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(parse_populations(&text, &path.display().to_string())?)
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -148,8 +110,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ));
         }
         if let Some(m) = &marg {
-            row.push(m[i].to_gain.map(Cell::from).unwrap_or_else(Cell::empty));
-            row.push(m[i].can_lose.map(Cell::from).unwrap_or_else(Cell::empty));
+            // No margin: the state holds every seat the others' minimums leave (cannot gain),
+            // or has only its constitutional minimum (cannot lose).
+            let none = || Cell::with_value("none", serde_json::Value::Null);
+            row.push(m[i].to_gain.map(Cell::from).unwrap_or_else(none));
+            row.push(m[i].can_lose.map(Cell::from).unwrap_or_else(none));
         }
         t.push(row);
     }

@@ -237,7 +237,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         threads,
         progress: output::progress_enabled(),
         checkpoint_every: args.checkpoint_every,
-        stop_after: None,
         parquet: args.parquet,
         chain_range: args.chain_range.clone(),
         ..Execution::default()

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
+use redraw_ensemble::Manifest;
 use redraw_graph::io::{read_graph, read_plan_csv};
 use redraw_graph::{Counties, Graph, Plan};
 use redraw_judge::judge::{EnsembleInfo, Judgement, MetricJudgement};
@@ -89,14 +90,28 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let manifest = read_manifest(&args.ensemble)?;
-    let stats_path = args.ensemble.join(
-        manifest.get("files").and_then(|f| f.get("stats")).and_then(|s| s.as_str()).unwrap_or("stats.csv"),
-    );
+    // The run directory is checked before it is trusted: the manifest against itself, then the
+    // rows of stats.csv and the header of assignments.bin against the manifest.
+    let manifest = redraw_ensemble::verify::open_complete(&args.ensemble).with_context(|| {
+        format!("{} is not an ensemble run directory ready to judge", args.ensemble.display())
+    })?;
+    redraw_ensemble::verify::check_assignments_file(&args.ensemble, &manifest)?;
+    let stats_path = args.ensemble.join(&manifest.files.stats);
     let stats_file = std::fs::File::open(&stats_path)
         .with_context(|| format!("cannot open the ensemble's statistics {}", stats_path.display()))?;
     let stats =
         EnsembleStats::from_csv(std::io::BufReader::new(stats_file), &stats_path.display().to_string())?;
+    manifest
+        .check_rows(stats.chain.iter().copied().zip(stats.step.iter().copied()))
+        .map_err(|msg| anyhow::anyhow!("{}: {msg}", stats_path.display()))?;
+    if stats.districts().is_some_and(|k| k != manifest.districts) {
+        bail!(
+            "{}: its vote columns have {} districts but the manifest says {}",
+            stats_path.display(),
+            stats.districts().unwrap_or(0),
+            manifest.districts
+        );
+    }
 
     let (loaded, _) = read_graph(&args.graph, args.data.as_deref(), &args.key)
         .with_context(|| format!("cannot read the graph {}", args.graph.display()))?;
@@ -113,20 +128,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             );
         }
     }
-    if let Some(n) = manifest.get("node_count").and_then(|v| v.as_u64()) {
-        if n as usize != graph.node_count() {
-            bail!(
-                "the graph {} has {} units but the ensemble was drawn on a graph of {n}: pass the ensemble's graph",
-                args.graph.display(),
-                graph.node_count()
-            );
-        }
+    if manifest.node_count != graph.node_count() {
+        bail!(
+            "the graph {} has {} units but the ensemble was drawn on a graph of {}: pass the ensemble's graph",
+            args.graph.display(),
+            graph.node_count(),
+            manifest.node_count
+        );
     }
 
     let pop_col = match &args.pop {
         Some(p) => p.clone(),
-        None => manifest_str(&manifest, &["inputs", "pop_column"])
-            .or_else(|| manifest_str(&manifest, &["inputs", "pop"]))
+        None => manifest
+            .population_column()
+            .map(str::to_string)
             .or_else(|| {
                 ["TOTAL_POP", "TOTPOP", "tot_pop_20", "POP100", "POP"]
                     .iter()
@@ -142,18 +157,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for spec in &args.elections {
         columns.push(parse_election(spec)?);
     }
-    if let Some(list) = manifest.get("elections").and_then(|e| e.as_array()) {
-        for e in list {
-            let (Some(n), Some(d), Some(r)) = (
-                e.get("name").and_then(|v| v.as_str()),
-                e.get("dem_column").and_then(|v| v.as_str()),
-                e.get("rep_column").and_then(|v| v.as_str()),
-            ) else {
-                continue;
-            };
-            if !columns.iter().any(|c| c.0 == n) {
-                columns.push((n.to_string(), d.to_string(), r.to_string()));
-            }
+    for e in &manifest.elections {
+        if !columns.iter().any(|c| c.0 == e.name) {
+            columns.push((e.name.clone(), e.dem_column.clone(), e.rep_column.clone()));
         }
     }
     let mut vote_data = Vec::new();
@@ -210,51 +216,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     print_judgement(&judgement, &args.output)
 }
 
-fn read_manifest(dir: &Path) -> anyhow::Result<serde_json::Value> {
-    let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!("{} is not an ensemble run directory (cannot read manifest.json)", dir.display())
-    })?;
-    let v: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))?;
-    if let Some(status) = v.get("status").and_then(|s| s.as_str()) {
-        if status != "complete" {
-            bail!(
-                "the ensemble run in {} is {status:?}, not complete: finish or resume it first",
-                dir.display()
-            );
-        }
-    }
-    Ok(v)
-}
-
-fn manifest_str(v: &serde_json::Value, path: &[&str]) -> Option<String> {
-    let mut cur = v;
-    for p in path {
-        cur = cur.get(p)?;
-    }
-    cur.as_str().map(str::to_string)
-}
-
-fn ensemble_info(m: &serde_json::Value) -> EnsembleInfo {
-    let tolerance = m.get("tolerance").and_then(|t| t.as_f64());
-    let step_rates = m.get("results").and_then(|r| r.as_array()).and_then(|chains| {
-        let (mut steps, mut accepted) = (0u64, 0u64);
-        for c in chains {
-            steps += c.get("steps")?.as_u64()?;
-            accepted += c.get("accepted")?.as_u64()?;
-        }
-        // Every outcome other than acceptance leaves the plan unchanged (a self-loop).
-        (steps > 0).then(|| StepRates::from_counts(steps, accepted, steps - accepted))
-    });
-    let description = m.get("params").map(|p| {
-        let kind = p.get("proposal").and_then(|x| x.get("kind")).and_then(|x| x.as_str()).unwrap_or("chain");
-        let steps = p.get("steps").and_then(|x| x.as_u64()).unwrap_or(0);
-        let seed = p.get("seed").and_then(|x| x.as_u64()).unwrap_or(0);
-        let tol = tolerance.map(|t| format!(", population tolerance ±{:.2}%", 100.0 * t)).unwrap_or_default();
-        format!("{kind}, {steps} steps per chain, seed {seed}{tol}")
-    });
-    EnsembleInfo { tolerance, step_rates, description }
+fn ensemble_info(m: &Manifest) -> EnsembleInfo {
+    // Checked by `verify::open_complete`: every chain's outcomes add up to its steps, and the
+    // totals fit in 64 bits.
+    let t = m.totals();
+    // Every outcome other than acceptance leaves the plan unchanged (a self-loop).
+    let step_rates = (t.steps > 0).then(|| StepRates::from_counts(t.steps, t.accepted, t.steps - t.accepted));
+    let tol = format!(", population tolerance ±{:.2}%", 100.0 * m.tolerance);
+    let description = Some(format!(
+        "{}, {} steps per chain, seed {}{tol}",
+        m.params.proposal.kind.name(),
+        m.params.steps,
+        m.params.seed
+    ));
+    EnsembleInfo { tolerance: Some(m.tolerance), step_rates, description }
 }
 
 fn parse_election(spec: &str) -> anyhow::Result<(String, String, String)> {

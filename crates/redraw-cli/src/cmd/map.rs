@@ -494,15 +494,19 @@ fn ec_map(name: &str, args: &Args) -> anyhow::Result<String> {
     Ok(render_map(&spec))
 }
 
-/// Reads `id,district` pairs from a plan CSV.
+/// Reads `id,district` pairs from a plan CSV: unit id -> (district, CSV line). An empty
+/// district or a repeated unit is an error naming the line.
 fn read_plan(
     path: &Path,
     id_col: &str,
     district_col: Option<&str>,
-) -> anyhow::Result<HashMap<String, String>> {
-    let mut rdr = csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let headers = rdr.headers()?.clone();
-    let find = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+) -> anyhow::Result<HashMap<String, (String, u64)>> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut rdr =
+        csv::Reader::from_reader(redraw_graph::limits::TextGuard::new(std::io::BufReader::new(file)));
+    let headers = rdr.headers().with_context(|| format!("cannot read {}", path.display()))?.clone();
+    let find =
+        |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name));
     let id_at = find(id_col).or_else(|| find("GEOID")).or_else(|| find("fips")).unwrap_or(0);
     let d_at = match district_col {
         Some(c) => find(c).with_context(|| {
@@ -515,13 +519,18 @@ fn read_plan(
         None => find("district").unwrap_or(if id_at == 0 { 1 } else { 0 }),
     };
     let mut out = HashMap::new();
-    for (line, rec) in rdr.records().enumerate() {
-        let rec = rec.with_context(|| format!("{} line {}", path.display(), line + 2))?;
+    for rec in rdr.records() {
+        let rec = rec.with_context(|| format!("cannot read {}", path.display()))?;
+        let line = rec.position().map_or(0, |p| p.line());
         let (Some(id), Some(d)) = (rec.get(id_at), rec.get(d_at)) else {
-            bail!("{} line {}: expected an id and a district", path.display(), line + 2);
+            bail!("{} line {line}: expected an id and a district", path.display());
         };
-        if out.insert(id.trim().to_string(), d.trim().to_string()).is_some() {
-            bail!("{} line {}: unit `{}` appears twice", path.display(), line + 2, id.trim());
+        let (id, d) = (id.trim(), d.trim());
+        if d.is_empty() {
+            bail!("{} line {line}: unit `{id}` has an empty district value", path.display());
+        }
+        if out.insert(id.to_string(), (d.to_string(), line)).is_some() {
+            bail!("{} line {line}: unit `{id}` appears twice", path.display());
         }
     }
     Ok(out)
@@ -545,6 +554,37 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
         }
     };
     let plan = read_plan(plan_path, &id_label, args.district_col.as_deref())?;
+    // Every unit the plan names must be a unit of the geometry: an unknown id is a typo or a
+    // plan of other units, never something to skip silently.
+    let known: std::collections::HashSet<&str> =
+        ids.iter()
+            .map(|id| {
+                if args.geometry.is_none() {
+                    redraw_geo::counties::fips_2020_of(id)[0]
+                } else {
+                    id.as_str()
+                }
+            })
+            .collect();
+    let mut unknown: Vec<(u64, &str)> = plan
+        .iter()
+        .filter(|(id, _)| !known.contains(id.as_str()))
+        .map(|(id, (_, l))| (*l, id.as_str()))
+        .collect();
+    if !unknown.is_empty() {
+        unknown.sort();
+        let shown: Vec<String> = unknown.iter().take(5).map(|(_, id)| format!("{id:?}")).collect();
+        bail!(
+            "{}: {} unit id(s) are not units of the {} (first at line {}): {}{}",
+            plan_path.display(),
+            unknown.len(),
+            if args.geometry.is_some() { "geometry" } else { "embedded counties" },
+            unknown[0].0,
+            shown.join(", "),
+            if unknown.len() > 5 { ", …" } else { "" }
+        );
+    }
+    let plan: HashMap<String, String> = plan.into_iter().map(|(id, (d, _))| (id, d)).collect();
     // On the embedded counties, draw only the counties the plan covers.
     let (layer, ids) = if args.geometry.is_none() {
         let keep: Vec<bool> =

@@ -1,9 +1,11 @@
 //! `redraw plot`: SVG plots of an ensemble run's `stats.csv` (see docs/run-format.md).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use redraw_geo::plot::{boxplot_svg, histogram_svg, per_rank_distributions, trace_svg_labelled};
+use redraw_judge::StatsTable;
 
 use crate::output;
 
@@ -57,100 +59,89 @@ pub enum Kind {
     Trace,
 }
 
-/// The parsed stats table: header and numeric rows.
+/// The parsed stats table: the chain and step of every row and the columns the plot needs.
 struct Stats {
-    header: Vec<String>,
-    rows: Vec<Vec<f64>>,
+    table: StatsTable,
     source: String,
 }
 
 impl Stats {
-    fn read(path: &Path) -> anyhow::Result<Stats> {
+    fn read(path: &Path, keep: impl Fn(&str) -> bool) -> anyhow::Result<Stats> {
         let file = if path.is_dir() { path.join("stats.csv") } else { path.to_path_buf() };
         let source = file.display().to_string();
-        let mut rdr = csv::Reader::from_path(&file).with_context(|| format!("cannot read {source}"))?;
-        let header: Vec<String> = rdr.headers()?.iter().map(str::to_string).collect();
-        let mut rows = Vec::new();
-        for (i, rec) in rdr.records().enumerate() {
-            let rec = rec.with_context(|| format!("{source} line {}", i + 2))?;
-            let row = rec
-                .iter()
-                .enumerate()
-                .map(|(j, v)| {
-                    if v.is_empty() {
-                        Ok(f64::NAN)
-                    } else {
-                        v.parse::<f64>().with_context(|| {
-                            format!("{source} line {}, column {}: `{v}` is not a number", i + 2, header[j])
-                        })
-                    }
-                })
-                .collect::<anyhow::Result<Vec<f64>>>()?;
-            rows.push(row);
-        }
-        if rows.is_empty() {
-            bail!("{source}: no rows");
-        }
-        Ok(Stats { header, rows, source })
+        let f = std::fs::File::open(&file).with_context(|| format!("cannot read {source}"))?;
+        let table = StatsTable::from_csv(std::io::BufReader::new(f), &source, keep)?;
+        Ok(Stats { table, source })
     }
 
-    fn col(&self, name: &str) -> anyhow::Result<usize> {
-        self.header.iter().position(|h| h == name).with_context(|| {
-            format!("{}: no column `{name}` (columns: {})", self.source, self.header.join(", "))
+    fn col(&self, name: &str) -> anyhow::Result<&[f64]> {
+        self.table.column(name).with_context(|| {
+            format!("{}: no column `{name}` (columns: {})", self.source, self.table.header.join(", "))
         })
     }
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let stats = Stats::read(&args.run)?;
-    let chain = stats.col("chain")?;
-    let step = stats.col("step")?;
-    let kept = |r: &&Vec<f64>| r[step] >= args.burn_in as f64;
+    // Only the columns this plot needs are kept in memory.
+    let stat = args.stat.clone();
+    let election = args.election.clone();
+    let stats = Stats::read(&args.run, |h| {
+        stat.as_deref() == Some(h)
+            || election.as_deref().is_some_and(|e| {
+                h.strip_prefix(e).is_some_and(|r| r.starts_with("_dem_") || r.starts_with("_rep_"))
+            })
+    })?;
+    let t = &stats.table;
+    let kept: Vec<usize> = (0..t.step.len()).filter(|&i| t.step[i] >= args.burn_in).collect();
     let svg = match args.kind {
         Kind::Histogram => {
             let name = args.stat.as_deref().context("--kind histogram needs --stat COL")?;
             let c = stats.col(name)?;
-            let values: Vec<f64> = stats.rows.iter().filter(kept).map(|r| r[c]).collect();
+            let values: Vec<f64> = kept.iter().map(|&i| c[i]).collect();
             let title = args.title.clone().unwrap_or_else(|| format!("{name}: ensemble distribution"));
             histogram_svg(&values, args.mark, &title, name)
         }
         Kind::Trace => {
             let name = args.stat.as_deref().context("--kind trace needs --stat COL")?;
             let c = stats.col(name)?;
-            let nchains = stats.rows.iter().map(|r| r[chain] as usize + 1).max().unwrap_or(0);
-            let mut chains = vec![Vec::new(); nchains];
-            for r in &stats.rows {
-                chains[r[chain] as usize].push(r[c]);
+            // Grouped by chain id in id order; an id is never used to size anything.
+            let mut by_chain: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+            for (i, &chain) in t.chain.iter().enumerate() {
+                by_chain.entry(chain).or_default().push(c[i]);
             }
+            let chains: Vec<Vec<f64>> = by_chain.into_values().collect();
             let title = args.title.clone().unwrap_or_else(|| format!("{name} by step"));
             trace_svg_labelled(&chains, &title, name)
         }
         Kind::Boxplot => {
             let e = args.election.as_deref().context("--kind boxplot needs --election NAME")?;
             let dem_prefix = format!("{e}_dem_");
-            let dem: Vec<(usize, &str)> = stats
-                .header
+            let dem: Vec<(&[f64], &str)> = t
+                .columns
                 .iter()
-                .enumerate()
-                .filter_map(|(i, h)| h.strip_prefix(&dem_prefix).filter(|d| *d != "seats").map(|d| (i, d)))
+                .filter_map(|(h, v)| {
+                    h.strip_prefix(&dem_prefix).filter(|d| *d != "seats").map(|d| (v.as_slice(), d))
+                })
                 .collect();
             if dem.is_empty() {
                 bail!("{}: no columns {e}_dem_<district> (is `{e}` an election of this run?)", stats.source);
             }
-            let pairs: Vec<(usize, usize)> = dem
+            let pairs: Vec<(&[f64], &[f64])> = dem
                 .iter()
-                .map(|(i, d)| Ok((*i, stats.col(&format!("{e}_rep_{d}"))?)))
+                .map(|(d, label)| Ok((*d, stats.col(&format!("{e}_rep_{label}"))?)))
                 .collect::<anyhow::Result<_>>()?;
-            let shares = |r: &Vec<f64>| -> Vec<f64> {
+            let shares = |r: usize| -> Vec<f64> {
                 pairs
                     .iter()
-                    .map(|&(d, p)| if r[d] + r[p] > 0.0 { r[d] / (r[d] + r[p]) } else { f64::NAN })
+                    .map(|&(d, p)| if d[r] + p[r] > 0.0 { d[r] / (d[r] + p[r]) } else { f64::NAN })
                     .collect()
             };
-            let plans: Vec<Vec<f64>> = stats.rows.iter().filter(kept).map(shares).collect();
+            let plans: Vec<Vec<f64>> = kept.iter().map(|&i| shares(i)).collect();
             let overlay: Option<Vec<f64>> = match args.overlay.as_deref() {
                 None => None,
-                Some("initial") => stats.rows.iter().find(|r| r[chain] == 0.0 && r[step] == 0.0).map(shares),
+                Some("initial") => {
+                    (0..t.chain.len()).find(|&i| t.chain[i] == 0 && t.step[i] == 0).map(shares)
+                }
                 Some(list) => Some(
                     list.split(',')
                         .map(|s| {

@@ -170,8 +170,13 @@ pub fn load(target: &str) -> anyhow::Result<(Scenario, String, String)> {
     let path = Path::new(target);
     let looks_like_file = target.ends_with(".toml") || target.contains('/') || target.contains('\\');
     if path.is_file() || looks_like_file {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read scenario file {target}"))?;
+        // Bounded: a scenario is a small text file (a sparse file or /dev/zero fails at once).
+        let text = redraw_graph::limits::read_text(
+            path,
+            redraw_graph::limits::MAX_SMALL_TEXT_BYTES,
+            "a scenario file",
+        )
+        .with_context(|| format!("cannot read scenario file {target}"))?;
         let sc = Scenario::from_toml(&text, target)?;
         return Ok((sc, text, target.to_string()));
     }

@@ -147,6 +147,7 @@ fn run_ensemble(
         chain_range,
         cancel: Some(cancel.clone()),
         steps_done: Some(done.clone()),
+        ..Execution::default()
     };
     let total = own as u64 * steps;
     let source = graph.graph_source();
