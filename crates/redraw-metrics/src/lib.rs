@@ -14,6 +14,9 @@
 //!   acceptance / self-loop rates, and the "has not mixed" rule (R-hat > 1.01 or ESS < 400).
 //! - [`stats`]: type-7 quantiles, mid-rank percentiles, distribution summaries, normal CDF and
 //!   quantile.
+//! - [`weighted`]: the same for importance-weighted samples (SMC): [`WeightedSample`] gives
+//!   weighted type-7 quantiles, mid-rank percentiles and summaries that equal the unweighted
+//!   ones under equal weights; Kish ESS and systematic resampling.
 //!
 //! Invariants: no I/O, no global state; inputs are validated at construction
 //! ([`ElectionResults::new`]) or on entry (length checks) and errors are [`MetricsError`].
@@ -27,11 +30,13 @@ pub mod diagnostics;
 pub mod partisan;
 pub mod plan;
 pub mod stats;
+pub mod weighted;
 
 pub use diagnostics::{convergence, Convergence, MixingVerdict, StepRates};
 pub use partisan::{ElectionResults, PartisanSummary};
 pub use plan::{PopulationBalance, RegionSplits};
 pub use stats::{Distribution, Placement};
+pub use weighted::{kish_ess, systematic_resample, WeightedSample};
 
 /// Errors from malformed metric inputs.
 #[derive(Debug, thiserror::Error, PartialEq)]
