@@ -57,4 +57,4 @@ pub use error::{GeoError, Result};
 pub use map::{render_map, MapProjection, MapRegion, MapSpec};
 pub use measure::{cut_edges, cut_length_m, district_shapes, polsby_popper, DistrictShape, ShapeIndex};
 pub use model::{Crs, CrsKind, Feature, Layer, Point, Polygon, Warning, WarningKind};
-pub use plot::{boxplot_svg, histogram_svg, per_rank_distributions, trace_svg};
+pub use plot::{boxplot_svg, histogram_plot_svg, histogram_svg, per_rank_distributions, trace_panels_svg, trace_svg, Bins, HistogramPlot, TraceChain};
