@@ -281,6 +281,21 @@ fn point_in_ring(p: Point, r: &[Point]) -> bool {
 
 /// Renders the map as SVG text.
 pub fn render_map(spec: &MapSpec) -> String {
+    render_map_styled(spec, &MapStyle::default())
+}
+
+/// Words of the map's line legend.
+#[derive(Clone, Debug, Default)]
+pub struct MapStyle {
+    /// What the heavy lines are (default: "today's state lines" with `outline_of`, else "outer
+    /// boundary").
+    pub outline_label: Option<String>,
+    /// What the thin lines between regions are (default: "region boundaries").
+    pub boundary_label: Option<String>,
+}
+
+/// [`render_map`] with the line legend worded for the map (e.g. county borders on a plan map).
+pub fn render_map_styled(spec: &MapSpec, style: &MapStyle) -> String {
     let layer = spec.layer;
     let n = layer.features.len();
     let proj = project_layer(layer, spec.projection);
@@ -667,11 +682,22 @@ pub fn render_map(spec: &MapSpec) -> String {
         11.0,
         "start",
         r##"fill="#444""##,
-        if spec.outline_of.is_some() { "today's state lines" } else { "outer boundary" },
+        style.outline_label.as_deref().unwrap_or(if spec.outline_of.is_some() {
+            "today's state lines"
+        } else {
+            "outer boundary"
+        }),
     );
     ly += 18.0;
     svg.line(lx, ly, lx + 24.0, ly, r##"stroke="#555" stroke-width="0.9""##);
-    svg.text(lx + 30.0, ly + 4.0, 11.0, "start", r##"fill="#444""##, "region boundaries");
+    svg.text(
+        lx + 30.0,
+        ly + 4.0,
+        11.0,
+        "start",
+        r##"fill="#444""##,
+        style.boundary_label.as_deref().unwrap_or("region boundaries"),
+    );
     if !spec.footer.is_empty() {
         svg.text(PAD, height - 12.0, 10.0, "start", r##"fill="#777""##, &spec.footer);
     }
