@@ -145,6 +145,16 @@ a += struct.pack("<IQ", 0, 0) + bytes([0, 1, 2, 1]) + struct.pack("<IQ", 0, 1) +
 put("assignments", "two-records.bin", a)
 a = b"RDRWASG1" + struct.pack("<IIIIQ", 1, 3, 300, 2, 1) + struct.pack("<IQ", 3, 7) + struct.pack("<3H", 0, 299, 5)
 put("assignments", "u16-labels.bin", a)
+# Version 2 (--compress delta): a keyframe of runs, a delta, an empty delta (a self-loop), a raw
+# keyframe of chain 1. Record: chain u32, step u64, kind u8, payload length u32, payload.
+def rec(chain, step, kind, payload):
+    return struct.pack("<IQBI", chain, step, kind, len(payload)) + bytes(payload)
+a = b"RDRWASG1" + struct.pack("<IIIIQ", 2, 6, 3, 1, 4)
+a += rec(0, 0, 1, [2, 0, 2, 1, 2, 2])   # runs (count, label): 0 0 1 1 2 2
+a += rec(0, 1, 2, [1, 1, 1])            # delta (skip, count, label): node 1 -> 1
+a += rec(0, 2, 2, [])                   # unchanged
+a += rec(1, 0, 0, [2, 2, 1, 1, 0, 0])   # raw
+put("assignments", "delta-records.bin", a)
 
 # Run directory: manifest.json, then \n---\n and stats.csv (a complete 1-chain run on the grid).
 manifest = {
@@ -167,6 +177,20 @@ manifest = {
 stats = ",".join(manifest["stats_columns"]) + "\n" + \
     "0,0,0,6,,33,42,51,3,15,15,15,13,14,15\n0,1,1,6,,36,42,48,3,15,15,15,14,13,15\n0,2,0,6,,36,42,48,3,15,15,15,14,13,15\n"
 put("run_dir", "complete-run", json.dumps(manifest, indent=2) + "\n---\n" + stats)
+# The same run in format 2: thinned (a row every step, the plan every 2nd), delta records, one
+# tracked column.
+m2 = json.loads(json.dumps(manifest))
+m2["format_version"] = 2
+m2["params"]["thin"] = 2
+m2["params"]["record"] = "thinned"
+m2["params"]["compression"] = "delta"
+m2["plans_per_chain"] = 2
+m2["tracked_columns"] = ["VAP"]
+m2["stats_columns"] += ["sum_VAP_1", "sum_VAP_2", "sum_VAP_3"]
+stats2 = ",".join(m2["stats_columns"]) + "\n" + \
+    "0,0,0,6,,33,42,51,3,15,15,15,13,14,15,20,30,40\n0,1,1,6,,36,42,48,3,15,15,15,14,13,15,22,30,38\n" \
+    "0,2,0,6,,36,42,48,3,15,15,15,14,13,15,22,30,38\n"
+put("run_dir", "thinned-delta-tracked", json.dumps(m2, indent=2) + "\n---\n" + stats2)
 
 for name in sorted(os.listdir(os.path.join(ROOT, "..", "..", "data", "scenarios"))):
     if name.endswith(".toml"):

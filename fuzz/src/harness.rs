@@ -249,15 +249,15 @@ pub fn populations(data: &[u8]) {
 /// the judge's and the plotter's stats readers, and the rows against the manifest.
 pub fn run_dir(data: &[u8]) {
     let (manifest, stats) = split2(data);
-    let manifest = std::str::from_utf8(manifest)
-        .ok()
-        .and_then(|t| serde_json::from_str::<redraw_ensemble::Manifest>(t).ok());
+    let manifest =
+        std::str::from_utf8(manifest).ok().and_then(|t| redraw_ensemble::Manifest::from_json(t).ok());
     let checked = manifest.filter(|m| m.check().is_ok());
     if let Some(m) = &checked {
         // Sizes the judge relies on after the check.
         let _ = m.totals();
-        assert!(m.total_samples().is_some());
+        assert!(m.total_samples().is_some() && m.total_plans().is_some());
         let _ = m.expected_rows().take(1000).count();
+        let _ = m.expected_plans().take(1000).count();
     }
     let Some(stats) = stats else { return };
     if let Ok(s) = redraw_judge::EnsembleStats::from_csv(stats, "stats.csv") {
@@ -273,7 +273,8 @@ pub fn run_dir(data: &[u8]) {
 }
 
 /// The fixed problem of the checkpoint target: a 3x3 grid of populations 10..18 into 3
-/// districts at 50 % tolerance, and 10-step chains recording every step.
+/// districts at 50 % tolerance, and 10-step chains recording a row every step and a
+/// delta-encoded plan every third.
 pub fn checkpoint_problem() -> (redraw_ensemble::Problem, redraw_ensemble::ChainParams) {
     let g = grid();
     let spec = redraw_ensemble::ProblemSpec {
@@ -283,14 +284,19 @@ pub fn checkpoint_problem() -> (redraw_ensemble::Problem, redraw_ensemble::Chain
         elections: vec![],
         county: None,
         max_county_splits: None,
+        tracked: vec![],
     };
     let p = redraw_ensemble::Problem::new(&g, &spec).expect("a valid problem");
+    // Delta records with a thinning that leaves steps unrecorded: checkpoints then carry a
+    // reference plan that is not the chain's state.
     let params = redraw_ensemble::ChainParams {
         seed: 1,
         chains: 1,
         steps: 10,
-        thin: 1,
+        thin: 3,
         burn_in: 0,
+        record: redraw_ensemble::Record::Thinned,
+        compression: redraw_ensemble::Compression::Delta,
         proposal: redraw_ensemble::ProposalConfig::default(),
     };
     (p, params)

@@ -23,11 +23,13 @@ NC_ARGS = dict(
     elections={"COMP": ("DEM_VOTES", "REP_VOTES")},
     county_prefix=5,
     checkpoint_every=400,
+    # Fixed-size records, so the documented numpy reading applies (the default is delta).
+    compress="none",
 )
 NC_FLAGS = [
     "--pop", "TOTAL_POP", "--assignment", "district", "--tol", "0.02", "--steps", "1500", "--chains", "3",
     "--seed", "21", "--thin", "3", "--election", "COMP=DEM_VOTES,REP_VOTES", "--county-prefix", "5",
-    "--checkpoint-every", "400",
+    "--checkpoint-every", "400", "--compress", "none",
 ]
 
 
@@ -231,3 +233,56 @@ def test_rdabase_graph_and_plan_csv_equal_cli(tmp_path, cli, data):
             "--seed", "2", "--county-prefix", "5", "--election", "COMP=DEM_VOTES,REP_VOTES", "--out", tmp_path / "cli")
     assert run_files(run.path) == run_files(tmp_path / "cli")
     assert run.manifest["inputs"]["initial_plan"]["kind"] == "csv"
+
+
+def test_delta_thinned_stats_only_and_tracked_columns(tmp_path, cli, nc, nc_cli_run):
+    """--compress delta, --record thinned / stats-only and --track from Python: the CLI's bytes,
+    the plans of the raw run, and tracked sums that equal the columns they mirror."""
+    raw = redraw.open_run(nc_cli_run)
+    args = dict(NC_ARGS, compress="delta")
+    flags = [f if f != "none" else "delta" for f in NC_FLAGS]
+    run = redraw.ensemble(nc, out=tmp_path / "delta", progress=False, **args)
+    run_cli(cli, "ensemble", "--graph", nc, *flags, "--out", tmp_path / "delta-cli")
+    assert run_files(run.path) == run_files(tmp_path / "delta-cli")
+    assert run_files(run.path)["stats.csv"] == run_files(raw.path)["stats.csv"]
+    assert np.array_equal(np.stack(list(run.assignments())), np.stack(list(raw.assignments())))
+    assert np.array_equal(run.plan(77), raw.plan(77)) and np.array_equal(run.plan(len(run) - 1), raw.plan(len(raw) - 1))
+    size = lambda r: os.path.getsize(os.path.join(r.path, "assignments.bin"))  # noqa: E731
+    assert size(raw) > 5 * size(run), (size(raw), size(run))
+
+    th = redraw.ensemble(nc, out=tmp_path / "thinned", record="thinned", track=["TOTAL_POP", "DEM_VOTES"],
+                         progress=False, **args)
+    m = th.manifest
+    assert m["tracked_columns"] == ["TOTAL_POP", "DEM_VOTES"] and m["params"]["record"] == "thinned"
+    cols = th.stats_arrays()
+    assert len(cols["step"]) == 3 * 1501 and m["samples_per_chain"] == 1501
+    assert len(th) == len(raw) == 3 * m["plans_per_chain"]
+    for d in th.district_labels:
+        assert np.array_equal(cols[f"sum_TOTAL_POP_{d}"], cols[f"pop_{d}"])
+        assert np.array_equal(cols[f"sum_DEM_VOTES_{d}"], cols[f"COMP_dem_{d}"])
+    # The plans are those of every 3rd step: the raw run's.
+    plans = list(th.assignments(with_index=True))
+    assert [(c, s) for c, s, _ in plans] == [(c, s) for c, s, _ in raw.assignments(with_index=True)]
+    assert np.array_equal(np.stack([p for _, _, p in plans]), np.stack(list(raw.assignments())))
+
+    so = redraw.ensemble(nc, out=tmp_path / "stats-only", record="stats-only", progress=False, **args)
+    assert not os.path.exists(os.path.join(so.path, "assignments.bin")) and len(so) == 0
+    assert so.manifest["files"]["assignments"] is None
+    with pytest.raises(redraw.RedrawError, match="recorded no plans"):
+        next(so.assignments())
+    assert so.stats.equals(raw.stats)
+    with pytest.raises(redraw.RedrawError, match="unknown record"):
+        redraw.ensemble(nc, out=tmp_path / "bad", record="sometimes", progress=False, **args)
+
+
+def test_a_large_run_warns_with_its_size_first(tmp_path, pa):
+    """The estimate of a run of more than 1 GB comes as a UserWarning before the run starts
+    (here the run itself is then refused: its directory holds a foreign file)."""
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.warns(UserWarning, match=r"this run will write about 3\.\d GB .*assignments\.bin 3\.\d GB"):
+        with pytest.raises(redraw.RedrawError, match="not empty"):
+            redraw.ensemble(pa, pop="TOTAL_POP", assignment="district", steps=100_000, chains=4, seed=1,
+                            elections={"PRES": ("DEM_VOTES", "REP_VOTES")}, compress="none", out=out, progress=False)
+    assert (out / "notes.txt").read_text() == "mine"

@@ -39,8 +39,9 @@ enum Command {
     /// Work with graphs: inspect them, or build one from shapes.
     #[command(subcommand)]
     Graph(cmd::graph::Command),
-    /// Draw an ensemble of neutral district plans with a Markov chain (ReCom and friends).
-    Ensemble(cmd::ensemble::Args),
+    /// Draw an ensemble of neutral district plans: Markov chains (ReCom and friends) or Sequential Monte Carlo.
+    // Boxed: its flags make it by far the largest variant.
+    Ensemble(Box<cmd::ensemble::Args>),
     #[command(about = "Merge the shards of an ensemble run (--chain-range) into one run directory")]
     Merge(cmd::merge::Args),
     #[command(about = "Judge a plan against an ensemble: metrics, percentiles, verdicts and diagnostics")]
@@ -51,6 +52,8 @@ enum Command {
     Map(cmd::map::Args),
     #[command(about = "Plot ensemble statistics: histograms, vote-share boxplots, trace plots")]
     Plot(cmd::plot::Args),
+    #[command(about = "Start the local web app: paint new state lines and watch every figure change")]
+    Serve(cmd::serve::Args),
     /// Regenerate the embedded data tables from the raw public files (maintainers only).
     #[command(hide = true)]
     DeriveData(cmd::derive_data::Args),
@@ -64,12 +67,13 @@ fn main() {
         Command::Apportion(a) => cmd::apportion::run(a),
         Command::Counties(a) => cmd::counties::run(a),
         Command::Graph(c) => cmd::graph::run(c),
-        Command::Ensemble(a) => cmd::ensemble::run(a),
+        Command::Ensemble(a) => cmd::ensemble::run(*a),
         Command::Merge(a) => cmd::merge::run(a),
         Command::Judge(a) => cmd::judge::run(a),
         Command::Split(a) => cmd::split::run(a),
         Command::Map(a) => cmd::map::run(a),
         Command::Plot(a) => cmd::plot::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
         Command::DeriveData(a) => cmd::derive_data::run(a),
     };
     if let Err(err) = result {

@@ -357,6 +357,136 @@ fn parquet_flag_writes_stats_parquet() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// `--sampler smc` end to end on a grid with a county layer: same bytes on 1 and 2 threads, a
+/// weighted stats.csv, `redraw judge` weighs it and reports R-hat across runs and effective
+/// samples, `redraw plot` resamples it and refuses a trace.
+#[test]
+fn smc_runs_are_reproducible_weighted_and_judged() {
+    let dir = tmpdir("smc");
+    let g = dir.join("grid.json");
+    std::fs::write(&g, grid_json(12, 10, 0)).unwrap();
+    let run = |out: &str, threads: &str, extra: &[&str]| {
+        ok(redraw()
+            .args(["ensemble", "--sampler", "smc", "--graph"])
+            .arg(&g)
+            .args(["--pop", "pop", "--districts", "4", "--tol", "0.05", "--particles", "80", "--chains", "2"])
+            .args(["--seed", "5", "--election", "E=dem,rep", "--county", "band", "--threads", threads])
+            .args(extra)
+            .arg("--out")
+            .arg(dir.join(out))
+            .output()
+            .unwrap())
+    };
+    let out = run("one", "1", &["--county-constraint"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("SMC: 2 run(s) x 80 particles, 4 districts") && table.contains("county constraint"),
+        "{table}"
+    );
+    assert!(table.contains("unique plans") && table.contains("Stages"), "{table}");
+    run("two", "2", &["--county-constraint"]);
+    let a = read_all(&dir.join("one"));
+    assert_eq!(a, read_all(&dir.join("two")), "SMC output depends on the thread count");
+    let m: serde_json::Value = serde_json::from_str(&a.2).unwrap();
+    assert_eq!((m["sampler"].as_str(), m["samples_per_chain"].as_u64()), (Some("smc"), Some(80)));
+    assert_eq!(m["smc"]["config"]["county_hierarchy"], true);
+    assert_eq!(m["smc"]["runs"].as_array().unwrap().len(), 2);
+    let stats = String::from_utf8(a.0).unwrap();
+    assert_eq!(stats.lines().count(), 1 + 160);
+    assert!(stats.lines().next().unwrap().ends_with(",weight"));
+    // Every plan splits at most k - 1 = 3 counties (the `band` counties are connected rows).
+    for line in stats.lines().skip(1) {
+        let splits: u32 = line.split(',').nth(4).unwrap().parse().unwrap();
+        assert!(splits <= 3, "{line}");
+    }
+
+    // The judge weighs the ensemble and diagnoses runs.
+    std::fs::write(dir.join("plan.csv"), {
+        let mut s = String::from("GEOID,district\n");
+        for i in 0..120 {
+            s.push_str(&format!("{:05}{:03},{}\n", i / 8, i, (i % 12) / 3 + 1));
+        }
+        s
+    })
+    .unwrap();
+    let out = ok(redraw()
+        .args(["judge", "--graph"])
+        .arg(&g)
+        .arg("--plan")
+        .arg(dir.join("plan.csv"))
+        .arg("--ensemble")
+        .arg(dir.join("one"))
+        .args(["--pop", "pop", "--election", "E=dem,rep", "--format", "json"])
+        .output()
+        .unwrap());
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["weighted"], true);
+    assert!(j["effective_samples"].as_f64().unwrap() > 10.0, "{}", j["effective_samples"]);
+    let cut = j["diagnostics"].as_array().unwrap().iter().find(|d| d["statistic"] == "Cut edges").unwrap();
+    assert_eq!((cut["chains"].as_u64(), cut["draws_per_chain"].as_u64()), (Some(2), Some(80)));
+    assert!(cut["rhat"].as_f64().unwrap().is_finite(), "{cut}");
+    assert!(j["ensemble"]["description"]
+        .as_str()
+        .unwrap()
+        .starts_with("Sequential Monte Carlo, 2 run(s) × 80"));
+    assert!(j["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("weighted")));
+
+    let plot = |kind: &str, out: &str| {
+        redraw()
+            .args(["plot"])
+            .arg(dir.join("one"))
+            .args(["--kind", kind, "--stat", "cut_edges", "-o"])
+            .arg(dir.join(out))
+            .output()
+            .unwrap()
+    };
+    ok(plot("histogram", "h.svg"));
+    let svg = std::fs::read_to_string(dir.join("h.svg")).unwrap();
+    assert!(svg.contains("resampled by weight"));
+    let refused = plot("trace", "t.svg");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no chain to trace"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Flags of one sampler are refused with the other, with the reason; merge-split and the
+/// region surcharge run.
+#[test]
+fn sampler_flags_are_checked_and_merge_split_runs() {
+    let dir = tmpdir("flags");
+    let g = dir.join("grid.json");
+    std::fs::write(&g, grid_json(8, 8, 0)).unwrap();
+    let base = |extra: &[&str]| {
+        let mut c = redraw();
+        c.args(["ensemble", "--graph"])
+            .arg(&g)
+            .args(["--pop", "pop", "--districts", "4", "--tol", "0.1", "--out"])
+            .arg(dir.join(extra.join("_").replace(['-', ' '], "")))
+            .args(extra);
+        c.output().unwrap()
+    };
+    for (args, msg) in [
+        (vec!["--sampler", "smc", "--steps", "10"], "--steps applies to Markov chains"),
+        (vec!["--steps", "10", "--rho", "0.5"], "--rho applies to --proposal merge-split"),
+        (vec!["--steps", "10", "--rejuvenate", "5"], "apply to --sampler smc"),
+        (vec!["--sampler", "smc", "--county-constraint"], "--county-constraint needs counties"),
+        (vec!["--steps", "10", "--region-surcharge", "1"], "--region-surcharge needs counties"),
+        (vec!["--sampler", "smc", "--particles", "1"], "--particles must be at least 2"),
+        (vec![], "--steps N is required"),
+    ] {
+        let out = base(&args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(msg), "{args:?}: {err}");
+    }
+    let out = ok(base(&["--steps", "200", "--proposal", "merge-split", "--rho", "0.5", "--chains", "2"]));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("merge-split ensemble: 2 chain(s) x 200 steps"));
+    ok(base(&["--steps", "200", "--region-surcharge", "0.5", "--county-prefix", "5"]));
+    let out =
+        ok(base(&["--sampler", "smc", "--particles", "30", "--rejuvenate", "5", "--balance-bound", "60"]));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("SMC: 1 run(s) x 30 particles"));
+}
+
 /// `--chain-range` shards merged by `redraw merge` are byte-identical to the run of every chain,
 /// and merge refuses mismatched, overlapping, missing and incomplete shards with a clear message.
 #[test]
@@ -412,5 +542,151 @@ fn shards_merge_to_the_whole_run_and_bad_shards_are_refused() {
     }
     refused(ens("c", &["--chain-range", "3..9"]), "goes past the run's 5 chains");
     refused(ens("c", &["--chain-range", "3-9"]), "START..END");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--record thinned --track COL`: kill -9 mid-run and resume gives the bytes of the
+/// uninterrupted run (the delta reference comes back from the checkpoint: 12,000 steps
+/// checkpointed every 500 with plans every 25th step), stats.csv has a row per step and the
+/// tracked sums, which add up to the column's total in every row.
+#[test]
+fn thinned_tracked_run_survives_kill_dash_nine() {
+    let dir = tmpdir("kill-thinned");
+    let extra = ["--record", "thinned", "--track", "TOTAL_POP", "--track", "REP_VOTES"];
+    let full = dir.join("full");
+    ok(nc_run(&full, "2", &extra).output().unwrap());
+    let cut = dir.join("cut");
+    let mut child = nc_run(&cut, "2", &extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while !cut.join("chains/chain-00001.ckpt").exists() {
+        assert!(t0.elapsed() < Duration::from_secs(60), "no checkpoint appeared");
+        assert!(child.try_wait().unwrap().is_none(), "the run finished before it could be killed");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    if !cut.join("stats.csv").exists() {
+        ok(nc_run(&cut, "1", &[&extra[..], &["--resume"]].concat()).output().unwrap());
+    }
+    assert!(read_all(&full) == read_all(&cut), "files differ after kill -9 and resume");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(full.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["format_version"], 2);
+    assert_eq!(m["tracked_columns"], serde_json::json!(["TOTAL_POP", "REP_VOTES"]));
+    assert_eq!(m["params"]["record"], "thinned");
+    assert_eq!(m["params"]["compression"], "delta");
+    assert_eq!((m["samples_per_chain"].as_u64(), m["plans_per_chain"].as_u64()), (Some(12_001), Some(481)));
+    let stats = std::fs::read_to_string(full.join("stats.csv")).unwrap();
+    let mut lines = stats.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let idx = |p: &str| -> Vec<usize> { (0..header.len()).filter(|&i| header[i].starts_with(p)).collect() };
+    let (pop, sum_pop, sum_rep, rep) =
+        (idx("pop_"), idx("sum_TOTAL_POP_"), idx("sum_REP_VOTES_"), idx("COMP_rep_"));
+    assert_eq!((sum_pop.len(), sum_rep.len()), (14, 14));
+    assert_eq!(header[header.len() - 1], "sum_REP_VOTES_14", "tracked columns come last, in label order");
+    let mut rows = 0;
+    for line in lines {
+        let f: Vec<u64> = line.split(',').map(|x| x.parse().unwrap_or(0)).collect();
+        // The tracked TOTAL_POP sums are the district populations; REP_VOTES the election's
+        // Republican tallies; both add up to NC's totals.
+        assert!(sum_pop.iter().zip(&pop).all(|(&a, &b)| f[a] == f[b]));
+        assert!(sum_rep.iter().zip(&rep).all(|(&a, &b)| f[a] == f[b]));
+        assert_eq!(sum_pop.iter().map(|&i| f[i]).sum::<u64>(), 10_439_388);
+        assert_eq!(sum_rep.iter().map(|&i| f[i]).sum::<u64>(), 15_468_564);
+        rows += 1;
+    }
+    assert_eq!(rows, 2 * 12_001, "a row at every step");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Before a run of more than 1 GB, its size is estimated on stderr (here the run itself is then
+/// refused: the folder holds a file of the user's, which stays untouched). The README's PA
+/// example with fixed-size records: 400,004 plans of 9,178 nodes are 3.7 GB.
+#[test]
+fn a_large_run_prints_its_size_first_and_small_ones_do_not() {
+    let pa = data_dir().join("graphs/bench/PA.json");
+    let dir = tmpdir("size");
+    std::fs::write(dir.join("mine.txt"), "keep").unwrap();
+    let out = redraw()
+        .args(["ensemble", "--graph"])
+        .arg(&pa)
+        .args(["--pop", "TOTAL_POP", "--assignment", "district", "--steps", "100000", "--chains", "4"])
+        .args(["--seed", "1", "--election", "PRES=DEM_VOTES,REP_VOTES", "--compress", "none", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("note: this run will write about 3.8 GB to ")
+            && err.contains("assignments.bin 3.7 GB (400,004 plans, uncompressed")
+            && err.contains("(400,004 rows)")
+            && err.contains("--record thinned"),
+        "{err}"
+    );
+    assert!(err.contains("is not empty"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.join("mine.txt")).unwrap(), "keep");
+    // With delta records (the default) the same run stays under 1 GB: no note.
+    let out = redraw()
+        .args(["ensemble", "--graph"])
+        .arg(&pa)
+        .args(["--pop", "TOTAL_POP", "--assignment", "district", "--steps", "100000", "--chains", "4"])
+        .args(["--seed", "1", "--election", "PRES=DEM_VOTES,REP_VOTES", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("will write"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--record stats-only` writes no assignments.bin and the judge still reads the run;
+/// --track of a column the graph lacks, and a bad --record value, are clear errors.
+#[test]
+fn stats_only_runs_are_judged_and_bad_recording_flags_are_clear_errors() {
+    let dir = tmpdir("stats-only");
+    let run = dir.join("run");
+    ok(redraw()
+        .args(["ensemble", "--graph"])
+        .arg(nc())
+        .args(["--pop", "TOTAL_POP", "--assignment", "district", "--steps", "300", "--chains", "2"])
+        .args(["--election", "COMP=DEM_VOTES,REP_VOTES", "--record", "stats-only", "--out"])
+        .arg(&run)
+        .output()
+        .unwrap());
+    assert!(run.join("stats.csv").is_file() && !run.join("assignments.bin").exists());
+    let judged = redraw()
+        .args(["judge", "--graph"])
+        .arg(nc())
+        .args(["--plan", "district", "--ensemble"])
+        .arg(&run)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&judged.stdout);
+    let err = String::from_utf8_lossy(&judged.stderr);
+    assert!(judged.status.success(), "{err}");
+    assert!(text.contains("\"schema_version\""), "{text}");
+    let bad = |args: &[&str]| -> String {
+        let o = redraw()
+            .args(["ensemble", "--graph"])
+            .arg(nc())
+            .args(["--pop", "TOTAL_POP", "--assignment", "district", "--steps", "10", "--out"])
+            .arg(dir.join("bad"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let e = bad(&["--track", "BLACK_VAP"]);
+    assert!(e.contains("--track \"BLACK_VAP\"") && e.contains("BLACK_VAP"), "{e}");
+    let e = bad(&["--record", "sometimes"]);
+    assert!(e.contains("every") && e.contains("thinned") && e.contains("stats-only"), "{e}");
+    assert!(!dir.join("bad").join("manifest.json").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use redraw_ensemble::run::{run, Execution, RunSpec};
-use redraw_ensemble::{ChainParams, Problem, ProblemSpec, ProposalConfig, ProposalKind};
+use redraw_ensemble::{ChainParams, Compression, Problem, ProblemSpec, ProposalConfig, ProposalKind, Record};
 
 fn data_dir() -> PathBuf {
     std::env::var_os("REDRAW_DATA_DIR")
@@ -35,6 +35,7 @@ fn nc_ensemble(dir: &Path) {
         elections: vec![("COMP".into(), "DEM_VOTES".into(), "REP_VOTES".into())],
         county: Some(counties),
         max_county_splits: None,
+        tracked: Vec::new(),
     };
     let p = Problem::new(&g, &spec).unwrap();
     let seed = redraw_graph::Plan::from_column(&g, "district").unwrap();
@@ -48,6 +49,8 @@ fn nc_ensemble(dir: &Path) {
             steps: 300,
             thin: 1,
             burn_in: 0,
+            record: Record::Every,
+            compression: Compression::None,
             proposal: ProposalConfig { kind: ProposalKind::Recom, ..ProposalConfig::default() },
         },
         inputs: serde_json::json!({"graph": "graphs/bench/NC.json", "pop_column": "TOTAL_POP"}),

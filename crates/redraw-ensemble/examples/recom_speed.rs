@@ -38,6 +38,7 @@ fn main() {
         elections: vec![("E".into(), "DEM_VOTES".into(), "REP_VOTES".into())],
         county: None,
         max_county_splits: None,
+        tracked: Vec::new(),
     };
     let p = Problem::new(&g, &spec).unwrap();
     let mut part = Partition::new(&p, plan.assignment().to_vec()).unwrap();

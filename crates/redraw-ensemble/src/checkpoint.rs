@@ -2,11 +2,17 @@
 //! for. The layout is specified in `docs/run-format.md`; in short, all integers little-endian:
 //!
 //! ```text
-//! magic "RDRWCKP2", chain u32, step u64, generator state 4 x u64, outcome counters 9 x u64,
+//! magic "RDRWCKP3", chain u32, step u64, generator state 4 x u64, outcome counters 9 x u64,
 //! stats part length u64, assignments part length u64, stats part checksum u64, assignments
 //! part checksum u64, n u32, k u32, assignment n x u32, member lists k x (len u32, nodes),
-//! cut-edge list (len u32, edge ids), SHA-256 of everything before it
+//! cut-edge list (len u32, edge ids), reference flag u8 (+ n x u32: the delta encoder's
+//! reference plan, the chain's last recorded plan), SHA-256 of everything before it
 //! ```
+//!
+//! Format 3 added the reference plan: with `--compress delta` a chain's next record is a delta
+//! against its previous recorded plan, which is not the chain's state at the checkpoint when
+//! `--thin` or `--burn-in` leave steps unrecorded, so a resume needs it to write the bytes of an
+//! uninterrupted run.
 //!
 //! [`Checkpoint::decode`] trusts nothing: beyond the SHA-256 it checks every count against the
 //! graph and the run's parameters and the rebuilt partition against a full recomputation
@@ -26,7 +32,7 @@ use crate::problem::Problem;
 use crate::proposal::Counters;
 use crate::run::ChainParams;
 
-pub const MAGIC: &[u8; 8] = b"RDRWCKP2";
+pub const MAGIC: &[u8; 8] = b"RDRWCKP3";
 
 /// A streaming 64-bit checksum of a byte stream (not cryptographic: it detects damage and
 /// edits, at memory speed, so checksumming every recorded plan costs the chains nothing
@@ -119,6 +125,9 @@ pub struct Checkpoint {
     pub asg_len: u64,
     pub asg_sum: u64,
     pub partition: Partition,
+    /// The delta encoder's reference (the chain's last recorded plan), when the run stores
+    /// deltas and the chain has recorded a plan.
+    pub reference: Option<Vec<u32>>,
 }
 
 impl Checkpoint {
@@ -154,6 +163,15 @@ impl Checkpoint {
         for &e in &part.cut_list {
             put32(&mut b, e);
         }
+        match &self.reference {
+            None => b.push(0),
+            Some(r) => {
+                b.push(1);
+                for &d in r {
+                    put32(&mut b, d);
+                }
+            }
+        }
         let digest = Sha256::digest(&b);
         b.extend_from_slice(&digest);
         b
@@ -163,7 +181,7 @@ impl Checkpoint {
     /// of its checkpoints, and is refused before it is read).
     pub fn max_len(p: &Problem) -> u64 {
         let (n, k, e) = (p.node_count() as u64, p.districts() as u64, p.edge_count() as u64);
-        8 + 4 + 8 + 4 * 8 + 9 * 8 + 4 * 8 + 8 + 4 * n + 4 * k + 4 * n + 4 + 4 * e + 32
+        8 + 4 + 8 + 4 * 8 + 9 * 8 + 4 * 8 + 8 + 4 * n + 4 * k + 4 * n + 4 + 4 * e + 1 + 4 * n + 32
     }
 
     /// Decodes and checks a checkpoint of chain `chain` of a run with these parameters.
@@ -220,18 +238,21 @@ impl Checkpoint {
         if outcomes != Some(step) {
             return Err("outcome counts do not add up to the step".into());
         }
-        // The assignments part holds one fixed-size record per recorded step so far.
-        let recorded =
-            if step >= params.burn_in { (step - params.burn_in) / params.thin.max(1) + 1 } else { 0 };
-        let record = 12 + n as u64 * crate::assignments::label_bytes(k) as u64;
-        if recorded.checked_mul(record) != Some(asg_len) {
+        // The assignments part holds one record per plan recorded so far: of a fixed size when
+        // raw, between the smallest and the largest encoded record otherwise.
+        let (rows, plans) = (params.rows_through(step), params.plans_through(step));
+        let header = crate::assignments::Header::new(n, k, plans).with_compression(params.compression);
+        let (lo, hi) = header.record_len_bounds();
+        let fits = plans.checked_mul(lo).is_some_and(|min| min <= asg_len)
+            && plans.checked_mul(hi).is_none_or(|max| asg_len <= max);
+        if !fits {
             return Err(format!(
-                "the assignments part length {asg_len} does not match {recorded} records at step {step}"
+                "the assignments part length {asg_len} does not match {plans} records at step {step}"
             ));
         }
-        if (stats_len == 0) != (recorded == 0) {
+        if (stats_len == 0) != (rows == 0) {
             return Err(format!(
-                "the stats part length {stats_len} does not match {recorded} rows at step {step}"
+                "the stats part length {stats_len} does not match {rows} rows at step {step}"
             ));
         }
         let mut assignment = Vec::with_capacity(n);
@@ -282,6 +303,30 @@ impl Checkpoint {
             }
             cut_list.push(e as u32);
         }
+        let reference = match r.u8()? {
+            0 => None,
+            1 => {
+                let mut plan = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let d = r.u32()?;
+                    if d as usize >= k {
+                        return Err("district index out of range in the reference plan".into());
+                    }
+                    plan.push(d);
+                }
+                Some(plan)
+            }
+            f => return Err(format!("reference flag {f}")),
+        };
+        // A delta run that has recorded a plan has a reference; nothing else has one.
+        let want = params.compression == crate::assignments::Compression::Delta && plans > 0;
+        if reference.is_some() != want {
+            return Err(format!(
+                "{} reference plan after {plans} recorded plans with compression {}",
+                if reference.is_some() { "a" } else { "no" },
+                params.compression.name()
+            ));
+        }
         if r.at != body.len() {
             return Err("trailing bytes".into());
         }
@@ -296,7 +341,18 @@ impl Checkpoint {
                 return Err("the plan splits more counties than the run allows".into());
             }
         }
-        Ok(Checkpoint { chain, step, rng, counters, stats_len, stats_sum, asg_len, asg_sum, partition })
+        Ok(Checkpoint {
+            chain,
+            step,
+            rng,
+            counters,
+            stats_len,
+            stats_sum,
+            asg_len,
+            asg_sum,
+            partition,
+            reference,
+        })
     }
 }
 
@@ -306,6 +362,11 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    fn u8(&mut self) -> Result<u8, String> {
+        let v = *self.b.get(self.at).ok_or("truncated")?;
+        self.at += 1;
+        Ok(v)
+    }
     fn u32(&mut self) -> Result<u32, String> {
         let v = self.b.get(self.at..self.at + 4).ok_or("truncated")?;
         self.at += 4;

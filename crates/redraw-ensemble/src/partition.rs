@@ -7,7 +7,8 @@
 //! - `cut_list` holds exactly the ids of edges whose endpoints lie in different districts, and
 //!   `cut_pos[e]` is `e`'s index there (or `NONE`);
 //! - `pair_cut[a*k+b]` is the number of edges between districts `a` and `b` (symmetric);
-//! - `dist_pop`, `dem`/`rep` (election-major, `e*k+d`) are the district sums;
+//! - `dist_pop`, `dem`/`rep` (election-major, `e*k+d`) and `tracked` (column-major, `t*k+d`,
+//!   the `--track` columns) are the district sums;
 //! - with counties, `county_dist[c*k+d]` counts nodes of county `c` in district `d`,
 //!   `county_ndist[c]` the districts county `c` touches, and `county_splits` the counties
 //!   touching two or more districts.
@@ -31,10 +32,11 @@ pub struct Partition {
     pub(crate) pair_cut: Vec<u32>,
     pub(crate) dem: Vec<u64>,
     pub(crate) rep: Vec<u64>,
+    pub(crate) tracked: Vec<u64>,
     pub(crate) county_dist: Vec<u32>,
     pub(crate) county_ndist: Vec<u32>,
     pub(crate) county_splits: u32,
-    k: usize,
+    pub(crate) k: usize,
 }
 
 /// Errors in an initial assignment.
@@ -115,6 +117,12 @@ impl Partition {
                 rep[ei * k + d as usize] += el.rep[v];
             }
         }
+        let mut tracked = vec![0u64; problem.tracked.len() * k];
+        for (ti, t) in problem.tracked.iter().enumerate() {
+            for (v, &d) in assignment.iter().enumerate() {
+                tracked[ti * k + d as usize] += t.values[v];
+            }
+        }
         let nc = problem.county_names.len();
         let mut county_dist = vec![0u32; nc * k];
         let mut county_ndist = vec![0u32; nc];
@@ -140,6 +148,7 @@ impl Partition {
             pair_cut,
             dem,
             rep,
+            tracked,
             county_dist,
             county_ndist,
             county_splits,
@@ -148,7 +157,7 @@ impl Partition {
     }
 
     /// Moves node `v` to district `to`, updating every derived quantity in time proportional
-    /// to `v`'s degree (plus the number of elections).
+    /// to `v`'s degree (plus the number of elections and tracked columns).
     #[inline]
     pub fn move_node(&mut self, p: &Problem, v: u32, to: u32) {
         let vu = v as usize;
@@ -176,6 +185,11 @@ impl Partition {
             self.dem[ei * k + tu] += el.dem[vu];
             self.rep[ei * k + fu] -= el.rep[vu];
             self.rep[ei * k + tu] += el.rep[vu];
+        }
+        for (ti, t) in p.tracked.iter().enumerate() {
+            let x = t.values[vu];
+            self.tracked[ti * k + fu] -= x;
+            self.tracked[ti * k + tu] += x;
         }
         let (s, t) = (p.offsets[vu] as usize, p.offsets[vu + 1] as usize);
         for j in s..t {
@@ -252,6 +266,10 @@ impl Partition {
     pub fn rep(&self, e: usize, d: usize) -> u64 {
         self.rep[e * self.k + d]
     }
+    /// Sum of tracked column `t` (the problem's `t`-th `--track` column) over district `d`.
+    pub fn tracked_sum(&self, t: usize, d: usize) -> u64 {
+        self.tracked[t * self.k + d]
+    }
     /// Districts where the Democratic tally of election `e` strictly exceeds the Republican one.
     pub fn dem_seats(&self, e: usize) -> usize {
         let k = self.k;
@@ -268,6 +286,9 @@ impl Partition {
         }
         if fresh.dem != self.dem || fresh.rep != self.rep {
             return Err("vote tallies differ from a recomputation".into());
+        }
+        if fresh.tracked != self.tracked {
+            return Err("tracked column sums differ from a recomputation".into());
         }
         if fresh.pair_cut != self.pair_cut {
             return Err("pairwise cut counts differ from a recomputation".into());

@@ -1,6 +1,7 @@
 //! [`Problem`]: everything about a districting problem that does not change during a chain —
 //! adjacency in CSR with undirected edge ids, populations and the population bounds, election
-//! vote columns, counties — extracted once from a [`Graph`] into flat arrays for the hot loops.
+//! vote columns, tracked columns (`--track`), counties — extracted once from a [`Graph`] into
+//! flat arrays for the hot loops.
 
 use redraw_graph::Graph;
 
@@ -41,6 +42,10 @@ pub enum ProblemError {
     DuplicateElection(String),
     #[error("county membership has {got} entries but the graph has {n} nodes")]
     CountyLength { got: usize, n: usize },
+    #[error("--track {0:?}: the column is tracked twice")]
+    DuplicateTracked(String),
+    #[error("--track {column:?}: {source}")]
+    Tracked { column: String, source: Box<redraw_graph::GraphError> },
 }
 
 /// An election whose per-node vote counts are tallied per district.
@@ -51,6 +56,14 @@ pub struct Election {
     pub rep_column: String,
     pub dem: Vec<u64>,
     pub rep: Vec<u64>,
+}
+
+/// A node column whose per-district sum every recorded row carries (`--track COL`: the
+/// `sum_<COL>_<d>` columns of stats.csv), maintained incrementally like the vote tallies.
+#[derive(Clone, Debug)]
+pub struct Tracked {
+    pub column: String,
+    pub values: Vec<u64>,
 }
 
 /// The fixed data of a chain.
@@ -71,6 +84,8 @@ pub struct Problem {
     pub(crate) hi: u64,
     pub(crate) tol: f64,
     pub(crate) elections: Vec<Election>,
+    /// Columns summed per district (`--track`), in the order given.
+    pub(crate) tracked: Vec<Tracked>,
     /// County index of each node, if counties are tracked.
     pub(crate) county: Option<Vec<u32>>,
     pub(crate) county_names: Vec<String>,
@@ -88,6 +103,9 @@ pub struct ProblemSpec {
     /// County of each node (from a column or a GEOID prefix; see `redraw_graph::Counties`).
     pub county: Option<redraw_graph::Counties>,
     pub max_county_splits: Option<u32>,
+    /// Node columns (non-negative integers, e.g. `BLACK_VAP`) to sum per district in every
+    /// recorded row (`--track COL`), in this order.
+    pub tracked: Vec<String>,
 }
 
 impl Problem {
@@ -181,6 +199,17 @@ impl Problem {
                 rep: graph.column_counts(r)?,
             });
         }
+        let mut tracked: Vec<Tracked> = Vec::with_capacity(spec.tracked.len());
+        for column in &spec.tracked {
+            if tracked.iter().any(|t| &t.column == column) {
+                return Err(ProblemError::DuplicateTracked(column.clone()));
+            }
+            let values = graph.column_counts(column).map_err(|source| ProblemError::Tracked {
+                column: column.clone(),
+                source: Box::new(source),
+            })?;
+            tracked.push(Tracked { column: column.clone(), values });
+        }
         let (county, county_names) = match &spec.county {
             None => (None, Vec::new()),
             Some(c) => {
@@ -203,6 +232,7 @@ impl Problem {
             hi,
             tol: spec.tolerance,
             elections,
+            tracked,
             county,
             county_names,
             max_county_splits: spec.max_county_splits,
@@ -224,6 +254,10 @@ impl Problem {
     }
     pub fn elections(&self) -> &[Election] {
         &self.elections
+    }
+    /// The tracked columns (`--track`), in order.
+    pub fn tracked(&self) -> &[Tracked] {
+        &self.tracked
     }
     pub fn edge_count(&self) -> usize {
         self.edge_ends.len()

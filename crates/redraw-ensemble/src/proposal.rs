@@ -9,6 +9,10 @@
 //!   (GerryChain's `bipartition_tree` likewise redraws trees on the same pair; frcw redraws the
 //!   pair too); if all fail the step is a self-loop (`no_split`). Its stationary distribution is
 //!   not known in closed form.
+//!   With `region_surcharge` (GerryChain's `region_surcharge`, frcw's region-aware trees) the
+//!   tree is instead the minimum spanning tree of random edge weights, uniform in [0, 1) plus the
+//!   surcharge on edges between counties, so that cuts fall on county lines more often: a
+//!   county-aware proposal with, likewise, no known closed-form target.
 //! - **Reversible ReCom** (Cannon, Duchin, Randall & Rule 2022): choose an unordered pair of
 //!   districts uniformly among all `k(k-1)/2` pairs, self-loop if they are not adjacent; draw
 //!   one uniform spanning tree of the merged region; each balanced edge is selected with
@@ -37,9 +41,11 @@
 //! containing `r` keeps `r`'s current label. This rule is symmetric between a move and its
 //! reverse, which the reversibility argument needs.
 
+use crate::ordering::{hierarchical_peelable, OrderingScratch};
 use crate::partition::{Partition, NONE};
 use crate::problem::Problem;
 use crate::rng::Rng;
+use crate::spanning::DistrictTrees;
 use crate::tree::TreeWorkspace;
 
 /// The proposal family.
@@ -49,6 +55,7 @@ pub enum ProposalKind {
     Recom,
     ReversibleRecom,
     Flip,
+    MergeSplit,
 }
 
 impl ProposalKind {
@@ -57,6 +64,7 @@ impl ProposalKind {
             ProposalKind::Recom => "recom",
             ProposalKind::ReversibleRecom => "reversible-recom",
             ProposalKind::Flip => "flip",
+            ProposalKind::MergeSplit => "merge-split",
         }
     }
 }
@@ -78,8 +86,28 @@ pub struct ProposalConfig {
     pub pair_selection: PairSelection,
     /// Plain ReCom: spanning trees drawn on the chosen pair before giving up (self-loop).
     pub tree_attempts: u32,
-    /// Reversible ReCom: `M`, the bound on balanced edges per tree.
+    /// Reversible ReCom and merge-split: `M`, the bound on balanced edges per tree.
     pub balance_bound: u32,
+    /// Merge-split: the compactness exponent ρ of the target `∏ τ^ρ` (1 = the reversible-ReCom
+    /// target, 0 = uniform).
+    #[serde(default = "one")]
+    pub rho: f64,
+    /// Merge-split: county-respecting trees and the hierarchical county constraint (the target
+    /// of SMC with the county constraint, see `smc`).
+    #[serde(default)]
+    pub county_hierarchy: bool,
+    /// Merge-split: λ of the target factor `exp(−λ · split counties)`.
+    #[serde(default)]
+    pub county_penalty: f64,
+    /// Plain ReCom: draw the tree as a minimum spanning tree of random edge weights, each
+    /// uniform in [0, 1) plus this surcharge on edges between counties (GerryChain's
+    /// `region_surcharge`), so that cuts fall on county lines more often. No closed-form target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region_surcharge: Option<f64>,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl Default for ProposalConfig {
@@ -89,6 +117,10 @@ impl Default for ProposalConfig {
             pair_selection: PairSelection::CutEdge,
             tree_attempts: 100,
             balance_bound: 30,
+            rho: 1.0,
+            county_hierarchy: false,
+            county_penalty: 0.0,
+            region_surcharge: None,
         }
     }
 }
@@ -180,6 +212,15 @@ pub struct Workspace {
     /// The largest number of balanced edges of a tree seen by reversible ReCom (what `M` must
     /// be at least).
     pub(crate) max_balanced: usize,
+    /// Merge-split: τ of districts (ρ ≠ 1), peeling-order checks (county constraint), and the
+    /// old labels of the merged region.
+    trees: DistrictTrees,
+    ordering: OrderingScratch,
+    old: Vec<u32>,
+    nodes_a: Vec<u32>,
+    nodes_b: Vec<u32>,
+    piece_sides: Vec<u8>,
+    seen_local: Vec<bool>,
 }
 
 impl Workspace {
@@ -190,6 +231,13 @@ impl Workspace {
             generation: 0,
             stack: Vec::new(),
             max_balanced: 0,
+            trees: DistrictTrees::new(problem.n),
+            ordering: OrderingScratch::default(),
+            old: Vec::new(),
+            nodes_a: Vec::new(),
+            nodes_b: Vec::new(),
+            piece_sides: Vec::new(),
+            seen_local: Vec::new(),
         }
     }
 
@@ -210,9 +258,11 @@ pub(crate) struct Corrections {
     pub(crate) one_over_m: bool,
     /// Flip: the Metropolis-Hastings correction.
     pub(crate) flip: bool,
+    /// Merge-split: the ratio of adjacent-pair counts.
+    pub(crate) pairs: bool,
 }
 
-const EXACT: Corrections = Corrections { seam: true, one_over_m: true, flip: true };
+const EXACT: Corrections = Corrections { seam: true, one_over_m: true, flip: true, pairs: true };
 
 /// Performs one step of the chain.
 pub fn step(
@@ -239,6 +289,7 @@ pub(crate) fn step_with(
         ProposalKind::Recom => recom(p, part, ws, rng, cfg, counters),
         ProposalKind::ReversibleRecom => reversible_recom(p, part, ws, rng, cfg, counters, corr),
         ProposalKind::Flip => flip(p, part, ws, rng, corr),
+        ProposalKind::MergeSplit => merge_split(p, part, ws, rng, cfg, counters, corr),
     };
     counters.record(o);
     o
@@ -337,7 +388,10 @@ fn recom(
         // `root` decides the labels (see the module docs) and must be uniform; the tree's own
         // root only affects speed.
         let root = rng.below(m);
-        ws.tree.draw(rng, ws.tree.wilson_root(root), (p.lo, p.hi, p.lo, p.hi));
+        match (cfg.region_surcharge, p.county.as_deref()) {
+            (Some(s), Some(county)) => ws.tree.draw_surcharge(rng, root, county, s, (p.lo, p.hi, p.lo, p.hi)),
+            _ => ws.tree.draw(rng, ws.tree.wilson_root(root), (p.lo, p.hi, p.lo, p.hi)),
+        }
         counters.trees += 1;
         if ws.tree.cands.is_empty() {
             continue;
@@ -408,6 +462,249 @@ fn reversible_recom(
     };
     ws.tree.clear();
     outcome
+}
+
+/// Number of unordered pairs of adjacent districts.
+fn adjacent_pairs(part: &Partition) -> u32 {
+    let k = part.k;
+    let mut c = 0;
+    for a in 0..k {
+        for b in a + 1..k {
+            c += (part.pair_cut[a * k + b] > 0) as u32;
+        }
+    }
+    c
+}
+
+/// Number of districts other than `b` adjacent to `a`.
+fn neighbours_except(part: &Partition, a: usize, b: usize) -> u32 {
+    let k = part.k;
+    (0..k).filter(|&x| x != a && x != b && part.pair_cut[a * k + x] > 0).count() as u32
+}
+
+/// Merge-split (Carter, Herschlag, Hunter, Mattingly & Tucker 2019; redist's
+/// `redist_mergesplit`), exact for `π ∝ ∏ τ(V)^ρ · exp(−λ · split counties)`: a uniformly random
+/// pair of **adjacent** districts is merged, one uniform spanning tree of the union is drawn and
+/// each balanced edge is cut with probability `1/M` (as reversible ReCom). The split `(A', B')`
+/// of `U = A ∪ B` then has probability `τ(A')τ(B')·b(A', B')/(τ(U)·M)` (`b` = edges between the
+/// parts) times `1/adj(P)` for the pair, so the Metropolis–Hastings ratio is
+///
+/// ```text
+/// adj(P)/adj(P') · b(A, B)/b(A', B') · (τ(A')τ(B') / τ(A)τ(B))^(ρ−1) · exp(−λ Δsplits)
+/// ```
+///
+/// With `county_hierarchy` the tree is a uniform county-respecting tree of `U`, `τ` becomes `τ_h`
+/// and `b` counts only the edges inside the county piece of `U` that the split divides (all of
+/// them when it divides none); a move to a plan that cannot be peeled under the county rule, or
+/// from a pair whose current split is not a county-respecting split of `U` (its reverse move is
+/// impossible), is rejected. This is the target of SMC with the same options, so SMC output can
+/// be rejuvenated or checked with merge-split steps.
+fn merge_split(
+    p: &Problem,
+    part: &mut Partition,
+    ws: &mut Workspace,
+    rng: &mut Rng,
+    cfg: &ProposalConfig,
+    counters: &mut Counters,
+    corr: Corrections,
+) -> Outcome {
+    let k = p.k;
+    // A uniformly random adjacent pair (rejection over all pairs is uniform on adjacent ones).
+    let (a, b) = loop {
+        let (a, b) = random_pair(k, rng);
+        if part.pair_cut(a, b) > 0 {
+            break (a, b);
+        }
+    };
+    let hier = cfg.county_hierarchy;
+    ws.tree.load_with(p, &[&part.members[a], &part.members[b]], !hier);
+    let m = ws.tree.len() as u32;
+    let root = rng.below(m);
+    if hier {
+        ws.tree.compute_pieces(p.county.as_deref().expect("county hierarchy needs counties"));
+        ws.tree.draw_hierarchical(rng, ws.tree.wilson_root(root));
+        // Balanced edges, collected as in `draw`.
+        ws.tree.cands.clear();
+        let total = ws.tree.total;
+        for i in 1..ws.tree.len() {
+            let v = ws.tree.order[i];
+            let sv = ws.tree.sub[v as usize];
+            if sv >= p.lo && sv <= p.hi && total - sv >= p.lo && total - sv <= p.hi {
+                ws.tree.cands.push(v);
+            }
+        }
+    } else {
+        ws.tree.draw(rng, ws.tree.wilson_root(root), (p.lo, p.hi, p.lo, p.hi));
+    }
+    counters.trees += 1;
+    let nb = ws.tree.cands.len();
+    ws.max_balanced = ws.max_balanced.max(nb);
+    let bound = cfg.balance_bound.max(1) as usize;
+    let outcome = if nb == 0 {
+        Outcome::NoSplit
+    } else if nb > bound {
+        Outcome::BoundExceeded
+    } else {
+        let j = rng.index(bound);
+        if j >= nb {
+            Outcome::NotSelected
+        } else {
+            let v = ws.tree.cands[j];
+            ws.tree.mark_subtree(v);
+            let o = merge_split_accept(p, part, ws, rng, cfg, corr, (a, b), v, root);
+            ws.tree.unmark();
+            o
+        }
+    };
+    ws.tree.clear();
+    outcome
+}
+
+/// The Metropolis–Hastings decision of a merge-split proposal whose new split is marked in the
+/// tree workspace (the subtree of local node `v`); applies the move if accepted.
+#[allow(clippy::too_many_arguments)]
+fn merge_split_accept(
+    p: &Problem,
+    part: &mut Partition,
+    ws: &mut Workspace,
+    rng: &mut Rng,
+    cfg: &ProposalConfig,
+    corr: Corrections,
+    (a, b): (usize, usize),
+    v: u32,
+    root: u32,
+) -> Outcome {
+    let hier = cfg.county_hierarchy;
+    let t = &ws.tree;
+    // b(A', B'): edges between the new parts (inside the split piece with the county rule).
+    let new_b = if hier && t.piece_of[t.parent[v as usize] as usize] == t.piece_of[v as usize] {
+        t.piece_boundary_within(t.piece_of[v as usize])
+    } else {
+        t.piece_boundary()
+    };
+    // b(A, B) of the current split, or None if it is not a split this proposal could make.
+    let old_b = if hier { old_hier_boundary(part, ws, a) } else { Some(part.pair_cut(a, b)) };
+    let Some(old_b) = old_b else { return Outcome::Rejected };
+    let mut log_ratio = 0.0;
+    if corr.seam {
+        log_ratio += (old_b as f64).ln() - (new_b as f64).ln();
+    }
+    if cfg.rho != 1.0 {
+        let t = &ws.tree;
+        ws.nodes_a.clear();
+        ws.nodes_b.clear();
+        for (i, &u) in t.nodes.iter().enumerate() {
+            if t.mark[i] {
+                ws.nodes_a.push(u);
+            } else {
+                ws.nodes_b.push(u);
+            }
+        }
+        let new_t = ws.trees.log_tau(p, hier, &ws.nodes_a) + ws.trees.log_tau(p, hier, &ws.nodes_b);
+        let old_t = ws.trees.log_tau(p, hier, &part.members[a]) + ws.trees.log_tau(p, hier, &part.members[b]);
+        log_ratio += (cfg.rho - 1.0) * (new_t - old_t);
+    }
+    // Apply, then the terms that need the new plan: adjacent pairs, county splits, the county
+    // rule; revert on rejection.
+    let adj_old = adjacent_pairs(part);
+    let touch_old = neighbours_except(part, a, b) + neighbours_except(part, b, a);
+    let splits_old = part.county_splits;
+    ws.old.clear();
+    ws.old.extend(ws.tree.nodes.iter().map(|&u| part.assignment[u as usize]));
+    apply_split(p, part, &ws.tree, root, a, b);
+    if !county_ok(p, part) {
+        revert_split(p, part, &ws.tree, &ws.old);
+        return Outcome::Invalid;
+    }
+    if hier {
+        let asg = &part.assignment;
+        match hierarchical_peelable(p, |x| asg[x], &mut ws.ordering) {
+            Ok(true) => {}
+            _ => {
+                revert_split(p, part, &ws.tree, &ws.old);
+                return Outcome::Invalid;
+            }
+        }
+    }
+    if corr.pairs {
+        // Only pairs involving a or b change (a and b stay adjacent).
+        let touch_new = neighbours_except(part, a, b) + neighbours_except(part, b, a);
+        let adj_new = adj_old + touch_new - touch_old;
+        log_ratio += (adj_old as f64).ln() - (adj_new as f64).ln();
+    }
+    if cfg.county_penalty > 0.0 {
+        log_ratio -= cfg.county_penalty * (part.county_splits as f64 - splits_old as f64);
+    }
+    if log_ratio < 0.0 && rng.unit() >= log_ratio.exp() {
+        revert_split(p, part, &ws.tree, &ws.old);
+        return Outcome::Rejected;
+    }
+    Outcome::Accepted
+}
+
+/// With the county rule: `b(A, B)` of the current split of the merged region (loaded with its
+/// pieces; district `a` is one side), or `None` if the split divides more than one county piece
+/// or a piece into more than two connected parts (then no county-respecting tree yields it).
+fn old_hier_boundary(part: &Partition, ws: &mut Workspace, a: usize) -> Option<u32> {
+    let t = &ws.tree;
+    let m = t.len();
+    let in_a = |i: usize| part.assignment[t.nodes[i] as usize] as usize == a;
+    // Pieces with nodes on both sides (bit 1: side a, bit 2: side b).
+    let np = t.pieces;
+    let sides = &mut ws.piece_sides;
+    sides.clear();
+    sides.resize(np, 0);
+    for i in 0..m {
+        sides[t.piece_of[i] as usize] |= if in_a(i) { 1 } else { 2 };
+    }
+    let mut split_piece = NONE;
+    for (q, &x) in sides.iter().enumerate() {
+        if x == 3 {
+            if split_piece != NONE {
+                return None;
+            }
+            split_piece = q as u32;
+        }
+    }
+    let (off, adj) = t.local_csr();
+    let nbrs = |u: usize| &adj[off[u] as usize..off[u + 1] as usize];
+    if split_piece == NONE {
+        let c: usize =
+            (0..m).filter(|&i| in_a(i)).map(|i| nbrs(i).iter().filter(|&&w| !in_a(w as usize)).count()).sum();
+        return Some(c as u32);
+    }
+    // Both parts of the split piece must be connected: flood each from one of its nodes.
+    let seen = &mut ws.seen_local;
+    seen.clear();
+    seen.resize(m, false);
+    for side in [true, false] {
+        let members = (0..m).filter(|&i| t.piece_of[i] == split_piece && in_a(i) == side).count();
+        let start = (0..m).find(|&i| t.piece_of[i] == split_piece && in_a(i) == side)?;
+        ws.stack.clear();
+        ws.stack.push(start as u32);
+        seen[start] = true;
+        let mut count = 1;
+        while let Some(u) = ws.stack.pop() {
+            for &w in nbrs(u as usize) {
+                let w = w as usize;
+                if !seen[w] && t.piece_of[w] == split_piece && in_a(w) == side {
+                    seen[w] = true;
+                    count += 1;
+                    ws.stack.push(w as u32);
+                }
+            }
+        }
+        if count != members {
+            return None;
+        }
+    }
+    let c: usize = (0..m)
+        .filter(|&i| t.piece_of[i] == split_piece && in_a(i))
+        .map(|i| {
+            nbrs(i).iter().filter(|&&w| t.piece_of[w as usize] == split_piece && !in_a(w as usize)).count()
+        })
+        .sum();
+    Some(c as u32)
 }
 
 fn flip(p: &Problem, part: &mut Partition, ws: &mut Workspace, rng: &mut Rng, corr: Corrections) -> Outcome {
@@ -526,6 +823,7 @@ mod tests {
             elections: vec![],
             county: None,
             max_county_splits: None,
+            tracked: Vec::new(),
         };
         Problem::new(&g, &spec).unwrap()
     }
@@ -621,6 +919,114 @@ mod tests {
         let pv = p_value(&all, &vec![1.0; all.len()], &s.counts);
         eprintln!("flip without correction: p = {pv:.3e}");
         assert!(pv < 1e-6, "p = {pv}");
+    }
+
+    /// Merge-split: a chain from `start` (or a seed plan), tallied every `thin` steps.
+    fn ms_counts(
+        p: &Problem,
+        cfg: &ProposalConfig,
+        corr: Corrections,
+        steps: usize,
+        thin: usize,
+        start: Option<Vec<u32>>,
+    ) -> (HashMap<Vec<u64>, u64>, Counters) {
+        let mut rng = Rng::for_chain(99, 0);
+        let plan = start.unwrap_or_else(|| crate::seed_plan(p, &mut rng).unwrap());
+        let mut part = Partition::new(p, plan).unwrap();
+        let mut ws = Workspace::new(p);
+        let mut counters = Counters::default();
+        let mut counts = HashMap::new();
+        for s in 1..=steps {
+            step_with(p, &mut part, &mut ws, &mut rng, cfg, &mut counters, corr);
+            if s % thin == 0 {
+                *counts.entry(partition_key(part.assignment(), p.k)).or_insert(0) += 1;
+            }
+        }
+        assert_eq!(counters.bound_exceeded, 0, "{counters:?}");
+        (counts, counters)
+    }
+
+    fn ms_cfg(rho: f64, bound: u32) -> ProposalConfig {
+        ProposalConfig { kind: ProposalKind::MergeSplit, balance_bound: bound, rho, ..Default::default() }
+    }
+
+    /// Merge-split's p-value against the target of `testkit::target`.
+    fn ms_check(p: &Problem, cfg: &ProposalConfig, corr: Corrections, steps: usize, thin: usize) -> f64 {
+        let (all, w) = crate::testkit::target(p, cfg.rho, cfg.county_hierarchy, cfg.county_penalty);
+        // Start from an enumerated plan of the target's support (the county rule's plans too).
+        let mut start = vec![0u32; p.n];
+        for (d, &mask) in all[all.len() / 2].iter().enumerate() {
+            for (v, s) in start.iter_mut().enumerate() {
+                if mask >> v & 1 == 1 {
+                    *s = d as u32;
+                }
+            }
+        }
+        let t = std::time::Instant::now();
+        let (counts, c) = ms_counts(p, cfg, corr, steps, thin, Some(start));
+        let pv = crate::testkit::p_value(&all, &w, &counts);
+        eprintln!(
+            "merge-split n={} k={} rho={} county={} lambda={}: {} plans, p = {pv:.3e}, accepted {:.3} ({:.1} s)",
+            p.n,
+            p.k,
+            cfg.rho,
+            cfg.county_hierarchy,
+            cfg.county_penalty,
+            all.len(),
+            c.accepted as f64 / c.steps as f64,
+            t.elapsed().as_secs_f64()
+        );
+        pv
+    }
+
+    const NO_PAIRS: Corrections = Corrections { pairs: false, ..EXACT };
+
+    /// Merge-split is exact for `∏ τ^ρ` at ρ = 1 and ρ = 0 on the 4x4 grid into 4 and into 2
+    /// and on the 4x3 grid into 3 (trees with up to 3 balanced edges); without the seam ratio or
+    /// the adjacent-pair ratio the same test rejects.
+    #[test]
+    fn merge_split_is_exact_and_each_correction_matters() {
+        use crate::testkit::grid_problem;
+        let g44 = grid_problem(4, 4, 4, 0.0, None);
+        assert!(ms_check(&g44, &ms_cfg(1.0, 4), EXACT, 4_000_000, 200) > 0.001);
+        assert!(ms_check(&g44, &ms_cfg(0.0, 4), EXACT, 4_000_000, 200) > 0.001);
+        assert!(ms_check(&g44, &ms_cfg(1.0, 4), NO_SEAM, 4_000_000, 200) < 1e-6);
+        assert!(ms_check(&g44, &ms_cfg(1.0, 4), NO_PAIRS, 4_000_000, 200) < 1e-6);
+        let g42 = grid_problem(4, 4, 2, 0.0, None);
+        assert!(ms_check(&g42, &ms_cfg(1.0, 4), EXACT, 2_000_000, 100) > 0.001);
+        // At ρ = 0 on two halves merge-split mixes slowly (3.7% acceptance: halves with few
+        // spanning trees are rarely proposed, and hard to leave once reached), so its draws are
+        // thinned by 1500 to be nearly independent (at 100 the test rejects; at 1600, p ≈ 0.7).
+        assert!(ms_check(&g42, &ms_cfg(0.0, 4), EXACT, 6_000_000, 1500) > 0.001);
+        let g43 = grid_problem(4, 3, 3, 0.26, None);
+        assert!(ms_check(&g43, &ms_cfg(1.0, 3), EXACT, 3_000_000, 150) > 0.001);
+        assert!(ms_check(&g43, &ms_cfg(0.0, 3), EXACT, 3_000_000, 150) > 0.001);
+        assert!(ms_check(&g43, &ms_cfg(1.0, 3), NO_SEAM, 3_000_000, 150) < 1e-6);
+    }
+
+    /// Merge-split with the county rule and the county penalty has the target of SMC with the
+    /// same options (same grids and county layers as the SMC tests).
+    #[test]
+    fn merge_split_county_rule_and_penalty_are_exact() {
+        use crate::testkit::grid_problem;
+        let halves: Vec<u32> = (0..12).map(|i| ((i % 4) / 2) as u32).collect();
+        let p = grid_problem(4, 3, 3, 0.26, Some(halves));
+        let mut c = ms_cfg(1.0, 3);
+        c.county_hierarchy = true;
+        assert!(ms_check(&p, &c, EXACT, 3_000_000, 150) > 0.001);
+        let rows: Vec<u32> = (0..16).map(|i| u32::from(i / 4 != 0)).collect();
+        let p = grid_problem(4, 4, 4, 0.0, Some(rows));
+        let mut c = ms_cfg(1.0, 4);
+        c.county_hierarchy = true;
+        assert!(ms_check(&p, &c, EXACT, 4_000_000, 200) > 0.001);
+        let bands: Vec<u32> = (0..12).map(|i| [0, 0, 1, 2][i % 4]).collect();
+        let p = grid_problem(4, 3, 3, 0.26, Some(bands));
+        let mut c = ms_cfg(1.0, 3);
+        c.county_penalty = 1.0;
+        assert!(ms_check(&p, &c, EXACT, 3_000_000, 150) > 0.001);
+        c.rho = 0.0;
+        c.county_hierarchy = true;
+        assert!(ms_check(&p, &c, EXACT, 3_000_000, 150) > 0.001);
     }
 
     /// A tree with more than `M` balanced edges is a self-loop counted as `bound_exceeded`

@@ -26,8 +26,8 @@
 //! [`crate::checkpoint`], and the checks of a finished run's files in [`crate::verify`].
 
 use std::fmt::Write as _;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -37,13 +37,16 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::assignments::{encode_record, Header};
+pub use crate::assignments::Compression;
+use crate::assignments::{Encoder, Header, HEADER_LEN};
 use crate::checkpoint::{Checkpoint, PartSum};
-use crate::fsio::{self, Budget, BudgetFile, LockError, TmpFile};
+use crate::fsio::{self, Budget, LockError, TmpFile};
 pub use crate::fsio::{DiskFull, Phase, RunLock, LOCK};
 use crate::partition::Partition;
 use crate::problem::Problem;
 use crate::proposal::{step, Counters, ProposalConfig, Workspace};
+pub use crate::record::{estimate, human_bytes, Record, SizeEstimate};
+use crate::record::{PartWriter, Recorder, Writer, WriterGone};
 use crate::rng::Rng;
 
 pub const MANIFEST: &str = "manifest.json";
@@ -54,6 +57,9 @@ pub const STATS_PARQUET: &str = "stats.parquet";
 pub const PARQUET_AVAILABLE: bool = cfg!(feature = "parquet");
 pub const ASSIGNMENTS: &str = "assignments.bin";
 pub const CHAINS_DIR: &str = "chains";
+/// The manifest's `format_version`: 2 added `params.record`, `params.compression`,
+/// `plans_per_chain`, `tracked_columns` and a null `files.assignments` (readers still read 1).
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -94,10 +100,10 @@ pub enum RunError {
     #[error("invalid run parameters: {0}")]
     Params(String),
     #[error(
-        "reversible ReCom: chain {chain} drew a spanning tree with {found} balanced edges at step \
-         {step}, more than the bound M = {bound}; with it the chain would not sample the \
-         spanning-tree distribution exactly, so the run was stopped. Start a new run (another \
-         --out) with --balance-bound {suggest} or more"
+        "chain {chain} drew a spanning tree with {found} balanced edges at step {step}, more than \
+         the bound M = {bound} of reversible ReCom / merge-split; with it the chain would not \
+         sample its target exactly, so the run was stopped. Start a new run (another --out) with \
+         --balance-bound {suggest} or more"
     )]
     BoundExceeded { chain: u32, step: u64, found: usize, bound: u32, suggest: usize },
     #[error("run interrupted after {0} steps per chain (test hook)")]
@@ -119,38 +125,82 @@ pub enum RunError {
          with `cargo build --release -p redraw-cli --features parquet`"
     )]
     ParquetUnavailable,
+    #[error("SMC: {0}")]
+    Smc(#[from] crate::smc::SmcError),
 }
 
-fn io_at(path: &Path) -> impl Fn(io::Error) -> RunError + '_ {
+pub(crate) fn io_at(path: &Path) -> impl Fn(io::Error) -> RunError + '_ {
     move |error| RunError::Io { path: path.to_path_buf(), error }
 }
 
-/// Chain parameters (everything that determines the output besides the inputs).
+/// Chain parameters (everything that determines the output besides the inputs): the chains,
+/// which of their steps are recorded, and how the plans are stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChainParams {
     pub seed: u64,
     pub chains: u32,
     /// Proposals per chain (self-loops included).
     pub steps: u64,
-    /// Record every `thin`-th step after burn-in.
+    /// Record every `thin`-th step after burn-in (for [`Record::Thinned`], only the plans).
     pub thin: u64,
     /// Steps before the first recorded one.
     pub burn_in: u64,
+    /// What is recorded at those steps (`--record`; manifests written before it existed mean
+    /// `every`).
+    #[serde(default)]
+    pub record: Record,
+    /// How assignments.bin stores the plans (`--compress`; older manifests mean `none`).
+    #[serde(default)]
+    pub compression: Compression,
     pub proposal: ProposalConfig,
 }
 
 impl ChainParams {
-    /// Whether the state after step `s` (0 = the initial plan) is recorded.
-    pub fn records(&self, s: u64) -> bool {
+    /// Whether step `s` is on the `--burn-in`/`--thin` grid.
+    fn on_grid(&self, s: u64) -> bool {
         s >= self.burn_in && (s - self.burn_in) % self.thin == 0
     }
-    /// Recorded samples per chain.
-    pub fn samples_per_chain(&self) -> u64 {
-        if self.steps < self.burn_in {
+    /// Grid steps in `0..=s`.
+    fn grid_through(&self, s: u64) -> u64 {
+        if s < self.burn_in {
             0
         } else {
-            (self.steps - self.burn_in) / self.thin + 1
+            (s - self.burn_in) / self.thin.max(1) + 1
         }
+    }
+    /// Whether the state after step `s` (0 = the initial plan) gets a stats.csv row.
+    pub fn records(&self, s: u64) -> bool {
+        match self.record {
+            Record::Thinned => s >= self.burn_in,
+            Record::Every | Record::StatsOnly => self.on_grid(s),
+        }
+    }
+    /// Whether the plan after step `s` is written to assignments.bin.
+    pub fn records_plan(&self, s: u64) -> bool {
+        self.record != Record::StatsOnly && self.on_grid(s)
+    }
+    /// stats.csv rows of a chain up to and including step `s`.
+    pub fn rows_through(&self, s: u64) -> u64 {
+        match self.record {
+            Record::Thinned => s.checked_sub(self.burn_in).map_or(0, |d| d + 1),
+            Record::Every | Record::StatsOnly => self.grid_through(s),
+        }
+    }
+    /// Plans a chain records up to and including step `s`.
+    pub fn plans_through(&self, s: u64) -> u64 {
+        if self.record == Record::StatsOnly {
+            0
+        } else {
+            self.grid_through(s)
+        }
+    }
+    /// stats.csv rows per chain (the manifest's `samples_per_chain`).
+    pub fn samples_per_chain(&self) -> u64 {
+        self.rows_through(self.steps)
+    }
+    /// Recorded plans per chain (the manifest's `plans_per_chain`).
+    pub fn plans_per_chain(&self) -> u64 {
+        self.plans_through(self.steps)
     }
 }
 
@@ -211,6 +261,18 @@ pub struct RunSpec<'a> {
     pub inputs: serde_json::Value,
 }
 
+/// Which sampler wrote a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sampler {
+    /// Markov chains of proposals (`params`); manifests written before SMC existed say nothing
+    /// and mean this.
+    #[default]
+    Mcmc,
+    /// Sequential Monte Carlo (`smc`): weighted plans in a `weight` column.
+    Smc,
+}
+
 /// The manifest written to `DIR/manifest.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Manifest {
@@ -231,11 +293,25 @@ pub struct Manifest {
     pub county_splits_tracked: bool,
     pub max_county_splits: Option<u32>,
     pub params: ChainParams,
+    /// stats.csv rows per chain.
     pub samples_per_chain: u64,
+    /// assignments.bin records per chain (`samples_per_chain` unless `--record` is `thinned` or
+    /// `stats-only`; manifests of format 1 do not have it and mean `samples_per_chain`).
+    #[serde(default)]
+    pub plans_per_chain: u64,
+    /// The `--track` columns, whose per-district sums are the `sum_<COL>_<d>` columns.
+    #[serde(default)]
+    pub tracked_columns: Vec<String>,
     pub stats_columns: Vec<String>,
     pub files: Files,
     /// Per-chain outcome counts, filled when the run completes.
     pub results: Vec<Counters>,
+    /// `mcmc` or `smc` (absent in older manifests: `mcmc`).
+    #[serde(default)]
+    pub sampler: Sampler,
+    /// SMC runs only: parameters and per-run diagnostics (`crate::smc_run`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smc: Option<crate::smc_run::SmcInfo>,
     /// Present only in a shard: the chains this directory holds (`results`, stats.csv and
     /// assignments.bin cover only them). Absent from whole and merged runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,10 +325,11 @@ pub struct ElectionInfo {
     pub rep_column: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Files {
     pub stats: String,
-    pub assignments: String,
+    /// `"assignments.bin"`, or null when the run records no plans (`--record stats-only`).
+    pub assignments: Option<String>,
 }
 
 /// What a finished run reports.
@@ -263,15 +340,24 @@ pub struct Summary {
 }
 
 impl Manifest {
-    /// Reads `DIR/manifest.json`.
     /// Reads `DIR/manifest.json` (bounded like every JSON document, see
     /// `redraw_graph::limits`). Only parses it: [`Manifest::check`] checks its consistency.
     pub fn read(dir: &Path) -> Result<Manifest, RunError> {
         let path = dir.join(MANIFEST);
         let text = redraw_graph::limits::read_text(&path, redraw_graph::limits::MAX_JSON_BYTES, "a manifest")
             .map_err(io_at(&path))?;
-        serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text))
+        Manifest::from_json(text.strip_prefix('\u{feff}').unwrap_or(&text))
             .map_err(|e| RunError::Invalid { path, msg: format!("not a run manifest: {e}") })
+    }
+
+    /// Parses a manifest's text (of any format version this redraw reads) without checking it.
+    pub fn from_json(text: &str) -> Result<Manifest, serde_json::Error> {
+        let mut m: Manifest = serde_json::from_str(text)?;
+        if m.format_version == 1 {
+            // Format 1 recorded a plan with every row.
+            m.plans_per_chain = m.samples_per_chain;
+        }
+        Ok(m)
     }
 
     /// Totals over chains.
@@ -310,6 +396,9 @@ impl Manifest {
             "max_county_splits": self.max_county_splits,
             "county_splits_tracked": self.county_splits_tracked,
             "params": self.params,
+            "tracked_columns": self.tracked_columns,
+            "sampler": self.sampler,
+            "smc": self.smc.as_ref().map(|s| s.identity()),
             "shard": self.shard,
         })
     }
@@ -318,7 +407,20 @@ impl Manifest {
 /// Opens `DIR/assignments.bin` of a complete run for iteration (see [`crate::AssignmentReader`]).
 pub fn open_assignments(dir: &Path) -> Result<crate::AssignmentReader<io::BufReader<File>>, RunError> {
     let path = dir.join(ASSIGNMENTS);
-    let f = File::open(&path).map_err(io_at(&path))?;
+    let f = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if Manifest::read(dir).is_ok_and(|m| !m.has_plans()) {
+                return Err(RunError::Invalid {
+                    path: dir.to_path_buf(),
+                    msg: "the run recorded no plans (--record stats-only): it has stats.csv and no assignments.bin"
+                        .into(),
+                });
+            }
+            return Err(io_at(&path)(e));
+        }
+        Err(e) => return Err(io_at(&path)(e)),
+    };
     let len = f.metadata().map_err(io_at(&path))?.len();
     // Checking the header against the file length up front turns a corrupt header into a clear
     // error before any sample is read.
@@ -383,36 +485,77 @@ pub(crate) fn csv_field(s: &str) -> String {
 /// The stats.csv column names, in order.
 pub fn stats_columns(problem: &Problem, labels: &[String]) -> Vec<String> {
     let names: Vec<&str> = problem.elections().iter().map(|e| e.name.as_str()).collect();
-    crate::verify::stats_header(labels, &names)
+    let tracked: Vec<&str> = problem.tracked().iter().map(|t| t.column.as_str()).collect();
+    crate::verify::stats_header(labels, &names, &tracked)
 }
 
-fn stats_row(out: &mut String, p: &Problem, part: &Partition, chain: u32, s: u64, accepted: bool) {
+/// Appends `x` in decimal. A row holds hundreds of integers (CA: 52 districts x 3 sums), so
+/// this short loop instead of `write!` keeps the stats row cheap on the chain's thread.
+#[inline]
+fn push_u64(out: &mut String, mut x: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    // ASCII digits only.
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+}
+
+/// Appends the stats.csv row of the state after step `s` of chain `chain` (the columns of
+/// [`stats_columns`]).
+pub(crate) fn stats_row(out: &mut String, p: &Problem, part: &Partition, chain: u32, s: u64, accepted: bool) {
     let k = p.districts();
-    let _ = write!(out, "{chain},{s},{},{},", accepted as u8, part.cut_edges());
+    push_u64(out, chain as u64);
+    out.push(',');
+    push_u64(out, s);
+    out.push_str(if accepted { ",1," } else { ",0," });
+    push_u64(out, part.cut_edges() as u64);
+    out.push(',');
     if p.has_counties() {
-        let _ = write!(out, "{}", part.county_splits());
+        push_u64(out, part.county_splits() as u64);
     }
     for &pop in part.district_pops() {
-        let _ = write!(out, ",{pop}");
+        out.push(',');
+        push_u64(out, pop);
     }
     for e in 0..p.elections().len() {
-        let _ = write!(out, ",{}", part.dem_seats(e));
+        out.push(',');
+        push_u64(out, part.dem_seats(e) as u64);
         for d in 0..k {
-            let _ = write!(out, ",{}", part.dem(e, d));
+            out.push(',');
+            push_u64(out, part.dem(e, d));
         }
         for d in 0..k {
-            let _ = write!(out, ",{}", part.rep(e, d));
+            out.push(',');
+            push_u64(out, part.rep(e, d));
+        }
+    }
+    for t in 0..p.tracked().len() {
+        for d in 0..k {
+            out.push(',');
+            push_u64(out, part.tracked_sum(t, d));
         }
     }
     out.push('\n');
 }
 
-fn build_manifest(spec: &RunSpec, range: &Range<u32>, status: &str, results: Vec<Counters>) -> Manifest {
+pub(crate) fn build_manifest(
+    spec: &RunSpec,
+    range: &Range<u32>,
+    status: &str,
+    results: Vec<Counters>,
+) -> Manifest {
     let p = spec.problem;
     let (lo, hi) = p.pop_bounds();
     Manifest {
         format: "redraw-ensemble-run".into(),
-        format_version: 1,
+        format_version: FORMAT_VERSION,
         redraw_version: env!("CARGO_PKG_VERSION").into(),
         status: status.into(),
         inputs: spec.inputs.clone(),
@@ -436,9 +579,16 @@ fn build_manifest(spec: &RunSpec, range: &Range<u32>, status: &str, results: Vec
         max_county_splits: p.max_county_splits,
         params: spec.params.clone(),
         samples_per_chain: spec.params.samples_per_chain(),
+        plans_per_chain: spec.params.plans_per_chain(),
+        tracked_columns: p.tracked().iter().map(|t| t.column.clone()).collect(),
         stats_columns: stats_columns(p, &spec.district_labels),
-        files: Files { stats: STATS.into(), assignments: ASSIGNMENTS.into() },
+        files: Files {
+            stats: STATS.into(),
+            assignments: (spec.params.record != Record::StatsOnly).then(|| ASSIGNMENTS.into()),
+        },
         results,
+        sampler: Sampler::Mcmc,
+        smc: None,
         shard: crate::shard::Shard::of(range, spec.params.chains),
     }
 }
@@ -526,7 +676,7 @@ fn foreign_entries(dir: &Path, ours: &[&str]) -> Result<Option<String>, RunError
 /// the lock, a new run accepts only the lock file and a manifest's temporary file left by a
 /// killed run (removed); a resume needs a manifest. Checking under the lock means two processes
 /// starting together cannot both pass.
-fn prepare_dir(dir: &Path, resume: bool) -> Result<RunLock, RunError> {
+pub(crate) fn prepare_dir(dir: &Path, resume: bool) -> Result<RunLock, RunError> {
     const MANIFEST_TMP: &str = "manifest.json.tmp";
     if dir.exists() && !dir.is_dir() {
         return Err(RunError::Io {
@@ -587,12 +737,15 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
         if saved.identity() != fresh.identity() {
             return Err(RunError::Mismatch { dir: dir.to_path_buf(), diff: describe_diff(&saved, &fresh) });
         }
-        if saved.status == "complete" && dir.join(STATS).exists() && dir.join(ASSIGNMENTS).exists() {
+        let outputs = dir.join(STATS).exists() && (!saved.has_plans() || dir.join(ASSIGNMENTS).exists());
+        if saved.status == "complete" && outputs {
             // A complete run asked for Parquet afterwards: derive it from the final stats.csv
             // (the same bytes a run with the flag from the start would have written).
             if exec.parquet && !dir.join(STATS_PARQUET).exists() {
                 write_parquet(dir, &merge_budget)?;
             }
+            // A run killed after its manifest said "complete" but before it removed its parts.
+            remove_parts(&dir.join(CHAINS_DIR), &range);
             return Ok(Summary { manifest: saved, already_complete: true });
         }
     } else {
@@ -644,15 +797,15 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
     let complete =
         build_manifest(spec, &range, "complete", done.iter().map(|d| d.counters.clone()).collect());
     write_manifest(dir, &complete, &merge_budget)?;
-    remove_parts(&chains_dir, range.clone());
+    remove_parts(&chains_dir, &range);
     Ok(Summary { manifest: complete, already_complete: false })
 }
 
 /// Removes the files the chains wrote (parts, checkpoints, a checkpoint's temporary file), then
 /// `chains/` itself if nothing else is in it: never anything redraw did not create. Best
 /// effort: the run is complete whatever remains.
-fn remove_parts(chains_dir: &Path, chains: Range<u32>) {
-    for c in chains {
+fn remove_parts(chains_dir: &Path, range: &Range<u32>) {
+    for c in range.clone() {
         let f = chain_files(chains_dir, c);
         for p in [&f.stats, &f.asg, &f.ckpt, &fsio::tmp_path(&f.ckpt)] {
             let _ = fs::remove_file(p);
@@ -661,7 +814,7 @@ fn remove_parts(chains_dir: &Path, chains: Range<u32>) {
     let _ = fs::remove_dir(chains_dir);
 }
 
-fn describe_diff(saved: &Manifest, fresh: &Manifest) -> String {
+pub(crate) fn describe_diff(saved: &Manifest, fresh: &Manifest) -> String {
     let (a, b) = (saved.identity(), fresh.identity());
     let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else { return String::new() };
     let mut out = Vec::new();
@@ -674,7 +827,7 @@ fn describe_diff(saved: &Manifest, fresh: &Manifest) -> String {
     out.join("; ")
 }
 
-fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
     if !show {
         return indicatif::ProgressBar::hidden();
     }
@@ -690,13 +843,13 @@ fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
     bar
 }
 
-struct ChainFiles {
-    stats: PathBuf,
-    asg: PathBuf,
-    ckpt: PathBuf,
+pub(crate) struct ChainFiles {
+    pub(crate) stats: PathBuf,
+    pub(crate) asg: PathBuf,
+    pub(crate) ckpt: PathBuf,
 }
 
-fn chain_files(chains_dir: &Path, c: u32) -> ChainFiles {
+pub(crate) fn chain_files(chains_dir: &Path, c: u32) -> ChainFiles {
     ChainFiles {
         stats: chains_dir.join(format!("chain-{c:05}.csv")),
         asg: chains_dir.join(format!("chain-{c:05}.asg")),
@@ -720,71 +873,17 @@ struct ChainDone {
     asg: PartSum,
 }
 
-/// One part file of a chain, open for appending, with the checksum of everything in it.
-struct PartWriter {
-    path: PathBuf,
-    out: BufWriter<BudgetFile>,
-    sum: PartSum,
+/// How a chain's loop ended when it did not finish.
+enum Stop {
+    /// An error of the chain itself (or an interruption): returned as is.
+    Error(RunError),
+    /// The writer thread stopped; its error is the chain's.
+    Writer,
 }
 
-impl PartWriter {
-    /// Opens a part for a chain resuming at a checkpoint that recorded `len` bytes with
-    /// checksum `sum` (a fresh chain: 0 and the empty checksum). Bytes after `len` (written
-    /// after the checkpoint by a killed process) are dropped; the first `len` bytes must be
-    /// exactly what the chain wrote, or the resume is refused.
-    fn open(path: PathBuf, len: u64, sum: u64, budget: &Budget) -> Result<PartWriter, RunError> {
-        let mut f = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .write(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_at(&path))?;
-        let have = f.metadata().map_err(io_at(&path))?.len();
-        let refuse = |msg: String| RunError::Checkpoint { path: path.clone(), msg };
-        if have < len {
-            // `set_len` would pad with zeros: recorded samples were lost, refuse to continue.
-            return Err(refuse(format!(
-                "the part file holds {have} bytes but its checkpoint recorded {len}"
-            )));
-        }
-        let mut check = PartSum::default();
-        let mut buf = vec![0u8; 1 << 16];
-        let mut left = len;
-        while left > 0 {
-            let want = left.min(buf.len() as u64) as usize;
-            f.read_exact(&mut buf[..want]).map_err(io_at(&path))?;
-            check.update(&buf[..want]);
-            left -= want as u64;
-        }
-        if check.value() != sum {
-            return Err(refuse(format!(
-                "its first {len} bytes do not match the checksum its checkpoint recorded: the part was \
-                 modified or damaged after the checkpoint, so the run cannot be resumed; start a new run"
-            )));
-        }
-        f.set_len(len).map_err(io_at(&path))?;
-        f.seek(SeekFrom::End(0)).map_err(io_at(&path))?;
-        Ok(PartWriter {
-            out: BufWriter::with_capacity(1 << 16, BudgetFile::new(f, budget)),
-            path,
-            sum: check,
-        })
-    }
-
-    fn write(&mut self, bytes: &[u8]) -> Result<(), RunError> {
-        self.sum.update(bytes);
-        self.out.write_all(bytes).map_err(io_at(&self.path))
-    }
-
-    fn flush(&mut self) -> Result<(), RunError> {
-        self.out.flush().map_err(io_at(&self.path))
-    }
-
-    /// Flushes and syncs the data to disk (before a checkpoint vouches for it).
-    fn sync(&mut self) -> Result<(), RunError> {
-        self.flush()?;
-        self.out.get_ref().file.sync_data().map_err(io_at(&self.path))
+impl From<WriterGone> for Stop {
+    fn from(_: WriterGone) -> Stop {
+        Stop::Writer
     }
 }
 
@@ -801,8 +900,11 @@ fn run_chain(
     let p = spec.problem;
     let params = &spec.params;
     let files = chain_files(chains_dir, c);
+    let mut encoder = Encoder::new(params.compression, p.districts());
     let (mut st, (stats_len, stats_sum), (asg_len, asg_sum)) = if files.ckpt.exists() {
-        read_checkpoint(&files.ckpt, p, params, c)?
+        let (st, stats, asg, reference) = read_checkpoint(&files.ckpt, p, params, c)?;
+        encoder.set_reference(reference);
+        (st, stats, asg)
     } else {
         let part = Partition::new(p, spec.initial.clone()).map_err(|e| RunError::Plan(e.to_string()))?;
         let empty = PartSum::default().value();
@@ -818,46 +920,93 @@ fn run_chain(
         )
     };
     bar.inc(st.step);
-    let mut stats_out = PartWriter::open(files.stats.clone(), stats_len, stats_sum, budget)?;
-    let mut asg_out = PartWriter::open(files.asg.clone(), asg_len, asg_sum, budget)?;
     advance(exec, st.step);
-    let mut row = String::new();
-    let mut rec = Vec::new();
-    let k = p.districts();
-    let mut record = |st: &ChainState,
-                      accepted: bool,
-                      stats_out: &mut PartWriter,
-                      asg_out: &mut PartWriter|
-     -> Result<(), RunError> {
-        row.clear();
-        stats_row(&mut row, p, &st.part, c, st.step, accepted);
-        stats_out.write(row.as_bytes())?;
-        rec.clear();
-        encode_record(&mut rec, c, st.step, st.part.assignment(), k);
-        asg_out.write(&rec)
+    // The parts are checked against the checkpoint here, before the writer starts.
+    let writer = Writer {
+        stats: PartWriter::open(files.stats.clone(), stats_len, stats_sum, budget)?,
+        asg: match params.record {
+            Record::StatsOnly => None,
+            _ => Some(PartWriter::open(files.asg.clone(), asg_len, asg_sum, budget)?),
+        },
+        ckpt: &files.ckpt,
+        budget,
     };
-    if st.step == 0 && stats_out.sum.is_empty() && params.records(0) {
-        record(&st, false, &mut stats_out, &mut asg_out)?;
+    let fresh = st.step == 0 && stats_len == 0;
+    std::thread::scope(|scope| {
+        let (mut rec, handle) = writer.spawn(scope, c, encoder)?;
+        let r = chain_loop(spec, exec, c, &mut st, &mut rec, fresh, bar, failed, chains_dir);
+        let hung_up = rec.finish();
+        drop(rec);
+        let written = handle
+            .join()
+            .unwrap_or_else(|_| Err(RunError::Threads(format!("the writer thread of chain {c} panicked"))));
+        match (r, hung_up) {
+            (Ok(()), Ok(())) => {
+                written.map(|w| ChainDone { counters: st.counters.clone(), stats: w.stats, asg: w.asg })
+            }
+            // A writer error explains whatever the chain saw (a cancelled chain whose checkpoint
+            // could not be written is a failure, not a cancellation).
+            (Err(Stop::Error(e)), _) => Err(written.err().unwrap_or(e)),
+            _ => Err(written.err().unwrap_or_else(|| {
+                RunError::Threads(format!("the writer thread of chain {c} stopped early"))
+            })),
+        }
+    })
+}
+
+/// Steps chain `c` from `st` to the end (or an interruption), recording through `rec`.
+#[allow(clippy::too_many_arguments)]
+fn chain_loop(
+    spec: &RunSpec,
+    exec: &Execution,
+    c: u32,
+    st: &mut ChainState,
+    rec: &mut Recorder,
+    fresh: bool,
+    bar: &indicatif::ProgressBar,
+    failed: &AtomicBool,
+    chains_dir: &Path,
+) -> Result<(), Stop> {
+    let p = spec.problem;
+    let params = &spec.params;
+    if fresh && params.records(0) {
+        rec.record(p, &st.part, c, 0, false, params.records_plan(0))?;
     }
     let mut ws = Workspace::new(p);
     let mut pending = 0u64;
+    let checkpoint = |st: &ChainState, rec: &mut Recorder| -> Result<(), Stop> {
+        rec.checkpoint(Checkpoint {
+            chain: c,
+            step: st.step,
+            rng: st.rng.state(),
+            counters: st.counters.clone(),
+            // Filled in by the writer.
+            stats_len: 0,
+            stats_sum: 0,
+            asg_len: 0,
+            asg_sum: 0,
+            partition: st.part.clone(),
+            reference: None,
+        })?;
+        Ok(())
+    };
     while st.step < params.steps {
         let o = step(p, &mut st.part, &mut ws, &mut st.rng, &params.proposal, &mut st.counters);
         st.step += 1;
         if o == crate::proposal::Outcome::BoundExceeded {
             let found = ws.max_balanced();
-            return Err(RunError::BoundExceeded {
+            return Err(Stop::Error(RunError::BoundExceeded {
                 chain: c,
                 step: st.step,
                 found,
                 bound: params.proposal.balance_bound,
                 // Headroom: larger trees than this one are likely elsewhere in the chain.
                 suggest: (found * 2).max(found + 10),
-            });
+            }));
         }
         if params.records(st.step) {
             let accepted = o == crate::proposal::Outcome::Accepted;
-            record(&st, accepted, &mut stats_out, &mut asg_out)?;
+            rec.record(p, &st.part, c, st.step, accepted, params.records_plan(st.step))?;
         }
         pending += 1;
         if pending == 1024 {
@@ -866,37 +1015,30 @@ fn run_chain(
             pending = 0;
             if exec.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
                 // Stopped from outside (Ctrl-C in Python): keep every step done so far.
-                stats_out.sync()?;
-                asg_out.sync()?;
-                write_checkpoint(&files.ckpt, c, &st, &stats_out.sum, &asg_out.sum, budget)?;
+                checkpoint(st, rec)?;
                 let dir = chains_dir.parent().unwrap_or(chains_dir).to_path_buf();
-                return Err(RunError::Cancelled { dir });
+                return Err(Stop::Error(RunError::Cancelled { dir }));
             }
             if failed.load(Ordering::Relaxed) {
                 // Another chain failed: stop early (our checkpoint stays valid for a resume).
-                return Err(RunError::Interrupted(st.step));
+                return Err(Stop::Error(RunError::Interrupted(st.step)));
             }
         }
         if exec.stop_after == Some(st.step) {
-            stats_out.flush()?;
-            asg_out.flush()?;
-            return Err(RunError::Interrupted(st.step));
+            // As if killed: what was recorded after the last checkpoint stays in the parts.
+            return Err(Stop::Error(RunError::Interrupted(st.step)));
         }
         // Checkpoints fall on multiples of the interval only: the end of a chain is not one
         // (unless it is a multiple), because the merge follows at once. A run killed before its
         // merge redoes at most `checkpoint_every - 1` steps per chain, and runs of many short
         // chains do not pay four fsyncs per chain.
         if st.step % exec.checkpoint_every.max(1) == 0 {
-            stats_out.sync()?;
-            asg_out.sync()?;
-            write_checkpoint(&files.ckpt, c, &st, &stats_out.sum, &asg_out.sum, budget)?;
+            checkpoint(st, rec)?;
         }
     }
     bar.inc(pending);
     advance(exec, pending);
-    stats_out.flush()?;
-    asg_out.flush()?;
-    Ok(ChainDone { counters: st.counters, stats: stats_out.sum, asg: asg_out.sum })
+    Ok(())
 }
 
 fn advance(exec: &Execution, steps: u64) {
@@ -905,37 +1047,15 @@ fn advance(exec: &Execution, steps: u64) {
     }
 }
 
-fn write_checkpoint(
-    path: &Path,
-    c: u32,
-    st: &ChainState,
-    stats: &PartSum,
-    asg: &PartSum,
-    budget: &Budget,
-) -> Result<(), RunError> {
-    let ck = Checkpoint {
-        chain: c,
-        step: st.step,
-        rng: st.rng.state(),
-        counters: st.counters.clone(),
-        stats_len: stats.len(),
-        stats_sum: stats.value(),
-        asg_len: asg.len(),
-        asg_sum: asg.value(),
-        partition: st.part.clone(),
-    };
-    fsio::write_atomic_budget(path, &ck.encode(), budget).map_err(io_at(path))
-}
-
-/// Reads and checks a chain's checkpoint; returns the state and the `(length, checksum)` of
-/// its stats and assignments parts.
+/// Reads and checks a chain's checkpoint; returns the state, the `(length, checksum)` of its
+/// stats and assignments parts, and the delta encoder's reference plan.
 #[allow(clippy::type_complexity)]
 fn read_checkpoint(
     path: &Path,
     p: &Problem,
     params: &ChainParams,
     c: u32,
-) -> Result<(ChainState, (u64, u64), (u64, u64)), RunError> {
+) -> Result<(ChainState, (u64, u64), (u64, u64), Option<Vec<u32>>), RunError> {
     let corrupt = |msg: String| RunError::Checkpoint { path: path.to_path_buf(), msg };
     let f = File::open(path).map_err(io_at(path))?;
     // Never read more than a checkpoint of this graph can hold (a sparse file of gigabytes is
@@ -946,7 +1066,7 @@ fn read_checkpoint(
     let ck = Checkpoint::decode(&bytes, p, params, c).map_err(corrupt)?;
     let st =
         ChainState { step: ck.step, rng: Rng::from_state(ck.rng), part: ck.partition, counters: ck.counters };
-    Ok((st, (ck.stats_len, ck.stats_sum), (ck.asg_len, ck.asg_sum)))
+    Ok((st, (ck.stats_len, ck.stats_sum), (ck.asg_len, ck.asg_sum), ck.reference))
 }
 
 /// Converts the final stats.csv to stats.parquet, atomically (temp file, fsync, rename).
@@ -993,8 +1113,8 @@ fn copy_part(part: &Path, want: &PartSum, out: &mut TmpFile) -> Result<u64, RunE
     Ok(sum.len())
 }
 
-/// Concatenates the parts of the chains in `range` into the final files, atomically, verifying
-/// each part against the checksum of what its chain wrote (`done` is in the order of `range`).
+/// Concatenates the chains' parts into the final files, atomically, verifying each part
+/// against the checksum of what its chain wrote.
 fn merge(
     dir: &Path,
     spec: &RunSpec,
@@ -1006,7 +1126,7 @@ fn merge(
     let chains_dir = dir.join(CHAINS_DIR);
     let stats_path = dir.join(STATS);
     let asg_path = dir.join(ASSIGNMENTS);
-    let samples = spec.params.samples_per_chain() * range.len() as u64;
+    let plans = spec.params.plans_per_chain() * range.len() as u64;
     // stats.csv
     let mut out = TmpFile::create(&stats_path, budget).map_err(io_at(&stats_path))?;
     let header: Vec<String> = stats_columns(p, &spec.district_labels).iter().map(|s| csv_field(s)).collect();
@@ -1014,22 +1134,24 @@ fn merge(
     for (c, d) in range.clone().zip(done) {
         copy_part(&chain_files(&chains_dir, c).stats, &d.stats, &mut out)?;
     }
+    if spec.params.record == Record::StatsOnly {
+        return out.persist().map_err(io_at(&stats_path));
+    }
     // assignments.bin, written before stats.csv is renamed into place so that a failure leaves
     // neither final file.
     let mut asg = TmpFile::create(&asg_path, budget).map_err(io_at(&asg_path))?;
-    let h = Header::new(p.node_count(), p.districts(), samples);
+    let h = Header::new(p.node_count(), p.districts(), plans).with_compression(spec.params.compression);
     crate::assignments::write_header(asg.writer(), &h).map_err(io_at(&asg.path))?;
     let mut total = 0u64;
     for (c, d) in range.clone().zip(done) {
         total += copy_part(&chain_files(&chains_dir, c).asg, &d.asg, &mut asg)?;
     }
-    if total != samples * h.record_len() as u64 {
+    if let Err(msg) = h.check_file_len(HEADER_LEN as u64 + total) {
         return Err(RunError::Checkpoint {
             path: chains_dir,
-            msg: format!("the chain parts hold {total} bytes, expected {}", samples * h.record_len() as u64),
+            msg: format!("the chain parts hold {total} bytes: {msg}"),
         });
     }
     out.persist().map_err(io_at(&stats_path))?;
-    asg.persist().map_err(io_at(&asg_path))?;
-    Ok(())
+    asg.persist().map_err(io_at(&asg_path))
 }

@@ -85,6 +85,9 @@ pub enum InitialPlan {
     Given { plan: Plan, info: serde_json::Value },
     /// Drawn by recursive spanning-tree bipartition from the stream `(seed, 2^64-1)`.
     Generated,
+    /// None: SMC draws every plan from scratch. [`Prepared::initial`] is empty, the labels are
+    /// `"1"`..`"k"` and `Setup::districts` gives k.
+    None,
 }
 
 /// Where each unit's county comes from.
@@ -110,6 +113,8 @@ pub struct Setup<'a> {
     pub initial: InitialPlan,
     pub county: Option<CountySource>,
     pub max_county_splits: Option<u32>,
+    /// Node columns to sum per district in every recorded row (`--track COL`), in order.
+    pub tracked: Vec<String>,
     /// The run's seed (a generated initial plan draws from it).
     pub seed: u64,
 }
@@ -193,6 +198,7 @@ pub fn parse_election(s: &str) -> Result<(String, String, String), String> {
 /// describes the inputs for the manifest.
 pub fn prepare(s: Setup) -> Result<Prepared, SetupError> {
     let g = s.graph;
+    let no_plan = matches!(s.initial, InitialPlan::None);
     let key_col = g.column(s.key).is_ok().then_some(s.key);
     let (plan, plan_info) = match s.initial {
         InitialPlan::Column(col) => {
@@ -208,7 +214,7 @@ pub fn prepare(s: Setup) -> Result<Prepared, SetupError> {
             plan.check_graph(g).map_err(SetupError::Plan)?;
             (Some(plan), info)
         }
-        InitialPlan::Generated => (None, serde_json::Value::Null),
+        InitialPlan::Generated | InitialPlan::None => (None, serde_json::Value::Null),
     };
     let k = match (&plan, s.districts) {
         (Some(p), Some(k)) if p.district_count() != k => {
@@ -250,6 +256,7 @@ pub fn prepare(s: Setup) -> Result<Prepared, SetupError> {
         elections: s.elections,
         county: counties,
         max_county_splits: s.max_county_splits,
+        tracked: s.tracked,
     };
     let graph_name = match s.source {
         GraphSource::File { path, .. } => path.display().to_string(),
@@ -267,6 +274,7 @@ pub fn prepare(s: Setup) -> Result<Prepared, SetupError> {
         Problem::new(g, &spec).map_err(|source| SetupError::Problem { graph: graph_name, source })?;
     let (initial, district_labels, plan_info) = match plan {
         Some(p) => (p.assignment().to_vec(), p.district_labels().to_vec(), plan_info),
+        None if no_plan => (Vec::new(), (1..=k).map(|d| d.to_string()).collect(), serde_json::Value::Null),
         None => {
             // The seed plan's stream is separate from every chain's.
             let mut rng = Rng::for_chain(s.seed, u64::MAX);

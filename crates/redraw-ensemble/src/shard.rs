@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::assignments::{Header, HEADER_LEN};
-use crate::fsio::Budget;
 use crate::run::{self, Manifest, RunError, ASSIGNMENTS, MANIFEST, STATS};
 
 /// The chains a shard holds, `[start, end)`.
@@ -184,7 +183,9 @@ pub fn merge(shards: &[PathBuf], out: &Path, parquet: bool) -> Result<Manifest, 
         }
         let manifest = Manifest::read(dir)?;
         let range = manifest.chain_range();
-        if manifest.status != "complete" || !dir.join(STATS).is_file() || !dir.join(ASSIGNMENTS).is_file() {
+        let files_there =
+            dir.join(STATS).is_file() && (!manifest.has_plans() || dir.join(ASSIGNMENTS).is_file());
+        if manifest.status != "complete" || !files_there {
             let status = if manifest.status == "complete" {
                 "complete, but its stats.csv or assignments.bin is missing".to_string()
             } else {
@@ -211,6 +212,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, parquet: bool) -> Result<Manifest, 
                 ),
             });
         }
+        manifest.check().map_err(|msg| MergeError::Corrupt { path: dir.join(MANIFEST), msg })?;
         parts.push(Part { dir: dir.clone(), manifest, range });
     }
     let first = shared_identity(&parts[0].manifest);
@@ -320,32 +322,36 @@ fn stats_header(m: &Manifest) -> String {
     cols.join(",")
 }
 
-fn expected_header(m: &Manifest, samples: u64) -> Header {
-    Header::new(m.node_count, m.districts, samples)
+fn expected_header(m: &Manifest, plans: u64) -> Header {
+    Header::new(m.node_count, m.districts, plans).with_compression(m.params.compression)
 }
 
 /// Checks a shard's final files against its manifest before anything is written.
 fn check_files(p: &Part) -> Result<(), MergeError> {
     let m = &p.manifest;
-    let samples = m.samples_per_chain * p.range.len() as u64;
-    let asg = p.dir.join(ASSIGNMENTS);
-    let mut f = File::open(&asg).map_err(io_err(&asg))?;
-    let len = f.metadata().map_err(io_err(&asg))?.len();
-    let mut h = [0u8; HEADER_LEN];
-    f.read_exact(&mut h).map_err(io_err(&asg))?;
-    let want = expected_header(m, samples);
-    if h != want.to_bytes() || Some(len) != want.file_len() {
-        return Err(MergeError::Corrupt {
-            path: asg,
-            msg: format!(
-                "expected {samples} plans of {} nodes for chains {}..{} ({} bytes), found a file of {len} bytes \
-                 with another header",
-                m.node_count,
-                p.range.start,
-                p.range.end,
-                want.file_len().unwrap_or(0)
-            ),
-        });
+    if m.has_plans() {
+        let plans = m.plans_per_chain * p.range.len() as u64;
+        let asg = p.dir.join(ASSIGNMENTS);
+        let mut f = File::open(&asg).map_err(io_err(&asg))?;
+        let len = f.metadata().map_err(io_err(&asg))?.len();
+        let mut h = [0u8; HEADER_LEN];
+        f.read_exact(&mut h).map_err(io_err(&asg))?;
+        let want = expected_header(m, plans);
+        if let Err(why) =
+            if h == want.to_bytes() { want.check_file_len(len) } else { Err("another header".into()) }
+        {
+            return Err(MergeError::Corrupt {
+                path: asg,
+                msg: format!(
+                    "expected {plans} plans of {} nodes ({} records) for chains {}..{}, found a file of {len} \
+                     bytes: {why}",
+                    m.node_count,
+                    m.params.compression.name(),
+                    p.range.start,
+                    p.range.end,
+                ),
+            });
+        }
     }
     let stats = p.dir.join(STATS);
     let mut line = String::new();
@@ -401,12 +407,13 @@ fn write_merged(parts: &[Part], dir: &Path, parquet: bool) -> Result<Manifest, M
         }
         finish(out, &stats_path)?;
     }
-    // assignments.bin: one header for every plan, then the shards' records in chain order.
+    // assignments.bin: one header for every plan, then the shards' records in chain order (each
+    // chain's first record is a full plan, so encoded records concatenate as they are).
     let asg_path = dir.join(ASSIGNMENTS);
-    {
+    if m0.has_plans() {
         let chains = m0.params.chains as u64;
         let mut out = BufWriter::with_capacity(1 << 16, File::create(&asg_path).map_err(io_err(&asg_path))?);
-        out.write_all(&expected_header(m0, samples_per_chain * chains).to_bytes())
+        out.write_all(&expected_header(m0, m0.plans_per_chain * chains).to_bytes())
             .map_err(io_err(&asg_path))?;
         for p in parts {
             let src = p.dir.join(ASSIGNMENTS);
@@ -417,13 +424,13 @@ fn write_merged(parts: &[Part], dir: &Path, parquet: bool) -> Result<Manifest, M
         finish(out, &asg_path)?;
     }
     if parquet {
-        run::write_parquet(dir, &Budget::default())?;
+        run::write_parquet(dir, &crate::fsio::Budget::default())?;
     }
     let mut merged = m0.clone();
     merged.shard = None;
     merged.status = "complete".into();
     merged.results = parts.iter().flat_map(|p| p.manifest.results.iter().cloned()).collect();
-    run::write_manifest(dir, &merged, &Budget::default())?;
+    run::write_manifest(dir, &merged, &crate::fsio::Budget::default())?;
     Ok(merged)
 }
 

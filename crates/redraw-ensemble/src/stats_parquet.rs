@@ -2,9 +2,10 @@
 //!
 //! The converter reads the finished stats.csv text and writes Parquet to any `Write`, so the
 //! Parquet file is a pure function of the CSV bytes: it inherits the CSV's guarantees
-//! (byte-identical for any thread count and after a resume). Every column is INT64 with the
-//! CSV's name and position; `county_splits` is OPTIONAL (null where the CSV cell is empty, i.e.
-//! when no county column was given), every other column is REQUIRED. Row groups hold up to
+//! (byte-identical for any thread count and after a resume). Every column has the CSV's name and
+//! position and is INT64, except the `weight` column of SMC runs, which is DOUBLE (the CSV's
+//! shortest round-trip decimal, parsed exactly); `county_splits` is OPTIONAL (null where the CSV
+//! cell is empty, i.e. when no county column was given), every other column is REQUIRED. Row groups hold up to
 //! [`ROW_GROUP_ROWS`] rows; pages are uncompressed (the crate is built without codecs to keep
 //! the build light) but dictionary-encoded where that helps, which suits these small integers.
 
@@ -12,7 +13,7 @@ use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use parquet::basic::{Repetition, Type as PhysicalType};
-use parquet::data_type::Int64Type;
+use parquet::data_type::{DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
@@ -22,6 +23,8 @@ pub const ROW_GROUP_ROWS: usize = 1 << 16;
 
 /// The one column that may be empty in stats.csv.
 const NULLABLE: &str = "county_splits";
+/// The one floating-point column (SMC importance weights).
+const DOUBLE: &str = "weight";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StatsParquetError {
@@ -83,7 +86,8 @@ pub fn write_stats_parquet<R: BufRead, W: Write + Send>(csv: R, out: W) -> Resul
     let mut fields = Vec::with_capacity(names.len());
     for name in &names {
         let rep = if name == NULLABLE { Repetition::OPTIONAL } else { Repetition::REQUIRED };
-        let t = Type::primitive_type_builder(name, PhysicalType::INT64).with_repetition(rep).build()?;
+        let physical = if name == DOUBLE { PhysicalType::DOUBLE } else { PhysicalType::INT64 };
+        let t = Type::primitive_type_builder(name, physical).with_repetition(rep).build()?;
         fields.push(Arc::new(t));
     }
     let schema = Arc::new(Type::group_type_builder("redraw_stats").with_fields(fields).build()?);
@@ -92,6 +96,7 @@ pub fn write_stats_parquet<R: BufRead, W: Write + Send>(csv: R, out: W) -> Resul
 
     let ncol = names.len();
     let mut cols: Vec<Vec<i64>> = vec![Vec::with_capacity(ROW_GROUP_ROWS); ncol];
+    let mut fcols: Vec<Vec<f64>> = vec![Vec::new(); ncol];
     // Definition levels per column, kept only for the nullable one.
     let mut defs: Vec<Vec<i16>> = vec![Vec::new(); ncol];
     let mut rows_in_group = 0usize;
@@ -112,6 +117,14 @@ pub fn write_stats_parquet<R: BufRead, W: Write + Send>(csv: R, out: W) -> Resul
                 }
                 defs[j].push(1);
             }
+            if names[j] == DOUBLE {
+                let v: f64 = cell.parse().map_err(|_| StatsParquetError::Csv {
+                    line: line_no,
+                    msg: format!("column {}: expected a number, found {cell:?}", names[j]),
+                })?;
+                fcols[j].push(v);
+                continue;
+            }
             let v: i64 = cell.parse().map_err(|_| StatsParquetError::Csv {
                 line: line_no,
                 msg: format!("column {}: expected an integer, found {cell:?}", names[j]),
@@ -127,12 +140,12 @@ pub fn write_stats_parquet<R: BufRead, W: Write + Send>(csv: R, out: W) -> Resul
         rows_in_group += 1;
         total += 1;
         if rows_in_group == ROW_GROUP_ROWS {
-            flush_group(&mut writer, &names, &mut cols, &mut defs)?;
+            flush_group(&mut writer, &names, &mut cols, &mut fcols, &mut defs)?;
             rows_in_group = 0;
         }
     }
     if rows_in_group > 0 {
-        flush_group(&mut writer, &names, &mut cols, &mut defs)?;
+        flush_group(&mut writer, &names, &mut cols, &mut fcols, &mut defs)?;
     }
     writer.close()?;
     Ok(total)
@@ -142,15 +155,21 @@ fn flush_group<W: Write + Send>(
     writer: &mut SerializedFileWriter<W>,
     names: &[String],
     cols: &mut [Vec<i64>],
+    fcols: &mut [Vec<f64>],
     defs: &mut [Vec<i16>],
 ) -> Result<(), StatsParquetError> {
     let mut rg = writer.next_row_group()?;
     let mut j = 0;
     while let Some(mut col) = rg.next_column()? {
         let levels = if names[j] == NULLABLE { Some(defs[j].as_slice()) } else { None };
-        col.typed::<Int64Type>().write_batch(&cols[j], levels, None)?;
+        if names[j] == DOUBLE {
+            col.typed::<DoubleType>().write_batch(&fcols[j], None, None)?;
+        } else {
+            col.typed::<Int64Type>().write_batch(&cols[j], levels, None)?;
+        }
         col.close()?;
         cols[j].clear();
+        fcols[j].clear();
         defs[j].clear();
         j += 1;
     }

@@ -41,7 +41,8 @@ pub(crate) struct TreeWorkspace {
     lpop: Vec<u64>,
     /// Parent of each local node in the last tree (`NONE` at the root).
     pub(crate) parent: Vec<u32>,
-    order: Vec<u32>,
+    /// The last tree's nodes, parents first (the root first).
+    pub(crate) order: Vec<u32>,
     /// Population of the subtree below each local node.
     pub(crate) sub: Vec<u64>,
     pub(crate) cands: Vec<u32>,
@@ -52,6 +53,34 @@ pub(crate) struct TreeWorkspace {
     /// A node of the first part with a neighbour in another part (`NONE` if none or one part):
     /// a good root for Wilson's algorithm, see [`TreeWorkspace::wilson_root`].
     seam: u32,
+    /// County pieces of the loaded region (see [`TreeWorkspace::compute_pieces`]): the piece of
+    /// each local node, and how many pieces there are.
+    pub(crate) piece_of: Vec<u32>,
+    pub(crate) pieces: usize,
+    hier: HierScratch,
+}
+
+/// Buffers of the hierarchical draw ([`TreeWorkspace::draw_hierarchical`]).
+#[derive(Clone, Debug, Default)]
+struct HierScratch {
+    /// Same-piece adjacency (local CSR).
+    ioff: Vec<u32>,
+    iadj: Vec<u32>,
+    /// Per piece, the region edges leaving it: `(u, v)` local, `u` in the piece.
+    poff: Vec<u32>,
+    pedge: Vec<(u32, u32)>,
+    in_tree: Vec<bool>,
+    piece_in_tree: Vec<bool>,
+    piece_next: Vec<u32>,
+    piece_root: Vec<u32>,
+    child_off: Vec<u32>,
+    children: Vec<u32>,
+    stack: Vec<u32>,
+    /// Region-surcharge trees: weighted region edges, union-find, tree adjacency.
+    wedges: Vec<(f64, u32, u32)>,
+    uf: Vec<u32>,
+    tadj_off: Vec<u32>,
+    tadj: Vec<u32>,
 }
 
 impl TreeWorkspace {
@@ -75,6 +104,9 @@ impl TreeWorkspace {
             piece: Vec::new(),
             total: 0,
             seam: NONE,
+            piece_of: Vec::new(),
+            pieces: 0,
+            hier: HierScratch::default(),
         }
     }
 
@@ -86,6 +118,13 @@ impl TreeWorkspace {
 
     /// Loads the region `parts[0] ∪ parts[1] ∪ ...` (disjoint node lists).
     pub(crate) fn load(&mut self, p: &Problem, parts: &[&[u32]]) {
+        self.load_with(p, parts, true);
+    }
+
+    /// [`TreeWorkspace::load`] without the packed arrays of the fast uniform walk (`walk` false):
+    /// for regions only drawn with [`TreeWorkspace::draw_hierarchical`], which walks on its own
+    /// piece structures.
+    pub(crate) fn load_with(&mut self, p: &Problem, parts: &[&[u32]], walk: bool) {
         self.nodes.clear();
         for part in parts {
             self.nodes.extend_from_slice(part);
@@ -118,9 +157,13 @@ impl TreeWorkspace {
         }
         self.total = total;
         let entries = self.ladj.len();
-        self.packed =
-            m >= 2 && entries < (1 << 24) && self.loff.windows(2).all(|w| w[1] > w[0] && w[1] - w[0] < 256);
-        if self.packed {
+        self.packed = walk
+            && m >= 2
+            && entries < (1 << 24)
+            && self.loff.windows(2).all(|w| w[1] > w[0] && w[1] - w[0] < 256);
+        if !walk {
+            // Only the hierarchical draw will run on this region.
+        } else if self.packed {
             let loff = &self.loff;
             self.wadj.clear();
             self.wadj.extend(self.ladj.iter().map(|&w| {
@@ -322,6 +365,311 @@ impl TreeWorkspace {
         }
     }
 
+    /// Population of every subtree of the last tree (`sub`), without collecting cuts.
+    pub(crate) fn subtree_sums(&mut self) {
+        let m = self.len();
+        self.sub[..m].copy_from_slice(&self.lpop[..m]);
+        for i in (1..m).rev() {
+            let v = self.order[i] as usize;
+            let pv = self.parent[v] as usize;
+            self.sub[pv] += self.sub[v];
+        }
+    }
+
+    /// The local CSR of the loaded region (`off`, `adj`).
+    pub(crate) fn local_csr(&self) -> (&[u32], &[u32]) {
+        (&self.loff, &self.ladj)
+    }
+
+    /// Splits the loaded region into county pieces: the connected components of the region's
+    /// nodes of each county (`county` is indexed by global node). Fills `piece_of` (local) and
+    /// `pieces` (numbered in order of their first local node), and the same-piece adjacency and
+    /// per-piece leaving edges that [`TreeWorkspace::draw_hierarchical`] walks on.
+    pub(crate) fn compute_pieces(&mut self, county: &[u32]) {
+        let m = self.len();
+        self.piece_of.clear();
+        self.piece_of.resize(m, NONE);
+        let mut count = 0u32;
+        let stack = &mut self.hier.stack;
+        for s in 0..m {
+            if self.piece_of[s] != NONE {
+                continue;
+            }
+            let c = county[self.nodes[s] as usize];
+            self.piece_of[s] = count;
+            stack.clear();
+            stack.push(s as u32);
+            while let Some(u) = stack.pop() {
+                let u = u as usize;
+                for &w in &self.ladj[self.loff[u] as usize..self.loff[u + 1] as usize] {
+                    if self.piece_of[w as usize] == NONE && county[self.nodes[w as usize] as usize] == c {
+                        self.piece_of[w as usize] = count;
+                        stack.push(w);
+                    }
+                }
+            }
+            count += 1;
+        }
+        self.pieces = count as usize;
+        let np = count as usize;
+        let h = &mut self.hier;
+        // Same-piece adjacency and the leaving edges of each piece.
+        h.ioff.clear();
+        h.iadj.clear();
+        h.ioff.push(0);
+        h.poff.clear();
+        h.poff.resize(np + 1, 0);
+        for u in 0..m {
+            let pu = self.piece_of[u];
+            for &w in &self.ladj[self.loff[u] as usize..self.loff[u + 1] as usize] {
+                if self.piece_of[w as usize] == pu {
+                    h.iadj.push(w);
+                } else {
+                    h.poff[pu as usize + 1] += 1;
+                }
+            }
+            h.ioff.push(h.iadj.len() as u32);
+        }
+        for p in 0..np {
+            h.poff[p + 1] += h.poff[p];
+        }
+        h.pedge.clear();
+        h.pedge.resize(h.poff[np] as usize, (0, 0));
+        // Fill with a running cursor per piece (child_off reused as the cursor).
+        h.child_off.clear();
+        h.child_off.extend_from_slice(&h.poff[..np]);
+        for u in 0..m {
+            let pu = self.piece_of[u] as usize;
+            for &w in &self.ladj[self.loff[u] as usize..self.loff[u + 1] as usize] {
+                if self.piece_of[w as usize] as usize != pu {
+                    let at = h.child_off[pu] as usize;
+                    h.pedge[at] = (u as u32, w);
+                    h.child_off[pu] += 1;
+                }
+            }
+        }
+    }
+
+    /// Draws a uniformly random **county-respecting** spanning tree of the loaded region (pieces
+    /// from [`TreeWorkspace::compute_pieces`]): a spanning tree whose restriction to every county
+    /// piece is itself a spanning tree of that piece. Such trees are exactly a spanning tree of
+    /// each piece plus a spanning tree of the piece multigraph (one multi-edge per region edge
+    /// between two pieces), so they number `∏ τ(piece) · τ(piece multigraph)`, and drawing each
+    /// part uniformly (Wilson's algorithm on each piece, then on the multigraph with a uniformly
+    /// chosen leaving edge per walk step) draws the whole uniformly. This is the tree of redist's
+    /// hierarchical county constraint: cutting one of its edges splits at most one county piece.
+    ///
+    /// Fills `parent`, `order` (parents first, rooted at `root`) and `sub` (subtree
+    /// populations), like [`TreeWorkspace::draw`] without the cut collection.
+    pub(crate) fn draw_hierarchical(&mut self, rng: &mut Rng, root: u32) {
+        let m = self.len();
+        let np = self.pieces;
+        let h = &mut self.hier;
+        // 1. A uniform spanning tree of each piece: Wilson's algorithm on the same-piece
+        //    adjacency with one root per piece (the root's own piece is rooted at `root`).
+        h.in_tree.clear();
+        h.in_tree.resize(m, false);
+        h.piece_root.clear();
+        h.piece_root.resize(np, NONE);
+        h.piece_root[self.piece_of[root as usize] as usize] = root;
+        for u in 0..m {
+            let p = self.piece_of[u] as usize;
+            if h.piece_root[p] == NONE {
+                h.piece_root[p] = u as u32;
+            }
+        }
+        for &r in &h.piece_root {
+            h.in_tree[r as usize] = true;
+            self.parent[r as usize] = NONE;
+        }
+        let parent = &mut self.parent[..m];
+        for start in 0..m {
+            let mut u = start;
+            while !h.in_tree[u] {
+                let (a, b) = (h.ioff[u] as usize, h.ioff[u + 1] as usize);
+                let w = h.iadj[a + rng.index(b - a)];
+                parent[u] = w;
+                u = w as usize;
+            }
+            let mut u = start;
+            while !h.in_tree[u] {
+                h.in_tree[u] = true;
+                u = parent[u] as usize;
+            }
+        }
+        // 2. A uniform spanning tree of the piece multigraph, rooted at the root's piece:
+        //    Wilson's walks on pieces, each step a uniformly chosen leaving edge (so parallel
+        //    edges count separately). `piece_next[p]` is the index of p's chosen edge.
+        h.piece_in_tree.clear();
+        h.piece_in_tree.resize(np, false);
+        h.piece_next.clear();
+        h.piece_next.resize(np, NONE);
+        h.piece_in_tree[self.piece_of[root as usize] as usize] = true;
+        for start in 0..np {
+            let mut p = start;
+            while !h.piece_in_tree[p] {
+                let (a, b) = (h.poff[p] as usize, h.poff[p + 1] as usize);
+                let e = a + rng.index(b - a);
+                h.piece_next[p] = e as u32;
+                p = self.piece_of[h.pedge[e].1 as usize] as usize;
+            }
+            let mut p = start;
+            while !h.piece_in_tree[p] {
+                h.piece_in_tree[p] = true;
+                p = self.piece_of[h.pedge[h.piece_next[p] as usize].1 as usize] as usize;
+            }
+        }
+        // 3. Join: re-root each non-root piece's tree at the endpoint `u` of its chosen edge
+        //    (reverse the parent links from `u` up to the piece root) and hang `u` under `v`.
+        for p in 0..np {
+            let e = h.piece_next[p];
+            if e == NONE {
+                continue;
+            }
+            let (u, v) = h.pedge[e as usize];
+            let mut prev = v;
+            let mut cur = u;
+            loop {
+                let next = parent[cur as usize];
+                parent[cur as usize] = prev;
+                if next == NONE {
+                    break;
+                }
+                prev = cur;
+                cur = next;
+            }
+        }
+        // Parents-first order by a traversal from the root over children lists.
+        h.child_off.clear();
+        h.child_off.resize(m + 1, 0);
+        for &pu in parent.iter() {
+            if pu != NONE {
+                h.child_off[pu as usize + 1] += 1;
+            }
+        }
+        for u in 0..m {
+            h.child_off[u + 1] += h.child_off[u];
+        }
+        h.children.clear();
+        h.children.resize(m, 0);
+        h.stack.clear();
+        h.stack.extend_from_slice(&h.child_off[..m]);
+        for (u, &pu) in parent.iter().enumerate() {
+            if pu != NONE {
+                let at = h.stack[pu as usize] as usize;
+                h.children[at] = u as u32;
+                h.stack[pu as usize] += 1;
+            }
+        }
+        let order = &mut self.order;
+        order.clear();
+        order.push(root);
+        let mut head = 0;
+        while head < order.len() {
+            let u = order[head] as usize;
+            head += 1;
+            order.extend_from_slice(&h.children[h.child_off[u] as usize..h.child_off[u + 1] as usize]);
+        }
+        debug_assert_eq!(order.len(), m, "the joined pieces form one tree");
+        self.subtree_sums();
+    }
+
+    /// Draws the **minimum spanning tree** of random edge weights on the loaded region (Kruskal):
+    /// each edge weighs a uniform number in [0, 1) plus `surcharge` when its endpoints lie in
+    /// different counties (`county` by global node), as GerryChain's `region_surcharge`. Trees
+    /// then cross county lines as little as the weights allow, so balanced cuts fall on county
+    /// lines more often. This is not a uniform spanning tree: ReCom with it has no known
+    /// closed-form stationary distribution. Fills `parent`, `order`, `sub` and `cands` like
+    /// [`TreeWorkspace::draw`].
+    pub(crate) fn draw_surcharge(
+        &mut self,
+        rng: &mut Rng,
+        root: u32,
+        county: &[u32],
+        surcharge: f64,
+        cut_bounds: (u64, u64, u64, u64),
+    ) {
+        let m = self.len();
+        let h = &mut self.hier;
+        h.wedges.clear();
+        for u in 0..m {
+            let cu = county[self.nodes[u] as usize];
+            for &w in &self.ladj[self.loff[u] as usize..self.loff[u + 1] as usize] {
+                if (w as usize) > u {
+                    let cross = county[self.nodes[w as usize] as usize] != cu;
+                    let weight = rng.unit() + if cross { surcharge } else { 0.0 };
+                    h.wedges.push((weight, u as u32, w));
+                }
+            }
+        }
+        h.wedges.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        // Kruskal with path-halving union-find; the chosen edges go to `pedge`.
+        h.uf.clear();
+        h.uf.extend(0..m as u32);
+        fn find(uf: &mut [u32], mut x: u32) -> u32 {
+            while uf[x as usize] != x {
+                let g = uf[uf[x as usize] as usize];
+                uf[x as usize] = g;
+                x = g;
+            }
+            x
+        }
+        h.pedge.clear();
+        for &(_, u, w) in &h.wedges {
+            let (a, b) = (find(&mut h.uf, u), find(&mut h.uf, w));
+            if a != b {
+                h.uf[a as usize] = b;
+                h.pedge.push((u, w));
+                if h.pedge.len() + 1 == m {
+                    break;
+                }
+            }
+        }
+        // Tree adjacency (CSR), then parents-first order by a traversal from the root.
+        h.tadj_off.clear();
+        h.tadj_off.resize(m + 1, 0);
+        for &(u, w) in &h.pedge {
+            h.tadj_off[u as usize + 1] += 1;
+            h.tadj_off[w as usize + 1] += 1;
+        }
+        for u in 0..m {
+            h.tadj_off[u + 1] += h.tadj_off[u];
+        }
+        h.tadj.clear();
+        h.tadj.resize(2 * h.pedge.len(), 0);
+        h.stack.clear();
+        h.stack.extend_from_slice(&h.tadj_off[..m]);
+        for &(u, w) in &h.pedge {
+            h.tadj[h.stack[u as usize] as usize] = w;
+            h.stack[u as usize] += 1;
+            h.tadj[h.stack[w as usize] as usize] = u;
+            h.stack[w as usize] += 1;
+        }
+        let parent = &mut self.parent[..m];
+        parent.fill(NONE);
+        let order = &mut self.order;
+        order.clear();
+        order.push(root);
+        self.mark[root as usize] = true;
+        let mut head = 0;
+        while head < order.len() {
+            let u = order[head] as usize;
+            head += 1;
+            for &w in &h.tadj[h.tadj_off[u] as usize..h.tadj_off[u + 1] as usize] {
+                if !self.mark[w as usize] {
+                    self.mark[w as usize] = true;
+                    parent[w as usize] = u as u32;
+                    order.push(w);
+                }
+            }
+        }
+        debug_assert_eq!(order.len(), m);
+        for &u in order.iter() {
+            self.mark[u as usize] = false;
+        }
+        self.sums_and_cuts(cut_bounds);
+    }
+
     /// Marks the subtree of local node `v` in `mark` and lists it (local ids) in `piece`: one
     /// pass over the parents-first order.
     pub(crate) fn mark_subtree(&mut self, v: u32) {
@@ -340,6 +688,24 @@ impl TreeWorkspace {
         for &u in &self.piece {
             self.mark[u as usize] = false;
         }
+    }
+
+    /// Number of region edges between the marked nodes and the unmarked nodes of county piece
+    /// `p` (both endpoints in the piece).
+    pub(crate) fn piece_boundary_within(&self, p: u32) -> u32 {
+        let mut c = 0;
+        for &u in &self.piece {
+            let u = u as usize;
+            if self.piece_of[u] != p {
+                continue;
+            }
+            for &w in &self.ladj[self.loff[u] as usize..self.loff[u + 1] as usize] {
+                if !self.mark[w as usize] && self.piece_of[w as usize] == p {
+                    c += 1;
+                }
+            }
+        }
+        c
     }
 
     /// Number of region edges between the marked piece and the rest of the region.
@@ -393,6 +759,7 @@ mod tests {
             elections: vec![],
             county: None,
             max_county_splits: None,
+            tracked: Vec::new(),
         };
         let p = Problem::new(&g, &spec).unwrap();
         let a: Vec<u32> = (0..n as u32).filter(|i| i % 3 != 0).collect();

@@ -22,9 +22,9 @@ fn invalid(path: PathBuf, msg: String) -> RunError {
     RunError::Invalid { path, msg }
 }
 
-/// The stats.csv header of a run with these district labels and election names (the contract
-/// of `docs/run-format.md`).
-pub fn stats_header(labels: &[String], elections: &[&str]) -> Vec<String> {
+/// The stats.csv header of a run with these district labels, election names and tracked
+/// columns (the contract of `docs/run-format.md`).
+pub fn stats_header(labels: &[String], elections: &[&str], tracked: &[&str]) -> Vec<String> {
     let mut cols: Vec<String> =
         ["chain", "step", "accepted", "cut_edges", "county_splits"].iter().map(|s| s.to_string()).collect();
     cols.extend(labels.iter().map(|l| format!("pop_{l}")));
@@ -32,6 +32,9 @@ pub fn stats_header(labels: &[String], elections: &[&str]) -> Vec<String> {
         cols.push(format!("{e}_dem_seats"));
         cols.extend(labels.iter().map(|l| format!("{e}_dem_{l}")));
         cols.extend(labels.iter().map(|l| format!("{e}_rep_{l}")));
+    }
+    for t in tracked {
+        cols.extend(labels.iter().map(|l| format!("sum_{t}_{l}")));
     }
     cols
 }
@@ -42,9 +45,20 @@ impl Manifest {
         self.inputs.get(INPUT_POPULATION_COLUMN).and_then(|v| v.as_str())
     }
 
-    /// Total recorded samples (`chains * samples_per_chain`), or `None` if that overflows.
+    /// Total stats.csv rows in this directory (its chains times `samples_per_chain`: every
+    /// chain of a whole run, a shard's range), or `None` if that overflows.
     pub fn total_samples(&self) -> Option<u64> {
-        self.samples_per_chain.checked_mul(self.params.chains as u64)
+        self.samples_per_chain.checked_mul(self.chain_range().len() as u64)
+    }
+
+    /// Total plans in this directory's assignments.bin, or `None` if that overflows.
+    pub fn total_plans(&self) -> Option<u64> {
+        self.plans_per_chain.checked_mul(self.chain_range().len() as u64)
+    }
+
+    /// Whether the run wrote assignments.bin (every run but `--record stats-only`).
+    pub fn has_plans(&self) -> bool {
+        self.files.assignments.is_some()
     }
 
     /// The manifest's internal consistency: format, district labels, tolerance and bounds,
@@ -54,11 +68,20 @@ impl Manifest {
         if self.format != "redraw-ensemble-run" {
             return Err(format!("format is {:?}, expected \"redraw-ensemble-run\"", self.format));
         }
-        if self.format_version != 1 {
+        if !(1..=crate::run::FORMAT_VERSION).contains(&self.format_version) {
             return Err(format!(
-                "format_version {} (written by redraw {}); this redraw reads version 1",
-                self.format_version, self.redraw_version
+                "format_version {} (written by redraw {}); this redraw reads versions 1 to {}",
+                self.format_version,
+                self.redraw_version,
+                crate::run::FORMAT_VERSION
             ));
+        }
+        if self.format_version == 1
+            && (self.params.record != crate::record::Record::Every
+                || self.params.compression != crate::assignments::Compression::None
+                || !self.tracked_columns.is_empty())
+        {
+            return Err("format_version 1 cannot record thinned plans, deltas or tracked columns".into());
         }
         if self.status != "running" && self.status != "complete" {
             return Err(format!("status {:?}, expected \"running\" or \"complete\"", self.status));
@@ -103,27 +126,58 @@ impl Manifest {
                 p.samples_per_chain()
             ));
         }
+        if let Some(sh) = &self.shard {
+            let r = sh.range();
+            if r.start >= r.end || r.end > p.chains {
+                return Err(format!(
+                    "shard chain range {}..{} does not fit the run's {} chains",
+                    r.start, r.end, p.chains
+                ));
+            }
+        }
+        if self.plans_per_chain != p.plans_per_chain() {
+            return Err(format!(
+                "plans_per_chain is {} but steps {}, burn_in {}, thin {} and record {} record {}",
+                self.plans_per_chain,
+                p.steps,
+                p.burn_in,
+                p.thin,
+                p.record.name(),
+                p.plans_per_chain()
+            ));
+        }
         if self.total_samples().is_none() || p.steps.checked_mul(p.chains as u64).is_none() {
             return Err(format!("{} chains of {} steps overflow a 64-bit count", p.chains, p.steps));
         }
-        if self.files.stats != crate::run::STATS || self.files.assignments != crate::run::ASSIGNMENTS {
+        let assignments = (p.record != crate::record::Record::StatsOnly).then_some(crate::run::ASSIGNMENTS);
+        if self.files.stats != crate::run::STATS || self.files.assignments.as_deref() != assignments {
             return Err(format!(
-                "files {:?} and {:?}, expected \"{}\" and \"{}\"",
+                "files {:?} and {:?}, expected \"{}\" and {:?} (record {})",
                 self.files.stats,
                 self.files.assignments,
                 crate::run::STATS,
-                crate::run::ASSIGNMENTS
+                assignments,
+                p.record.name()
             ));
         }
         let names: Vec<&str> = self.elections.iter().map(|e| e.name.as_str()).collect();
-        if self.stats_columns != stats_header(&self.district_labels, &names) {
-            return Err("stats_columns do not match the district labels and elections".into());
+        let tracked: Vec<&str> = self.tracked_columns.iter().map(|t| t.as_str()).collect();
+        if self.stats_columns != stats_header(&self.district_labels, &names, &tracked) {
+            return Err(
+                "stats_columns do not match the district labels, elections and tracked columns".into()
+            );
         }
         if self.status == "complete" {
-            if self.results.len() != p.chains as usize {
-                return Err(format!("results for {} chains, params say {}", self.results.len(), p.chains));
+            let range = self.chain_range();
+            if self.results.len() != range.len() {
+                return Err(format!(
+                    "results for {} chains, but the directory holds chains {}..{}",
+                    self.results.len(),
+                    range.start,
+                    range.end
+                ));
             }
-            for (c, r) in self.results.iter().enumerate() {
+            for (c, r) in range.zip(&self.results) {
                 let outcomes = [
                     r.accepted,
                     r.non_adjacent,
@@ -165,7 +219,16 @@ impl Manifest {
     /// The `(chain, step)` of every recorded row, in file order.
     pub fn expected_rows(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
         let p = &self.params;
-        (0..p.chains).flat_map(move |c| (0..self.samples_per_chain).map(move |j| (c, p.burn_in + j * p.thin)))
+        let stride = if p.record == crate::record::Record::Thinned { 1 } else { p.thin };
+        self.chain_range()
+            .flat_map(move |c| (0..self.samples_per_chain).map(move |j| (c, p.burn_in + j * stride)))
+    }
+
+    /// The `(chain, step)` of every recorded plan, in file order.
+    pub fn expected_plans(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        let p = &self.params;
+        self.chain_range()
+            .flat_map(move |c| (0..self.plans_per_chain).map(move |j| (c, p.burn_in + j * p.thin)))
     }
 
     /// Checks rows read from `stats.csv` (in `(chain, step)` order) against the run: exactly the
@@ -202,7 +265,7 @@ impl Manifest {
 
     /// Checks an `assignments.bin` header against the run.
     pub fn check_assignments(&self, h: &Header) -> Result<(), String> {
-        let want = (self.node_count, self.districts, label_bytes(self.districts), self.total_samples());
+        let want = (self.node_count, self.districts, label_bytes(self.districts), self.total_plans());
         let got = (h.node_count as usize, h.districts as usize, h.label_bytes as usize, Some(h.samples));
         if want != got {
             return Err(format!(
@@ -210,9 +273,16 @@ impl Manifest {
                 h.samples,
                 h.node_count,
                 h.districts,
-                self.total_samples().unwrap_or(u64::MAX),
+                self.total_plans().unwrap_or(u64::MAX),
                 self.node_count,
                 self.districts
+            ));
+        }
+        if h.compression != self.params.compression {
+            return Err(format!(
+                "records stored with compression {}, but the run says {}",
+                h.compression.name(),
+                self.params.compression.name()
             ));
         }
         Ok(())
@@ -241,6 +311,10 @@ pub fn open_complete(dir: &Path) -> Result<Manifest, RunError> {
 /// [`crate::run::open_assignments`], which checks it against the file's length) against its
 /// manifest.
 pub fn check_assignments_file(dir: &Path, m: &Manifest) -> Result<(), RunError> {
+    if !m.has_plans() {
+        // `--record stats-only`: there is no file to check.
+        return Ok(());
+    }
     let r = crate::run::open_assignments(dir)?;
     let path = dir.join(crate::run::ASSIGNMENTS);
     m.check_assignments(r.header()).map_err(|msg| invalid(path, msg))

@@ -30,6 +30,8 @@ fn spec_for(p: &Problem) -> RunSpec<'_> {
             steps: 1200,
             thin: 5,
             burn_in: 10,
+            record: Record::Every,
+            compression: Compression::None,
             proposal: ProposalConfig::default(),
         },
         inputs: serde_json::json!({"graph": "grid 12x12"}),
@@ -56,7 +58,8 @@ fn assert_parquet_matches_csv(dir: &Path, counties_tracked: bool) -> usize {
     for (i, name) in header.iter().enumerate() {
         let c = schema.column(i);
         assert_eq!(c.name(), *name, "column {i}");
-        assert_eq!(c.physical_type(), PhysicalType::INT64, "{name}");
+        let physical = if *name == "weight" { PhysicalType::DOUBLE } else { PhysicalType::INT64 };
+        assert_eq!(c.physical_type(), physical, "{name}");
         let rep = c.self_type().get_basic_info().repetition();
         let want = if *name == "county_splits" { Repetition::OPTIONAL } else { Repetition::REQUIRED };
         assert_eq!(rep, want, "{name}");
@@ -71,6 +74,8 @@ fn assert_parquet_matches_csv(dir: &Path, counties_tracked: bool) -> usize {
             assert_eq!(name.as_str(), header[j]);
             match field {
                 Field::Long(v) => assert_eq!(v.to_string(), csv[j], "row {r} column {name}"),
+                // The CSV holds the shortest round-trip decimal: parsing it gives the same f64.
+                Field::Double(v) => assert_eq!(*v, csv[j].parse::<f64>().unwrap(), "row {r} column {name}"),
                 Field::Null => {
                     assert_eq!(csv[j], "", "row {r} column {name}: null for a non-empty cell");
                     assert!(!counties_tracked && name == "county_splits", "unexpected null in {name}");
@@ -142,6 +147,28 @@ fn malformed_csv_is_reported_with_its_line() {
     let csv = "chain,step\n0,1,2\n";
     let err = stats_parquet::write_stats_parquet(csv.as_bytes(), Vec::new()).unwrap_err().to_string();
     assert!(err.contains("line 2") && err.contains("3 fields"), "{err}");
+}
+
+/// SMC runs: the `weight` column becomes DOUBLE, equal to the CSV's values.
+#[test]
+fn parquet_of_an_smc_run_has_double_weights() {
+    use redraw_ensemble::smc::SmcConfig;
+    use redraw_ensemble::smc_run::{run_smc_dir, SmcRunSpec};
+    let g = grid(10, 10, |i| 10 + (i % 5) as i64);
+    let p = Problem::new(&g, &spec(5, 0.05)).unwrap();
+    let s = SmcRunSpec {
+        problem: &p,
+        district_labels: (1..=5).map(|d| d.to_string()).collect(),
+        seed: 3,
+        runs: 2,
+        config: SmcConfig { particles: 40, ..SmcConfig::default() },
+        rejuvenation: None,
+        inputs: serde_json::json!({"graph": "grid 10x10"}),
+    };
+    let dir = tmpdir("smc");
+    run_smc_dir(&dir, &s, &exec(2), false).unwrap();
+    assert_eq!(assert_parquet_matches_csv(&dir, false), 80);
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 /// `redraw merge --parquet` writes the stats.parquet of the whole run (shards of a Parquet run

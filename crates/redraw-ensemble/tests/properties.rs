@@ -64,6 +64,8 @@ proptest! {
             elections: vec![("E".into(), "d".into(), "r".into())],
             county: Some(county),
             max_county_splits: None,
+            // Tracked sums are checked against a recomputation after every step too.
+            tracked: vec!["r".into(), "pop".into()],
         };
         // Infeasible bounds are an error at construction, never a chain.
         let Ok(p) = Problem::new(&g, &spec) else { return Ok(()) };
@@ -79,7 +81,8 @@ proptest! {
             None => p,
         };
         let mut ws = Workspace::new(&p);
-        let cfg = ProposalConfig { kind, pair_selection: pairs, tree_attempts: 20, balance_bound: 1000 };
+        let cfg =
+            ProposalConfig { kind, pair_selection: pairs, tree_attempts: 20, balance_bound: 1000, ..Default::default() };
         let mut c = Counters::default();
         for s in 0..60 {
             let o = step(&p, &mut part, &mut ws, &mut rng, &cfg, &mut c);

@@ -196,12 +196,16 @@ fn nc_invariants_every_step() {
         elections: vec![("COMP".into(), "DEM_VOTES".into(), "REP_VOTES".into())],
         county: Some(counties),
         max_county_splits: None,
+        tracked: Vec::new(),
     };
     let p = Problem::new(&g, &s).unwrap();
     assert_eq!(p.total_pop(), 10_439_388, "NC 2020 census population");
-    for (kind, steps) in
-        [(ProposalKind::Recom, 300), (ProposalKind::ReversibleRecom, 300), (ProposalKind::Flip, 2000)]
-    {
+    for (kind, steps) in [
+        (ProposalKind::Recom, 300),
+        (ProposalKind::ReversibleRecom, 300),
+        (ProposalKind::Flip, 2000),
+        (ProposalKind::MergeSplit, 300),
+    ] {
         let mut part = Partition::new(&p, plan.assignment().to_vec()).unwrap();
         assert_valid(&p, &part, "enacted plan");
         let mut rng = Rng::for_chain(5, 0);
@@ -231,6 +235,7 @@ fn nc_county_split_limit_holds() {
         elections: vec![],
         county: Some(counties.clone()),
         max_county_splits: None,
+        tracked: Vec::new(),
     };
     let p0 = Problem::new(&g, &s).unwrap();
     let start = Partition::new(&p0, plan.assignment().to_vec()).unwrap().county_splits();
@@ -285,9 +290,54 @@ fn nc_seed_plan_is_valid() {
         elections: vec![],
         county: None,
         max_county_splits: None,
+        tracked: Vec::new(),
     };
     let p = Problem::new(&g, &s).unwrap();
     let plan = seed_plan(&p, &mut Rng::from_seed(77)).unwrap();
     let part = Partition::new(&p, plan).unwrap();
     assert_valid(&p, &part, "NC seed plan");
+}
+
+/// ReCom with a county surcharge on the random spanning-tree weights (GerryChain's
+/// `region_surcharge`) keeps every invariant on real NC and splits clearly fewer counties than
+/// plain ReCom from the same start with the same seed.
+#[test]
+fn nc_region_surcharge_keeps_invariants_and_splits_fewer_counties() {
+    let path = data_dir().join("graphs/bench/NC.json");
+    let g = redraw_graph::io::read_networkx_file(&path).unwrap().graph;
+    let counties = redraw_graph::Counties::from_prefix(&g, Some("GEOID"), 5).unwrap();
+    let plan = redraw_graph::Plan::from_column(&g, "district").unwrap();
+    let s = ProblemSpec {
+        pop_column: "TOTAL_POP".into(),
+        districts: 14,
+        tolerance: 0.02,
+        elections: vec![],
+        county: Some(counties),
+        max_county_splits: None,
+        tracked: Vec::new(),
+    };
+    let p = Problem::new(&g, &s).unwrap();
+    let mut mean_splits = Vec::new();
+    for surcharge in [None, Some(1.0)] {
+        let mut part = Partition::new(&p, plan.assignment().to_vec()).unwrap();
+        let mut rng = Rng::for_chain(3, 0);
+        let mut ws = Workspace::new(&p);
+        let cfg = ProposalConfig { region_surcharge: surcharge, ..ProposalConfig::default() };
+        let mut c = Counters::default();
+        let (mut sum, mut count) = (0u64, 0u64);
+        for i in 0..1500 {
+            step(&p, &mut part, &mut ws, &mut rng, &cfg, &mut c);
+            if i % 10 == 0 {
+                assert_valid(&p, &part, &format!("surcharge {surcharge:?} step {i}"));
+            }
+            if i >= 500 {
+                sum += part.county_splits() as u64;
+                count += 1;
+            }
+        }
+        assert!(c.accepted > 1000, "{c:?}");
+        mean_splits.push(sum as f64 / count as f64);
+    }
+    eprintln!("mean split counties: plain ReCom {:.1}, surcharge 1.0 {:.1}", mean_splits[0], mean_splits[1]);
+    assert!(mean_splits[1] < 0.8 * mean_splits[0], "{mean_splits:?}");
 }

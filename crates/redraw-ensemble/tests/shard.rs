@@ -30,6 +30,8 @@ fn spec_for(p: &Problem, seed: u64) -> RunSpec<'_> {
             steps: 900,
             thin: 5,
             burn_in: 10,
+            record: Record::Every,
+            compression: Compression::None,
             proposal: ProposalConfig::default(),
         },
         inputs: serde_json::json!({"graph": {"path": "/somewhere/grid.json", "sha256": "abc"}}),
@@ -237,4 +239,43 @@ fn a_cancelled_run_resumes_to_the_same_bytes() {
     assert_eq!(done.load(Ordering::Relaxed), 40_000, "resumed steps count from the checkpoints");
     assert_eq!(files(&cut), files(&whole));
     std::fs::remove_dir_all(root).unwrap();
+}
+
+/// Shards of delta-encoded, thinned and stats-only runs (with tracked columns) merge into the
+/// bytes of the whole run too: every chain's first record is a full plan, so encoded records
+/// concatenate as they are.
+#[test]
+fn shards_of_every_recording_mode_merge_to_the_whole_run() {
+    let g = grid(12, 12, |i| 10 + (i % 5) as i64);
+    let mut ps = spec(6, 0.08);
+    ps.tracked = vec!["r".into()];
+    let p = Problem::new(&g, &ps).unwrap();
+    for (record, compression) in [
+        (Record::Every, Compression::Delta),
+        (Record::Thinned, Compression::Delta),
+        (Record::StatsOnly, Compression::Delta),
+    ] {
+        let mut s = spec_for(&p, 9);
+        s.params.record = record;
+        s.params.compression = compression;
+        let root = tmpdir(&format!("modes-{}", record.name()));
+        let whole = root.join("whole");
+        run(&whole, &s, &Execution { threads: 2, ..Default::default() }, false).unwrap();
+        let (a, b) = (root.join("a"), root.join("b"));
+        run(&a, &s, &shard(0..3), false).unwrap();
+        let stop = Execution { stop_after: Some(333), ..shard(3..7) };
+        assert!(matches!(run(&b, &s, &stop, false), Err(RunError::Interrupted(333))));
+        run(&b, &s, &shard(3..7), true).unwrap();
+        let merged = root.join("merged");
+        merge(&[b.clone(), a.clone()], &merged, false).unwrap();
+        let read = |d: &Path| -> Vec<Option<Vec<u8>>> {
+            ["manifest.json", "stats.csv", "assignments.bin"]
+                .iter()
+                .map(|f| std::fs::read(d.join(f)).ok())
+                .collect()
+        };
+        assert_eq!(read(&merged), read(&whole), "{}: merged shards differ from the whole run", record.name());
+        assert_eq!(read(&whole)[2].is_none(), record == Record::StatsOnly);
+        std::fs::remove_dir_all(root).unwrap();
+    }
 }

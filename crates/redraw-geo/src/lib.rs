@@ -21,6 +21,10 @@
 //!   set), a cached county graph, and compactness of county groups (new states).
 //! - [`map`]: SVG maps of regions made of units: dissolved fills from shared edges, DSatur
 //!   colouring (neighbours differ), original-state outlines, labels and legend.
+//! - [`plan_map`]: the map of a districting plan with district figures (`redraw map --plan` and
+//!   the web app's ensemble viewer).
+//! - [`scenario_map`]: the map of a scenario on the embedded counties (`redraw map NAME` and the
+//!   web app's SVG download), from `redraw-core`'s resolved scenario and figures.
 //! - [`plot`]: SVG histogram / sorted vote-share boxplot / trace plot from plain data (used by
 //!   the judge's reports and by `redraw plot`).
 //! - [`projection`]: equal-area projections (LAEA, Albers, Albers USA) and great-circle lengths.
@@ -45,16 +49,21 @@ pub mod io;
 pub mod map;
 pub mod measure;
 pub mod model;
+pub mod plan_map;
 pub mod plot;
 pub mod png;
 pub mod projection;
+pub mod scenario_map;
 pub mod shp;
 pub mod svg;
 pub mod topojson;
 
 pub use adjacency::{build_adjacency, Adjacency, AdjacencyOptions, Edge, EdgeKind};
 pub use error::{GeoError, Result};
-pub use map::{render_map, MapProjection, MapRegion, MapSpec};
+pub use map::{render_map, unit_geometry, MapProjection, MapRegion, MapSpec, UnitBorder, UnitGeometry};
 pub use measure::{cut_edges, cut_length_m, district_shapes, polsby_popper, DistrictShape, ShapeIndex};
 pub use model::{Crs, CrsKind, Feature, Layer, Point, Polygon, Warning, WarningKind};
-pub use plot::{boxplot_svg, histogram_plot_svg, histogram_svg, per_rank_distributions, trace_panels_svg, trace_svg, Bins, HistogramPlot, TraceChain};
+pub use plot::{
+    boxplot_svg, histogram_plot_svg, histogram_svg, per_rank_distributions, trace_panels_svg, trace_svg,
+    Bins, HistogramPlot, TraceChain,
+};

@@ -704,6 +704,131 @@ pub fn render_map_styled(spec: &MapSpec, style: &MapStyle) -> String {
     svg.finish()
 }
 
+/// The shared boundary of two units (or of a unit and the outside) in a [`UnitGeometry`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct UnitBorder {
+    /// The two features on either side (`a < b`); `b` is `None` on the outer boundary.
+    pub a: u32,
+    pub b: Option<u32>,
+    /// SVG path data (absolute first point, then relative moves), open polylines or closed loops.
+    pub path: String,
+}
+
+/// Every unit of a layer projected once, for maps that are recoloured interactively (the web
+/// app): one path per feature plus the boundaries between each pair of neighbouring features,
+/// so a client can fill units by region and draw region borders and outlines (the edges whose
+/// two sides differ) without any geometry of its own. The projection and the snapping of shared
+/// vertices are those of [`render_map`], so both sides of a shared border are identical.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct UnitGeometry {
+    /// The frame: coordinates run over `0..width` and `0..height`, y down.
+    pub width: f64,
+    pub height: f64,
+    /// SVG path data of each feature (empty when it has no geometry or lies outside the
+    /// projection, like Puerto Rico in Albers USA).
+    pub paths: Vec<String>,
+    /// A point inside each feature for a label or keyboard cursor: the centroid of its rings when
+    /// that falls inside one, else the centroid of its largest ring.
+    pub centres: Vec<Option<Point>>,
+    /// `[x0, y0, x1, y1]` of each feature.
+    pub bboxes: Vec<Option<[f64; 4]>>,
+    pub borders: Vec<UnitBorder>,
+}
+
+/// Projects every feature of `layer` into a frame `width` units wide (Albers USA always uses
+/// d3's 960 x 600 frame), with vertices snapped to `1 / grid` units.
+pub fn unit_geometry(layer: &Layer, projection: MapProjection, width: f64, grid: f64) -> UnitGeometry {
+    let proj = project_layer(layer, projection);
+    let n = layer.features.len();
+    let (x0, y0, k, w, h) = match projection {
+        MapProjection::AlbersUsa => (0.0, 0.0, 1.0, 960.0, 600.0),
+        _ => {
+            let b =
+                crate::model::bbox_of(proj.rings.iter().flatten().flatten()).unwrap_or([0.0, 0.0, 1.0, 1.0]);
+            let k = width / (b[2] - b[0]).max(1e-12);
+            (b[0], b[1], k, width, (b[3] - b[1]) * k)
+        }
+    };
+    let to_q = |p: Point| -> Q {
+        (((p[0] - x0) * k * grid).round() as i32, ((p[1] - y0) * k * grid).round() as i32)
+    };
+    let mut paths = Vec::with_capacity(n);
+    let mut centres = Vec::with_capacity(n);
+    let mut bboxes = Vec::with_capacity(n);
+    let mut seg_sides: FxMap<(Q, Q), Vec<u32>> = FxMap::default();
+    for (i, rings) in proj.rings.iter().enumerate() {
+        let mut loops: Vec<Vec<Q>> = Vec::new();
+        for ring in rings {
+            let mut l: Vec<Q> = Vec::with_capacity(ring.len() + 1);
+            for &p in ring {
+                let q = to_q(p);
+                if l.last() != Some(&q) {
+                    l.push(q);
+                }
+            }
+            while l.len() > 1 && l.first() == l.last() {
+                l.pop();
+            }
+            if l.len() < 3 {
+                continue;
+            }
+            let m = l.len();
+            for j in 0..m {
+                let (a, b) = (l[j], l[(j + 1) % m]);
+                let key = if a < b { (a, b) } else { (b, a) };
+                let sides = seg_sides.entry(key).or_default();
+                if !sides.contains(&(i as u32)) {
+                    sides.push(i as u32);
+                } else {
+                    sides.retain(|&x| x != i as u32);
+                }
+            }
+            l.push(l[0]);
+            loops.push(l);
+        }
+        paths.push(path_data(&loops, grid));
+        let bbox = crate::model::bbox_of(rings.iter().flatten());
+        bboxes.push(bbox.map(|b| [(b[0] - x0) * k, (b[1] - y0) * k, (b[2] - x0) * k, (b[3] - y0) * k]));
+        let (mut a_sum, mut c, mut best) = (0.0, [0.0, 0.0], None::<(f64, Point)>);
+        for ring in rings {
+            let (a, cc) = ring_area_centroid(ring);
+            let a = a.abs();
+            a_sum += a;
+            c = [c[0] + cc[0] * a, c[1] + cc[1] * a];
+            if best.is_none_or(|(ba, _)| a > ba) {
+                best = Some((a, cc));
+            }
+        }
+        let centre = if a_sum > 0.0 {
+            let at = [c[0] / a_sum, c[1] / a_sum];
+            let at = if rings.iter().any(|r| point_in_ring(at, r)) { at } else { best.map_or(at, |b| b.1) };
+            Some([(at[0] - x0) * k, (at[1] - y0) * k])
+        } else {
+            None
+        };
+        centres.push(centre);
+    }
+    let mut by_pair: FxMap<(u32, u32), Vec<(Q, Q)>> = FxMap::default();
+    for (seg, sides) in &seg_sides {
+        match sides.as_slice() {
+            [a] => by_pair.entry((*a, u32::MAX)).or_default().push(*seg),
+            [a, b, ..] => by_pair.entry(((*a).min(*b), (*a).max(*b))).or_default().push(*seg),
+            [] => {}
+        }
+    }
+    let mut pairs: Vec<(u32, u32)> = by_pair.keys().copied().collect();
+    pairs.sort_unstable();
+    let borders = pairs
+        .into_iter()
+        .map(|(a, b)| {
+            let mut segs = by_pair.remove(&(a, b)).unwrap_or_default();
+            segs.sort_unstable();
+            UnitBorder { a, b: (b != u32::MAX).then_some(b), path: path_data(&chain(&segs), grid) }
+        })
+        .collect();
+    UnitGeometry { width: w, height: h, paths, centres, bboxes, borders }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -746,6 +871,46 @@ mod tests {
         // Colours start at a different palette entry per region for variety, so all 12 may
         // appear; every region gets one.
         assert!(st.iter().all(|&s| colours[s as usize] < PALETTE.len()));
+    }
+
+    #[test]
+    fn unit_geometry_of_a_grid_shares_borders() {
+        // 2 x 1 squares: one shared border, and each square's outer boundary.
+        let g = unit_geometry(&grid(2, 1), MapProjection::Identity, 200.0, 4.0);
+        assert_eq!((g.width, g.height), (200.0, 100.0));
+        assert_eq!(g.paths.len(), 2);
+        assert!(g.paths.iter().all(|p| p.starts_with('M') && p.ends_with('z')), "{:?}", g.paths);
+        let pairs: Vec<(u32, Option<u32>)> = g.borders.iter().map(|b| (b.a, b.b)).collect();
+        assert_eq!(pairs, vec![(0, Some(1)), (0, None), (1, None)]);
+        // The shared edge x = 1 (100 units) is one segment; the outer boundary of each square
+        // is the other three sides chained into one polyline.
+        assert_eq!(g.borders[0].path, "M100 0l0 100");
+        let c = g.centres[0].unwrap();
+        assert!((c[0] - 50.0).abs() < 1e-9 && (c[1] - 50.0).abs() < 1e-9, "{c:?}");
+        assert_eq!(g.bboxes[1], Some([100.0, 0.0, 200.0, 100.0]));
+    }
+
+    #[test]
+    fn unit_geometry_of_the_counties() {
+        let layer = crate::counties::us_counties().unwrap();
+        let g = unit_geometry(&layer, MapProjection::AlbersUsa, 960.0, 20.0);
+        assert_eq!((g.width, g.height), (960.0, 600.0));
+        let ids = layer.ids("id").unwrap();
+        let empty: Vec<&str> =
+            g.paths.iter().zip(&ids).filter(|(p, _)| p.is_empty()).map(|(_, id)| id.as_str()).collect();
+        assert_eq!(empty, vec!["51610"], "only Falls Church has no polygon");
+        // Every county centre lies in the frame; Los Angeles is in the south-west of the lower 48.
+        assert!(g
+            .centres
+            .iter()
+            .flatten()
+            .all(|c| (0.0..960.0).contains(&c[0]) && (0.0..600.0).contains(&c[1])));
+        let la = g.centres[ids.iter().position(|i| i == "06037").unwrap()].unwrap();
+        assert!((100.0..250.0).contains(&la[0]) && (250.0..400.0).contains(&la[1]), "{la:?}");
+        // Neighbouring counties share borders: about as many pairs as the rook adjacency has.
+        let (_, adj) = crate::counties::us_counties_with_adjacency().unwrap();
+        let inner = g.borders.iter().filter(|b| b.b.is_some()).count();
+        assert!((inner as f64 / adj.edges.len() as f64 - 1.0).abs() < 0.03, "{inner} vs {}", adj.edges.len());
     }
 
     #[test]

@@ -360,7 +360,13 @@ impl PolsbyPopperIndex {
 
     /// Fills `scores[d]` with the Polsby-Popper score of district `d` of `plan` (`plan[i] <
     /// scores.len()`); `area` and `perimeter` are scratch buffers of the same length.
-    pub fn scores_into(&self, plan: &[u32], scores: &mut [f64], area: &mut [f64], perimeter: &mut [f64]) -> Result<()> {
+    pub fn scores_into(
+        &self,
+        plan: &[u32],
+        scores: &mut [f64],
+        area: &mut [f64],
+        perimeter: &mut [f64],
+    ) -> Result<()> {
         let k = scores.len();
         if plan.len() != self.areas.len() || area.len() != k || perimeter.len() != k {
             return Err(GeoError::Input(format!(
@@ -498,7 +504,12 @@ mod tests {
 
     #[test]
     fn fast_scores_equal_district_shapes() {
-        let l = planar(vec![rect(0.0, 0.0, 1.0, 1.0), rect(1.0, 0.0, 1.0, 1.0), rect(2.0, 0.0, 1.0, 2.0), rect(0.0, 1.0, 2.0, 1.0)]);
+        let l = planar(vec![
+            rect(0.0, 0.0, 1.0, 1.0),
+            rect(1.0, 0.0, 1.0, 1.0),
+            rect(2.0, 0.0, 1.0, 2.0),
+            rect(0.0, 1.0, 2.0, 1.0),
+        ]);
         let adj = build_adjacency(&l, &AdjacencyOptions::default());
         let index = ShapeIndex::new(&l);
         let fast = PolsbyPopperIndex::new(index.areas_m2(), &adj).unwrap();

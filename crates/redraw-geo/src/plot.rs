@@ -148,7 +148,8 @@ impl Bins {
             }
         }
         let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
-        let kept: Vec<usize> = (0..values.len()).filter(|&i| values[i].is_finite() && weight(i) > 0.0).collect();
+        let kept: Vec<usize> =
+            (0..values.len()).filter(|&i| values[i].is_finite() && weight(i) > 0.0).collect();
         let total: f64 = kept.iter().map(|&i| weight(i)).sum();
         if kept.is_empty() || !(total > 0.0) {
             return None;
@@ -514,7 +515,11 @@ pub fn trace_panels_svg(chains: &[TraceChain], title: &str, subtitle: &str, ylab
     let height = top + panels as f64 * (PANEL_H + PANEL_GAP) + BOTTOM - PANEL_GAP + 8.0;
     let mut svg = Svg::new(W, height);
     let sub = if overlay {
-        format!("{subtitle}{}first {MAX_PANELS} of {} chains overlaid", if subtitle.is_empty() { "" } else { " · " }, chains.len())
+        format!(
+            "{subtitle}{}first {MAX_PANELS} of {} chains overlaid",
+            if subtitle.is_empty() { "" } else { " · " },
+            chains.len()
+        )
     } else {
         subtitle.to_string()
     };
@@ -539,16 +544,24 @@ pub fn trace_panels_svg(chains: &[TraceChain], title: &str, subtitle: &str, ylab
     }
     let pad = if hi > lo { (hi - lo) * 0.08 } else { 0.5 };
     let (yt, ystep) = nice_ticks(lo - pad, hi + pad, 3);
-    let (y0, y1) = (yt.first().copied().unwrap_or(lo).min(lo - pad), yt.last().copied().unwrap_or(hi).max(hi + pad));
+    let (y0, y1) =
+        (yt.first().copied().unwrap_or(lo).min(lo - pad), yt.last().copied().unwrap_or(hi).max(hi + pad));
     let (x0, x1) = (s0 as f64, (s1.max(s0 + 1)) as f64);
     let (xt, xstep) = nice_ticks(x0, x1, 8);
     let px = |x: f64| LEFT + (x - x0) / (x1 - x0) * (W - LEFT - RIGHT);
-    let shown: Vec<&TraceChain> = chains.iter().take(if overlay { MAX_PANELS } else { chains.len() }).collect();
+    let shown: Vec<&TraceChain> =
+        chains.iter().take(if overlay { MAX_PANELS } else { chains.len() }).collect();
     for p in 0..panels {
         let ptop = top + p as f64 * (PANEL_H + PANEL_GAP);
         let pbot = ptop + PANEL_H;
         let py = |y: f64| pbot - (y - y0) / (y1 - y0) * PANEL_H;
-        svg.rect(LEFT, ptop, W - LEFT - RIGHT, PANEL_H, r##"fill="#fbfbfb" stroke="#bbb" stroke-width="0.8""##);
+        svg.rect(
+            LEFT,
+            ptop,
+            W - LEFT - RIGHT,
+            PANEL_H,
+            r##"fill="#fbfbfb" stroke="#bbb" stroke-width="0.8""##,
+        );
         for &t in &yt {
             if t < y0 - 1e-12 || t > y1 + 1e-12 {
                 continue;
@@ -568,7 +581,14 @@ pub fn trace_panels_svg(chains: &[TraceChain], title: &str, subtitle: &str, ylab
         if !overlay {
             // The chain's name inside its panel, top left.
             svg.rect(LEFT + 4.0, ptop + 3.0, 64.0, 15.0, r##"fill="#fff" fill-opacity="0.85""##);
-            svg.text(LEFT + 8.0, ptop + 14.0, 11.0, "start", r##"font-weight="bold" fill="#333""##, &shown[p].label);
+            svg.text(
+                LEFT + 8.0,
+                ptop + 14.0,
+                11.0,
+                "start",
+                r##"font-weight="bold" fill="#333""##,
+                &shown[p].label,
+            );
         }
         // x ticks under every panel, labels under the last.
         for &t in &xt {
@@ -668,7 +688,8 @@ pub fn trace_svg_labelled(chains: &[Vec<f64>], title: &str, ylabel: &str) -> Str
         })
         .collect();
     let n = chains.iter().map(Vec::len).max().unwrap_or(0);
-    let sub = format!("{} chain{}, {} values each", chains.len(), if chains.len() == 1 { "" } else { "s" }, n);
+    let sub =
+        format!("{} chain{}, {} values each", chains.len(), if chains.len() == 1 { "" } else { "s" }, n);
     trace_panels_svg(&traces, title, &sub, ylabel)
 }
 

@@ -33,7 +33,8 @@ struct Def {
     citation: &'static str,
 }
 
-const POS_D: &str = "Positive favours Democrats, negative favours Republicans (redraw's convention for every signed metric).";
+const POS_D: &str =
+    "Positive favours Democrats, negative favours Republicans (redraw's convention for every signed metric).";
 const NO_TIE: &str = "A tied district is won by neither party.";
 
 const DEFS: &[Def] = &[

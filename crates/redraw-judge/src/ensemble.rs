@@ -4,14 +4,16 @@
 //! Expected layout (`docs/run-format.md`, written by `redraw-ensemble`): one row per recorded
 //! sample; columns `chain` and `step`; per election `NAME` a `NAME_dem_seats` column (which
 //! announces the election) and `NAME_dem_<label>`, `NAME_rep_<label>` for every district label;
-//! optionally `pop_<label>` (turned into the series `max_pop_deviation`) and, for each column
+//! optionally `pop_<label>` (turned into the series `max_pop_deviation`); `weight` (the
+//! importance weight of an SMC particle: [`EnsembleStats::weights`]); and, for each column
 //! `COL` a run tracked (`redraw ensemble --track COL`), `sum_<COL>_<label>` for every district
 //! label (per-district sums of that graph column: [`EnsembleStats::tracked`]). Every other
 //! column is kept as a numeric plan-level series (e.g. `cut_edges`, `county_splits`,
 //! `accepted`); empty cells are missing values and all-missing series are dropped. Rows are
 //! grouped by chain and ordered by step within a chain.
 //!
-//! [`EnsembleStats::select`] applies a burn-in and a thinning to every series at once.
+//! [`EnsembleStats::select`] applies a burn-in and a thinning to every series (and the
+//! weights) at once.
 
 use std::io::Read;
 
@@ -176,6 +178,10 @@ pub struct EnsembleStats {
     pub series: Vec<(String, Vec<f64>)>,
     /// Tracked graph columns (`sum_<COL>_<label>`), in header order.
     pub tracked: Vec<TrackedColumn>,
+    /// Importance weights (the `weight` column of SMC runs), one per sample; `None` for an
+    /// unweighted ensemble (Markov chains). Any positive scale: each chain's weights are
+    /// normalised where they are used.
+    pub weights: Option<Vec<f64>>,
 }
 
 impl EnsembleStats {
@@ -211,6 +217,24 @@ impl EnsembleStats {
         self.chain_ranges().into_iter().map(|(_, r)| values[r].to_vec()).collect()
     }
 
+    /// The importance weights rescaled so that **each chain (SMC run) carries the same total**,
+    /// `1 / chains`: independent runs are pooled with equal say whatever scale their weights were
+    /// written in. `None` for an unweighted ensemble. This is the weighting every weighted
+    /// statistic of the judge uses (with [`redraw_metrics::WeightedSample`]).
+    pub fn pooled_weights(&self) -> Option<Vec<f64>> {
+        let w = self.weights.as_ref()?;
+        let ranges = self.chain_ranges();
+        let c = ranges.len() as f64;
+        let mut out = vec![0.0; w.len()];
+        for (_, r) in ranges {
+            let total: f64 = w[r.clone()].iter().sum();
+            for i in r {
+                out[i] = if total > 0.0 { w[i] / total / c } else { 0.0 };
+            }
+        }
+        Some(out)
+    }
+
     pub fn series(&self, name: &str) -> Option<&[f64]> {
         self.series.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice())
     }
@@ -223,7 +247,11 @@ impl EnsembleStats {
     /// The samples at or after step `burn_in`, then every `thin`-th of each chain (`thin` ≥ 1),
     /// as a new ensemble, with the indices of the kept samples in `self`. An error when a chain
     /// keeps no sample (the burn-in is past its last recorded step).
-    pub fn select(&self, burn_in: u64, thin: u64) -> Result<(EnsembleStats, Selection, Vec<usize>), JudgeError> {
+    pub fn select(
+        &self,
+        burn_in: u64,
+        thin: u64,
+    ) -> Result<(EnsembleStats, Selection, Vec<usize>), JudgeError> {
         if thin == 0 {
             return Err(JudgeError::Input("--thin must be at least 1".into()));
         }
@@ -274,8 +302,13 @@ impl EnsembleStats {
             tracked: self
                 .tracked
                 .iter()
-                .map(|t| TrackedColumn { column: t.column.clone(), districts: t.districts, sums: pick(&t.sums, t.districts) })
+                .map(|t| TrackedColumn {
+                    column: t.column.clone(),
+                    districts: t.districts,
+                    sums: pick(&t.sums, t.districts),
+                })
                 .collect(),
+            weights: self.weights.as_ref().map(|w| pick(w, 1)),
         };
         let sel = Selection { burn_in, thin, recorded: self.samples(), kept: keep.len() };
         Ok((out, sel, keep))
@@ -313,6 +346,7 @@ impl EnsembleStats {
         enum Kind {
             Skip,
             Seats(usize),
+            Weight,
             Vote { election: usize, rep: bool, district: usize },
             Pop(usize),
             Tracked { column: usize, district: usize },
@@ -345,6 +379,10 @@ impl EnsembleStats {
             }
             if let Some(e) = h.strip_suffix("_dem_seats").and_then(|n| names.iter().position(|x| x == n)) {
                 kinds.push(Kind::Seats(e));
+                continue;
+            }
+            if h == "weight" {
+                kinds.push(Kind::Weight);
                 continue;
             }
             let mut kind = None;
@@ -424,6 +462,8 @@ impl EnsembleStats {
         let mut series: Vec<Vec<f64>> = vec![Vec::new(); series_names.len()];
         let mut pop_row = vec![0.0; k];
         let mut max_dev: Vec<f64> = Vec::new();
+        let has_weight = kinds.iter().any(|k| matches!(k, Kind::Weight));
+        let mut weights: Vec<f64> = Vec::new();
         let mut record = csv::StringRecord::new();
         let mut row = 0usize;
         loop {
@@ -461,6 +501,16 @@ impl EnsembleStats {
                         Some("") | None => f64::NAN,
                         _ => parse_num(i)?,
                     }),
+                    Kind::Weight => {
+                        let w = parse_num(i)?;
+                        if !(w.is_finite() && w >= 0.0) {
+                            return Err(err(
+                                line,
+                                format!("column \"weight\": weights must be finite and ≥ 0, got {w}"),
+                            ));
+                        }
+                        weights.push(w);
+                    }
                     Kind::Vote { election, rep: is_rep, district } => {
                         let v = parse_num(i)?;
                         if !(v.is_finite() && v >= 0.0) {
@@ -476,7 +526,10 @@ impl EnsembleStats {
                     Kind::Tracked { column, district } => {
                         let v = parse_num(i)?;
                         if !v.is_finite() {
-                            return Err(err(line, format!("column {:?}: {v} is not a finite sum", &headers[i])));
+                            return Err(err(
+                                line,
+                                format!("column {:?}: {v} is not a finite sum", &headers[i]),
+                            ));
                         }
                         tracked[column][row * k + district] = v;
                     }
@@ -511,8 +564,15 @@ impl EnsembleStats {
             .zip(&tracked)
             .map(|(column, sums)| TrackedColumn { column, districts: k, sums: permute(sums, k) })
             .collect();
+        let weights = has_weight.then(|| permute(&weights, 1));
+        if let Some(w) = &weights {
+            if !w.iter().any(|&x| x > 0.0) {
+                return Err(err(1, "column \"weight\": every weight is zero".into()));
+            }
+        }
         Ok(EnsembleStats {
             tracked,
+            weights,
             labels,
             chain: order.iter().map(|&i| rows[i].0).collect(),
             step: order.iter().map(|&i| rows[i].1).collect(),
@@ -568,7 +628,8 @@ mod tests {
     fn reads_tracked_columns_after_the_elections() {
         // The contract of `redraw ensemble --track COL`: after the election columns, one
         // `sum_<COL>_<d>` per district label in label order, for each tracked column.
-        let csv = "chain,step,cut_edges,county_splits,pop_1,pop_11,E_dem_seats,E_dem_1,E_dem_11,E_rep_1,E_rep_11,\
+        let csv =
+            "chain,step,cut_edges,county_splits,pop_1,pop_11,E_dem_seats,E_dem_1,E_dem_11,E_rep_1,E_rep_11,\
                    sum_BLACK_VAP_1,sum_BLACK_VAP_11,sum_TOTAL_VAP_1,sum_TOTAL_VAP_11\n\
                    0,1,5,,10,10,1,6,3,4,7,30,2,80,90\n\
                    0,0,5,,10,10,1,6,3,4,7,10,20,80,90\n";
@@ -604,6 +665,21 @@ mod tests {
         let e = s.select(1000, 1).unwrap_err();
         assert!(e.to_string().contains("last recorded step is 900"), "{e}");
         assert!(s.select(0, 0).is_err());
+    }
+
+    #[test]
+    fn reads_weights_apart_from_the_series() {
+        let csv = "chain,step,cut_edges,A_dem_seats,A_dem_1,A_rep_1,weight\n1,0,5,1,3,2,0.25\n0,1,4,0,1,2,0.5\n0,0,6,1,2,1,0.25\n";
+        let s = EnsembleStats::from_csv(csv.as_bytes(), "s").unwrap();
+        assert_eq!(s.weights.as_deref(), Some(&[0.25, 0.5, 0.25][..]));
+        assert!(s.series("weight").is_none());
+        let bad = "chain,step,A_dem_seats,A_dem_1,A_rep_1,weight\n0,0,1,3,2,-1\n";
+        let e = EnsembleStats::from_csv(bad.as_bytes(), "s").unwrap_err();
+        assert!(e.to_string().contains("line 2") && e.to_string().contains("weight"), "{e}");
+        assert!(
+            CSV.parse::<String>().is_ok()
+                && EnsembleStats::from_csv(CSV.as_bytes(), "s").unwrap().weights.is_none()
+        );
     }
 
     #[test]

@@ -14,9 +14,10 @@
 //! definitions section of every report says so.
 
 use redraw_geo::{Bins, TraceChain};
-use redraw_metrics::diagnostics::{convergence, Convergence, MixingVerdict, StepRates};
+use redraw_metrics::diagnostics::{convergence, rank_rhat_runs, Convergence, MixingVerdict, StepRates};
 use redraw_metrics::plan::{self, PopulationBalance, RegionSplits};
 use redraw_metrics::stats::{Distribution, Placement};
+use redraw_metrics::weighted::{kish_ess, systematic_resample};
 use redraw_metrics::{ElectionResults, PartisanSummary};
 use serde::Serialize;
 
@@ -128,6 +129,75 @@ pub struct EnsembleInfo {
     pub step_rates: Option<StepRates>,
     /// Free-text description (proposal, seed, …) for the report header.
     pub description: Option<String>,
+    /// SMC runs: distinct plans in each run (from the manifest), which cap its effective
+    /// sample size.
+    pub unique_plans: Option<Vec<u64>>,
+    /// The sampler: a proposal kind (`recom`, `reversible-recom`, `merge-split`, `flip`) or
+    /// `smc`; used to word the sampler advice ([`crate::advice`]).
+    pub sampler: Option<String>,
+}
+
+impl EnsembleInfo {
+    /// What a run directory's `manifest.json` (as JSON) says about how the ensemble was drawn:
+    /// tolerance, proposal rates, a description for the report, and for SMC runs the distinct
+    /// plans of each run. Missing fields are left out, so any manifest version reads.
+    pub fn from_manifest(m: &serde_json::Value) -> EnsembleInfo {
+        let tolerance = m.get("tolerance").and_then(|t| t.as_f64());
+        let tol = tolerance.map(|t| format!(", population tolerance ±{:.2}%", 100.0 * t)).unwrap_or_default();
+        let seed = m.get("params").and_then(|p| p.get("seed")).and_then(|x| x.as_u64()).unwrap_or(0);
+        if m.get("sampler").and_then(|s| s.as_str()) == Some("smc") {
+            // SMC: no chain steps; describe the runs and pass their distinct-plan counts.
+            let smc = m.get("smc");
+            let runs = smc.and_then(|s| s.get("runs")).and_then(|r| r.as_array());
+            let unique_plans = runs
+                .map(|r| r.iter().filter_map(|x| x.get("unique_plans").and_then(|u| u.as_u64())).collect());
+            let cfg = smc.and_then(|s| s.get("config"));
+            let get = |k: &str| cfg.and_then(|c| c.get(k));
+            let particles = get("particles").and_then(|x| x.as_u64()).unwrap_or(0);
+            let rho = get("rho").and_then(|x| x.as_f64()).unwrap_or(1.0);
+            let county = if get("county_hierarchy").and_then(|x| x.as_bool()) == Some(true) {
+                ", county constraint"
+            } else {
+                ""
+            };
+            let description = format!(
+                "Sequential Monte Carlo, {} run(s) × {particles} weighted plans, ρ = {rho}{county}, seed {seed}{tol}",
+                runs.map_or(0, |r| r.len())
+            );
+            return EnsembleInfo {
+                tolerance,
+                step_rates: None,
+                description: Some(description),
+                unique_plans,
+                sampler: Some("smc".into()),
+            };
+        }
+        let step_rates = m.get("results").and_then(|r| r.as_array()).and_then(|chains| {
+            let (mut steps, mut accepted) = (0u64, 0u64);
+            for c in chains {
+                steps += c.get("steps")?.as_u64()?;
+                accepted += c.get("accepted")?.as_u64()?;
+            }
+            // Every outcome other than acceptance leaves the plan unchanged (a self-loop).
+            (steps > 0).then(|| StepRates::from_counts(steps, accepted, steps - accepted))
+        });
+        let kind = m
+            .get("params")
+            .and_then(|p| p.get("proposal"))
+            .and_then(|x| x.get("kind"))
+            .and_then(|x| x.as_str());
+        let description = m.get("params").map(|p| {
+            let steps = p.get("steps").and_then(|x| x.as_u64()).unwrap_or(0);
+            format!("{}, {steps} steps per chain, seed {seed}{tol}", kind.unwrap_or("chain"))
+        });
+        EnsembleInfo {
+            tolerance,
+            step_rates,
+            description,
+            unique_plans: None,
+            sampler: kind.map(str::to_string),
+        }
+    }
 }
 
 /// Whether a larger value of a metric favours Democrats, or is merely "larger".
@@ -421,6 +491,9 @@ pub struct Judgement {
     pub repeat_rate: Option<f64>,
     /// True when any diagnosed statistic has R-hat > 1.01 or ESS < 400.
     pub not_mixed: bool,
+    /// Weighted ensembles: effective samples, the sum over runs of the Kish ESS of the weights,
+    /// each capped by the run's number of distinct plans when the manifest gives it.
+    pub effective_samples: Option<f64>,
     /// Plain-language warnings: tolerance, contiguity, mixing, sample size, missing inputs.
     pub notes: Vec<String>,
     /// The one rule for tied districts, in words.
@@ -432,7 +505,8 @@ pub struct Judgement {
 }
 
 /// The tie rule stated in every judgement.
-pub const TIE_RULE: &str = "A district is won by the party with strictly more votes; a district with exactly equal \
+pub const TIE_RULE: &str =
+    "A district is won by the party with strictly more votes; a district with exactly equal \
      Democratic and Republican votes is won by neither party. This is the rule of the ensemble's stats.csv \
      (NAME_dem_seats), applied to every metric and to the enacted plan alike.";
 
@@ -476,10 +550,13 @@ pub fn comparison_words(metric: &str, label: &str) -> (String, String) {
     let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     match metric {
         "dem_seats" => pair("More Democratic seats", "Fewer Democratic seats"),
-        "efficiency_gap" => pair("A more pro-Democratic efficiency gap", "A more pro-Republican efficiency gap"),
-        "mean_median" => {
-            pair("A more pro-Democratic mean-median difference", "A more pro-Republican mean-median difference")
+        "efficiency_gap" => {
+            pair("A more pro-Democratic efficiency gap", "A more pro-Republican efficiency gap")
         }
+        "mean_median" => pair(
+            "A more pro-Democratic mean-median difference",
+            "A more pro-Republican mean-median difference",
+        ),
         "partisan_bias" | "mean_share_bias" => {
             pair("A more pro-Democratic partisan bias", "A more pro-Republican partisan bias")
         }
@@ -502,17 +579,25 @@ pub fn comparison_words(metric: &str, label: &str) -> (String, String) {
             "A higher minimum Polsby-Popper score (its least compact district is more compact)",
             "A lower minimum Polsby-Popper score (its least compact district is less compact)",
         ),
-        m if m.starts_with("ev_dem_") => pair("More Democratic electoral votes", "Fewer Democratic electoral votes"),
-        m if m.starts_with("senate_dem_") => pair("More Democratic Senate seats", "Fewer Democratic Senate seats"),
+        m if m.starts_with("ev_dem_") => {
+            pair("More Democratic electoral votes", "Fewer Democratic electoral votes")
+        }
+        m if m.starts_with("senate_dem_") => {
+            pair("More Democratic Senate seats", "Fewer Democratic Senate seats")
+        }
         m if m.starts_with("parts_dem_") => {
             pair("More new states carried by the Democrat", "Fewer new states carried by the Democrat")
         }
-        "parts_house_seats" => pair("More House seats for the new states", "Fewer House seats for the new states"),
+        "parts_house_seats" => {
+            pair("More House seats for the new states", "Fewer House seats for the new states")
+        }
         "parts_electoral_votes" => {
             pair("More electoral votes for the new states", "Fewer electoral votes for the new states")
         }
         "max_part_deviation" => pair("A larger population deviation", "A smaller population deviation"),
-        "mean_reock" => pair("A higher mean Reock score (more compact)", "A lower mean Reock score (less compact)"),
+        "mean_reock" => {
+            pair("A higher mean Reock score (more compact)", "A lower mean Reock score (less compact)")
+        }
         m if m.ends_with("_districts") => {
             let what = label.to_lowercase();
             (format!("More {what}"), format!("Fewer {what}"))
@@ -543,9 +628,14 @@ pub fn verdict_text(metric: &str, label: &str, kind: MetricKind, pl: &Placement)
     let above = (1.0 - pl.below - pl.equal).max(0.0);
     let (higher, lower) = comparison_words(metric, label);
     let (head, share) = if pl.percentile >= 0.5 { (higher, pl.below) } else { (lower, above) };
-    let whom = if share >= 1.0 - 1e-12 { "every neutral plan".to_string() } else { format!("{} of neutral plans", pct(share)) };
+    let whom = if share >= 1.0 - 1e-12 {
+        "every neutral plan".to_string()
+    } else {
+        format!("{} of neutral plans", pct(share))
+    };
     let ties = if pl.equal > 0.0 {
-        let same = if metric == "dem_seats" || metric.ends_with("_districts") { "as many as" } else { "equal to" };
+        let same =
+            if metric == "dem_seats" || metric.ends_with("_districts") { "as many as" } else { "equal to" };
         format!("{same} {}; ", pct(pl.equal))
     } else {
         String::new()
@@ -612,7 +702,11 @@ pub fn judge_metric(
 }
 
 /// Judges `plan` against `ensemble` (the core comparison, without extras).
-pub fn judge(plan_in: &PlanInput, ensemble: &EnsembleStats, info: &EnsembleInfo) -> Result<Judgement, JudgeError> {
+pub fn judge(
+    plan_in: &PlanInput,
+    ensemble: &EnsembleStats,
+    info: &EnsembleInfo,
+) -> Result<Judgement, JudgeError> {
     judge_with(plan_in, ensemble, info, &Extras::default())
 }
 
@@ -627,7 +721,10 @@ pub fn judge_with(
     let n = plan_in.assignment.len();
     let k = plan_in.district_labels.len();
     if plan_in.population.len() != n {
-        return Err(JudgeError::Input(format!("population has {} values for {n} units", plan_in.population.len())));
+        return Err(JudgeError::Input(format!(
+            "population has {} values for {n} units",
+            plan_in.population.len()
+        )));
     }
     if let Some(ek) = ensemble.districts() {
         if ek != k {
@@ -694,6 +791,26 @@ pub fn judge_with(
 
     // Elections.
     let ranges = ensemble.chain_ranges();
+    // Importance weights: the caller's, else the run's own (SMC `weight` column), pooled so that
+    // every run counts equally.
+    let pooled = match &extras.weights {
+        Some(w) => Some(w.clone()),
+        None => ensemble.pooled_weights(),
+    };
+    let weights = pooled.as_deref();
+    let smc_ess = weights.map(|w| {
+        ranges
+            .iter()
+            .enumerate()
+            .map(|(i, (_, r))| {
+                let e = kish_ess(&w[r.clone()]);
+                match info.unique_plans.as_ref().and_then(|u| u.get(i)) {
+                    Some(&u) => e.min(u as f64),
+                    None => e,
+                }
+            })
+            .sum::<f64>()
+    });
     let mut elections = Vec::new();
     let mut diagnostics = Vec::new();
     let mut repeats = (0usize, 0usize);
@@ -707,7 +824,10 @@ pub fn judge_with(
             ))
         })?;
         if votes.dem.len() != n || votes.rep.len() != n {
-            return Err(JudgeError::Input(format!("election {:?}: vote columns do not cover every unit", votes.name)));
+            return Err(JudgeError::Input(format!(
+                "election {:?}: vote columns do not cover every unit",
+                votes.name
+            )));
         }
         let dem = plan::tally(plan_in.assignment, votes.dem, k)?;
         let rep = plan::tally(plan_in.assignment, votes.rep, k)?;
@@ -769,11 +889,13 @@ pub fn judge_with(
                 per_rank[rk].push(v);
             }
         }
-        for (_, r) in &ranges {
-            for i in r.start + 1..r.end {
-                repeats.1 += 1;
-                if samples.sample(i) == samples.sample(i - 1) {
-                    repeats.0 += 1;
+        if weights.is_none() {
+            for (_, r) in &ranges {
+                for i in r.start + 1..r.end {
+                    repeats.1 += 1;
+                    if samples.sample(i) == samples.sample(i - 1) {
+                        repeats.0 += 1;
+                    }
                 }
             }
         }
@@ -794,11 +916,23 @@ pub fn judge_with(
         for key in DIAGNOSED {
             let j = PARTISAN.iter().position(|p| p.0 == key).expect("diagnosed metric is judged");
             let name = format!("{} {}", samples.name, PARTISAN[j].1);
-            match diagnose(name.clone(), ensemble, &per_metric[j]) {
+            let d = match (weights, smc_ess) {
+                (Some(w), Some(e)) => diagnose_weighted(name.clone(), ensemble, &per_metric[j], w, e),
+                _ => diagnose(name.clone(), ensemble, &per_metric[j]),
+            };
+            match d {
                 Ok(d) => diagnostics.push(d),
                 Err(e) => notes.push(format!("No convergence diagnostics for {name}: {e}.")),
             }
         }
+        let per_rank = match weights {
+            // Plots show a weighted ensemble resampled by weight (said in the notes).
+            Some(w) => {
+                let idx = resample_pooled(ensemble, w);
+                per_rank.iter().map(|r| idx.iter().map(|&i| r[i]).collect()).collect()
+            }
+            None => per_rank,
+        };
         elections.push(ElectionJudgement {
             name: samples.name.clone(),
             tied_districts: enacted_results.tied_districts(),
@@ -829,7 +963,11 @@ pub fn judge_with(
                 values,
                 weights,
             ));
-            match diagnose(label.to_string(), ensemble, values) {
+            let d = match (weights, smc_ess) {
+                (Some(w), Some(e)) => diagnose_weighted(label.to_string(), ensemble, values, w, e),
+                _ => diagnose(label.to_string(), ensemble, values),
+            };
+            match d {
                 Ok(d) => diagnostics.push(d),
                 Err(e) => notes.push(format!("No convergence diagnostics for {label}: {e}.")),
             }
@@ -923,7 +1061,8 @@ pub fn judge_with(
     for &d in plan_in.assignment {
         units[d as usize] += 1;
     }
-    let counties_by_district = plan_in.counties.map(|c| district_counties(plan_in.assignment, c, k, extras.county_names.as_deref()));
+    let counties_by_district =
+        plan_in.counties.map(|c| district_counties(plan_in.assignment, c, k, extras.county_names.as_deref()));
     let districts: Vec<DistrictRow> = (0..k)
         .map(|d| DistrictRow {
             district: plan_in.district_labels[d].clone(),
@@ -940,12 +1079,24 @@ pub fn judge_with(
 
     let not_mixed = diagnostics.iter().any(|d| d.verdict == MixingVerdict::NotMixed);
     let chains = ranges.len();
+    if let Some(e) = smc_ess {
+        notes.push(format!(
+            "The ensemble is weighted (Sequential Monte Carlo): every mean, quantile and percentile uses the \
+             importance weights, each of the {chains} run(s) counting equally, and the plots show the ensemble \
+             resampled by weight. It amounts to about {e:.0} effective independent samples (the weights' \
+             effective sample size, capped by the number of distinct plans)."
+        ));
+    }
     if chains < 2 {
-        notes.push(
+        notes.push(if smc_ess.is_some() {
+            "The ensemble has a single SMC run, so R-hat cannot compare independent runs; draw two or more \
+             (--chains) before relying on percentiles."
+                .into()
+        } else {
             "The ensemble has a single chain, so R-hat cannot check that it explored the whole space; \
              run several chains from different seeds before relying on percentiles."
-                .into(),
-        );
+                .into()
+        });
     }
     if not_mixed {
         let bad: Vec<&str> = diagnostics
@@ -960,6 +1111,11 @@ pub fn judge_with(
         ));
     }
     let repeat_rate = (repeats.1 > 0).then(|| repeats.0 as f64 / repeats.1 as f64);
+    if let Some(advice) =
+        info.sampler.as_deref().and_then(|s| crate::advice::recommend(s, n, !not_mixed, smc_ess))
+    {
+        notes.push(advice);
+    }
 
     let mut j = Judgement {
         schema_version: SCHEMA_VERSION,
@@ -987,6 +1143,7 @@ pub fn judge_with(
         diagnostics,
         repeat_rate,
         not_mixed,
+        effective_samples: smc_ess,
         notes,
         tie_rule: TIE_RULE.into(),
         definitions: Vec::new(),
@@ -998,7 +1155,12 @@ pub fn judge_with(
 
 /// Counties touched by each district: whole ones (every unit of the county in the district) and
 /// partial ones, by name when names are given.
-fn district_counties(assignment: &[u32], county: &[u32], k: usize, names: Option<&[String]>) -> Vec<DistrictCounties> {
+fn district_counties(
+    assignment: &[u32],
+    county: &[u32],
+    k: usize,
+    names: Option<&[String]>,
+) -> Vec<DistrictCounties> {
     let nc = county.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
     // Units of each (county, district) and of each county.
     let mut in_cd = vec![std::collections::BTreeMap::<u32, usize>::new(); k];
@@ -1046,14 +1208,16 @@ fn representation(
         return Err(JudgeError::Input("voting-age population columns do not cover every unit".into()));
     }
     let total = plan::tally(plan_in.assignment, vap.total, k)?;
-    let mut rows: Vec<DistrictVap> = total.iter().map(|&t| DistrictVap { total: t, groups: Vec::new() }).collect();
+    let mut rows: Vec<DistrictVap> =
+        total.iter().map(|&t| DistrictVap { total: t, groups: Vec::new() }).collect();
     let mut notes = Vec::new();
     let mut metrics = Vec::new();
     let mut groups = Vec::new();
     let ens_total = ensemble.tracked(&vap.total_column);
     for g in &vap.groups {
         let sums = plan::tally(plan_in.assignment, g.values, k)?;
-        let shares: Vec<f64> = sums.iter().zip(&total).map(|(s, t)| if *t > 0.0 { s / t } else { f64::NAN }).collect();
+        let shares: Vec<f64> =
+            sums.iter().zip(&total).map(|(s, t)| if *t > 0.0 { s / t } else { f64::NAN }).collect();
         for d in 0..k {
             rows[d].groups.push(GroupShare { group: g.label.clone(), vap: sums[d], share: shares[d] });
         }
@@ -1065,15 +1229,23 @@ fn representation(
             column: g.column.clone(),
             tracked_in_ensemble: tracked,
         });
-        let count = |shares: &[f64], pred: &dyn Fn(f64) -> bool| shares.iter().filter(|&&s| pred(s)).count() as f64;
+        let count =
+            |shares: &[f64], pred: &dyn Fn(f64) -> bool| shares.iter().filter(|&&s| pred(s)).count() as f64;
         let majority = |s: f64| s > MAJORITY;
         let forty = |s: f64| s >= OPPORTUNITY;
         let (maj_label, forty_label) = if g.key == "minority" {
-            ("Majority-minority districts (all minority groups together)".to_string(), "Districts with 40% or more minority VAP".to_string())
+            (
+                "Majority-minority districts (all minority groups together)".to_string(),
+                "Districts with 40% or more minority VAP".to_string(),
+            )
         } else {
             (format!("Majority-{} districts", g.label), format!("Districts with 40% or more {} VAP", g.label))
         };
-        let maj_key = if g.key == "minority" { "majority_minority_districts".to_string() } else { format!("majority_{}_districts", g.key) };
+        let maj_key = if g.key == "minority" {
+            "majority_minority_districts".to_string()
+        } else {
+            format!("majority_{}_districts", g.key)
+        };
         let forty_key = format!("{}_40_districts", g.key);
         let (ens_maj, ens_forty) = match (ens_total, ens_group) {
             (Some(t), Some(gr)) => {
@@ -1126,7 +1298,8 @@ fn representation(
             }
         }
     }
-    let untracked: Vec<&str> = groups.iter().filter(|g| !g.tracked_in_ensemble).map(|g| g.column.as_str()).collect();
+    let untracked: Vec<&str> =
+        groups.iter().filter(|g| !g.tracked_in_ensemble).map(|g| g.column.as_str()).collect();
     if !untracked.is_empty() {
         let mut cols: Vec<&str> = Vec::new();
         if ens_total.is_none() {
@@ -1143,7 +1316,11 @@ fn representation(
     Ok((Representation { total_column: vap.total_column.clone(), groups, metrics }, rows, notes))
 }
 
-fn diagnose(statistic: String, ensemble: &EnsembleStats, values: &[f64]) -> Result<DiagnosticRow, redraw_metrics::MetricsError> {
+fn diagnose(
+    statistic: String,
+    ensemble: &EnsembleStats,
+    values: &[f64],
+) -> Result<DiagnosticRow, redraw_metrics::MetricsError> {
     let ranges = ensemble.chain_ranges();
     let mut chains: Vec<Vec<f64>> = ranges.iter().map(|(_, r)| values[r.clone()].to_vec()).collect();
     let traces: Vec<TraceChain> = ranges
@@ -1158,6 +1335,68 @@ fn diagnose(statistic: String, ensemble: &EnsembleStats, values: &[f64]) -> Resu
     // NaN draws (undefined metrics) cannot be diagnosed; such statistics are not in DIAGNOSED.
     let convergence = convergence(&chains)?;
     Ok(DiagnosticRow { statistic, verdict: convergence.verdict(), convergence, chains: traces })
+}
+
+/// Indices of an equal-weight view of a weighted ensemble: each chain (run) resampled
+/// systematically (offset ½, deterministic) to its own number of samples.
+fn resample_pooled(ensemble: &EnsembleStats, pooled: &[f64]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(pooled.len());
+    for (_, r) in ensemble.chain_ranges() {
+        out.extend(systematic_resample(&pooled[r.clone()], r.len(), 0.5).into_iter().map(|i| r.start + i));
+    }
+    out
+}
+
+/// Diagnostics of a weighted (SMC) ensemble: R-hat across independent runs (rank-normalised,
+/// unsplit, on each run resampled by weight to the shortest run's length) and, as both ESS
+/// columns, the effective samples of the whole ensemble (`ess`).
+fn diagnose_weighted(
+    statistic: String,
+    ensemble: &EnsembleStats,
+    values: &[f64],
+    pooled: &[f64],
+    ess: f64,
+) -> Result<DiagnosticRow, redraw_metrics::MetricsError> {
+    let ranges = ensemble.chain_ranges();
+    let m = ranges.iter().map(|(_, r)| r.len()).min().unwrap_or(0);
+    let runs: Vec<Vec<f64>> = ranges
+        .iter()
+        .map(|(_, r)| {
+            systematic_resample(&pooled[r.clone()], m, 0.5).into_iter().map(|i| values[r.start + i]).collect()
+        })
+        .collect();
+    let rhat = rank_rhat_runs(&runs)?;
+    let constant = runs.iter().flatten().all(|&x| x == runs[0][0]);
+    let convergence =
+        Convergence { chains: runs.len(), draws_per_chain: m, rhat, ess_bulk: ess, ess_tail: ess, constant };
+    // Independent SMC runs have no steps: the "trace" is each run's resampled particles in order.
+    let chains = ranges
+        .iter()
+        .zip(runs)
+        .map(|((c, _), values)| TraceChain {
+            label: format!("run {}", c + 1),
+            steps: (0..values.len() as u64).collect(),
+            values,
+        })
+        .collect();
+    Ok(DiagnosticRow { statistic, verdict: convergence.verdict(), convergence, chains })
+}
+
+/// [`judge_metric_in`] for a possibly weighted ensemble with the kind implied by the key
+/// (partisan metrics of an election, structural otherwise): with `weights` (one per value, e.g.
+/// [`EnsembleStats::pooled_weights`]) the distribution, quantiles, the plan's percentile and the
+/// histogram bars are weighted (equal weights give the unweighted answers).
+pub fn judge_metric_weighted(
+    key: &str,
+    label: &str,
+    election: Option<&str>,
+    direction: Direction,
+    enacted: f64,
+    values: &[f64],
+    weights: Option<&[f64]>,
+) -> MetricJudgement {
+    let kind = if election.is_some() { MetricKind::Partisan } else { MetricKind::Structural };
+    judge_metric_in(key, label, election, kind, direction, enacted, values, weights)
 }
 
 #[cfg(test)]
@@ -1199,7 +1438,10 @@ mod tests {
         );
         let pl = placement(&[6.0, 7.0, 7.0, 8.0], 7.0);
         let t = verdict_text("dem_seats", "Democratic seats", MetricKind::Partisan, &pl);
-        assert_eq!(t, "More Democratic seats than 25.0% of neutral plans (as many as 50.0%; percentile 50.0): typical.");
+        assert_eq!(
+            t,
+            "More Democratic seats than 25.0% of neutral plans (as many as 50.0%; percentile 50.0): typical."
+        );
         // Structural metrics are never outliers, however far out.
         let pl = placement(&[10.0, 11.0, 12.0], 3.0);
         let t = verdict_text("county_splits", "Split counties", MetricKind::Structural, &pl);
@@ -1290,7 +1532,11 @@ mod tests {
         };
         // Samples with a tied district (50/50), the stats.csv rule giving it to neither party.
         let rows: Vec<(u32, u64, [f64; 4])> = (0..2)
-            .flat_map(|c| (0..6u64).map(move |s| (c, s, if s % 3 == 0 { [50.0, 70.0, 50.0, 30.0] } else { [60.0, 20.0, 40.0, 80.0] })))
+            .flat_map(|c| {
+                (0..6u64).map(move |s| {
+                    (c, s, if s % 3 == 0 { [50.0, 70.0, 50.0, 30.0] } else { [60.0, 20.0, 40.0, 80.0] })
+                })
+            })
             .collect();
         let ens = stats(&rows);
         let j = judge(&input, &ens, &EnsembleInfo::default()).unwrap();
@@ -1326,7 +1572,12 @@ mod tests {
         let vap = VapInput {
             total_column: "TOTAL_VAP".into(),
             total: &total,
-            groups: vec![VapGroupInput { key: "black".into(), label: "Black".into(), column: "BLACK_VAP".into(), values: &black }],
+            groups: vec![VapGroupInput {
+                key: "black".into(),
+                label: "Black".into(),
+                column: "BLACK_VAP".into(),
+                values: &black,
+            }],
         };
         let mut csv = String::from("chain,step,E_dem_seats,E_dem_1,E_dem_2,E_rep_1,E_rep_2,sum_BLACK_VAP_1,sum_BLACK_VAP_2,sum_TOTAL_VAP_1,sum_TOTAL_VAP_2\n");
         for c in 0..2 {
@@ -1354,7 +1605,12 @@ mod tests {
         let vap = VapInput {
             total_column: "TOTAL_VAP".into(),
             total: &total,
-            groups: vec![VapGroupInput { key: "black".into(), label: "Black".into(), column: "BLACK_VAP".into(), values: &black }],
+            groups: vec![VapGroupInput {
+                key: "black".into(),
+                label: "Black".into(),
+                column: "BLACK_VAP".into(),
+                values: &black,
+            }],
         };
         let extras = Extras { vap: Some(vap), ..Default::default() };
         let j = judge_with(&input, &plain, &EnsembleInfo::default(), &extras).unwrap();
@@ -1362,6 +1618,62 @@ mod tests {
         assert_eq!(maj.enacted, 1.0);
         assert!(maj.distribution.is_none());
         assert!(j.notes.iter().any(|n| n.contains("--track TOTAL_VAP --track BLACK_VAP")), "{:?}", j.notes);
+    }
+
+    /// An SMC-style ensemble: two runs whose weights put most mass on 1-seat plans. The plan's
+    /// percentile and the distribution follow the weights (not the raw row counts), plots get a
+    /// resampled view, and the diagnostics compare the runs.
+    #[test]
+    fn weighted_ensembles_use_their_weights() {
+        let (o, nb) = path4();
+        let labels = vec!["1".to_string(), "2".to_string()];
+        let pop = [10.0; 4];
+        let dem = [60.0, 60.0, 10.0, 10.0];
+        let rep = [40.0, 40.0, 90.0, 90.0];
+        let input = PlanInput {
+            offsets: &o,
+            neighbors: &nb,
+            assignment: &[0, 0, 1, 1],
+            district_labels: &labels,
+            population: &pop,
+            counties: None,
+            elections: vec![UnitVotes { name: "E".into(), dem: &dem, rep: &rep }],
+        };
+        // Per run: 10 samples, rows 0..5 have 0 seats (weight 1), rows 5..10 have 1 seat
+        // (weight 3), so the weighted share of 1-seat plans is 75% while the rows are 50/50.
+        let mut s = String::from("chain,step,cut_edges,E_dem_seats,E_dem_1,E_dem_2,E_rep_1,E_rep_2,weight\n");
+        for c in 0..2 {
+            for st in 0..10 {
+                let (v, w) = if st < 5 {
+                    ([70.0, 60.0, 130.0, 140.0], 1.0)
+                } else {
+                    ([110.0, 20.0, 90.0, 180.0], 3.0)
+                };
+                let seats = (v[0] > v[2]) as u8 + (v[1] > v[3]) as u8;
+                s.push_str(&format!("{c},{st},1,{seats},{},{},{},{},{w}\n", v[0], v[1], v[2], v[3]));
+            }
+        }
+        let ens = EnsembleStats::from_csv(s.as_bytes(), "stats.csv").unwrap();
+        let info = EnsembleInfo { unique_plans: Some(vec![2, 2]), ..Default::default() };
+        let j = judge(&input, &ens, &info).unwrap();
+        assert!(j.weighted);
+        let seats = &j.elections[0].metrics[0];
+        let pl = seats.placement.unwrap();
+        assert!((pl.below - 0.25).abs() < 1e-12 && (pl.equal - 0.75).abs() < 1e-12, "{pl:?}");
+        assert!((seats.distribution.as_ref().unwrap().mean - 0.75).abs() < 1e-12);
+        // The histogram's bars are weighted: the 1-seat bar holds 75% of the ensemble.
+        let bins = seats.bins.as_ref().unwrap();
+        assert!((bins.share[bins.bin_of(1.0)] - 0.75).abs() < 1e-12, "{bins:?}");
+        assert!((bins.share[bins.bin_of(0.0)] - 0.25).abs() < 1e-12, "{bins:?}");
+        // Effective samples: Kish ESS per run is 10²·... capped by 2 distinct plans each.
+        assert_eq!(j.effective_samples, Some(4.0));
+        assert!(j.notes.iter().any(|n| n.contains("weighted")), "{:?}", j.notes);
+        let d = &j.diagnostics[0];
+        assert_eq!((d.convergence.chains, d.convergence.draws_per_chain), (2, 10));
+        // Identical runs: no between-run variance, R-hat = sqrt((n - 1)/n).
+        assert!((d.convergence.rhat - 0.9f64.sqrt()).abs() < 1e-9, "identical runs: {d:?}");
+        assert_eq!(d.verdict, MixingVerdict::NotMixed, "4 effective samples are too few");
+        assert_eq!(j.repeat_rate, None);
     }
 
     #[test]

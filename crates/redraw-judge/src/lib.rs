@@ -12,6 +12,8 @@
 //!   direction ("outlier" only for partisan metrics); the per-district table; and convergence
 //!   diagnostics per statistic. Plans are never repaired: facts that make a comparison unfair
 //!   become notes. [`Judgement`] is the schema-versioned JSON document ([`SCHEMA_VERSION`]).
+//! - [`advice`]: which sampler to use, worded from the effective samples per CPU-second that
+//!   `bench/samplers` measured (a note of the judgement).
 //! - [`sample`]: the one function every distribution, percentile and histogram goes through
 //!   ([`sample::ensemble_summary`], optional importance weights).
 //! - [`request`]: [`evaluate`], the glue every front end shares (CLI, Python, web): choose the
@@ -31,6 +33,7 @@
 //!
 //! Invariants: no file I/O; signs follow redraw-metrics (positive favours Democrats).
 
+pub mod advice;
 pub mod definitions;
 pub mod ensemble;
 pub mod judge;

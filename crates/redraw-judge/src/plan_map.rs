@@ -127,8 +127,12 @@ pub fn render(p: &PlanMap) -> String {
             .collect();
     }
     subtitle.push(
-        if p.counties.is_some() { "Heavy lines: county borders and the state outline" } else { "Heavy line: the state outline" }
-            .to_string(),
+        if p.counties.is_some() {
+            "Heavy lines: county borders and the state outline"
+        } else {
+            "Heavy line: the state outline"
+        }
+        .to_string(),
     );
     // County borders over the districts; without counties every unit shares one key, which
     // leaves only the outer outline.
@@ -146,13 +150,19 @@ pub fn render(p: &PlanMap) -> String {
         projection: if p.layer.crs.is_geographic() { MapProjection::Conic } else { MapProjection::Identity },
         focus: None,
         unit_lines: Some(false),
-        legend_title: if p.district_legend || legend_keys.is_empty() { "Districts".into() } else { "Two-party margin".into() },
+        legend_title: if p.district_legend || legend_keys.is_empty() {
+            "Districts".into()
+        } else {
+            "Two-party margin".into()
+        },
         region_legend: p.district_legend || legend_keys.is_empty(),
         legend_keys,
         footer: format!("Polygons: {}", p.source),
     };
     let style = MapStyle {
-        outline_label: Some(if p.counties.is_some() { "county borders, state outline" } else { "state outline" }.into()),
+        outline_label: Some(
+            if p.counties.is_some() { "county borders, state outline" } else { "state outline" }.into(),
+        ),
         boundary_label: Some("district borders".into()),
     };
     render_map_styled(&spec, &style)

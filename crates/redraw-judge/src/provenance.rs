@@ -71,7 +71,11 @@ pub fn run_provenance(m: &Manifest) -> RunProvenance {
             .unwrap_or_default(),
         tolerance: m.tolerance,
         population_column: m.population_column().map(str::to_string),
-        elections: m.elections.iter().map(|e| format!("{} = {} vs {}", e.name, e.dem_column, e.rep_column)).collect(),
+        elections: m
+            .elections
+            .iter()
+            .map(|e| format!("{} = {} vs {}", e.name, e.dem_column, e.rep_column))
+            .collect(),
         samples_recorded: m.samples_per_chain.saturating_mul(m.params.chains as u64),
         inputs: m.inputs.clone(),
     }
@@ -86,9 +90,9 @@ pub fn check_inputs(m: &Manifest, inputs: &[InputFile]) -> (Vec<String>, bool) {
         let ours = inputs.iter().find(|f| f.role == role);
         let theirs = m.inputs.get(key).and_then(|v| v.get("sha256")).and_then(|v| v.as_str());
         match (ours, theirs) {
-            (Some(o), Some(t)) if o.sha256 == t => {
-                out.push(format!("The {role} file is byte-identical to the one the ensemble was drawn on (SHA-256 {t})."))
-            }
+            (Some(o), Some(t)) if o.sha256 == t => out.push(format!(
+                "The {role} file is byte-identical to the one the ensemble was drawn on (SHA-256 {t})."
+            )),
             (Some(o), Some(t)) => {
                 differs = true;
                 out.push(format!(

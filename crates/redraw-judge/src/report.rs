@@ -121,13 +121,24 @@ pub enum Block {
     /// A paragraph set apart (a warning box in HTML, bold in Markdown).
     Callout(String),
     List(Vec<String>),
-    Table { header: Vec<String>, align: Vec<Align>, rows: Vec<Vec<String>> },
+    Table {
+        header: Vec<String>,
+        align: Vec<Align>,
+        rows: Vec<Vec<String>>,
+    },
     /// A figure: file name (Markdown links it), SVG text, caption.
-    Figure { file: String, svg: String, caption: String },
+    Figure {
+        file: String,
+        svg: String,
+        caption: String,
+    },
     /// Preformatted text (command lines).
     Code(String),
     /// A term and its paragraphs (definitions).
-    Term { term: String, lines: Vec<String> },
+    Term {
+        term: String,
+        lines: Vec<String>,
+    },
 }
 
 /// Extra figures that need inputs the judgement does not hold.
@@ -176,7 +187,10 @@ fn histogram(m: &MetricJudgement, title: &str) -> Option<String> {
         subtitle: &subtitle,
         xlabel: &axis_label(m),
         bins,
-        marked: m.enacted.is_finite().then(|| (m.enacted, format!("this plan: {}", format_value(&m.metric, m.enacted)))),
+        marked: m
+            .enacted
+            .is_finite()
+            .then(|| (m.enacted, format!("this plan: {}", format_value(&m.metric, m.enacted)))),
         tick: tick_ref,
     }))
 }
@@ -186,10 +200,18 @@ pub fn document(j: &Judgement, title: &str, figures: &Figures) -> Vec<Block> {
     let mut doc = Vec::new();
     doc.push(Block::Heading(1, format!("Judging {title} against a neutral ensemble")));
     let sel = j.selection.as_ref();
+    let source = if j.weighted {
+        format!(
+            "{} weighted neutral plans from {} independent SMC run(s), about {} effective samples",
+            thousands(j.samples as f64),
+            j.chains,
+            thousands(j.effective_samples.unwrap_or(0.0).round())
+        )
+    } else {
+        format!("{} neutral plans from {} chain(s)", thousands(j.samples as f64), j.chains)
+    };
     let mut intro = format!(
-        "The plan is compared with {} neutral plans from {} chain(s){}.",
-        thousands(j.samples as f64),
-        j.chains,
+        "The plan is compared with {source}{}.",
         j.ensemble.description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
     );
     if let Some(s) = sel {
@@ -209,7 +231,9 @@ pub fn document(j: &Judgement, title: &str, figures: &Figures) -> Vec<Block> {
          (see Definitions).",
     );
     if j.weighted {
-        intro.push_str(" The ensemble carries importance weights: every distribution and percentile is weighted.");
+        intro.push_str(
+            " The ensemble carries importance weights: every distribution and percentile is weighted.",
+        );
     }
     doc.push(Block::Paragraph(intro));
 
@@ -218,7 +242,13 @@ pub fn document(j: &Judgement, title: &str, figures: &Figures) -> Vec<Block> {
     for e in &j.elections {
         for key in ["dem_seats", "efficiency_gap", "mean_median", "declination"] {
             if let Some(m) = e.metrics.iter().find(|m| m.metric == key) {
-                summary.push(format!("{} — {} {}: {}", e.name, m.label, format_value(&m.metric, m.enacted), m.verdict));
+                summary.push(format!(
+                    "{} — {} {}: {}",
+                    e.name,
+                    m.label,
+                    format_value(&m.metric, m.enacted),
+                    m.verdict
+                ));
             }
         }
     }
@@ -227,7 +257,12 @@ pub fn document(j: &Judgement, title: &str, figures: &Figures) -> Vec<Block> {
     }
     if let Some(r) = &j.representation {
         for m in r.metrics.iter().filter(|m| m.metric.starts_with("majority_")) {
-            summary.push(format!("{}: {}. {}", m.label, format_value(&m.metric, m.enacted), capital(&m.verdict)));
+            summary.push(format!(
+                "{}: {}. {}",
+                m.label,
+                format_value(&m.metric, m.enacted),
+                capital(&m.verdict)
+            ));
         }
     }
     doc.push(Block::Heading(2, "Summary".into()));
@@ -302,7 +337,11 @@ pub fn document(j: &Judgement, title: &str, figures: &Figures) -> Vec<Block> {
         doc.push(metric_table(&rows));
         for m in &j.structure {
             if let Some(svg) = histogram(m, &m.label) {
-                doc.push(Block::Figure { file: format!("hist_{}.svg", m.metric), svg, caption: format!("{}: {}", m.label, m.verdict) });
+                doc.push(Block::Figure {
+                    file: format!("hist_{}.svg", m.metric),
+                    svg,
+                    caption: format!("{}: {}", m.label, m.verdict),
+                });
             }
         }
     }
@@ -320,7 +359,11 @@ pub fn document(j: &Judgement, title: &str, figures: &Figures) -> Vec<Block> {
         doc.push(metric_table(&rows));
         for m in &r.metrics {
             if let Some(svg) = histogram(m, &m.label) {
-                doc.push(Block::Figure { file: format!("hist_{}.svg", m.metric), svg, caption: format!("{}: {}", m.label, m.verdict) });
+                doc.push(Block::Figure {
+                    file: format!("hist_{}.svg", m.metric),
+                    svg,
+                    caption: format!("{}: {}", m.label, m.verdict),
+                });
             }
         }
     }
@@ -380,8 +423,12 @@ fn district_table(j: &Judgement, doc: &mut Vec<Block>) {
         header.extend(["Polsby-Popper".to_string(), "Reock".into()]);
         align.extend([Align::Right, Align::Right]);
     }
-    let groups: Vec<String> =
-        j.districts.first().and_then(|d| d.vap.as_ref()).map(|v| v.groups.iter().map(|g| g.group.clone()).collect()).unwrap_or_default();
+    let groups: Vec<String> = j
+        .districts
+        .first()
+        .and_then(|d| d.vap.as_ref())
+        .map(|v| v.groups.iter().map(|g| g.group.clone()).collect())
+        .unwrap_or_default();
     for g in &groups {
         header.push(format!("{} VAP", capital(g)));
         align.push(Align::Right);
@@ -445,37 +492,61 @@ fn plan_facts(j: &Judgement, doc: &mut Vec<Block>) {
         vec!["Population range (max − min) / ideal".into(), format!("{:.3}%", 100.0 * p.population.range)],
     ];
     if let (Some(t), Some(w)) = (p.tolerance, p.within_tolerance) {
-        rows.push(vec![format!("Within the ensemble's ±{:.2}% tolerance", 100.0 * t), if w { "yes".into() } else { "NO".into() }]);
+        rows.push(vec![
+            format!("Within the ensemble's ±{:.2}% tolerance", 100.0 * t),
+            if w { "yes".into() } else { "NO".into() },
+        ]);
     }
     rows.push(vec![
         "Contiguity on the graph".into(),
         if p.non_contiguous.is_empty() {
             "every district is contiguous".into()
         } else {
-            p.non_contiguous.iter().map(|d| format!("district {} in {} pieces", d.district, d.pieces)).collect::<Vec<_>>().join(", ")
+            p.non_contiguous
+                .iter()
+                .map(|d| format!("district {} in {} pieces", d.district, d.pieces))
+                .collect::<Vec<_>>()
+                .join(", ")
         },
     ]);
     rows.push(vec!["Cut edges".into(), p.cut_edges.to_string()]);
     if let Some(s) = &p.county_splits {
-        rows.push(vec!["Counties split".into(), format!("{} of {} ({} extra pieces)", s.split_regions, s.regions, s.extra_pieces)]);
+        rows.push(vec![
+            "Counties split".into(),
+            format!("{} of {} ({} extra pieces)", s.split_regions, s.regions, s.extra_pieces),
+        ]);
     }
     if let Some(c) = &j.compactness {
-        rows.push(vec!["Polsby-Popper, mean and minimum".into(), format!("{:.3}, {:.3}", c.mean_polsby_popper, c.min_polsby_popper)]);
+        rows.push(vec![
+            "Polsby-Popper, mean and minimum".into(),
+            format!("{:.3}, {:.3}", c.mean_polsby_popper, c.min_polsby_popper),
+        ]);
         rows.push(vec!["Reock, mean and minimum".into(), format!("{:.3}, {:.3}", c.mean_reock, c.min_reock)]);
         rows.push(vec!["Length of district borders".into(), format!("{} km", thousands(c.cut_length_km))]);
         rows.push(vec!["Polygons".into(), c.source.clone()]);
     }
     doc.push(Block::Heading(3, "Facts of the plan".into()));
-    doc.push(Block::Table { header: vec!["Fact".into(), "Value".into()], align: vec![Align::Left, Align::Left], rows });
+    doc.push(Block::Table {
+        header: vec!["Fact".into(), "Value".into()],
+        align: vec![Align::Left, Align::Left],
+        rows,
+    });
 }
 
 fn diagnostics(j: &Judgement, doc: &mut Vec<Block>) {
     doc.push(Block::Heading(2, "Convergence diagnostics".into()));
-    doc.push(Block::Paragraph(
+    doc.push(Block::Paragraph(if j.weighted {
+        "The ensemble was drawn by Sequential Monte Carlo: its plans carry importance weights and are nearly \
+         independent, so autocorrelation-based effective sample sizes do not apply. R-hat compares the independent \
+         runs (rank-normalised, each run resampled by weight); the effective samples are the weights' effective \
+         sample size summed over runs, each capped by the run's number of distinct plans. The ensemble is trusted \
+         when R-hat ≤ 1.01 and there are at least 400 effective samples."
+            .into()
+    } else {
         "Rank-normalised split R-hat and bulk and tail effective sample sizes (Vehtari et al. 2021). The ensemble is trusted \
          when R-hat ≤ 1.01 and both effective sample sizes are at least 400."
-            .into(),
-    ));
+            .into()
+    }));
     let mut rows = Vec::new();
     for d in &j.diagnostics {
         let c = &d.convergence;
@@ -483,24 +554,58 @@ fn diagnostics(j: &Judgement, doc: &mut Vec<Block>) {
         let verdict = match d.verdict {
             redraw_metrics::MixingVerdict::Mixed => "mixed",
             redraw_metrics::MixingVerdict::NotMixed => "NOT MIXED",
+            redraw_metrics::MixingVerdict::SingleChain if j.weighted => "single run: R-hat undefined",
             redraw_metrics::MixingVerdict::SingleChain => "single chain: R-hat undefined",
             redraw_metrics::MixingVerdict::Constant => "constant: nothing to mix",
         };
-        rows.push(vec![
-            d.statistic.clone(),
-            c.chains.to_string(),
-            thousands(c.draws_per_chain as f64),
-            rhat,
-            format!("{:.0}", c.ess_bulk),
-            format!("{:.0}", c.ess_tail),
-            verdict.into(),
-        ]);
+        if j.weighted {
+            rows.push(vec![
+                d.statistic.clone(),
+                c.chains.to_string(),
+                thousands(c.draws_per_chain as f64),
+                rhat,
+                format!("{:.0}", c.ess_bulk),
+                verdict.into(),
+            ]);
+        } else {
+            rows.push(vec![
+                d.statistic.clone(),
+                c.chains.to_string(),
+                thousands(c.draws_per_chain as f64),
+                rhat,
+                format!("{:.0}", c.ess_bulk),
+                format!("{:.0}", c.ess_tail),
+                verdict.into(),
+            ]);
+        }
     }
-    doc.push(Block::Table {
-        header: ["Statistic", "Chains", "Draws per chain", "R-hat", "Bulk ESS", "Tail ESS", "Verdict"].iter().map(|s| s.to_string()).collect(),
-        align: vec![Align::Left, Align::Right, Align::Right, Align::Right, Align::Right, Align::Right, Align::Left],
-        rows,
-    });
+    if j.weighted {
+        doc.push(Block::Table {
+            header: ["Statistic", "Runs", "Plans per run", "R-hat (runs)", "Effective samples", "Verdict"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            align: vec![Align::Left, Align::Right, Align::Right, Align::Right, Align::Right, Align::Left],
+            rows,
+        });
+    } else {
+        doc.push(Block::Table {
+            header: ["Statistic", "Chains", "Draws per chain", "R-hat", "Bulk ESS", "Tail ESS", "Verdict"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            align: vec![
+                Align::Left,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+                Align::Left,
+            ],
+            rows,
+        });
+    }
     let mut more = Vec::new();
     if let Some(r) = j.repeat_rate {
         more.push(format!(
@@ -520,12 +625,21 @@ fn diagnostics(j: &Judgement, doc: &mut Vec<Block>) {
     if !more.is_empty() {
         doc.push(Block::Paragraph(more.join(" ")));
     }
+    // Trace plots show a chain's path; SMC particles have no order, so a weighted ensemble gets
+    // none (its runs are compared by R-hat and by the histograms).
+    if j.weighted {
+        return;
+    }
     for d in &j.diagnostics {
         let per = d.chains.first().map_or(0, |c| c.values.len());
         let svg = trace_panels_svg(
             &d.chains,
             &format!("Trace: {}", d.statistic),
-            &format!("{} chain(s), {} recorded plans each; one panel per chain", d.chains.len(), thousands(per as f64)),
+            &format!(
+                "{} chain(s), {} recorded plans each; one panel per chain",
+                d.chains.len(),
+                thousands(per as f64)
+            ),
             &d.statistic,
         );
         doc.push(Block::Figure {
@@ -575,7 +689,11 @@ fn provenance(j: &Judgement, doc: &mut Vec<Block>) {
     doc.push(Block::Table {
         header: vec!["Input".into(), "File".into(), "Bytes".into(), "SHA-256".into()],
         align: vec![Align::Left, Align::Left, Align::Right, Align::Left],
-        rows: p.inputs.iter().map(|f| vec![f.role.clone(), f.path.clone(), thousands(f.bytes as f64), f.sha256.clone()]).collect(),
+        rows: p
+            .inputs
+            .iter()
+            .map(|f| vec![f.role.clone(), f.path.clone(), thousands(f.bytes as f64), f.sha256.clone()])
+            .collect(),
     });
     let r = &p.run;
     let mut rows = vec![
@@ -583,15 +701,36 @@ fn provenance(j: &Judgement, doc: &mut Vec<Block>) {
         vec!["Seed".into(), r.seed.to_string()],
         vec!["Chains".into(), r.chains.to_string()],
         vec!["Steps per chain".into(), thousands(r.steps_per_chain as f64)],
-        vec!["Recorded".into(), format!("every {} step(s) after step {}: {} plans", r.thin, r.burn_in, thousands(r.samples_recorded as f64))],
+        vec![
+            "Recorded".into(),
+            format!(
+                "every {} step(s) after step {}: {} plans",
+                r.thin,
+                r.burn_in,
+                thousands(r.samples_recorded as f64)
+            ),
+        ],
         vec!["Population tolerance".into(), format!("±{:.2}%", 100.0 * r.tolerance)],
         vec!["Population column".into(), r.population_column.clone().unwrap_or_else(|| "—".into())],
         vec!["Elections (Democratic vs Republican columns)".into(), r.elections.join("; ")],
     ];
     if let Some(s) = &j.selection {
-        rows.push(vec!["Judged".into(), format!("burn-in {} steps, thinning {}: {} of {} plans", thousands(s.burn_in as f64), s.thin, thousands(s.kept as f64), thousands(s.recorded as f64))]);
+        rows.push(vec![
+            "Judged".into(),
+            format!(
+                "burn-in {} steps, thinning {}: {} of {} plans",
+                thousands(s.burn_in as f64),
+                s.thin,
+                thousands(s.kept as f64),
+                thousands(s.recorded as f64)
+            ),
+        ]);
     }
-    doc.push(Block::Table { header: vec!["Run parameter".into(), "Value".into()], align: vec![Align::Left, Align::Left], rows });
+    doc.push(Block::Table {
+        header: vec!["Run parameter".into(), "Value".into()],
+        align: vec![Align::Left, Align::Left],
+        rows,
+    });
     if !p.checks.is_empty() {
         doc.push(Block::List(p.checks.clone()));
     }
@@ -627,11 +766,16 @@ pub fn to_markdown(doc: &[Block]) -> String {
                 md.push('\n');
             }
             Block::Table { header, align, rows } => {
-                let _ = writeln!(md, "| {} |", header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
+                let _ =
+                    writeln!(md, "| {} |", header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
                 let _ = writeln!(
                     md,
                     "|{}|",
-                    align.iter().map(|a| if *a == Align::Right { "---:" } else { "---" }).collect::<Vec<_>>().join("|")
+                    align
+                        .iter()
+                        .map(|a| if *a == Align::Right { "---:" } else { "---" })
+                        .collect::<Vec<_>>()
+                        .join("|")
                 );
                 for r in rows {
                     let _ = writeln!(md, "| {} |", r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
@@ -688,13 +832,23 @@ pub fn to_html(doc: &[Block], title: &str) -> String {
             Block::Table { header, align, rows } => {
                 h.push_str("<div class=\"table\"><table>\n<thead><tr>");
                 for (c, a) in header.iter().zip(align) {
-                    let _ = write!(h, "<th{}>{}</th>", if *a == Align::Right { " class=\"num\"" } else { "" }, esc(c));
+                    let _ = write!(
+                        h,
+                        "<th{}>{}</th>",
+                        if *a == Align::Right { " class=\"num\"" } else { "" },
+                        esc(c)
+                    );
                 }
                 h.push_str("</tr></thead>\n<tbody>\n");
                 for r in rows {
                     h.push_str("<tr>");
                     for (c, a) in r.iter().zip(align) {
-                        let _ = write!(h, "<td{}>{}</td>", if *a == Align::Right { " class=\"num\"" } else { "" }, esc(c));
+                        let _ = write!(
+                            h,
+                            "<td{}>{}</td>",
+                            if *a == Align::Right { " class=\"num\"" } else { "" },
+                            esc(c)
+                        );
                     }
                     h.push_str("</tr>\n");
                 }
@@ -787,8 +941,16 @@ mod tests {
     fn html_is_self_contained_and_escaped() {
         let doc = vec![
             Block::Heading(1, "A <plan>".into()),
-            Block::Figure { file: "f.svg".into(), svg: "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".into(), caption: "c & d".into() },
-            Block::Table { header: vec!["a".into()], align: vec![Align::Right], rows: vec![vec!["1 < 2".into()]] },
+            Block::Figure {
+                file: "f.svg".into(),
+                svg: "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>".into(),
+                caption: "c & d".into(),
+            },
+            Block::Table {
+                header: vec!["a".into()],
+                align: vec![Align::Right],
+                rows: vec![vec!["1 < 2".into()]],
+            },
         ];
         let h = to_html(&doc, "t");
         assert!(h.contains("A &lt;plan&gt;") && h.contains("c &amp; d") && h.contains("1 &lt; 2"));

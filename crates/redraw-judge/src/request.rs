@@ -19,8 +19,8 @@ use redraw_graph::{Counties, Graph, Plan};
 
 use crate::ensemble::EnsembleStats;
 use crate::judge::{
-    judge_with, DistrictCompactness, EnsembleInfo, Extras, Judgement, PlanInput, ShapeInput, UnitVotes, VapGroupInput,
-    VapInput,
+    judge_with, DistrictCompactness, EnsembleInfo, Extras, Judgement, PlanInput, ShapeInput, UnitVotes,
+    VapGroupInput, VapInput,
 };
 use crate::provenance::{check_inputs, run_provenance, InputFile, Provenance};
 use crate::JudgeError;
@@ -144,8 +144,13 @@ pub struct Evaluation {
     pub plan_map: Option<String>,
 }
 
-/// What the manifest says about how the ensemble was drawn.
+/// What the manifest says about how the ensemble was drawn: [`EnsembleInfo::from_manifest`]
+/// (the reading the server shares; SMC runs), with a fuller description of Markov chains.
 pub fn ensemble_info(m: &Manifest) -> EnsembleInfo {
+    let shared = EnsembleInfo::from_manifest(&serde_json::to_value(m).unwrap_or_default());
+    if m.sampler == redraw_ensemble::run::Sampler::Smc {
+        return shared;
+    }
     let t = m.totals();
     // Every outcome other than acceptance leaves the plan unchanged (a self-loop).
     let step_rates = (t.steps > 0)
@@ -158,7 +163,7 @@ pub fn ensemble_info(m: &Manifest) -> EnsembleInfo {
         m.params.seed,
         100.0 * m.tolerance
     ));
-    EnsembleInfo { tolerance: Some(m.tolerance), step_rates, description }
+    EnsembleInfo { tolerance: Some(m.tolerance), step_rates, description, ..shared }
 }
 
 /// Judges the request's plan against its run (see the module docs).
@@ -194,7 +199,9 @@ pub fn evaluate(req: Request) -> Result<Evaluation, JudgeError> {
             .or_else(|| POPULATION_COLUMNS.iter().find(|c| g.column(c).is_ok()).map(|c| c.to_string()))
             .ok_or_else(|| JudgeError::Input("no population column found; pass --pop COL".into()))?,
     };
-    let population = g.column_f64(&pop_col).map_err(|e| JudgeError::Input(format!("population column {pop_col:?}: {e}")))?;
+    let population = g
+        .column_f64(&pop_col)
+        .map_err(|e| JudgeError::Input(format!("population column {pop_col:?}: {e}")))?;
 
     // Elections: the options override the run's columns.
     let mut columns: Vec<(String, String, String)> = o.elections.clone();
@@ -211,8 +218,12 @@ pub fn evaluate(req: Request) -> Result<Evaluation, JudgeError> {
                 stats.elections.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
             )));
         }
-        let dem = g.column_f64(d).map_err(|e| JudgeError::Input(format!("election {name}: Democratic column {d:?}: {e}")))?;
-        let rep = g.column_f64(r).map_err(|e| JudgeError::Input(format!("election {name}: Republican column {r:?}: {e}")))?;
+        let dem = g
+            .column_f64(d)
+            .map_err(|e| JudgeError::Input(format!("election {name}: Democratic column {d:?}: {e}")))?;
+        let rep = g
+            .column_f64(r)
+            .map_err(|e| JudgeError::Input(format!("election {name}: Republican column {r:?}: {e}")))?;
         vote_data.push((name.clone(), dem, rep));
     }
 
@@ -220,7 +231,8 @@ pub fn evaluate(req: Request) -> Result<Evaluation, JudgeError> {
     let key_col = g.column(&o.key).is_ok().then_some(o.key.as_str());
     let (counties, county_names) = match &o.county {
         CountyChoice::Column(c) => {
-            let cs = Counties::from_column(g, c).map_err(|e| JudgeError::Input(format!("county column {c:?}: {e}")))?;
+            let cs = Counties::from_column(g, c)
+                .map_err(|e| JudgeError::Input(format!("county column {c:?}: {e}")))?;
             let names = cs.names.clone();
             (Some(cs), Some(names))
         }
@@ -249,10 +261,15 @@ pub fn evaluate(req: Request) -> Result<Evaluation, JudgeError> {
     };
     let vap_values: Option<(Vec<f64>, Vec<Vec<f64>>)> = match &vap_cols {
         Some((total, groups)) => {
-            let t = g.column_f64(total).map_err(|e| JudgeError::Input(format!("voting-age population column {total:?}: {e}")))?;
+            let t = g
+                .column_f64(total)
+                .map_err(|e| JudgeError::Input(format!("voting-age population column {total:?}: {e}")))?;
             let mut gs = Vec::new();
             for (_, _, c) in groups {
-                gs.push(g.column_f64(c).map_err(|e| JudgeError::Input(format!("voting-age population column {c:?}: {e}")))?);
+                gs.push(
+                    g.column_f64(c)
+                        .map_err(|e| JudgeError::Input(format!("voting-age population column {c:?}: {e}")))?,
+                );
             }
             Some((t, gs))
         }
@@ -271,7 +288,11 @@ pub fn evaluate(req: Request) -> Result<Evaluation, JudgeError> {
             let shapes = index
                 .district_shapes(&adj, req.plan.assignment())
                 .map_err(|e| JudgeError::Input(format!("{source}: {e}")))?;
-            let mut districts = vec![DistrictCompactness { polsby_popper: 0.0, reock: 0.0, area_km2: 0.0, perimeter_km: 0.0 }; k];
+            let mut districts =
+                vec![
+                    DistrictCompactness { polsby_popper: 0.0, reock: 0.0, area_km2: 0.0, perimeter_km: 0.0 };
+                    k
+                ];
             for s in &shapes {
                 districts[s.district as usize] = DistrictCompactness {
                     polsby_popper: s.polsby_popper,
@@ -340,7 +361,12 @@ pub fn evaluate(req: Request) -> Result<Evaluation, JudgeError> {
             groups: groups
                 .iter()
                 .zip(gs)
-                .map(|((k, l, c), v)| VapGroupInput { key: k.clone(), label: l.clone(), column: c.clone(), values: v })
+                .map(|((k, l, c), v)| VapGroupInput {
+                    key: k.clone(),
+                    label: l.clone(),
+                    column: c.clone(),
+                    values: v,
+                })
                 .collect(),
         }),
         _ => None,
@@ -390,7 +416,13 @@ fn county_names(prefixes: &[String]) -> Vec<String> {
 
 /// The polygons in the graph's node order (a copy), or an error naming real example ids from
 /// both sides when they do not match.
-fn order_layer(layer: &Layer, g: &Graph, key_col: Option<&str>, shapes_id: Option<&str>, source: &str) -> Result<Layer, JudgeError> {
+fn order_layer(
+    layer: &Layer,
+    g: &Graph,
+    key_col: Option<&str>,
+    shapes_id: Option<&str>,
+    source: &str,
+) -> Result<Layer, JudgeError> {
     let graph_ids = redraw_graph::plan::unit_ids(g, key_col).map_err(|e| JudgeError::Input(e.to_string()))?;
     let try_keys: Vec<&str> = match shapes_id {
         Some(k) => vec![k],
@@ -419,7 +451,8 @@ fn order_layer(layer: &Layer, g: &Graph, key_col: Option<&str>, shapes_id: Optio
     };
     if hits < graph_ids.len() {
         let set: HashSet<&str> = ids.iter().map(String::as_str).collect();
-        let missing: Vec<String> = graph_ids.iter().filter(|id| !set.contains(id.as_str())).take(3).cloned().collect();
+        let missing: Vec<String> =
+            graph_ids.iter().filter(|id| !set.contains(id.as_str())).take(3).cloned().collect();
         return Err(JudgeError::Input(format!(
             "{source}: the polygons do not cover the graph's units: {} of {} graph ids have no polygon (matched on \
              attribute {key}; tried {}). Graph ids look like {} (missing: {}); polygon ids look like {}. Pass the \
@@ -460,7 +493,9 @@ fn ensemble_compactness(
     let mut found = 0usize;
     let mut buf = Vec::new();
     let (mut scores, mut area, mut perim) = (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
-    while let Some((c, s)) = src.next_plan(&mut buf).map_err(|e| JudgeError::Input(format!("the run's assignments: {e}")))? {
+    while let Some((c, s)) =
+        src.next_plan(&mut buf).map_err(|e| JudgeError::Input(format!("the run's assignments: {e}")))?
+    {
         let Some(&i) = want.get(&(c, s)) else { continue };
         fast.scores_into(&buf, &mut scores, &mut area, &mut perim)
             .map_err(|e| JudgeError::Input(format!("the run's assignments, chain {c} step {s}: {e}")))?;

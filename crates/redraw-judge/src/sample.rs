@@ -43,7 +43,8 @@ pub fn ensemble_summary(values: &[f64], weights: Option<&[f64]>, plan: f64) -> E
             Err(_) => (None, None),
         },
     };
-    let bins = distribution.as_ref().and_then(|_| Bins::new(values, weights, plan.is_finite().then_some(plan)));
+    let bins =
+        distribution.as_ref().and_then(|_| Bins::new(values, weights, plan.is_finite().then_some(plan)));
     EnsembleSummary { distribution, placement: place, bins }
 }
 

@@ -10,6 +10,8 @@
 //! the same way and placed in the distribution; whether they would satisfy the tolerance or be
 //! contiguous is reported, never repaired.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use redraw_core::split::SplitOutcome;
 use redraw_core::{Dataset, SplitEvaluator};
 use redraw_ensemble::{
@@ -51,6 +53,8 @@ pub enum SplitError {
     Seed { state: String, parts: usize, tol: f64, message: String },
     #[error("sample (chain {chain}, step {step}) breaks an invariant: {message}")]
     Invariant { chain: u32, step: u64, message: String },
+    #[error("cancelled after {samples} samples")]
+    Cancelled { samples: usize },
 }
 
 /// One recorded neutral split.
@@ -216,8 +220,27 @@ impl SplitShapes {
 pub fn draw_splits(
     ds: &Dataset,
     spec: &SplitSpec,
+    progress: impl FnMut(usize),
+) -> Result<SplitRun, SplitError> {
+    draw_splits_cancellable(ds, spec, &AtomicBool::new(false), progress)
+}
+
+/// [`draw_splits`] that stops with [`SplitError::Cancelled`] soon after `cancel` is set (it is
+/// checked before every chain step, so within one step: microseconds on a county graph). The web
+/// app sets it when the client that asked goes away.
+pub fn draw_splits_cancellable(
+    ds: &Dataset,
+    spec: &SplitSpec,
+    cancel: &AtomicBool,
     mut progress: impl FnMut(usize),
 ) -> Result<SplitRun, SplitError> {
+    let cancelled = |n: usize| -> Result<(), SplitError> {
+        if cancel.load(Ordering::Relaxed) {
+            Err(SplitError::Cancelled { samples: n })
+        } else {
+            Ok(())
+        }
+    };
     if spec.parts < 2 {
         return Err(SplitError::Input("a split needs at least 2 parts".into()));
     }
@@ -239,6 +262,7 @@ pub fn draw_splits(
             elections: Vec::new(),
             county: None,
             max_county_splits: None,
+            tracked: Vec::new(),
         },
     )?;
     let cfg = ProposalConfig { kind: ProposalKind::Recom, ..ProposalConfig::default() };
@@ -259,12 +283,15 @@ pub fn draw_splits(
         let mut ws = Workspace::new(&problem);
         let mut step = 0u64;
         for _ in 0..spec.burn_in {
+            cancelled(samples.len())?;
             redraw_ensemble::proposal::step(&problem, &mut part, &mut ws, &mut rng, &cfg, &mut counters);
             step += 1;
         }
         for s in 0..spec.samples_per_chain {
+            cancelled(samples.len())?;
             if s > 0 {
                 for _ in 0..spec.thin {
+                    cancelled(samples.len())?;
                     redraw_ensemble::proposal::step(
                         &problem,
                         &mut part,
@@ -361,13 +388,27 @@ pub fn evaluate_preset(ds: &Dataset, run: &SplitRun, id: &str) -> Result<Proposa
     let preset = redraw_core::scenario::preset(id)
         .ok_or_else(|| SplitError::Input(format!("unknown preset {id:?}")))?;
     let resolved = preset.resolve(ds, &Default::default())?;
+    let title = preset.scenario().title.clone().unwrap_or_else(|| id.to_string());
+    evaluate_resolved(ds, run, id, &title, &resolved)
+}
+
+/// Scores any resolved scenario (a preset, a file, the map being drawn in the web app) as a
+/// split of the run's state: the resulting states of the state's counties are the parts.
+/// `id` and `title` name it in the results.
+pub fn evaluate_resolved(
+    ds: &Dataset,
+    run: &SplitRun,
+    id: &str,
+    title: &str,
+    resolved: &redraw_core::ResolvedScenario,
+) -> Result<ProposalResult, SplitError> {
     let mut part_names: Vec<String> = Vec::new();
     let mut assignment = Vec::with_capacity(run.county_fips.len());
     for fips in &run.county_fips {
         let name = resolved
             .county_state(ds, fips)
             .map(|s| s.name.clone())
-            .ok_or_else(|| SplitError::Input(format!("county {fips} missing from preset {id}")))?;
+            .ok_or_else(|| SplitError::Input(format!("county {fips} missing from {id}")))?;
         let idx = part_names.iter().position(|n| *n == name).unwrap_or_else(|| {
             part_names.push(name);
             part_names.len() - 1
@@ -376,7 +417,7 @@ pub fn evaluate_preset(ds: &Dataset, run: &SplitRun, id: &str) -> Result<Proposa
     }
     if part_names.len() != run.parts {
         return Err(SplitError::Input(format!(
-            "preset {id} splits {} into {} parts, not {}",
+            "{id} splits {} into {} parts, not {}",
             run.state,
             part_names.len(),
             run.parts
@@ -403,7 +444,7 @@ pub fn evaluate_preset(ds: &Dataset, run: &SplitRun, id: &str) -> Result<Proposa
     Ok(ProposalResult {
         shapes,
         id: id.to_string(),
-        title: preset.scenario().title.clone().unwrap_or_else(|| id.to_string()),
+        title: title.to_string(),
         non_contiguous_parts: pieces
             .iter()
             .zip(&part_names)
@@ -540,6 +581,15 @@ fn statistics(run: &SplitRun) -> Vec<(String, String, Direction, SplitExtract)> 
         ));
     }
     out
+}
+
+/// The value of every reported statistic for every sample, in sample order: `(key, values)`,
+/// for plots (the summary keeps only the distribution).
+pub fn statistic_values(run: &SplitRun) -> Vec<(String, Vec<f64>)> {
+    statistics(run)
+        .into_iter()
+        .map(|(key, _, _, f)| (key, run.samples.iter().map(|s| f(&s.outcome, s.shapes.as_ref())).collect()))
+        .collect()
 }
 
 /// Summarises a run and places the proposals.
@@ -725,6 +775,57 @@ mod tests {
         let run6 = draw_splits(ds, &SplitSpec { parts: 6, tolerance: 0.6, ..spec(6, 5) }, |_| {}).unwrap();
         let six = evaluate_preset(ds, &run6, "six-californias").unwrap();
         assert!(!six.within_tolerance, "{}", six.max_deviation);
+    }
+
+    #[test]
+    fn a_cancelled_run_stops_at_once_and_progress_counts_up() {
+        let ds = Dataset::embedded();
+        // Set before the start: nothing is drawn.
+        let flag = AtomicBool::new(true);
+        let err = draw_splits_cancellable(ds, &spec(3, 100), &flag, |_| {}).unwrap_err();
+        assert!(matches!(err, SplitError::Cancelled { samples: 0 }), "{err}");
+        // Set from the progress callback after the 7th sample: the run stops there.
+        let flag = AtomicBool::new(false);
+        let mut seen = Vec::new();
+        let err = draw_splits_cancellable(ds, &spec(3, 100), &flag, |n| {
+            seen.push(n);
+            if n == 7 {
+                flag.store(true, Ordering::Relaxed);
+            }
+        })
+        .unwrap_err();
+        assert!(matches!(err, SplitError::Cancelled { samples: 7 }), "{err}");
+        assert_eq!(seen, (1..=7).collect::<Vec<_>>());
+        // Never set: the same run as draw_splits, progress up to the total.
+        let flag = AtomicBool::new(false);
+        let mut last = 0;
+        let a = draw_splits_cancellable(ds, &spec(3, 20), &flag, |n| last = n).unwrap();
+        let b = draw_splits(ds, &spec(3, 20), |_| {}).unwrap();
+        assert_eq!(last, 40);
+        assert_eq!(
+            a.samples.iter().map(|s| &s.assignment).collect::<Vec<_>>(),
+            b.samples.iter().map(|s| &s.assignment).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_resolved_scenario_is_scored_like_its_preset() {
+        let ds = Dataset::embedded();
+        let run = draw_splits(ds, &spec(3, 5), |_| {}).unwrap();
+        let preset = evaluate_preset(ds, &run, "cal-3").unwrap();
+        let resolved =
+            redraw_core::scenario::preset("cal-3").unwrap().resolve(ds, &Default::default()).unwrap();
+        let mine = evaluate_resolved(ds, &run, "mine", "My map", &resolved).unwrap();
+        assert_eq!(mine.outcome.part_population, preset.outcome.part_population);
+        assert_eq!(mine.assignment, preset.assignment);
+        assert_eq!((mine.id.as_str(), mine.title.as_str()), ("mine", "My map"));
+        // Six Californias is not a split into 3.
+        let six = redraw_core::scenario::preset("six-californias")
+            .unwrap()
+            .resolve(ds, &Default::default())
+            .unwrap();
+        let err = evaluate_resolved(ds, &run, "six", "Six", &six).unwrap_err();
+        assert!(err.to_string().contains("into 6 parts, not 3"), "{err}");
     }
 
     #[test]

@@ -111,6 +111,24 @@ pub fn rank_rhat(chains: &[Vec<f64>]) -> Result<f64, MetricsError> {
     Ok(bulk.max(tail))
 }
 
+/// Rank-normalised R-hat of **independent runs** without splitting them (SMC runs: their
+/// particles have no order, so a split would compare arbitrary halves): the larger of the bulk
+/// and folded basic R-hat of the normal scores. Needs two runs of equal length (at least 4
+/// draws each); NaN for one run.
+pub fn rank_rhat_runs(runs: &[Vec<f64>]) -> Result<f64, MetricsError> {
+    check_chains(runs)?;
+    if runs.len() < 2 {
+        return Ok(f64::NAN);
+    }
+    let bulk = basic_rhat(&z_scale(runs));
+    let med = {
+        let mut all: Vec<f64> = runs.iter().flatten().copied().collect();
+        crate::partisan::median_in_place(&mut all)
+    };
+    let folded: Vec<Vec<f64>> = runs.iter().map(|c| c.iter().map(|x| (x - med).abs()).collect()).collect();
+    Ok(bulk.max(basic_rhat(&z_scale(&folded))))
+}
+
 /// Bulk effective sample size (ESS of the rank-normalised split chains).
 pub fn ess_bulk(chains: &[Vec<f64>]) -> Result<f64, MetricsError> {
     check_chains(chains)?;
@@ -460,6 +478,18 @@ mod tests {
         let c = convergence(&[vec![2.0; 10], vec![2.0; 10]]).unwrap();
         assert_eq!(c.verdict(), MixingVerdict::Constant);
         assert_eq!(ess(&[vec![2.0; 10], vec![2.0; 10]]), 20.0);
+    }
+
+    #[test]
+    fn run_rhat_detects_disagreeing_runs() {
+        let runs = iid(4, 500, 9);
+        assert!((rank_rhat_runs(&runs).unwrap() - 1.0).abs() < 0.01);
+        let mut shifted = runs.clone();
+        for x in shifted[0].iter_mut() {
+            *x += 1.0;
+        }
+        assert!(rank_rhat_runs(&shifted).unwrap() > 1.05);
+        assert!(rank_rhat_runs(&runs[..1]).unwrap().is_nan());
     }
 
     #[test]

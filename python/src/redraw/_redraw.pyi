@@ -93,6 +93,9 @@ def run_ensemble(
     balance_bound: int = 30,
     thin: int = 1,
     burn_in: int = 0,
+    record: str = "every",
+    compress: str = "delta",
+    track: Sequence[str] = ...,
     threads: Optional[int] = None,
     checkpoint_every: int = 10000,
     resume: bool = False,
@@ -112,6 +115,7 @@ class Assignments(Iterator[Any]):
     def __init__(self, path: _Path, batch: int = 0) -> None: ...
     @property
     def shape(self) -> Tuple[int, int, int]: ...
+    def skip(self, m: int) -> None: ...
     def __iter__(self) -> "Assignments": ...
     def __next__(
         self,

@@ -187,6 +187,9 @@ def ensemble(
     balance_bound: int = 30,
     thin: int = 1,
     burn_in: int = 0,
+    record: str = "every",
+    compress: str = "delta",
+    track: Union[None, str, Sequence[str]] = None,
     threads: Optional[int] = None,
     checkpoint_every: int = 10_000,
     resume: bool = False,
@@ -206,6 +209,15 @@ def ensemble(
     GerryChain ``Election`` objects (first party Democratic). ``proposal``: ``recom``,
     ``reversible-recom`` or ``flip``. ``county`` (column) or ``county_prefix`` (GEOID
     characters, 5 for FIPS) enable the county_splits statistic and ``max_county_splits``.
+
+    ``thin`` and ``burn_in`` select the recorded steps; ``record`` says what is recorded there:
+    ``"every"`` (a stats row and the plan), ``"thinned"`` (a row at every step after burn-in,
+    the plan only at every ``thin``-th) or ``"stats-only"`` (rows, no plans). ``compress``:
+    ``"delta"`` (plans stored as the nodes that changed since the chain's previous plan, 40-100
+    times smaller) or ``"none"`` (fixed-size records that ``numpy.fromfile`` reads). ``track``:
+    node columns (e.g. ``["BLACK_VAP", "TOTAL_VAP"]``) whose per-district sums every row
+    carries as ``sum_<COL>_<district>`` columns. A run estimated to write more than 1 GB warns
+    (``UserWarning``) before it starts.
 
     ``out``: the run directory (a new temporary directory when omitted). Same seed, same
     bytes as the command line, for any ``threads`` and any ``chain_range``. ``chain_range``
@@ -254,6 +266,9 @@ def ensemble(
             balance_bound=int(balance_bound),
             thin=int(thin),
             burn_in=int(burn_in),
+            record=str(record),
+            compress=str(compress),
+            track=[track] if isinstance(track, str) else list(track or []),
             threads=threads,
             checkpoint_every=int(checkpoint_every),
             resume=bool(resume),
@@ -333,10 +348,12 @@ class Run:
         return list(self.manifest["district_labels"])
 
     def __len__(self) -> int:
-        """Number of recorded plans."""
+        """Number of recorded plans (stats rows: ``len(run.stats)``; they differ with
+        ``record="thinned"`` and ``"stats-only"``)."""
         m = self.manifest
         chains = len(range(*_range_of(m)))
-        return int(m["samples_per_chain"]) * chains
+        # Format 1 manifests have no plans_per_chain: one plan per row.
+        return int(m.get("plans_per_chain", m["samples_per_chain"])) * chains
 
     def _require_complete(self) -> None:
         m = self.manifest
@@ -431,16 +448,24 @@ class Run:
 
     # ---- plans ----
 
+    def _assignments_path(self) -> str:
+        self._require_complete()
+        if not self.manifest.get("files", {}).get("assignments"):
+            raise _redraw.RedrawError(
+                f"the run in {self.path} recorded no plans (record='stats-only'): it has stats and no assignments"
+            )
+        return os.path.join(self.path, "assignments.bin")
+
     def assignments(self, batch: Optional[int] = None, with_index: bool = False) -> Iterator[Any]:
-        """Streams the recorded plans in stats.csv row order, read straight from
-        assignments.bin into the returned arrays (each plan is copied once).
+        """Streams the recorded plans in (chain, step) order, the order of stats.csv's rows
+        (with ``record="thinned"`` the plans are those of every ``thin``-th step: match them
+        to rows by chain and step). Delta records are decoded on the way.
 
         Yields a ``uint16`` array of district indices (one per node; labels in
         :attr:`district_labels`), or ``(chain, step, array)`` with ``with_index=True``. With
         ``batch=B``, yields ``(B, n)`` arrays (``(chains, steps, array)`` with ``with_index``).
         """
-        self._require_complete()
-        it = _redraw.Assignments(os.path.join(self.path, "assignments.bin"), int(batch or 0))
+        it = _redraw.Assignments(self._assignments_path(), int(batch or 0))
         for item in it:
             if with_index:
                 yield item
@@ -448,19 +473,16 @@ class Run:
                 yield item[2]
 
     def plan(self, i: int) -> np.ndarray:
-        """Recorded plan ``i`` (row ``i`` of stats.csv) as a ``uint16`` array."""
-        import numpy as np
-
-        self._require_complete()
-        path = os.path.join(self.path, "assignments.bin")
-        n, k = self.manifest["node_count"], self.manifest["districts"]
-        width = 1 if k <= 256 else 2
+        """Recorded plan ``i`` (row ``i`` of stats.csv unless ``record="thinned"``) as a
+        ``uint16`` array. Fixed-size records are read directly; delta records are decoded from
+        the start of the file (fast, but iterate :meth:`assignments` to visit many plans)."""
+        path = self._assignments_path()
         total = len(self)
         if not 0 <= i < total:
             raise IndexError(f"plan {i} of a run with {total} plans")
-        offset = 32 + i * (12 + n * width) + 12
-        a = np.fromfile(path, dtype="u1" if width == 1 else "<u2", count=n, offset=offset)
-        return a.astype(np.uint16)
+        it = _redraw.Assignments(path, 0)
+        it.skip(i)
+        return next(it)[2]
 
     def partition(self, i: int, graph: Any = None, updaters: Optional[Mapping[str, Any]] = None):
         """Recorded plan ``i`` as a GerryChain ``Partition`` on ``graph`` (a GerryChain

@@ -1,16 +1,20 @@
-//! `redraw ensemble`: run Markov chains of district plans into a run directory.
+//! `redraw ensemble`: draw an ensemble of district plans into a run directory, with Markov
+//! chains (`--sampler mcmc`, the default) or Sequential Monte Carlo (`--sampler smc`).
 //!
 //! This module only parses arguments, loads the graph and the initial plan, describes the
-//! inputs for the manifest, and prints a summary; the chains, checkpoints and output files are
-//! `redraw_ensemble::run`.
+//! inputs for the manifest, and prints a summary; the samplers, checkpoints and output files
+//! are `redraw_ensemble::run` (chains) and `redraw_ensemble::smc_run` (SMC).
 
 use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::bail;
-use redraw_ensemble::run::{self, ChainParams, Execution, RunSpec};
+use anyhow::Context as _;
+use redraw_ensemble::run::{self, ChainParams, Compression, Execution, Record, RunSpec};
 use redraw_ensemble::setup::{self, parse_election, CountySource, GraphSource, InitialPlan, Setup};
+use redraw_ensemble::smc::SmcConfig;
+use redraw_ensemble::smc_run::{run_smc_dir, Rejuvenation, SmcRunSpec};
 use redraw_ensemble::{PairSelection, ProposalConfig, ProposalKind};
 use redraw_graph::io::read_graph;
 
@@ -33,10 +37,23 @@ pop_<d>, NAME_dem_seats, NAME_dem_<d>, NAME_rep_<d>) and assignments.bin (every 
 plan, u8/u16 per node); see docs/run-format.md.
 
 Proposals: recom (DeFord-Duchin-Solomon; pair by random cut edge like GerryChain and frcw,
-or uniformly among adjacent district pairs), reversible-recom (Cannon-Duchin-Randall-Rule;
-stationary distribution proportional to the product of the districts' spanning-tree
-counts), flip (random boundary flip with a Metropolis-Hastings correction: uniform on valid
-plans). Every proposal counts as a step, self-loops included.
+or uniformly among adjacent district pairs; with --region-surcharge S the trees avoid county
+lines, as GerryChain's region_surcharge: no known closed-form target), reversible-recom
+(Cannon-Duchin-Randall-Rule; stationary distribution proportional to the product of the
+districts' spanning-tree counts), merge-split (Carter et al.; the same target raised to
+--rho, with --county-constraint and --county-penalty as for SMC), flip (random boundary flip
+with a Metropolis-Hastings correction: uniform on valid plans). Every proposal counts as a
+step, self-loops included.
+
+SMC (--sampler smc, McCartan & Imai 2023) draws --particles weighted plans per run, --chains
+independent runs (use 2 or more: `redraw judge` then reports R-hat across runs). Target: the
+product of the districts' spanning-tree counts raised to --rho (1 = the reversible-ReCom
+target, 0 = uniform on valid plans), times exp(-penalty x split counties); with
+--county-constraint each stage may split at most one county piece (so at most k-1 counties
+are split). The weights are exact (see docs/run-format.md) and are written in a `weight`
+column; stats.csv has one row per particle (chain = run, step = particle). No initial plan is
+needed: give --districts K (or a plan, whose district count is used).
+
 
 Examples:
   redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district --tol 0.02 \\
@@ -45,7 +62,10 @@ Examples:
     --steps 20000 --county-prefix 5 --out runs/pa
   redraw ensemble --graph NC.json --pop TOTAL_POP --assignment district ... --out runs/nc --resume
   redraw ensemble ... --chains 64 --chain-range 0..32 --out shards/a   (and 32..64 elsewhere)
-  redraw merge shards/a shards/b --out runs/pa";
+  redraw merge shards/a shards/b --out runs/pa
+  redraw ensemble --sampler smc --graph PA.json --pop TOTAL_POP --districts 17 --tol 0.005 \\
+    --particles 5000 --chains 4 --county-prefix 5 --county-constraint \\
+    --election COMP=DEM_VOTES,REP_VOTES --out runs/pa-smc";
 
 /// Arguments of `redraw ensemble`.
 #[derive(clap::Args)]
@@ -70,16 +90,46 @@ pub struct Args {
     /// Population tolerance: every district within this fraction of the ideal population.
     #[arg(long, default_value_t = 0.02, value_name = "FRACTION", allow_negative_numbers = true)]
     pub tol: f64,
-    /// Steps (proposals, self-loops included) per chain.
+    /// Sampler: Markov chains of --proposal steps, or Sequential Monte Carlo.
+    #[arg(long, value_enum, default_value_t = SamplerArg::Mcmc)]
+    pub sampler: SamplerArg,
+    /// Steps (proposals, self-loops included) per chain (MCMC).
     #[arg(long, value_name = "N")]
-    pub steps: u64,
-    /// Number of independent chains.
+    pub steps: Option<u64>,
+    /// Number of independent chains (MCMC) or independent SMC runs.
     #[arg(long, default_value_t = 1, value_name = "C")]
     pub chains: u32,
     /// Compute only chains START..END-1 of the --chains (a shard), e.g. 16..32; merge the
     /// shards with `redraw merge`. The merged run is byte-identical to a run of every chain.
     #[arg(long, value_name = "START..END", value_parser = redraw_ensemble::shard::parse_range)]
     pub chain_range: Option<Range<u32>>,
+    /// SMC: particles (weighted plans) per run.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub particles: usize,
+    /// SMC and merge-split: compactness exponent ρ of the target (product of spanning-tree
+    /// counts)^ρ; 1 = the reversible-ReCom target, 0 = uniform on valid plans. ρ ≠ 1 costs a
+    /// determinant per district and spreads the SMC weights (more particles needed).
+    #[arg(long, default_value_t = 1.0, value_name = "RHO")]
+    pub rho: f64,
+    /// SMC and merge-split: the hierarchical county constraint (each stage splits at most one
+    /// county piece, so at most k-1 counties are split when every county is connected). Needs
+    /// --county or --county-prefix.
+    #[arg(long)]
+    pub county_constraint: bool,
+    /// SMC and merge-split: multiply the target by exp(-PENALTY x split counties).
+    #[arg(long, default_value_t = 0.0, value_name = "PENALTY")]
+    pub county_penalty: f64,
+    /// SMC: resample on weights^α and carry weights^(1-α) (redist's seq_alpha); 1 = plain.
+    #[arg(long, default_value_t = 1.0, value_name = "ALPHA")]
+    pub seq_alpha: f64,
+    /// SMC: resample the final particles to equal weights and run this many merge-split steps
+    /// on each (with --rho, --county-constraint, --county-penalty and --balance-bound).
+    #[arg(long, value_name = "STEPS")]
+    pub rejuvenate: Option<u64>,
+    /// ReCom: draw trees as random minimum spanning trees with this surcharge on edges between
+    /// counties (GerryChain's region_surcharge), so cuts follow county lines. Needs counties.
+    #[arg(long, value_name = "S")]
+    pub region_surcharge: Option<f64>,
     /// Random seed of the run.
     #[arg(long, default_value_t = 0, value_name = "S")]
     pub seed: u64,
@@ -104,18 +154,35 @@ pub struct Args {
     /// ReCom: spanning trees drawn on a pair before the step becomes a self-loop.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub tree_attempts: u32,
-    /// Reversible ReCom: M, the bound on balanced edges per tree (each is chosen with
-    /// probability 1/M). A tree with more stops the run with an error naming the M needed:
-    /// the chain is exact only when M bounds them all.
+    /// Reversible ReCom and merge-split: M, the bound on balanced edges per tree (each is
+    /// chosen with probability 1/M). A tree with more stops the run with an error naming the M
+    /// needed: the chain is exact only when M bounds them all.
     #[arg(long, default_value_t = 30, value_name = "M")]
     pub balance_bound: u32,
-    /// Record every T-th step.
+    /// Record every T-th step (with --record thinned, only the plans: stats.csv then keeps a
+    /// row for every step).
     #[arg(long, default_value_t = 1, value_name = "T")]
     pub thin: u64,
+    /// What to record at the steps --burn-in and --thin select: `every` (a stats.csv row and
+    /// the plan), `thinned` (a row at every step after burn-in, the plan at every T-th only),
+    /// `stats-only` (the rows of `every`, no assignments.bin).
+    #[arg(long, value_enum, default_value_t = RecordArg::Every)]
+    pub record: RecordArg,
+    /// How assignments.bin stores the plans: `delta` (each plan as the runs of nodes that
+    /// changed since the chain's previous plan: 40-100x smaller, read by redraw and its Python
+    /// package) or `none` (fixed-size records, one byte per node, that numpy.fromfile reads).
+    #[arg(long, value_enum, default_value_t = CompressArg::Delta)]
+    pub compress: CompressArg,
+    /// Also sum this node column per district in every row: columns sum_COL_<d> after the
+    /// election columns, e.g. --track BLACK_VAP --track TOTAL_VAP (repeatable; non-negative
+    /// integers).
+    #[arg(long = "track", value_name = "COL")]
+    pub track: Vec<String>,
     /// Steps before the first recorded one (step 0 is the initial plan).
     #[arg(long, default_value_t = 0, value_name = "B")]
     pub burn_in: u64,
-    /// Worker threads (default: all cores, at most one per chain). Does not change the output.
+    /// Worker threads (default: all cores; for chains at most one per chain). Does not change
+    /// the output.
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
     /// County of each unit from a node column (enables the county_splits statistic).
@@ -145,13 +212,35 @@ pub struct Args {
 pub enum Proposal {
     Recom,
     ReversibleRecom,
+    MergeSplit,
     Flip,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SamplerArg {
+    /// Markov chains (--proposal, --steps).
+    Mcmc,
+    /// Sequential Monte Carlo (--particles).
+    Smc,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Pairs {
     CutEdge,
     DistrictPair,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecordArg {
+    Every,
+    Thinned,
+    StatsOnly,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompressArg {
+    Delta,
+    None,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -177,6 +266,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.county_prefix == Some(0) {
         bail!("--county-prefix must be at least 1 (5 for state+county FIPS)");
     }
+    check_sampler_args(&args)?;
     let (loaded, format) = read_graph(&args.graph, args.data.as_deref(), &args.key)?;
     for note in &loaded.notes {
         eprintln!("note: {note}");
@@ -200,6 +290,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         initial: match (&args.assignment, &args.plan) {
             (Some(col), _) => InitialPlan::Column(col.clone()),
             (None, Some(csv)) => InitialPlan::Csv(csv.clone()),
+            // SMC draws its plans from scratch (a given plan only fixes k).
+            (None, None) if args.sampler == SamplerArg::Smc => InitialPlan::None,
             (None, None) => InitialPlan::Generated,
         },
         county: match (&args.county, args.county_prefix) {
@@ -208,29 +300,44 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             (None, None) => None,
         },
         max_county_splits: args.max_county_splits,
+        tracked: args.track.clone(),
         seed: args.seed,
     })?;
+    let problem = &prepared.problem;
+    for (given, flag) in [
+        (args.county_constraint, "--county-constraint"),
+        (args.county_penalty > 0.0, "--county-penalty"),
+        (args.region_surcharge.is_some(), "--region-surcharge"),
+    ] {
+        if given && !problem.has_counties() {
+            bail!("{flag} needs counties: give --county COL or --county-prefix N");
+        }
+    }
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if args.sampler == SamplerArg::Smc {
+        if args.chain_range.is_some() {
+            bail!("--chain-range: an SMC run cannot be split into shards yet; run its --chains in one directory");
+        }
+        let threads = args.threads.unwrap_or(cores).max(1);
+        return run_smc(&args, problem, prepared.inputs.clone(), threads, started);
+    }
     let params = ChainParams {
         seed: args.seed,
         chains: args.chains,
-        steps: args.steps,
+        steps: args.steps.context("--steps N is required for Markov chains")?,
         thin: args.thin,
         burn_in: args.burn_in,
-        proposal: ProposalConfig {
-            kind: match args.proposal {
-                Proposal::Recom => ProposalKind::Recom,
-                Proposal::ReversibleRecom => ProposalKind::ReversibleRecom,
-                Proposal::Flip => ProposalKind::Flip,
-            },
-            pair_selection: match args.pair_selection {
-                Pairs::CutEdge => PairSelection::CutEdge,
-                Pairs::DistrictPair => PairSelection::DistrictPair,
-            },
-            tree_attempts: args.tree_attempts,
-            balance_bound: args.balance_bound,
+        record: match args.record {
+            RecordArg::Every => Record::Every,
+            RecordArg::Thinned => Record::Thinned,
+            RecordArg::StatsOnly => Record::StatsOnly,
         },
+        compression: match args.compress {
+            CompressArg::Delta => Compression::Delta,
+            CompressArg::None => Compression::None,
+        },
+        proposal: proposal_config(&args),
     };
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let own_chains = args.chain_range.as_ref().map_or(args.chains, |r| r.end.saturating_sub(r.start));
     let threads = args.threads.unwrap_or(cores).clamp(1, own_chains.max(1) as usize);
     let exec = Execution {
@@ -248,6 +355,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         params,
         inputs: prepared.inputs,
     };
+    if !args.resume {
+        let est = run::estimate(rs.problem, &rs.initial, &rs.params, own_chains as u64);
+        if let Some(note) = est.warning(&rs.params, &args.out) {
+            eprintln!("note: {note}");
+        }
+    }
     let load_secs = started.elapsed().as_secs_f64();
     let t0 = Instant::now();
     let summary = run::run(&args.out, &rs, &exec, args.resume)?;
@@ -320,4 +433,233 @@ pub fn summary_table(m: &redraw_ensemble::Manifest) -> Table {
         t.push(row("all".into(), &m.totals()));
     }
     t
+}
+
+/// Flags that belong to one sampler or proposal are refused elsewhere, with the reason.
+fn check_sampler_args(args: &Args) -> anyhow::Result<()> {
+    let smc = args.sampler == SamplerArg::Smc;
+    let ms = !smc && args.proposal == Proposal::MergeSplit;
+    if !smc && args.steps.is_none() {
+        bail!("--steps N is required for Markov chains (or use --sampler smc with --particles N)");
+    }
+    if smc {
+        for (given, flag) in [
+            (args.steps.is_some(), "--steps"),
+            (args.thin != 1, "--thin"),
+            (args.burn_in != 0, "--burn-in"),
+            (args.proposal != Proposal::Recom, "--proposal"),
+            (args.region_surcharge.is_some(), "--region-surcharge"),
+            (args.max_county_splits.is_some(), "--max-county-splits (use --county-constraint)"),
+        ] {
+            if given {
+                bail!("{flag} applies to Markov chains, not to --sampler smc");
+            }
+        }
+        if args.particles < 2 {
+            bail!("--particles must be at least 2");
+        }
+    } else {
+        if args.rho != 1.0 && !ms {
+            bail!("--rho applies to --proposal merge-split and --sampler smc");
+        }
+        if (args.county_constraint || args.county_penalty != 0.0) && !ms {
+            bail!(
+                "--county-constraint and --county-penalty apply to --proposal merge-split and --sampler smc"
+            );
+        }
+        if args.rejuvenate.is_some() || args.seq_alpha != 1.0 {
+            bail!("--rejuvenate and --seq-alpha apply to --sampler smc");
+        }
+        if args.region_surcharge.is_some() && args.proposal != Proposal::Recom {
+            bail!("--region-surcharge applies to --proposal recom");
+        }
+    }
+    if !(args.rho.is_finite() && args.rho >= 0.0) {
+        bail!("--rho must be a number ≥ 0 (got {})", args.rho);
+    }
+    if !(args.county_penalty.is_finite() && args.county_penalty >= 0.0) {
+        bail!("--county-penalty must be a number ≥ 0 (got {})", args.county_penalty);
+    }
+    if let Some(s) = args.region_surcharge {
+        if !(s.is_finite() && s >= 0.0) {
+            bail!("--region-surcharge must be a number ≥ 0 (got {s})");
+        }
+    }
+    Ok(())
+}
+
+fn proposal_config(args: &Args) -> ProposalConfig {
+    ProposalConfig {
+        kind: match args.proposal {
+            Proposal::Recom => ProposalKind::Recom,
+            Proposal::ReversibleRecom => ProposalKind::ReversibleRecom,
+            Proposal::MergeSplit => ProposalKind::MergeSplit,
+            Proposal::Flip => ProposalKind::Flip,
+        },
+        pair_selection: match args.pair_selection {
+            Pairs::CutEdge => PairSelection::CutEdge,
+            Pairs::DistrictPair => PairSelection::DistrictPair,
+        },
+        tree_attempts: args.tree_attempts,
+        balance_bound: args.balance_bound,
+        rho: args.rho,
+        county_hierarchy: args.county_constraint,
+        county_penalty: args.county_penalty,
+        region_surcharge: args.region_surcharge,
+    }
+}
+
+/// `--sampler smc`: the run directory, then a per-run and a per-stage table.
+fn run_smc(
+    args: &Args,
+    problem: &redraw_ensemble::Problem,
+    inputs: serde_json::Value,
+    threads: usize,
+    started: Instant,
+) -> anyhow::Result<()> {
+    let k = problem.districts();
+    let config = SmcConfig {
+        particles: args.particles,
+        rho: args.rho,
+        county_hierarchy: args.county_constraint,
+        county_penalty: args.county_penalty,
+        seq_alpha: args.seq_alpha,
+        ..SmcConfig::default()
+    };
+    let rejuvenation = args.rejuvenate.map(|steps| Rejuvenation {
+        steps,
+        proposal: ProposalConfig { kind: ProposalKind::MergeSplit, ..proposal_config(args) },
+    });
+    let spec = SmcRunSpec {
+        problem,
+        district_labels: (1..=k).map(|d| d.to_string()).collect(),
+        seed: args.seed,
+        runs: args.chains,
+        config,
+        rejuvenation,
+        inputs,
+    };
+    let exec = Execution {
+        threads,
+        progress: output::progress_enabled(),
+        checkpoint_every: args.checkpoint_every,
+        parquet: args.parquet,
+        ..Execution::default()
+    };
+    let load_secs = started.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    let summary = run_smc_dir(&args.out, &spec, &exec, args.resume)?;
+    let secs = t0.elapsed().as_secs_f64();
+    let m = &summary.manifest;
+    let info = m.smc.as_ref().context("the SMC run wrote no smc section")?;
+    let plans = info.config.particles as u64 * info.runs.len() as u64;
+    if summary.already_complete {
+        eprintln!("{}: the run is already complete; nothing to do", args.out.display());
+    } else {
+        eprintln!(
+            "{} plans in {:.2} s ({:.1} plans/s on {threads} thread(s); input loaded in {:.2} s) -> {}",
+            output::group_thousands(plans as i128),
+            secs,
+            plans as f64 / secs.max(1e-9),
+            load_secs,
+            args.out.display()
+        );
+    }
+    let mut runs = Table::new(&[
+        "run",
+        "particles",
+        "ESS",
+        "ESS %",
+        "unique plans",
+        "effective samples",
+        "lowest stage ESS",
+        "acceptance",
+        "trees",
+        "reruns",
+    ])
+    .keys(&[
+        "run",
+        "particles",
+        "ess",
+        "ess_pct",
+        "unique_plans",
+        "effective_samples",
+        "lowest_stage_ess",
+        "acceptance",
+        "trees",
+        "reruns",
+    ])
+    .titled(format!(
+        "SMC: {} run(s) x {} particles, {} districts, tolerance {}, rho {}{}",
+        info.runs.len(),
+        info.config.particles,
+        m.districts,
+        m.tolerance,
+        info.config.rho,
+        if info.config.county_hierarchy { ", county constraint" } else { "" }
+    ))
+    .right(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    let n = info.config.particles as f64;
+    for (r, (ri, c)) in info.runs.iter().zip(&m.results).enumerate() {
+        let lowest = ri.stages.iter().map(|s| s.ess).fold(f64::INFINITY, f64::min);
+        runs.push(vec![
+            (r as u64).into(),
+            (info.config.particles as u64).into(),
+            Cell::float(ri.ess, 1),
+            Cell::float(100.0 * ri.ess / n, 1),
+            ri.unique_plans.into(),
+            Cell::float(ri.effective_samples, 1),
+            Cell::float(lowest, 1),
+            Cell::float(c.accepted as f64 / c.steps.max(1) as f64, 4),
+            c.trees.into(),
+            (ri.stages.iter().map(|s| s.reruns as u64).sum::<u64>()).into(),
+        ]);
+    }
+    let mut stages = Table::new(&[
+        "run",
+        "stage",
+        "ESS",
+        "unique ancestors",
+        "acceptance",
+        "attempts",
+        "no candidate",
+        "not selected",
+        "M",
+        "max candidates",
+        "reruns",
+    ])
+    .keys(&[
+        "run",
+        "stage",
+        "ess",
+        "unique_ancestors",
+        "acceptance",
+        "attempts",
+        "no_candidate",
+        "not_selected",
+        "bound",
+        "max_candidates",
+        "reruns",
+    ])
+    .titled("Stages (ESS of the weights entering the stage; stage k = final weights)")
+    .right(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (r, ri) in info.runs.iter().enumerate() {
+        for s in &ri.stages {
+            stages.push(vec![
+                (r as u64).into(),
+                (s.stage as u64).into(),
+                Cell::float(s.ess, 1),
+                s.unique_ancestors.into(),
+                Cell::float(s.acceptance, 4),
+                s.attempts.into(),
+                s.no_candidate.into(),
+                s.not_selected.into(),
+                (s.bound as u64).into(),
+                (s.max_candidates as u64).into(),
+                (s.reruns as u64).into(),
+            ]);
+        }
+    }
+    output::emit(&[("runs", &runs), ("stages", &stages)], &args.output)?;
+    Ok(())
 }

@@ -146,10 +146,18 @@ fn input_file(role: &str, path: &Path) -> anyhow::Result<InputFile> {
 /// Polygons named like the graph, beside it: the candidates found, and where we looked.
 fn shapes_beside(graph: &Path) -> (Vec<PathBuf>, String) {
     let name = graph.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let stem = name.strip_suffix("_graph.json").or_else(|| name.rsplit_once('.').map(|(s, _)| s)).unwrap_or(name);
+    let stem =
+        name.strip_suffix("_graph.json").or_else(|| name.rsplit_once('.').map(|(s, _)| s)).unwrap_or(name);
     let dir = graph.parent().map(Path::to_path_buf).unwrap_or_default();
     let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
-    let mut places = vec![dir.clone(), dir.join("shapes"), dir.join(".."), dir.join("../shapes"), dir.join("../.."), dir.join("../../shapes")];
+    let mut places = vec![
+        dir.clone(),
+        dir.join("shapes"),
+        dir.join(".."),
+        dir.join("../shapes"),
+        dir.join("../.."),
+        dir.join("../../shapes"),
+    ];
     places.dedup();
     let mut found = Vec::new();
     for p in &places {
@@ -158,7 +166,9 @@ fn shapes_beside(graph: &Path) -> (Vec<PathBuf>, String) {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|f| {
                 let Some(n) = f.file_name().and_then(|n| n.to_str()) else { return false };
-                let ext_ok = [".topojson", ".geojson", ".shp", ".zip"].iter().any(|e| n.to_ascii_lowercase().ends_with(e));
+                let ext_ok = [".topojson", ".geojson", ".shp", ".zip"]
+                    .iter()
+                    .any(|e| n.to_ascii_lowercase().ends_with(e));
                 let rest = n.strip_prefix(stem);
                 ext_ok && rest.is_some_and(|r| r.starts_with('_') || r.starts_with('.')) && f.is_file()
             })
@@ -179,7 +189,10 @@ fn generated_utc() -> String {
         .ok()
         .and_then(|s| s.trim().parse::<u64>().ok())
         .unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
         });
     redraw_judge::provenance::iso8601_utc(secs)
 }
@@ -269,7 +282,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let mut reader = match &layer {
         Some(_) => {
-            inputs.push(input_file("run assignments", &args.ensemble.join(redraw_ensemble::run::ASSIGNMENTS))?);
+            inputs
+                .push(input_file("run assignments", &args.ensemble.join(redraw_ensemble::run::ASSIGNMENTS))?);
             Some(redraw_ensemble::run::open_assignments(&args.ensemble)?)
         }
         None => None,
@@ -416,10 +430,20 @@ fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
         .chain(j.representation.iter().flat_map(|r| r.metrics.iter()))
         .collect();
     let verdicts = metric_table(
-        &format!(
-            "Verdicts against {} ensemble plans from {} chain(s) (positive = favours Democrats)",
-            j.samples, j.chains
-        ),
+        &if j.weighted {
+            format!(
+                "Verdicts against {} weighted ensemble plans from {} SMC run(s), about {:.0} effective \
+                 (positive = favours Democrats)",
+                j.samples,
+                j.chains,
+                j.effective_samples.unwrap_or(0.0)
+            )
+        } else {
+            format!(
+                "Verdicts against {} ensemble plans from {} chain(s) (positive = favours Democrats)",
+                j.samples, j.chains
+            )
+        },
         &rows,
     );
 
@@ -461,29 +485,60 @@ fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
         facts.push(vec!["split counties".into(), format!("{} of {}", s.split_regions, s.regions).into()]);
     }
 
-    let mut diag =
-        Table::new(&["statistic", "chains", "draws/chain", "R-hat", "bulk ESS", "tail ESS", "verdict"])
-            .keys(&["statistic", "chains", "draws_per_chain", "rhat", "ess_bulk", "ess_tail", "verdict"])
-            .titled("Convergence (R-hat ≤ 1.01 and ESS ≥ 400 to trust the ensemble)")
-            .right(&[1, 2, 3, 4, 5]);
-    for d in &j.diagnostics {
-        let c = &d.convergence;
-        diag.push(vec![
-            d.statistic.clone().into(),
-            c.chains.into(),
-            c.draws_per_chain.into(),
-            Cell::float(c.rhat, 4),
-            Cell::float(c.ess_bulk, 0),
-            Cell::float(c.ess_tail, 0),
-            match d.verdict {
-                MixingVerdict::Mixed => "mixed",
-                MixingVerdict::NotMixed => "NOT MIXED",
-                MixingVerdict::SingleChain => "single chain",
-                MixingVerdict::Constant => "constant",
-            }
-            .into(),
-        ]);
-    }
+    let verdict_cell = |v: MixingVerdict| -> Cell {
+        match v {
+            MixingVerdict::Mixed => "mixed",
+            MixingVerdict::NotMixed => "NOT MIXED",
+            MixingVerdict::SingleChain => "single chain",
+            MixingVerdict::Constant => "constant",
+        }
+        .into()
+    };
+    let diag = if j.weighted {
+        // SMC: R-hat compares independent runs; the ESS is the weights' (capped by distinct plans).
+        let mut t = Table::new(&[
+            "statistic",
+            "runs",
+            "plans/run",
+            "R-hat (runs)",
+            "effective samples",
+            "verdict",
+        ])
+        .keys(&["statistic", "runs", "plans_per_run", "rhat", "effective_samples", "verdict"])
+        .titled("Convergence (R-hat across runs ≤ 1.01 and effective samples ≥ 400 to trust the ensemble)")
+        .right(&[1, 2, 3, 4]);
+        for d in &j.diagnostics {
+            let c = &d.convergence;
+            t.push(vec![
+                d.statistic.clone().into(),
+                c.chains.into(),
+                c.draws_per_chain.into(),
+                Cell::float(c.rhat, 4),
+                Cell::float(c.ess_bulk, 0),
+                verdict_cell(d.verdict),
+            ]);
+        }
+        t
+    } else {
+        let mut t =
+            Table::new(&["statistic", "chains", "draws/chain", "R-hat", "bulk ESS", "tail ESS", "verdict"])
+                .keys(&["statistic", "chains", "draws_per_chain", "rhat", "ess_bulk", "ess_tail", "verdict"])
+                .titled("Convergence (R-hat ≤ 1.01 and ESS ≥ 400 to trust the ensemble)")
+                .right(&[1, 2, 3, 4, 5]);
+        for d in &j.diagnostics {
+            let c = &d.convergence;
+            t.push(vec![
+                d.statistic.clone().into(),
+                c.chains.into(),
+                c.draws_per_chain.into(),
+                Cell::float(c.rhat, 4),
+                Cell::float(c.ess_bulk, 0),
+                Cell::float(c.ess_tail, 0),
+                verdict_cell(d.verdict),
+            ]);
+        }
+        t
+    };
     // The per-district table: one column per figure, so CSV and JSON keep every number.
     let mut head: Vec<String> = vec!["district".into(), "population".into(), "deviation".into()];
     for e in &j.elections {
@@ -543,7 +598,8 @@ fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
     for n in &j.notes {
         notes.push(vec![n.clone().into()]);
     }
-    let mut tables = vec![("verdicts", &verdicts), ("plan", &facts), ("districts", &districts), ("diagnostics", &diag)];
+    let mut tables =
+        vec![("verdicts", &verdicts), ("plan", &facts), ("districts", &districts), ("diagnostics", &diag)];
     if !j.notes.is_empty() {
         tables.push(("warnings", &notes));
     }

@@ -12,4 +12,5 @@ pub mod merge;
 pub mod plot;
 pub mod scenario;
 pub mod scenarios;
+pub mod serve;
 pub mod split;

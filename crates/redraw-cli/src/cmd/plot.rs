@@ -14,7 +14,8 @@ use crate::output;
 ///
 /// Reads `stats.csv` of a run directory written by `redraw ensemble` (or the file itself).
 /// Columns: chain, step, accepted, cut_edges, county_splits, pop_<d>, and per election NAME:
-/// NAME_dem_seats, NAME_dem_<d>, NAME_rep_<d>.
+/// NAME_dem_seats, NAME_dem_<d>, NAME_rep_<d>. A weighted run (SMC: a `weight` column) is
+/// resampled by weight before plotting, and the default title says so.
 ///
 /// Examples:
 ///   redraw plot runs/pa --kind histogram --stat PRES16_dem_seats --mark 9 -o seats.svg
@@ -81,24 +82,66 @@ impl Stats {
     }
 }
 
+/// For a weighted (SMC) run: the row indices resampled by weight, each chain (run)
+/// systematically to its own size (deterministic), so that the plots show the weighted
+/// ensemble. Rows of a run are contiguous in stats.csv.
+fn resampled_rows(t: &StatsTable, weight: &[f64]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(t.chain.len());
+    let mut start = 0;
+    while start < t.chain.len() {
+        let c = t.chain[start];
+        let end = start + t.chain[start..].iter().take_while(|&&x| x == c).count();
+        for i in redraw_metrics::systematic_resample(&weight[start..end], end - start, 0.5) {
+            out.push(start + i);
+        }
+        start = end;
+    }
+    out
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
-    // Only the columns this plot needs are kept in memory.
+    // Only the columns this plot needs are kept in memory (and an SMC run's weights).
     let stat = args.stat.clone();
     let election = args.election.clone();
     let stats = Stats::read(&args.run, |h| {
-        stat.as_deref() == Some(h)
+        h == "weight"
+            || stat.as_deref() == Some(h)
             || election.as_deref().is_some_and(|e| {
                 h.strip_prefix(e).is_some_and(|r| r.starts_with("_dem_") || r.starts_with("_rep_"))
             })
     })?;
     let t = &stats.table;
-    let kept: Vec<usize> = (0..t.step.len()).filter(|&i| t.step[i] >= args.burn_in).collect();
+    let weighted = t.column("weight");
+    let smc = weighted.is_some();
+    let rows: Vec<usize> = match weighted {
+        Some(w) => {
+            if args.kind == Kind::Trace {
+                bail!(
+                    "{}: a weighted (SMC) run has no chain to trace: its particles have no order. Compare runs \
+                     with `redraw judge` (R-hat across runs) or plot a histogram",
+                    stats.source
+                );
+            }
+            if let Some(i) = w.iter().position(|x| !(x.is_finite() && *x >= 0.0)) {
+                bail!("{}: row {}: the weight column must hold finite numbers ≥ 0", stats.source, i + 2);
+            }
+            resampled_rows(t, w)
+        }
+        None => (0..t.step.len()).collect(),
+    };
+    let kept: Vec<usize> = rows.into_iter().filter(|&i| t.step[i] >= args.burn_in).collect();
     let svg = match args.kind {
         Kind::Histogram => {
             let name = args.stat.as_deref().context("--kind histogram needs --stat COL")?;
             let c = stats.col(name)?;
             let values: Vec<f64> = kept.iter().map(|&i| c[i]).collect();
-            let title = args.title.clone().unwrap_or_else(|| format!("{name}: ensemble distribution"));
+            let title = args.title.clone().unwrap_or_else(|| {
+                if smc {
+                    format!("{name} (SMC ensemble, resampled by weight)")
+                } else {
+                    format!("{name}: ensemble distribution")
+                }
+            });
             histogram_svg(&values, args.mark, &title, name)
         }
         Kind::Trace => {
@@ -157,8 +200,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     bail!("--overlay has {} shares but the run has {} districts", o.len(), pairs.len());
                 }
             }
-            let title =
-                args.title.clone().unwrap_or_else(|| format!("{e}: Democratic share by district, sorted"));
+            let title = args.title.clone().unwrap_or_else(|| {
+                if smc {
+                    format!("{e}: sorted district Democratic share (SMC, resampled)")
+                } else {
+                    format!("{e}: Democratic share by district, sorted")
+                }
+            });
             boxplot_svg(&per_rank_distributions(&plans), overlay.as_deref(), &title)
         }
     };

@@ -37,6 +37,7 @@ pub fn spec(k: usize, tol: f64) -> ProblemSpec {
         elections: vec![("E".into(), "d".into(), "r".into())],
         county: None,
         max_county_splits: None,
+        tracked: Vec::new(),
     }
 }
 

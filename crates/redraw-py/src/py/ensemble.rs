@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 use redraw_ensemble::assignments::{Header, HEADER_LEN};
-use redraw_ensemble::run::{self, ChainParams, Execution, RunSpec};
+use redraw_ensemble::run::{self, ChainParams, Compression, Execution, Record, RunSpec};
 use redraw_ensemble::setup::{self, CountySource, InitialPlan, Setup};
 use redraw_ensemble::{PairSelection, ProposalConfig, ProposalKind};
 use redraw_graph::Plan;
@@ -44,8 +44,9 @@ fn parse_chain_range(s: &str) -> PyResult<(u32, u32)> {
     graph, out, *, pop, steps, districts=None, tol=0.02, chains=1, seed=0, elections=Vec::new(),
     assignment=None, plan_csv=None, initial_labels=None, initial_info=None, county=None,
     county_prefix=None, max_county_splits=None, proposal="recom", pair_selection="cut-edge",
-    tree_attempts=100, balance_bound=30, thin=1, burn_in=0, threads=None, checkpoint_every=10_000,
-    resume=false, parquet=false, chain_range=None, progress=None
+    tree_attempts=100, balance_bound=30, thin=1, burn_in=0, record="every", compress="delta",
+    track=Vec::new(), threads=None, checkpoint_every=10_000, resume=false, parquet=false,
+    chain_range=None, progress=None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn run_ensemble(
@@ -72,6 +73,9 @@ fn run_ensemble(
     balance_bound: u32,
     thin: u64,
     burn_in: u64,
+    record: &str,
+    compress: &str,
+    track: Vec<String>,
     threads: Option<usize>,
     checkpoint_every: u64,
     resume: bool,
@@ -97,6 +101,19 @@ fn run_ensemble(
                 "unknown pair_selection {other:?} (expected cut-edge or district-pair)"
             )))
         }
+    };
+    let record = match record {
+        "every" => Record::Every,
+        "thinned" => Record::Thinned,
+        "stats-only" | "stats_only" => Record::StatsOnly,
+        other => {
+            return Err(err_msg(format!("unknown record {other:?} (expected every, thinned or stats-only)")))
+        }
+    };
+    let compression = match compress {
+        "delta" => Compression::Delta,
+        "none" => Compression::None,
+        other => return Err(err_msg(format!("unknown compress {other:?} (expected delta or none)"))),
     };
     if out.exists() && !out.is_dir() {
         return Err(err_msg(format!(
@@ -147,7 +164,7 @@ fn run_ensemble(
         chain_range,
         cancel: Some(cancel.clone()),
         steps_done: Some(done.clone()),
-        ..Execution::default()
+        disk_full: None,
     };
     let total = own as u64 * steps;
     let source = graph.graph_source();
@@ -172,6 +189,7 @@ fn run_ensemble(
                         initial,
                         county,
                         max_county_splits,
+                        tracked: track,
                         seed,
                     })
                     .map_err(err)?;
@@ -185,26 +203,48 @@ fn run_ensemble(
                             steps,
                             thin,
                             burn_in,
+                            record,
+                            compression,
                             proposal: ProposalConfig {
                                 kind,
                                 pair_selection: pairs,
                                 tree_attempts,
                                 balance_bound,
+                                ..ProposalConfig::default()
                             },
                         },
                         inputs: prepared.inputs,
                     };
+                    if !resume {
+                        let est = run::estimate(spec.problem, &spec.initial, &spec.params, own as u64);
+                        if let Some(note) = est.warning(&spec.params, &out) {
+                            let _ = tx.send(Event::Note(note));
+                        }
+                    }
                     let summary = run::run(&out, &spec, &exec, resume).map_err(err)?;
                     serde_json::to_string(&summary.manifest).map_err(err)
                 })();
-                let _ = tx.send(());
+                let _ = tx.send(Event::Done);
                 r
             });
             let mut interrupt: Option<PyErr> = None;
             let mut last = Instant::now();
             loop {
                 match rx.lock().expect("not poisoned").recv_timeout(Duration::from_millis(100)) {
-                    Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    Ok(Event::Done) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    Ok(Event::Note(note)) => {
+                        // The size estimate of a large run, as a UserWarning (shown by default).
+                        Python::attach(|py| {
+                            let msg = std::ffi::CString::new(note.replace('\0', " ")).unwrap_or_default();
+                            let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+                            if let Err(e) = PyErr::warn(py, &category, &msg, 1) {
+                                // `warnings` set to "error": stop the run like Ctrl-C does.
+                                cancel.store(true, Ordering::Relaxed);
+                                interrupt.get_or_insert(e);
+                            }
+                        });
+                        continue;
+                    }
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                 }
                 if interrupt.is_some() {
@@ -238,6 +278,13 @@ fn run_ensemble(
         cb.call1(py, (done.load(Ordering::Relaxed), total))?;
     }
     Ok(manifest)
+}
+
+/// What the chains' thread tells the caller's thread.
+enum Event {
+    /// A note for the user (the size estimate of a large run).
+    Note(String),
+    Done,
 }
 
 const PARQUET_HELP: &str = "parquet=True: this redraw package was built without Parquet support; \
@@ -342,12 +389,16 @@ fn split_csv(line: &str) -> Vec<String> {
     out
 }
 
-/// Streams the plans of a run's assignments.bin as numpy uint16 arrays. Each record is read
-/// straight from the file into the array it is returned in (one-byte labels are widened in
-/// place), so a plan is copied once.
+/// Streams the plans of a run's assignments.bin as numpy uint16 arrays. Fixed-size records
+/// (version 1, `--compress none`) are read straight from the file into the array they are
+/// returned in (one-byte labels are widened in place), so a plan is copied once; delta records
+/// (version 2) are decoded by `redraw_ensemble::AssignmentReader`, then copied.
 #[pyclass(module = "redraw._redraw")]
 pub struct Assignments {
     file: File,
+    /// Version 2 files: the decoder (it owns its own handle on the file).
+    decoder: Option<redraw_ensemble::AssignmentReader<BufReader<File>>>,
+    decoded: Vec<u32>,
     path: PathBuf,
     header: Header,
     remaining: u64,
@@ -369,13 +420,64 @@ impl Assignments {
         let mut file = f;
         use std::io::Seek;
         file.seek(std::io::SeekFrom::Start(HEADER_LEN as u64)).map_err(|e| err_msg(e.to_string()))?;
-        Ok(Assignments { file, path, remaining: header.samples, header, batch, scratch: Vec::new() })
+        let decoder = match header.compression {
+            Compression::None => None,
+            Compression::Delta => {
+                let f =
+                    File::open(&path).map_err(|e| err_msg(format!("cannot read {}: {e}", path.display())))?;
+                Some(
+                    redraw_ensemble::AssignmentReader::with_file_len(
+                        BufReader::with_capacity(1 << 16, f),
+                        len,
+                    )
+                    .map_err(|e| err_msg(format!("{}: {e}", path.display())))?,
+                )
+            }
+        };
+        Ok(Assignments {
+            file,
+            decoder,
+            decoded: Vec::new(),
+            path,
+            remaining: header.samples,
+            header,
+            batch,
+            scratch: Vec::new(),
+        })
     }
 
     /// `(node_count, districts, samples)` from the header.
     #[getter]
     fn shape(&self) -> (u32, u32, u64) {
         (self.header.node_count, self.header.districts, self.header.samples)
+    }
+
+    /// Skips the next `m` plans (at most the plans left) without returning them: a seek for
+    /// fixed-size records, a decode (no copy) for delta records, which depend on the ones
+    /// before them.
+    fn skip(&mut self, py: Python<'_>, m: u64) -> PyResult<()> {
+        let m = m.min(self.remaining);
+        let path = self.path.clone();
+        let r = match &mut self.decoder {
+            None => {
+                use std::io::Seek;
+                let len = m.saturating_mul(self.header.record_len() as u64);
+                let file = &mut self.file;
+                py.detach(|| file.seek(std::io::SeekFrom::Current(len as i64)).map(|_| ()))
+            }
+            Some(d) => {
+                let a = &mut self.decoded;
+                py.detach(|| {
+                    for _ in 0..m {
+                        d.next_into(a)?;
+                    }
+                    Ok(())
+                })
+            }
+        };
+        r.map_err(|e| err_msg(format!("{}: {e}", path.display())))?;
+        self.remaining -= m;
+        Ok(())
     }
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -404,8 +506,14 @@ impl Assignments {
             );
             let wide = self.header.label_bytes == 2;
             let (file, scratch, path) = (&mut self.file, &mut self.scratch, &self.path);
-            py.detach(|| read_records(file, scratch, n, wide, cs, ss, ls))
-                .map_err(|e| err_msg(format!("{}: {e}", path.display())))?;
+            let r = match &mut self.decoder {
+                None => py.detach(|| read_records(file, scratch, n, wide, cs, ss, ls)),
+                Some(d) => {
+                    let a = &mut self.decoded;
+                    py.detach(|| decode_records(d, a, cs, ss, ls))
+                }
+            };
+            r.map_err(|e| err_msg(format!("{}: {e}", path.display())))?;
         }
         self.remaining -= m as u64;
         if self.batch == 0 {
@@ -416,6 +524,30 @@ impl Assignments {
         }
         Ok(Some((chains, steps, labels).into_pyobject(py)?.into_any()))
     }
+}
+
+fn decode_records(
+    reader: &mut redraw_ensemble::AssignmentReader<BufReader<File>>,
+    a: &mut Vec<u32>,
+    chains: &mut [u32],
+    steps: &mut [u64],
+    labels: &mut [u16],
+) -> std::io::Result<()> {
+    let n = labels.len() / chains.len().max(1);
+    for (i, row) in labels.chunks_exact_mut(n.max(1)).enumerate() {
+        let Some((c, s)) = reader.next_into(a)? else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "fewer records than the header says",
+            ));
+        };
+        chains[i] = c;
+        steps[i] = s;
+        for (d, &x) in row.iter_mut().zip(a.iter()) {
+            *d = x as u16;
+        }
+    }
+    Ok(())
 }
 
 fn read_records(

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use redraw_graph::{Counties, Plan};
 use redraw_judge::{EnsembleInfo, EnsembleStats, PlanInput, UnitVotes};
-use redraw_metrics::StepRates;
 
 use super::graph::PyGraph;
 use super::{err, err_msg};
@@ -141,7 +140,7 @@ fn judge_json(
             counties: counties.as_ref().map(|c| c.of_node.as_slice()),
             elections: votes.iter().map(|(n, d, r)| UnitVotes { name: n.clone(), dem: d, rep: r }).collect(),
         };
-        let judgement = redraw_judge::judge(&input, &stats, &ensemble_info(&manifest)).map_err(err)?;
+        let judgement = redraw_judge::judge(&input, &stats, &EnsembleInfo::from_manifest(&manifest)).map_err(err)?;
         // The document `redraw judge --format json` prints: the Judgement with the CLI's
         // `schema_version` (redraw-cli `output::json_document`, SCHEMA_VERSION 1).
         let mut doc = serde_json::to_value(&judgement).map_err(err)?;
@@ -150,25 +149,4 @@ fn judge_json(
         }
         Ok(doc.to_string())
     })
-}
-
-/// What the report says about how the ensemble was drawn (as `redraw judge` does).
-fn ensemble_info(m: &serde_json::Value) -> EnsembleInfo {
-    let tolerance = m.get("tolerance").and_then(|t| t.as_f64());
-    let step_rates = m.get("results").and_then(|r| r.as_array()).and_then(|chains| {
-        let (mut steps, mut accepted) = (0u64, 0u64);
-        for c in chains {
-            steps += c.get("steps")?.as_u64()?;
-            accepted += c.get("accepted")?.as_u64()?;
-        }
-        (steps > 0).then(|| StepRates::from_counts(steps, accepted, steps - accepted))
-    });
-    let description = m.get("params").map(|p| {
-        let kind = p.get("proposal").and_then(|x| x.get("kind")).and_then(|x| x.as_str()).unwrap_or("chain");
-        let steps = p.get("steps").and_then(|x| x.as_u64()).unwrap_or(0);
-        let seed = p.get("seed").and_then(|x| x.as_u64()).unwrap_or(0);
-        let tol = tolerance.map(|t| format!(", population tolerance ±{:.2}%", 100.0 * t)).unwrap_or_default();
-        format!("{kind}, {steps} steps per chain, seed {seed}{tol}")
-    });
-    EnsembleInfo { tolerance, step_rates, description }
 }

@@ -86,7 +86,7 @@ fn scenario_json(
         let ds = Dataset::embedded();
         let resolved =
             sc.resolve(ds, &ResolveOptions { strict_contiguity }, Some((&text, &display))).map_err(err)?;
-        let opts = EvalOptions { census, elections: years, method, house_size };
+        let opts = EvalOptions { census, elections: years, method, house_size, ..EvalOptions::default() };
         // The same value and bytes as `redraw scenario --format json` (and `redraw serve`).
         let report = compare(ds, &resolved, &opts).map_err(err)?;
         Ok((report.to_json(), resolved.warnings.clone()))
