@@ -9,7 +9,8 @@
 //!   [`crate::adjacency`]), so no polygon union is needed.
 //! - Polsby-Popper = 4πA / P² (1 for a disc). Reock = A / area of the minimum bounding circle
 //!   (1 for a disc), the circle found by Welzl's algorithm on the convex hull of the district's
-//!   vertices, in an equal-area projection centred on the district for lon/lat data.
+//!   vertices; for lon/lat data the smallest spherical cap holding the district
+//!   ([`smallest_cap`]: the circle in an equal-area projection re-centred on itself).
 //! - Cut edges: adjacency edges whose ends lie in different districts; cut length: the total
 //!   shared-border length of those edges (each counted once).
 
@@ -194,6 +195,30 @@ pub struct DistrictShape {
     pub reock: f64,
 }
 
+/// The smallest spherical cap holding lon/lat points, as the centre (lon/lat) and the radius of
+/// its image in the Lambert azimuthal equal-area projection centred on it, where the cap is a
+/// disc of the same area (π r² = the cap's area). Found as the minimum enclosing circle in an
+/// equal-area projection centred on the points, then re-centred on that circle's centre until
+/// the centre moves less than a millimetre (two or three rounds): the answer does not depend on
+/// where the first projection was centred, so an independent computation can reproduce it.
+pub fn smallest_cap(points: &[Point]) -> Option<(Point, f64)> {
+    let mut centre = geographic_centre(points)?;
+    let mut planar: Vec<Point> = Vec::with_capacity(points.len());
+    let mut best = None;
+    for _ in 0..8 {
+        let laea = Laea::new(centre[0], centre[1]);
+        planar.clear();
+        planar.extend(points.iter().map(|&q| laea.forward(q)));
+        let (c, r) = min_enclosing_circle(&planar)?;
+        best = Some((centre, r));
+        if c[0].hypot(c[1]) < 1e-3 {
+            break;
+        }
+        centre = laea.inverse(c);
+    }
+    best
+}
+
 /// The plan-independent part of [`district_shapes`], computed once for a layer so that many
 /// plans (ensemble samples, neutral splits) can be measured quickly: each unit's area and the
 /// vertices of its convex hull (found in an equal-area projection centred on the layer; only
@@ -278,14 +303,8 @@ impl ShapeIndex {
             .max(0.0);
             pts.clear();
             pts.extend(units.iter().flat_map(|&i| self.hulls[i].iter().copied()));
-            if self.geographic {
-                // Reock's circle is found in an equal-area projection centred on the district.
-                if let Some(c) = geographic_centre(&pts) {
-                    let laea = Laea::new(c[0], c[1]);
-                    pts.iter_mut().for_each(|q| *q = laea.forward(*q));
-                }
-            }
-            let reock = match min_enclosing_circle(&pts) {
+            let circle = if self.geographic { smallest_cap(&pts) } else { min_enclosing_circle(&pts) };
+            let reock = match circle {
                 Some((_, r)) if r > 0.0 => area / (std::f64::consts::PI * r * r),
                 _ => 0.0,
             };

@@ -253,10 +253,13 @@ pub fn histogram_plot_svg(p: &HistogramPlot) -> String {
     header(&mut svg, p.title, p.subtitle);
     let b = p.bins;
     let nb = b.share.len();
-    let ymax = b.share.iter().copied().fold(0.0, f64::max).max(1e-12);
-    let (yt, _) = nice_ticks(0.0, ymax, 5);
+    // Headroom above the tallest bar for the plan's label, which sits at the top.
+    let ymax = 1.12 * b.share.iter().copied().fold(0.0, f64::max).max(1e-12);
+    let (yt, ystep) = nice_ticks(0.0, ymax, 5);
     let (x0, x1) = (b.start - 0.5 * b.width, b.start + (nb as f64 + 0.5) * b.width);
     let f = Frame { x0, x1, y0: 0.0, y1: yt.last().copied().unwrap_or(ymax).max(ymax) };
+    // Every tick label with the same number of decimals (5%, 10%, 15%, not 15.0%).
+    let decimals = if (100.0 * ystep - (100.0 * ystep).round()).abs() < 1e-9 { 0 } else { 1 };
     let xticks = if b.integer {
         let lo = b.start + 0.5;
         let hi = b.start + nb as f64 * b.width - 0.5;
@@ -272,12 +275,7 @@ pub fn histogram_plot_svg(p: &HistogramPlot) -> String {
         None
     };
     axes_with(&mut svg, &f, xticks, p.xlabel, "share of ensemble plans", p.tick, &|v| {
-        let pct = 100.0 * v;
-        if pct == pct.round() {
-            format!("{pct:.0}%")
-        } else {
-            format!("{pct:.1}%")
-        }
+        format!("{:.*}%", decimals, 100.0 * v)
     });
     let marked_bin = p.marked.as_ref().map(|(m, _)| b.bin_of(*m));
     for (i, &c) in b.share.iter().enumerate() {

@@ -599,10 +599,23 @@ pub fn comparison_words(metric: &str, label: &str) -> (String, String) {
             pair("A higher mean Reock score (more compact)", "A lower mean Reock score (less compact)")
         }
         m if m.ends_with("_districts") => {
-            let what = label.to_lowercase();
+            let what = lower_first(label);
             (format!("More {what}"), format!("Fewer {what}"))
         }
-        _ => (format!("A higher {}", label.to_lowercase()), format!("A lower {}", label.to_lowercase())),
+        _ => (format!("A higher {}", lower_first(label)), format!("A lower {}", lower_first(label))),
+    }
+}
+
+/// The label inside a sentence: its first letter in lower case unless the first word is an
+/// acronym or a name ("Black VAP", "R-hat" keep theirs).
+fn lower_first(label: &str) -> String {
+    let first = label.split_whitespace().next().unwrap_or("");
+    let keep = first.chars().filter(|c| c.is_uppercase()).count() > 1
+        || ["Black", "Hispanic", "Asian", "Native", "Polsby-Popper", "Reock"].contains(&first);
+    let mut c = label.chars();
+    match c.next() {
+        Some(f) if !keep => f.to_lowercase().chain(c).collect(),
+        _ => label.to_string(),
     }
 }
 

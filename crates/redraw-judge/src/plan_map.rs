@@ -111,8 +111,9 @@ pub fn render(p: &PlanMap) -> String {
             if let Some(s) = p.shapes.get(d) {
                 note.push_str(&format!(" · PP {:.2} · Reock {:.2}", s.polsby_popper, s.reock));
             }
-            let name = if label.parse::<i64>().is_ok() { format!("District {label}") } else { label.clone() };
-            MapRegion { name, short: label.clone(), emphasis: true, note, fill, legend: true }
+            // The map shows district numbers alone (long names would be shortened only where
+            // they collide, mixing "District 5" with a bare "6").
+            MapRegion { name: label.clone(), short: label.clone(), emphasis: true, note, fill, legend: true }
         })
         .collect();
     let mut subtitle = Vec::new();
@@ -128,9 +129,9 @@ pub fn render(p: &PlanMap) -> String {
     }
     subtitle.push(
         if p.counties.is_some() {
-            "Heavy lines: county borders and the state outline"
+            "Heavy lines: district borders and the state outline; dashed lines: county borders"
         } else {
-            "Heavy line: the state outline"
+            "Heavy lines: district borders and the state outline"
         }
         .to_string(),
     );
@@ -160,10 +161,9 @@ pub fn render(p: &PlanMap) -> String {
         footer: format!("Polygons: {}", p.source),
     };
     let style = MapStyle {
-        outline_label: Some(
-            if p.counties.is_some() { "county borders, state outline" } else { "state outline" }.into(),
-        ),
-        boundary_label: Some("district borders".into()),
+        outline_label: p.counties.is_some().then(|| "county borders".into()),
+        boundary_label: Some("district borders and state outline".into()),
+        regions_heavy: true,
     };
     render_map_styled(&spec, &style)
 }

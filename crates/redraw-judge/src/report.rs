@@ -92,7 +92,7 @@ fn slug(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect()
 }
 
-fn thousands(v: f64) -> String {
+pub(crate) fn thousands(v: f64) -> String {
     let s = format!("{}", v.round() as i64);
     let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
     let mut out = String::new();
@@ -169,6 +169,13 @@ fn metric_table(rows: &[&MetricJudgement]) -> Block {
 
 fn histogram(m: &MetricJudgement, title: &str) -> Option<String> {
     let bins: &Bins = m.bins.as_ref()?;
+    // A statistic every neutral plan and the plan share (no majority-Asian district anywhere)
+    // says all it has in its table row; a single full bar would only take a page.
+    if let (Some(d), Some(p)) = (&m.distribution, &m.placement) {
+        if d.min == d.max && p.equal >= 0.999_999 {
+            return None;
+        }
+    }
     let n = m.distribution.as_ref().map_or(0, |d| d.count);
     let subtitle = match m.placement {
         Some(p) => format!(
@@ -280,7 +287,7 @@ pub fn document(j: &Judgement, title: &str, figures: &Figures) -> Vec<Block> {
         Some(svg) => doc.push(Block::Figure {
             file: "plan_map.svg".into(),
             svg: svg.clone(),
-            caption: "The plan: districts shaded by winner and margin, county borders and the state outline in heavy lines."
+            caption: "The plan: districts shaded by winner and margin; district borders and the state outline in heavy lines, county borders dashed."
                 .into(),
         }),
         None => doc.push(Block::Callout(
@@ -630,7 +637,7 @@ fn diagnostics(j: &Judgement, doc: &mut Vec<Block>) {
     if j.weighted {
         return;
     }
-    for d in &j.diagnostics {
+    for d in j.diagnostics.iter().filter(|d| d.verdict != redraw_metrics::MixingVerdict::Constant) {
         let per = d.chains.first().map_or(0, |c| c.values.len());
         let svg = trace_panels_svg(
             &d.chains,

@@ -159,7 +159,7 @@ pub fn ensemble_info(m: &Manifest) -> EnsembleInfo {
         "{}, {} chains of {} steps, seed {}, population tolerance ±{:.2}%",
         m.params.proposal.kind.name(),
         m.params.chains,
-        m.params.steps,
+        crate::report::thousands(m.params.steps as f64),
         m.params.seed,
         100.0 * m.tolerance
     ));
