@@ -457,3 +457,166 @@ fn nc_2022_court_report_has_map_compactness_vra_provenance_and_definitions() {
         let _ = std::fs::remove_dir_all(&work);
     }
 }
+
+/// `redraw plan import` round trip on California: a synthetic block-assignment file built from
+/// the 2021 plan's block groups (three blocks per block group, in Census and CSV layouts)
+/// aggregates back to exactly that plan; a block in another district is reported as a split,
+/// and block populations decide the majority; mismatched inputs are refused with examples.
+#[test]
+fn plan_import_round_trips_a_block_assignment_file() {
+    let graph = data_dir().join("graphs/bench/CA.json");
+    let plan = data_dir().join("plans/CA_cd_2021_blockgroups.csv");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let rows: Vec<(String, String)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (g, d) = l.split_once(',').unwrap();
+            (g.to_string(), d.to_string())
+        })
+        .collect();
+    assert_eq!(rows.len(), 25_607);
+    let work = tmp("baf");
+    // Census layout; the first block group gets a third block in another district.
+    let (bg0, d0) = (&rows[0].0, &rows[0].1);
+    let other = if d0 == "1" { "2" } else { "1" };
+    let mut baf = String::from("BLOCKID|DISTRICT\n");
+    for (g, d) in &rows {
+        for b in ["000", "001"] {
+            baf.push_str(&format!("{g}{b}|{d}\n"));
+        }
+    }
+    baf.push_str(&format!("{bg0}002|{other}\n"));
+    let baf_path = work.join("baf.txt");
+    std::fs::write(&baf_path, &baf).unwrap();
+    let g = graph.to_str().unwrap();
+    let out = work.join("plan.csv");
+    let (ok, stdout, err) = redraw(&[
+        "plan",
+        "import",
+        baf_path.to_str().unwrap(),
+        "--graph",
+        g,
+        "--to",
+        "block-group",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let got = std::fs::read_to_string(&out).unwrap();
+    let mut got_rows: Vec<&str> = got.lines().skip(1).collect();
+    let mut want: Vec<String> = rows.iter().map(|(g, d)| format!("{g},{d}")).collect();
+    got_rows.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got_rows, want, "the round trip is exact");
+    assert!(got.starts_with("GEOID,district\n"));
+    let split: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let split = &split["split_units"];
+    assert_eq!(split.as_array().unwrap().len(), 1, "{split}");
+    assert_eq!(split[0]["unit"], bg0.as_str());
+    assert_eq!(split[0]["district"], d0.as_str(), "two blocks against one");
+    assert_eq!(split[0]["moved"], 1.0);
+    assert!(err.contains("1 unit(s) split"), "{err}");
+    // The imported plan is read by the judge's plan reader (same ids).
+    let (ok, info, err) = redraw(&["graph", "info", g]);
+    assert!(ok && !info.is_empty(), "{err}");
+
+    // Block populations: the third block holds most people, so the unit changes district.
+    let mut pop = String::from("GEOID,P0010001\n");
+    for (g, _) in &rows {
+        pop.push_str(&format!("{g}000,10\n{g}001,10\n"));
+    }
+    pop.push_str(&format!("{bg0}002,100\n"));
+    let pop_path = work.join("pop.csv");
+    std::fs::write(&pop_path, &pop).unwrap();
+    let out2 = work.join("plan2.csv");
+    let (ok, _, err) = redraw(&[
+        "plan",
+        "import",
+        baf_path.to_str().unwrap(),
+        "--graph",
+        g,
+        "--to",
+        "block-group",
+        "--block-pop",
+        pop_path.to_str().unwrap(),
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(std::fs::read_to_string(&out2).unwrap().contains(&format!("{bg0},{other}\n")));
+    assert!(err.contains("20 people placed in another district"), "{err}");
+
+    // Refusals: the output exists; a BAF missing a block of the state (population file); a
+    // block group with no block; another state's file.
+    let (ok, _, err) = redraw(&[
+        "plan",
+        "import",
+        baf_path.to_str().unwrap(),
+        "--graph",
+        g,
+        "--to",
+        "block-group",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("exists"), "{err}");
+    let short: String = baf
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{}001", rows[5].0)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let short_path = work.join("short.txt");
+    std::fs::write(&short_path, &short).unwrap();
+    let (ok, _, err) = redraw(&[
+        "plan",
+        "import",
+        short_path.to_str().unwrap(),
+        "--graph",
+        g,
+        "--to",
+        "block-group",
+        "--block-pop",
+        pop_path.to_str().unwrap(),
+        "--out",
+        work.join("p3.csv").to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains(&format!("{}001", rows[5].0)) && err.contains("every block"), "{err}");
+    let gone: String =
+        baf.lines().filter(|l| !l.starts_with(rows[7].0.as_str())).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&short_path, &gone).unwrap();
+    let (ok, _, err) = redraw(&[
+        "plan",
+        "import",
+        short_path.to_str().unwrap(),
+        "--graph",
+        g,
+        "--to",
+        "block-group",
+        "--out",
+        work.join("p4.csv").to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains(rows[7].0.as_str()) && err.contains("no block"), "{err}");
+    std::fs::write(&short_path, "GEOID,CD\n370010201001000,1\n").unwrap();
+    let (ok, _, err) = redraw(&[
+        "plan",
+        "import",
+        short_path.to_str().unwrap(),
+        "--graph",
+        g,
+        "--to",
+        "block-group",
+        "--out",
+        work.join("p5.csv").to_str().unwrap(),
+    ]);
+    assert!(
+        !ok && err.contains("370010201001") && err.contains("not in the graph") && err.contains("06"),
+        "{err}"
+    );
+    assert!(!work.join("p3.csv").exists() && !work.join("p4.csv").exists() && !work.join("p5.csv").exists());
+    if std::env::var_os("REDRAW_KEEP_TEST_OUTPUT").is_none() {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+}

@@ -151,7 +151,7 @@ impl Bins {
         let kept: Vec<usize> =
             (0..values.len()).filter(|&i| values[i].is_finite() && weight(i) > 0.0).collect();
         let total: f64 = kept.iter().map(|&i| weight(i)).sum();
-        if kept.is_empty() || !(total > 0.0) {
+        if kept.is_empty() || total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return None;
         }
         let include = include.filter(|m| m.is_finite());
@@ -205,7 +205,7 @@ impl Bins {
 
 /// A round bin width at least `raw`: 1, 2, 5 or 10 times a power of ten.
 fn nice_step(raw: f64) -> f64 {
-    if !(raw > 0.0) || !raw.is_finite() {
+    if raw.is_nan() || raw <= 0.0 || !raw.is_finite() {
         return 1.0;
     }
     let mag = 10f64.powf(raw.log10().floor());
