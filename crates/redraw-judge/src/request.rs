@@ -166,6 +166,9 @@ pub fn ensemble_info(m: &Manifest) -> EnsembleInfo {
     EnsembleInfo { tolerance: Some(m.tolerance), step_rates, description, ..shared }
 }
 
+/// The total VAP column and the groups `(key, label, column)`.
+type VapColumns = (String, Vec<(String, String, String)>);
+
 /// Judges the request's plan against its run (see the module docs).
 pub fn evaluate(req: Request) -> Result<Evaluation, JudgeError> {
     let g = req.graph;
@@ -247,7 +250,7 @@ pub fn evaluate(req: Request) -> Result<Evaluation, JudgeError> {
     };
 
     // Voting-age population.
-    let vap_cols: Option<(String, Vec<(String, String, String)>)> = match &o.vap {
+    let vap_cols: Option<VapColumns> = match &o.vap {
         VapChoice::None => None,
         VapChoice::Columns { total, groups } => Some((total.clone(), groups.clone())),
         VapChoice::Auto => {
