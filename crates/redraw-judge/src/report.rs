@@ -894,6 +894,7 @@ h3{font-size:17px;margin:24px 0 8px}h4{font-size:15px;margin:14px 0 4px}
 p{margin:8px 0}.callout{background:#fff4e5;border-left:4px solid #e69f00;padding:8px 12px}
 .table{overflow-x:auto}table{border-collapse:collapse;margin:10px 0;font-size:13px}
 th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+td:last-child{overflow-wrap:anywhere}
 th{background:#f2f2f2}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 figure{margin:18px 0;page-break-inside:avoid}figure svg{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:13px;color:#444;margin-top:4px}
