@@ -52,6 +52,13 @@ pub const HEADER_LEN: usize = 32;
 pub const ENCODED_PREFIX: usize = 4 + 8 + 1 + 4;
 
 /// Record kinds of version 2.
+/// The most nodes a delta-encoded file (version 2) may declare. A run-length record of a few
+/// bytes can stand for any number of nodes, so the file's length does not bound the plan a
+/// reader must hold, as it does for version 1; this cap does (2^25 nodes: four times the
+/// 8.1 million census blocks of the whole country, a 128 MiB plan). Runs on larger graphs
+/// record with `--compress none`.
+pub const MAX_DELTA_NODES: u32 = 1 << 25;
+
 const KIND_RAW: u8 = 0;
 const KIND_RUNS: u8 = 1;
 const KIND_DELTA: u8 = 2;
@@ -406,6 +413,12 @@ impl<R: Read> AssignmentReader<R> {
             samples: u64::from_le_bytes(h[24..32].try_into().unwrap()),
             compression,
         };
+        if header.compression == Compression::Delta && header.node_count > MAX_DELTA_NODES {
+            return Err(bad(format!(
+                "corrupt assignments header: {} nodes, more than the {MAX_DELTA_NODES} a delta-encoded file may hold",
+                header.node_count
+            )));
+        }
         if header.label_bytes as usize != label_bytes(header.districts as usize) {
             return Err(bad(format!(
                 "label width {} does not match {} districts",
@@ -754,6 +767,45 @@ mod tests {
         assert!(r.next().unwrap().is_ok());
         assert!(r.next().unwrap().is_err());
         assert!(AssignmentReader::new(&b"NOTMAGIC0000000000000000000000000"[..]).is_err());
+    }
+
+    /// Fuzz finding (assignments target, 10-minute campaign): a 118-byte delta file declaring
+    /// 2^31 nodes whose first record is one run of every node made the reader allocate the whole
+    /// plan (1.8 GB in the fuzzer's case, 8 GB here) before noticing anything. The node count of a
+    /// delta file is now capped, and the header says so before any record is read.
+    #[test]
+    fn a_delta_file_cannot_declare_more_nodes_than_the_cap() {
+        let mut h = Header::new(4, 3, 1).with_compression(Compression::Delta);
+        h.node_count = 1 << 31;
+        let mut bytes = h.to_bytes().to_vec();
+        // One KIND_RUNS record: a single run of 2^31 nodes in district 0.
+        let mut payload = Vec::new();
+        for v in [1u64 << 31, 0] {
+            let mut x = v;
+            loop {
+                let b = (x & 0x7f) as u8;
+                x >>= 7;
+                payload.push(if x == 0 { b } else { b | 0x80 });
+                if x == 0 {
+                    break;
+                }
+            }
+        }
+        bytes.extend_from_slice(&0u32.to_le_bytes());
+        bytes.extend_from_slice(&0u64.to_le_bytes());
+        bytes.push(KIND_RUNS);
+        bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        let len = bytes.len() as u64;
+        let e = AssignmentReader::with_file_len(&bytes[..], len).err().expect("refused").to_string();
+        assert_eq!(
+            e,
+            "corrupt assignments header: 2147483648 nodes, more than the 33554432 a delta-encoded file may hold"
+        );
+        assert!(AssignmentReader::new(&bytes[..]).is_err());
+        // At the cap the header is accepted (its records are then checked one by one).
+        h.node_count = MAX_DELTA_NODES;
+        assert!(AssignmentReader::new(&h.to_bytes()[..]).is_ok());
     }
 
     #[test]

@@ -606,6 +606,16 @@ fn validate(spec: &RunSpec) -> Result<(), RunError> {
     if p.districts() < 2 {
         return Err(RunError::Params("a chain needs at least 2 districts".into()));
     }
+    if params.compression == Compression::Delta
+        && params.record != Record::StatsOnly
+        && p.node_count() > crate::assignments::MAX_DELTA_NODES as usize
+    {
+        return Err(RunError::Params(format!(
+            "a graph of {} nodes: delta-encoded assignments hold at most {} nodes; record with --compress none",
+            p.node_count(),
+            crate::assignments::MAX_DELTA_NODES
+        )));
+    }
     if p.districts() > crate::verify::MAX_DISTRICTS {
         // assignments.bin stores a district index in 16 bits (docs/run-format.md).
         return Err(RunError::Params(format!(

@@ -116,6 +116,12 @@ impl Manifest {
         if p.chains == 0 || p.thin == 0 {
             return Err(format!("params: chains {} and thin {} must be at least 1", p.chains, p.thin));
         }
+        if self.sampler == crate::run::Sampler::Smc {
+            return self.check_smc();
+        }
+        if self.smc.is_some() {
+            return Err("an `smc` section in the manifest of a Markov chain run".into());
+        }
         if self.samples_per_chain != p.samples_per_chain() {
             return Err(format!(
                 "samples_per_chain is {} but steps {}, burn_in {} and thin {} record {}",
@@ -212,6 +218,70 @@ impl Manifest {
                     ));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// [`Manifest::check`]'s rules for an SMC run (`docs/run-format.md`, "SMC runs"): each run
+    /// (a "chain" in the row and plan counts) records every particle, step = particle index, as
+    /// fixed-size records, and stats.csv ends with the `weight` column.
+    fn check_smc(&self) -> Result<(), String> {
+        let p = &self.params;
+        let Some(smc) = &self.smc else {
+            return Err("sampler \"smc\" without its `smc` section".into());
+        };
+        let particles = smc.config.particles as u64;
+        if particles == 0
+            || self.samples_per_chain != particles
+            || self.plans_per_chain != particles
+            || p.steps != 0
+            || p.burn_in != 0
+            || p.thin != 1
+        {
+            return Err(format!(
+                "an SMC run of {particles} particles records samples_per_chain {} and plans_per_chain {} \
+                 (steps {}, burn_in {}, thin {}): expected {particles}, {particles} (0, 0, 1)",
+                self.samples_per_chain, self.plans_per_chain, p.steps, p.burn_in, p.thin
+            ));
+        }
+        if p.record != crate::record::Record::Every
+            || p.compression != crate::assignments::Compression::None
+            || !self.tracked_columns.is_empty()
+            || self.shard.is_some()
+        {
+            return Err(
+                "an SMC run records every plan uncompressed, no tracked columns, in one directory".into()
+            );
+        }
+        if self.total_samples().is_none() {
+            return Err(format!("{} runs of {particles} particles overflow a 64-bit count", p.chains));
+        }
+        if self.files.stats != crate::run::STATS
+            || self.files.assignments.as_deref() != Some(crate::run::ASSIGNMENTS)
+        {
+            return Err(format!(
+                "files {:?} and {:?}, expected \"{}\" and \"{}\"",
+                self.files.stats,
+                self.files.assignments,
+                crate::run::STATS,
+                crate::run::ASSIGNMENTS
+            ));
+        }
+        let names: Vec<&str> = self.elections.iter().map(|e| e.name.as_str()).collect();
+        let mut want = stats_header(&self.district_labels, &names, &[]);
+        want.push("weight".into());
+        if self.stats_columns != want {
+            return Err("stats_columns do not match the district labels and elections, then weight".into());
+        }
+        if self.status == "complete"
+            && (self.results.len() != p.chains as usize || smc.runs.len() != p.chains as usize)
+        {
+            return Err(format!(
+                "{} runs, but results for {} and run summaries for {}",
+                p.chains,
+                self.results.len(),
+                smc.runs.len()
+            ));
         }
         Ok(())
     }

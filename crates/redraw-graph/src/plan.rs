@@ -59,10 +59,12 @@ pub struct Plan {
     districts: Vec<String>,
 }
 
-/// Sorts district labels: numerically when all are integers, lexically otherwise.
+/// Sorts district labels: numerically when all are integers, lexically otherwise. Labels of
+/// equal value but different spelling ("2" and "02") stay distinct labels and are ordered by
+/// their text, so equal labels are always adjacent (callers dedup the sorted list).
 fn sort_labels(labels: &mut [String]) {
     if labels.iter().all(|l| l.parse::<i64>().is_ok()) {
-        labels.sort_by_key(|l| l.parse::<i64>().unwrap_or(0));
+        labels.sort_by(|a, b| (a.parse::<i64>().unwrap_or(0), a).cmp(&(b.parse::<i64>().unwrap_or(0), b)));
     } else {
         labels.sort();
     }
@@ -487,6 +489,18 @@ mod tests {
     fn grid() -> Graph {
         let labels = (0..6).map(|i| format!("u{i}")).collect();
         Graph::from_edges(labels, &[(0, 1), (1, 2), (3, 4), (4, 5), (0, 3), (1, 4), (2, 5)], None).unwrap()
+    }
+
+    /// Fuzz finding (plan_csv target, 10-minute campaign): labels "2", "02", "2" sorted by value
+    /// alone were not adjacent, so the dedup kept "2" twice and one district index had no units
+    /// (a plan that every consumer assumes cannot exist).
+    #[test]
+    fn labels_equal_in_value_but_spelled_differently_stay_two_districts() {
+        let p = Plan::from_labels(&["2", "02", "2", "1", "-4"]);
+        assert_eq!(p.district_labels(), &["-4", "1", "02", "2"]);
+        assert_eq!(p.assignment(), &[3, 2, 3, 1, 0]);
+        let k = p.district_count();
+        assert!((0..k as u32).all(|d| p.assignment().contains(&d)), "a district without units: {p:?}");
     }
 
     #[test]

@@ -169,8 +169,9 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = RecordArg::Every)]
     pub record: RecordArg,
     /// How assignments.bin stores the plans: `delta` (each plan as the runs of nodes that
-    /// changed since the chain's previous plan: 40-100x smaller, read by redraw and its Python
-    /// package) or `none` (fixed-size records, one byte per node, that numpy.fromfile reads).
+    /// changed since the chain's previous plan: 23-170x smaller on the NC, PA and CA bench
+    /// graphs; read by redraw and its Python package) or `none` (fixed-size records, one byte
+    /// per node, that numpy.fromfile reads).
     #[arg(long, value_enum, default_value_t = CompressArg::Delta)]
     pub compress: CompressArg,
     /// Also sum this node column per district in every row: columns sum_COL_<d> after the

@@ -64,20 +64,21 @@ fn scenario_json(
         })
         .transpose()?;
     let mut years = match election_years {
-        None => ElectionYear::ALL.to_vec(),
+        // The CLI's default (`--election-year 2016,2020,2024`), so both print the same report.
+        None => ElectionYear::DEFAULT.to_vec(),
         Some(ys) => ys
             .into_iter()
             .map(|y| {
                 ElectionYear::from_year(y).ok_or_else(|| {
                     err_msg(format!(
-                        "`{y}` is not an election year in the data (expected 2016, 2020 or 2024)"
+                        "`{y}` is not an election year in the data (expected 2012, 2016, 2020 or 2024)"
                     ))
                 })
             })
             .collect::<PyResult<Vec<_>>>()?,
     };
     if years.is_empty() {
-        return Err(err_msg("election_years: give at least one of 2016, 2020, 2024"));
+        return Err(err_msg("election_years: give at least one of 2012, 2016, 2020, 2024"));
     }
     years.sort();
     years.dedup();
