@@ -308,8 +308,17 @@ pub fn evaluate(req: Request) -> Result<Evaluation, JudgeError> {
             let (mean_pp, min_pp, note) = match req.assignments {
                 Some(src) => {
                     let fast = PolsbyPopperIndex::new(index.areas_m2(), &adj).map_err(|e| JudgeError::Input(e.to_string()))?;
-                    let (a, b) = ensemble_compactness(src, &stats, &fast, k)?;
-                    (a, b, None)
+                    let (a, b, found) = ensemble_compactness(src, &stats, &fast, k)?;
+                    // A run recording plans less often than stats rows (`--record thinned`):
+                    // the compactness distribution is that of the recorded plans.
+                    let note = (found < stats.samples()).then(|| {
+                        format!(
+                            "The ensemble's Polsby-Popper scores come from the {found} recorded plans among its {} \
+                             judged samples (the run recorded plans less often than statistics).",
+                            stats.samples()
+                        )
+                    });
+                    (a, b, note)
                 }
                 None => (
                     Vec::new(),
@@ -482,7 +491,7 @@ fn ensemble_compactness(
     stats: &EnsembleStats,
     fast: &PolsbyPopperIndex,
     k: usize,
-) -> Result<(Vec<f64>, Vec<f64>), JudgeError> {
+) -> Result<(Vec<f64>, Vec<f64>, usize), JudgeError> {
     if src.node_count() != fast.units() {
         return Err(JudgeError::Input(format!(
             "the run's assignments have {} units per plan, the polygons {}",
@@ -506,11 +515,11 @@ fn ensemble_compactness(
         min[i] = scores.iter().copied().fold(f64::INFINITY, f64::min);
         found += 1;
     }
-    if found != stats.samples() {
+    if found == 0 {
         return Err(JudgeError::Input(format!(
-            "the run's assignments hold {found} of the {} plans its stats.csv records",
+            "the run's assignments hold none of the {} plans judged from its stats.csv",
             stats.samples()
         )));
     }
-    Ok((mean, min))
+    Ok((mean, min, found))
 }

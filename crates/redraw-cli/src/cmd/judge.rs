@@ -280,13 +280,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         None => None,
     };
+    // A stats-only run has no plans: the report then says the ensemble's compactness is missing.
     let mut reader = match &layer {
-        Some(_) => {
+        Some(_) if manifest.files.assignments.is_some() => {
             inputs
                 .push(input_file("run assignments", &args.ensemble.join(redraw_ensemble::run::ASSIGNMENTS))?);
             Some(redraw_ensemble::run::open_assignments(&args.ensemble)?)
         }
-        None => None,
+        _ => None,
     };
 
     let mut elections = Vec::new();
