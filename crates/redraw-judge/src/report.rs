@@ -896,6 +896,7 @@ p{margin:8px 0}.callout{background:#fff4e5;border-left:4px solid #e69f00;padding
 th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 td:last-child{overflow-wrap:anywhere}
 th{background:#f2f2f2}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th.num{white-space:normal}
 figure{margin:18px 0;page-break-inside:avoid}figure svg{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:13px;color:#444;margin-top:4px}
 pre{background:#f6f6f6;padding:8px 12px;overflow-x:auto;font-size:12px;white-space:pre-wrap;word-break:break-all}
