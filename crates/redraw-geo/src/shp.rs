@@ -174,6 +174,7 @@ fn check_shp_structure<S: Read + Seek>(shp: &mut S) -> Result<()> {
                 format!("record {rec}: {content} bytes are too few for its shape type (corrupt file)"),
             ));
         }
+        let mut read = (avail - 8) as u64;
         if let Some((parts, points)) = counts {
             let need = u64::try_from(parts)
                 .ok()
@@ -187,9 +188,33 @@ fn check_shp_structure<S: Read + Seek>(shp: &mut S) -> Result<()> {
                     ),
                 ));
             }
+            if parts > 0 {
+                // The crate sizes each part's buffer from the difference of consecutive part
+                // starts, so they must rise from 0 and stay within the points (a fuzzed start of
+                // -2^28 asked for a 4 GB part). They follow the 44 bytes already read (`min_len`
+                // is 44 and `head` holds 8 + 44 bytes, so the reader is right at them).
+                debug_assert_eq!(read, 44);
+                let mut prev = 0i32;
+                for part in 0..parts {
+                    let mut b = [0u8; 4];
+                    shp.read_exact(&mut b).map_err(io)?;
+                    read += 4;
+                    let start = i32::from_le_bytes(b);
+                    let ok = if part == 0 { start == 0 } else { (prev..=points).contains(&start) };
+                    if !ok {
+                        return Err(shp_err(
+                            ".shp",
+                            format!(
+                                "record {rec}: part {part} starts at point {start}, expected {} (corrupt file)",
+                                if part == 0 { "0".to_string() } else { format!("{prev} to {points}") }
+                            ),
+                        ));
+                    }
+                    prev = start;
+                }
+            }
         }
         // Skip the rest of the record.
-        let read = (avail - 8) as u64;
         if content > read {
             let skip = content - read;
             let n = std::io::copy(&mut shp.by_ref().take(skip), &mut std::io::sink()).map_err(io)?;

@@ -113,3 +113,43 @@ fn finding_4_a_sparse_geojson_is_refused_without_reading_it() {
     assert!(t.elapsed().as_secs_f64() < 5.0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Fuzz finding (shapefile target, 10-minute campaign): a polygon whose part starts do not rise
+/// from 0 within its points (here the second part starts at -2^28) made the `shapefile` crate
+/// reserve a buffer sized by the difference of two starts: 4 GB for a 700-byte file. The part
+/// starts are now checked with the other counts before the crate reads the file.
+#[test]
+fn a_polygon_part_start_outside_its_points_is_refused_before_parsing() {
+    let dir = scratch("part-start");
+    let path = dir.join("parts.shp");
+    let table = shapefile::dbase::TableWriterBuilder::new()
+        .add_character_field(shapefile::dbase::FieldName::try_from("ID").unwrap(), 4);
+    let mut w = shapefile::Writer::from_path(&path, table).unwrap();
+    let ring = |x: f64| {
+        vec![
+            shapefile::Point::new(x, 0.0),
+            shapefile::Point::new(x, 1.0),
+            shapefile::Point::new(x + 1.0, 1.0),
+            shapefile::Point::new(x + 1.0, 0.0),
+            shapefile::Point::new(x, 0.0),
+        ]
+    };
+    let poly = shapefile::Polygon::with_rings(vec![
+        shapefile::PolygonRing::Outer(ring(0.0)),
+        shapefile::PolygonRing::Outer(ring(5.0)),
+    ]);
+    let mut rec = shapefile::dbase::Record::default();
+    rec.insert("ID".into(), shapefile::dbase::FieldValue::Character(Some("u0".into())));
+    w.write_shape_and_record(&poly, &rec).unwrap();
+    drop(w);
+    // The valid file reads.
+    assert_eq!(redraw_geo::io::read_path(&path, None).unwrap().features.len(), 1);
+    // Record 0 starts at byte 100; its content: shape type (4), bbox (32), parts (4), points (4),
+    // then the part starts: the second one, at content offset 48, becomes -2^28.
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[100 + 8 + 48..100 + 8 + 52].copy_from_slice(&(-(1i32 << 28)).to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let e = redraw_geo::io::read_path(&path, None).unwrap_err().to_string();
+    assert!(e.contains("record 0: part 1 starts at point -268435456, expected 0 to 10"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -20,7 +20,6 @@ assets! {
     "favicon.svg" => "image/svg+xml",
     "js/main.js" => "text/javascript; charset=utf-8",
     "js/api.js" => "text/javascript; charset=utf-8",
-    "js/evaluator.js" => "text/javascript; charset=utf-8",
     "js/model.js" => "text/javascript; charset=utf-8",
     "js/codec.js" => "text/javascript; charset=utf-8",
     "js/mapview.js" => "text/javascript; charset=utf-8",

@@ -118,6 +118,30 @@ async fn evaluate_answers_the_library_report() {
     assert_eq!(v["scenario"]["union_states"], 52);
     assert_eq!(v["baseline"]["elections"][2]["electoral_votes_rep"], 312);
 
+    // The panel's view: the same report without the sectors, per-rule electors and votes, compact.
+    let full = v.clone();
+    let (s, panel) = send(&app, post("/api/evaluate", r#"{"scenario":"cal-3","view":"panel"}"#)).await;
+    assert_eq!(s, StatusCode::OK, "{panel}");
+    assert!(panel.len() * 3 < body.len(), "panel view {} bytes, full {}", panel.len(), body.len());
+    let mut want = full;
+    for side in ["baseline", "scenario"] {
+        for st in want[side]["states"].as_array_mut().unwrap() {
+            st["economy"].as_object_mut().unwrap().remove("sectors").expect("sectors in the full report");
+            for e in st["elections"].as_array_mut().unwrap() {
+                let e = e.as_object_mut().unwrap();
+                assert!(e.remove("by_rule").is_some() && e.remove("votes").is_some());
+            }
+        }
+        want[side]["economy"].as_object_mut().unwrap().remove("sectors");
+        for e in want[side]["elections"].as_array_mut().unwrap() {
+            e.as_object_mut().unwrap().remove("popular");
+        }
+    }
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&panel).unwrap(), want);
+    let (s, err) = send(&app, post("/api/evaluate", r#"{"scenario":"cal-3","view":"tiny"}"#)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(err.contains("view: `tiny` is not a view (full or panel)"), "{err}");
+
     // Options as the CLI's flags.
     let (s, body) = send(
         &app,

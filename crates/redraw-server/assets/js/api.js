@@ -32,37 +32,13 @@ export async function postJson(path, body, opts = {}) {
   return r;
 }
 
-/** `POST /api/evaluate` through a worker (see evaluator.js): resolves to `{ report, text }`, the
- * report slimmed to what the panel draws and the exact text the server sent. */
-const evaluator = {
-  worker: null,
-  next: 0,
-  waiting: new Map(),
-  ask(body) {
-    if (!this.worker) {
-      this.worker = new Worker('/assets/js/evaluator.js', { type: 'module' });
-      this.worker.onmessage = ({ data }) => {
-        const w = this.waiting.get(data.id);
-        if (!w) return;
-        this.waiting.delete(data.id);
-        if (data.error != null) w.reject(new ApiError(data.status, data.error));
-        else w.resolve({ report: data.report, text: data.text });
-      };
-    }
-    const id = ++this.next;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, body });
-    });
-  },
-};
-
 export const api = {
   info: () => getJson('/api/info'),
   geometry: () => getJson('/api/geometry'),
   presets: () => getJson('/api/presets').then(d => d.presets),
   resolve: body => postJson('/api/resolve', body).then(r => r.json()),
-  evaluate: body => evaluator.ask(body),
+  // The panel's view of the report: every figure it shows, compact (docs/api.md).
+  evaluate: (body, signal) => postJson('/api/evaluate', { ...body, view: 'panel' }, { signal }).then(r => r.json()),
   mapSvg: body => postJson('/api/map.svg', body).then(r => r.text()),
   startSplit: body => postJson('/api/splits', body).then(r => r.json()),
   cancelSplit: id => fetch(`/api/splits/${id}`, { method: 'DELETE' }),

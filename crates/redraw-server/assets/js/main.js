@@ -164,14 +164,12 @@ async function boot() {
       const t0 = performance.now();
       const request = model.evaluateRequest();
       const t1 = performance.now();
-      const { report, text } = await api.evaluate(request);
+      const report = await api.evaluate(request);
       const t2 = performance.now();
       if (model.version === version || !app.pending) {
         const changed = model.states.some((st, l) => model.colourOf(l) != null) || model.blocs.secede.length || model.blocs.coalition.length;
         panel.render(report, model.meta.title || (changed ? 'Your map' : "Today's map"));
         app.report = report;
-        // The exact bytes of the report (what `redraw scenario FILE --format json` prints).
-        app.reportText = text;
         if ((model.options.house_rule || 'fixed') !== 'fixed') $('#opt-house').value = report.scenario.house_size;
       }
       app.metrics.phases.push({ toml: t1 - t0, evaluate: t2 - t1, render: performance.now() - t2 });
