@@ -198,11 +198,24 @@ def test_judge_equals_cli_json(tmp_path, cli, nc, data, nc_cli_run):
     plan = data / "plans" / "NC_cd_2022_vtds.csv"
     run = redraw.open_run(nc_cli_run)
     py = run.judge(str(plan))
-    assert py == json.loads(run_cli(cli, "judge", "--graph", nc, "--plan", plan, "--ensemble", nc_cli_run, "--format", "json").stdout)
+    cli_doc = json.loads(
+        run_cli(cli, "judge", "--graph", nc, "--plan", plan, "--ensemble", nc_cli_run, "--no-shapes", "--format", "json").stdout
+    )
+    # The CLI's document also records its invocation (command line, files and their SHA-256,
+    # date) and the plan's file name, and says it read no polygons; every figure, verdict,
+    # table and definition is the same document.
+    assert cli_doc.pop("provenance") is not None and py.pop("provenance") is None
+    assert cli_doc.pop("plan_name") == "NC_cd_2022_vtds.csv"
+    py.pop("plan_name")
+    cli_doc["notes"] = [n for n in cli_doc["notes"] if "--no-shapes" not in n]
+    assert py == cli_doc
     # The same plan given as a column of per-node districts.
     g = run.graph
     labels = g._g.plan_labels_from_csv(str(plan))
-    assert run.judge(labels) == py
+    again = run.judge(labels)
+    again.pop("provenance")
+    again.pop("plan_name")
+    assert again == py
 
 
 def test_metrics_match_definitions(nc_cli_run):

@@ -44,6 +44,9 @@ enum Command {
     Ensemble(Box<cmd::ensemble::Args>),
     #[command(about = "Merge the shards of an ensemble run (--chain-range) into one run directory")]
     Merge(cmd::merge::Args),
+    /// Work with plans: import a Census block-assignment file to a graph's units.
+    #[command(subcommand)]
+    Plan(cmd::plan::Command),
     #[command(about = "Judge a plan against an ensemble: metrics, percentiles, verdicts and diagnostics")]
     Judge(cmd::judge::Args),
     #[command(about = "Draw neutral splits of a state into new states and place named proposals among them")]
@@ -69,6 +72,7 @@ fn main() {
         Command::Graph(c) => cmd::graph::run(c),
         Command::Ensemble(a) => cmd::ensemble::run(*a),
         Command::Merge(a) => cmd::merge::run(a),
+        Command::Plan(c) => cmd::plan::run(c),
         Command::Judge(a) => cmd::judge::run(a),
         Command::Split(a) => cmd::split::run(a),
         Command::Map(a) => cmd::map::run(a),

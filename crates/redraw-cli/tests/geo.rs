@@ -305,7 +305,9 @@ fn plots_from_a_stats_file() {
     assert!(std::fs::read_to_string(&b).unwrap().contains("2 districts, 100 plans"));
     let t = dir.join("t.svg");
     ok(&redraw(&["plot", d, "--kind", "trace", "--stat", "cut_edges", "-o", t.to_str().unwrap()]));
-    assert!(std::fs::read_to_string(&t).unwrap().contains("2 chains, 50 steps"));
+    // One panel per chain (issue 11): the subtitle counts the chains and their recorded values.
+    let trace = std::fs::read_to_string(&t).unwrap();
+    assert!(trace.contains("2 chains, 50 values each") && trace.contains(">chain 2<"), "{trace}");
     let out = redraw(&["plot", d, "--kind", "histogram", "--stat", "nope", "-o", t.to_str().unwrap()]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no column `nope`"));
     std::fs::remove_dir_all(&dir).unwrap();

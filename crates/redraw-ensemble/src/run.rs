@@ -702,7 +702,10 @@ pub(crate) fn prepare_dir(dir: &Path, resume: bool) -> Result<RunLock, RunError>
         if dir.join(MANIFEST).exists() {
             return Err(RunError::Exists { dir: dir.to_path_buf() });
         }
-        if let Some(entries) = foreign_entries(dir, &[])? {
+        // Our own lock and temporary manifest may appear here while another run starts in the
+        // same directory (it created the directory and took the lock after our checks above):
+        // that run is then refused or reported below, under the lock, not as a foreign folder.
+        if let Some(entries) = foreign_entries(dir, &[LOCK, MANIFEST_TMP])? {
             return Err(RunError::NotARun { dir: dir.to_path_buf(), entries });
         }
     }

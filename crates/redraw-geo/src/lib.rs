@@ -63,4 +63,7 @@ pub use error::{GeoError, Result};
 pub use map::{render_map, unit_geometry, MapProjection, MapRegion, MapSpec, UnitBorder, UnitGeometry};
 pub use measure::{cut_edges, cut_length_m, district_shapes, polsby_popper, DistrictShape, ShapeIndex};
 pub use model::{Crs, CrsKind, Feature, Layer, Point, Polygon, Warning, WarningKind};
-pub use plot::{boxplot_svg, histogram_svg, per_rank_distributions, trace_svg};
+pub use plot::{
+    boxplot_svg, histogram_plot_svg, histogram_svg, per_rank_distributions, trace_panels_svg, trace_svg,
+    Bins, HistogramPlot, TraceChain,
+};

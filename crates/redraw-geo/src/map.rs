@@ -281,6 +281,26 @@ fn point_in_ring(p: Point, r: &[Point]) -> bool {
 
 /// Renders the map as SVG text.
 pub fn render_map(spec: &MapSpec) -> String {
+    render_map_styled(spec, &MapStyle::default())
+}
+
+/// Words of the map's line legend.
+#[derive(Clone, Debug, Default)]
+pub struct MapStyle {
+    /// What the heavy lines are (default: "today's state lines" with `outline_of`, else "outer
+    /// boundary").
+    pub outline_label: Option<String>,
+    /// What the thin lines between regions are (default: "region boundaries").
+    pub boundary_label: Option<String>,
+    /// A plan map: the borders between regions (districts) and the outer boundary are the heavy
+    /// lines, and the `outline_of` borders inside (counties) thin dashed lines over them, so
+    /// that two districts of the same shade stay apart. `outline_label` then names the dashed
+    /// lines.
+    pub regions_heavy: bool,
+}
+
+/// [`render_map`] with the line legend worded for the map (e.g. county borders on a plan map).
+pub fn render_map_styled(spec: &MapSpec, style: &MapStyle) -> String {
     let layer = spec.layer;
     let n = layer.features.len();
     let proj = project_layer(layer, spec.projection);
@@ -411,6 +431,7 @@ pub fn render_map(spec: &MapSpec) -> String {
     let mut region_border = Vec::new();
     let mut outline = Vec::new();
     let mut unit_border = Vec::new();
+    let mut inner_outline = Vec::new();
     let mut region_edges: FxSet<(u32, u32)> = FxSet::default();
     let mut keys: Vec<&(Q, Q)> = seg_sides.keys().collect();
     keys.sort_unstable();
@@ -442,7 +463,13 @@ pub fn render_map(spec: &MapSpec) -> String {
             .outline_of
             .as_ref()
             .is_some_and(|o| sides.iter().any(|&f| o[f as usize] != o[sides[0] as usize]));
-        if outer || diff_outline {
+        if style.regions_heavy {
+            if outer {
+                outline.push(*key);
+            } else if diff_outline && !distinct_regions {
+                inner_outline.push(*key);
+            }
+        } else if outer || diff_outline {
             outline.push(*key);
         }
     }
@@ -489,9 +516,16 @@ pub fn render_map(spec: &MapSpec) -> String {
             path_data(&chain(&unit_border), QS)
         ));
     }
-    if !region_border.is_empty() {
+    if !inner_outline.is_empty() {
         svg.raw(&format!(
-            r##"<path d="{}" fill="none" stroke="#555" stroke-width="0.9"/>"##,
+            r##"<path d="{}" fill="none" stroke="#333" stroke-width="0.7" stroke-dasharray="3 2"/>"##,
+            path_data(&chain(&inner_outline), QS)
+        ));
+    }
+    if !region_border.is_empty() {
+        let (colour, width) = if style.regions_heavy { ("#111", 1.8) } else { ("#555", 0.9) };
+        svg.raw(&format!(
+            r##"<path d="{}" fill="none" stroke="{colour}" stroke-width="{width}"/>"##,
             path_data(&chain(&region_border), QS)
         ));
     }
@@ -660,6 +694,26 @@ pub fn render_map(spec: &MapSpec) -> String {
         }
     }
     ly += 6.0;
+    if style.regions_heavy {
+        svg.line(lx, ly, lx + 24.0, ly, r##"stroke="#111" stroke-width="1.8""##);
+        svg.text(
+            lx + 30.0,
+            ly + 4.0,
+            11.0,
+            "start",
+            r##"fill="#444""##,
+            style.boundary_label.as_deref().unwrap_or("region boundaries"),
+        );
+        ly += 18.0;
+        if let Some(label) = style.outline_label.as_deref().filter(|_| spec.outline_of.is_some()) {
+            svg.line(lx, ly, lx + 24.0, ly, r##"stroke="#333" stroke-width="0.7" stroke-dasharray="3 2""##);
+            svg.text(lx + 30.0, ly + 4.0, 11.0, "start", r##"fill="#444""##, label);
+        }
+        if !spec.footer.is_empty() {
+            svg.text(PAD, height - 12.0, 10.0, "start", r##"fill="#777""##, &spec.footer);
+        }
+        return svg.finish();
+    }
     svg.line(lx, ly, lx + 24.0, ly, r##"stroke="#222" stroke-width="1.6""##);
     svg.text(
         lx + 30.0,
@@ -667,11 +721,22 @@ pub fn render_map(spec: &MapSpec) -> String {
         11.0,
         "start",
         r##"fill="#444""##,
-        if spec.outline_of.is_some() { "today's state lines" } else { "outer boundary" },
+        style.outline_label.as_deref().unwrap_or(if spec.outline_of.is_some() {
+            "today's state lines"
+        } else {
+            "outer boundary"
+        }),
     );
     ly += 18.0;
     svg.line(lx, ly, lx + 24.0, ly, r##"stroke="#555" stroke-width="0.9""##);
-    svg.text(lx + 30.0, ly + 4.0, 11.0, "start", r##"fill="#444""##, "region boundaries");
+    svg.text(
+        lx + 30.0,
+        ly + 4.0,
+        11.0,
+        "start",
+        r##"fill="#444""##,
+        style.boundary_label.as_deref().unwrap_or("region boundaries"),
+    );
     if !spec.footer.is_empty() {
         svg.text(PAD, height - 12.0, 10.0, "start", r##"fill="#777""##, &spec.footer);
     }

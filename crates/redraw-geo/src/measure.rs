@@ -9,7 +9,8 @@
 //!   [`crate::adjacency`]), so no polygon union is needed.
 //! - Polsby-Popper = 4πA / P² (1 for a disc). Reock = A / area of the minimum bounding circle
 //!   (1 for a disc), the circle found by Welzl's algorithm on the convex hull of the district's
-//!   vertices, in an equal-area projection centred on the district for lon/lat data.
+//!   vertices; for lon/lat data the smallest spherical cap holding the district
+//!   ([`smallest_cap`]: the circle in an equal-area projection re-centred on itself).
 //! - Cut edges: adjacency edges whose ends lie in different districts; cut length: the total
 //!   shared-border length of those edges (each counted once).
 
@@ -194,6 +195,30 @@ pub struct DistrictShape {
     pub reock: f64,
 }
 
+/// The smallest spherical cap holding lon/lat points, as the centre (lon/lat) and the radius of
+/// its image in the Lambert azimuthal equal-area projection centred on it, where the cap is a
+/// disc of the same area (π r² = the cap's area). Found as the minimum enclosing circle in an
+/// equal-area projection centred on the points, then re-centred on that circle's centre until
+/// the centre moves less than a millimetre (two or three rounds): the answer does not depend on
+/// where the first projection was centred, so an independent computation can reproduce it.
+pub fn smallest_cap(points: &[Point]) -> Option<(Point, f64)> {
+    let mut centre = geographic_centre(points)?;
+    let mut planar: Vec<Point> = Vec::with_capacity(points.len());
+    let mut best = None;
+    for _ in 0..8 {
+        let laea = Laea::new(centre[0], centre[1]);
+        planar.clear();
+        planar.extend(points.iter().map(|&q| laea.forward(q)));
+        let (c, r) = min_enclosing_circle(&planar)?;
+        best = Some((centre, r));
+        if c[0].hypot(c[1]) < 1e-3 {
+            break;
+        }
+        centre = laea.inverse(c);
+    }
+    best
+}
+
 /// The plan-independent part of [`district_shapes`], computed once for a layer so that many
 /// plans (ensemble samples, neutral splits) can be measured quickly: each unit's area and the
 /// vertices of its convex hull (found in an equal-area projection centred on the layer; only
@@ -278,14 +303,8 @@ impl ShapeIndex {
             .max(0.0);
             pts.clear();
             pts.extend(units.iter().flat_map(|&i| self.hulls[i].iter().copied()));
-            if self.geographic {
-                // Reock's circle is found in an equal-area projection centred on the district.
-                if let Some(c) = geographic_centre(&pts) {
-                    let laea = Laea::new(c[0], c[1]);
-                    pts.iter_mut().for_each(|q| *q = laea.forward(*q));
-                }
-            }
-            let reock = match min_enclosing_circle(&pts) {
+            let circle = if self.geographic { smallest_cap(&pts) } else { min_enclosing_circle(&pts) };
+            let reock = match circle {
                 Some((_, r)) if r > 0.0 => area / (std::f64::consts::PI * r * r),
                 _ => 0.0,
             };
@@ -316,6 +335,89 @@ pub fn district_shapes(layer: &Layer, adj: &Adjacency, plan: &[u32]) -> Result<V
         )));
     }
     ShapeIndex::new(layer).district_shapes(adj, plan)
+}
+
+/// Polsby-Popper scores of many plans on one layer, fast: only each unit's area and perimeter
+/// and the rook borders are kept, so a plan costs one pass over the units and one over the
+/// borders, with no allocation (the ensemble side of a judgement). The scores equal
+/// [`ShapeIndex::district_shapes`]' exactly (same areas, perimeters and border lengths, summed
+/// in the same order per district).
+#[derive(Clone, Debug)]
+pub struct PolsbyPopperIndex {
+    areas: Vec<f64>,
+    perimeters: Vec<f64>,
+    /// Rook borders `(a, b, length)`.
+    borders: Vec<(u32, u32, f64)>,
+}
+
+impl PolsbyPopperIndex {
+    /// From a layer's unit areas (e.g. [`ShapeIndex::areas_m2`]) and its adjacency.
+    pub fn new(areas_m2: &[f64], adj: &Adjacency) -> Result<Self> {
+        if areas_m2.len() != adj.node_count {
+            return Err(GeoError::Input(format!(
+                "{} unit areas for an adjacency of {} units",
+                areas_m2.len(),
+                adj.node_count
+            )));
+        }
+        Ok(PolsbyPopperIndex {
+            areas: areas_m2.to_vec(),
+            perimeters: adj.perimeters_m.clone(),
+            borders: adj
+                .edges
+                .iter()
+                .filter(|e| e.kind == EdgeKind::Rook)
+                .map(|e| (e.a, e.b, e.shared_m))
+                .collect(),
+        })
+    }
+
+    /// Number of units.
+    pub fn units(&self) -> usize {
+        self.areas.len()
+    }
+
+    /// Fills `scores[d]` with the Polsby-Popper score of district `d` of `plan` (`plan[i] <
+    /// scores.len()`); `area` and `perimeter` are scratch buffers of the same length.
+    pub fn scores_into(
+        &self,
+        plan: &[u32],
+        scores: &mut [f64],
+        area: &mut [f64],
+        perimeter: &mut [f64],
+    ) -> Result<()> {
+        let k = scores.len();
+        if plan.len() != self.areas.len() || area.len() != k || perimeter.len() != k {
+            return Err(GeoError::Input(format!(
+                "plan of {} units for {} units, or buffers of the wrong length",
+                plan.len(),
+                self.areas.len()
+            )));
+        }
+        area.iter_mut().for_each(|x| *x = 0.0);
+        perimeter.iter_mut().for_each(|x| *x = 0.0);
+        for (i, &d) in plan.iter().enumerate() {
+            let d = d as usize;
+            if d >= k {
+                return Err(GeoError::Input(format!("unit {i} is in district {d} of {k}")));
+            }
+            area[d] += self.areas[i];
+            perimeter[d] += self.perimeters[i];
+        }
+        // Inner borders, summed per district first and subtracted once, as district_shapes does.
+        let mut inner = vec![0.0; k];
+        for &(a, b, len) in &self.borders {
+            let (da, db) = (plan[a as usize], plan[b as usize]);
+            if da == db {
+                inner[da as usize] += len;
+            }
+        }
+        for d in 0..k {
+            let p = (perimeter[d] - 2.0 * inner[d]).max(0.0);
+            scores[d] = polsby_popper(area[d], p);
+        }
+        Ok(())
+    }
 }
 
 /// Number of adjacency edges (rook, queen or bridge) joining different districts.
@@ -417,6 +519,29 @@ mod tests {
         assert!((s.perimeter_m / (4.0 * side) - 1.0).abs() < 1e-3);
         assert!((s.polsby_popper - PI / 4.0).abs() < 2e-3);
         assert!((s.reock - 2.0 / PI).abs() < 2e-3);
+    }
+
+    #[test]
+    fn fast_scores_equal_district_shapes() {
+        let l = planar(vec![
+            rect(0.0, 0.0, 1.0, 1.0),
+            rect(1.0, 0.0, 1.0, 1.0),
+            rect(2.0, 0.0, 1.0, 2.0),
+            rect(0.0, 1.0, 2.0, 1.0),
+        ]);
+        let adj = build_adjacency(&l, &AdjacencyOptions::default());
+        let index = ShapeIndex::new(&l);
+        let fast = PolsbyPopperIndex::new(index.areas_m2(), &adj).unwrap();
+        for plan in [[0u32, 0, 1, 1], [0, 1, 1, 0], [1, 0, 0, 1]] {
+            let want = index.district_shapes(&adj, &plan).unwrap();
+            let (mut s, mut a, mut p) = (vec![0.0; 2], vec![0.0; 2], vec![0.0; 2]);
+            fast.scores_into(&plan, &mut s, &mut a, &mut p).unwrap();
+            for w in &want {
+                assert_eq!(s[w.district as usize], w.polsby_popper, "{plan:?}");
+            }
+        }
+        let (mut s, mut a, mut p) = (vec![0.0; 1], vec![0.0; 1], vec![0.0; 1]);
+        assert!(fast.scores_into(&[0, 0, 1, 0], &mut s, &mut a, &mut p).is_err());
     }
 
     #[test]

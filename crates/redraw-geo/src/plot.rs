@@ -44,17 +44,36 @@ fn header(svg: &mut Svg, title: &str, subtitle: &str) {
 
 /// Draws gridlines, ticks and axis labels. `xticks` may be given explicitly (integer ranks).
 fn axes(svg: &mut Svg, f: &Frame, xticks: Option<(Vec<f64>, f64)>, xlabel: &str, ylabel: &str) {
+    axes_with(svg, f, xticks, xlabel, ylabel, None, &|_| String::new());
+}
+
+/// [`axes`] with tick formatters: `xfmt` for the x ticks (default: plain numbers), `yfmt` for
+/// the y ticks (an empty string: plain numbers).
+fn axes_with(
+    svg: &mut Svg,
+    f: &Frame,
+    xticks: Option<(Vec<f64>, f64)>,
+    xlabel: &str,
+    ylabel: &str,
+    xfmt: Option<&dyn Fn(f64) -> String>,
+    yfmt: &dyn Fn(f64) -> String,
+) {
     let (yt, ystep) = nice_ticks(f.y0, f.y1, 6);
     for &t in &yt {
         let y = f.py(t);
         svg.line(LEFT, y, W - RIGHT, y, r##"stroke="#e6e6e6" stroke-width="1""##);
-        svg.text(LEFT - 8.0, y + 4.0, 11.0, "end", r##"fill="#444""##, &tick_label(t, ystep));
+        let label = match yfmt(t) {
+            s if s.is_empty() => tick_label(t, ystep),
+            s => s,
+        };
+        svg.text(LEFT - 8.0, y + 4.0, 11.0, "end", r##"fill="#444""##, &label);
     }
     let (xt, xstep) = xticks.unwrap_or_else(|| nice_ticks(f.x0, f.x1, 8));
     for &t in &xt {
         let x = f.px(t);
         svg.line(x, H - BOTTOM, x, H - BOTTOM + 5.0, r##"stroke="#444""##);
-        svg.text(x, H - BOTTOM + 18.0, 11.0, "middle", r##"fill="#444""##, &tick_label(t, xstep));
+        let label = xfmt.map_or_else(|| tick_label(t, xstep), |g| g(t));
+        svg.text(x, H - BOTTOM + 18.0, 11.0, "middle", r##"fill="#444""##, &label);
     }
     svg.line(LEFT, H - BOTTOM, W - RIGHT, H - BOTTOM, r##"stroke="#444""##);
     svg.line(LEFT, TOP, LEFT, H - BOTTOM, r##"stroke="#444""##);
@@ -92,20 +111,219 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
-/// Histogram of `values` with an optional marked value (typically the enacted plan's score),
-/// drawn as a red line labelled with the share of the ensemble at or below it.
+/// How an ensemble statistic is binned for a histogram: **the one binning rule of every
+/// histogram redraw draws** (judge reports and `redraw plot`), with optional importance weights.
 ///
-/// Integer-valued data with a range up to 80 (seat counts, cut edges of small graphs) gets one
-/// bar per integer; anything else gets `clamp(√n, 10, 40)` equal-width bins.
-pub fn histogram_svg(values: &[f64], marked_value: Option<f64>, title: &str, xlabel: &str) -> String {
+/// - Whole-number data (every value, and the marked value if any, is an integer: seats, cut
+///   edges, split counties, district counts) gets bins of whole numbers centred on them: one bar
+///   per value while the range spans at most 60 values, else bars of a round width (2, 5, 10, …)
+///   each holding that many consecutive values. A bar is drawn from `v − w/2` to `v + w/2`
+///   around the values it holds, so a value's bar is centred on its tick and on its marker.
+/// - Other data gets about `√n` (10 to 40) bins of a round width aligned to multiples of it.
+///
+/// Heights are **shares of the ensemble** (weights normalised to sum to 1; without weights
+/// each plan counts `1/n`), so weighted (SMC) and unweighted ensembles read alike.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bins {
+    /// Whole-number bins.
+    pub integer: bool,
+    /// Left edge of the first bin.
+    pub start: f64,
+    /// Width of every bin.
+    pub width: f64,
+    /// Share of the ensemble in each bin (sums to 1).
+    pub share: Vec<f64>,
+    /// Values binned (finite, with a positive weight).
+    pub count: usize,
+}
+
+impl Bins {
+    /// Bins `values` (non-finite ones and zero weights are left out) so that `include` (the
+    /// plan's value), when finite, lies inside the range. `None` when nothing is left to bin or
+    /// `weights` does not match `values` in length or holds a negative or non-finite weight.
+    pub fn new(values: &[f64], weights: Option<&[f64]>, include: Option<f64>) -> Option<Bins> {
+        if let Some(w) = weights {
+            if w.len() != values.len() || w.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
+                return None;
+            }
+        }
+        let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
+        let kept: Vec<usize> =
+            (0..values.len()).filter(|&i| values[i].is_finite() && weight(i) > 0.0).collect();
+        let total: f64 = kept.iter().map(|&i| weight(i)).sum();
+        if kept.is_empty() || total.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+            return None;
+        }
+        let include = include.filter(|m| m.is_finite());
+        let mut lo = kept.iter().map(|&i| values[i]).fold(f64::INFINITY, f64::min);
+        let mut hi = kept.iter().map(|&i| values[i]).fold(f64::NEG_INFINITY, f64::max);
+        if let Some(m) = include {
+            lo = lo.min(m);
+            hi = hi.max(m);
+        }
+        let integer = kept.iter().all(|&i| values[i].fract() == 0.0)
+            && include.is_none_or(|m| m.fract() == 0.0)
+            && hi - lo < 1e9;
+        let (start, width, nbins) = if integer {
+            let span = hi - lo + 1.0;
+            let width = if span <= 60.0 { 1.0 } else { round_width((span / 40.0).ceil()) };
+            let first = (lo / width).floor() * width;
+            let nbins = ((hi - first) / width).floor() as usize + 1;
+            (first - 0.5, width, nbins)
+        } else if hi > lo {
+            let target = ((kept.len() as f64).sqrt().round()).clamp(10.0, 40.0);
+            let width = nice_step((hi - lo) / target);
+            let first = (lo / width).floor() * width;
+            let nbins = (((hi - first) / width).floor() as usize + 1).max(1);
+            (first, width, nbins)
+        } else {
+            let width = if lo == 0.0 { 1.0 } else { nice_step(lo.abs() / 10.0) };
+            (lo - width / 2.0, width, 1)
+        };
+        let mut share = vec![0.0; nbins];
+        for &i in &kept {
+            share[Self::index_of(start, width, nbins, values[i])] += weight(i) / total;
+        }
+        Some(Bins { integer, start, width, share, count: kept.len() })
+    }
+
+    fn index_of(start: f64, width: f64, nbins: usize, x: f64) -> usize {
+        (((x - start) / width).floor().max(0.0) as usize).min(nbins - 1)
+    }
+
+    /// The bin holding `x` (clamped to the first or last bin).
+    pub fn bin_of(&self, x: f64) -> usize {
+        Self::index_of(self.start, self.width, self.share.len(), x)
+    }
+
+    /// `[left, right)` edges of bin `i`.
+    pub fn edges(&self, i: usize) -> (f64, f64) {
+        let a = self.start + i as f64 * self.width;
+        (a, a + self.width)
+    }
+}
+
+/// A round bin width at least `raw`: 1, 2, 5 or 10 times a power of ten.
+fn nice_step(raw: f64) -> f64 {
+    if raw.is_nan() || raw <= 0.0 || !raw.is_finite() {
+        return 1.0;
+    }
+    let mag = 10f64.powf(raw.log10().floor());
+    let norm = raw / mag;
+    mag * if norm <= 1.0 {
+        1.0
+    } else if norm <= 2.0 {
+        2.0
+    } else if norm <= 5.0 {
+        5.0
+    } else {
+        10.0
+    }
+}
+
+/// A whole-number bin width at least `raw` (≥ 1): 1, 2, 5, 10, 20, 25, 50, 100, …
+fn round_width(raw: f64) -> f64 {
+    let w = nice_step(raw.max(1.0));
+    if w < 1.0 {
+        1.0
+    } else {
+        w.round()
+    }
+}
+
+/// What a histogram shows besides its bins.
+pub struct HistogramPlot<'a> {
+    pub title: &'a str,
+    /// One line under the title (sample size, the plan's percentile, …).
+    pub subtitle: &'a str,
+    /// The x axis: what the statistic is, in the units of the tick labels.
+    pub xlabel: &'a str,
+    pub bins: &'a Bins,
+    /// The marked value (the plan's) and the words of its label ("this plan: 7").
+    pub marked: Option<(f64, String)>,
+    /// Tick label of an x value (e.g. a percentage); `None`: plain numbers.
+    pub tick: Option<&'a dyn Fn(f64) -> String>,
+}
+
+/// Draws a histogram: bars of the ensemble's shares, the bar holding the marked value in a
+/// distinct colour, and a line at the exact marked value (centred on its bar for whole
+/// numbers).
+pub fn histogram_plot_svg(p: &HistogramPlot) -> String {
     let mut svg = Svg::new(W, H);
-    let v = finite(values);
+    header(&mut svg, p.title, p.subtitle);
+    let b = p.bins;
+    let nb = b.share.len();
+    // Headroom above the tallest bar for the plan's label, which sits at the top.
+    let ymax = 1.12 * b.share.iter().copied().fold(0.0, f64::max).max(1e-12);
+    let (yt, ystep) = nice_ticks(0.0, ymax, 5);
+    let (x0, x1) = (b.start - 0.5 * b.width, b.start + (nb as f64 + 0.5) * b.width);
+    let f = Frame { x0, x1, y0: 0.0, y1: yt.last().copied().unwrap_or(ymax).max(ymax) };
+    // Every tick label with the same number of decimals (5%, 10%, 15%, not 15.0%).
+    let decimals = if (100.0 * ystep - (100.0 * ystep).round()).abs() < 1e-9 { 0 } else { 1 };
+    let xticks = if b.integer {
+        let lo = b.start + 0.5;
+        let hi = b.start + nb as f64 * b.width - 0.5;
+        let (t, step) = nice_ticks(lo, hi, 10);
+        let step = step.max(b.width);
+        let t: Vec<f64> = if b.width == 1.0 && nb <= 25 {
+            (0..nb).map(|i| lo + i as f64).collect()
+        } else {
+            t.into_iter().filter(|x| x.fract() == 0.0 && *x >= lo - 1e-9 && *x <= hi + 1e-9).collect()
+        };
+        Some((t, step))
+    } else {
+        None
+    };
+    axes_with(&mut svg, &f, xticks, p.xlabel, "share of ensemble plans", p.tick, &|v| {
+        format!("{:.*}%", decimals, 100.0 * v)
+    });
+    let marked_bin = p.marked.as_ref().map(|(m, _)| b.bin_of(*m));
+    for (i, &c) in b.share.iter().enumerate() {
+        if c <= 0.0 {
+            continue;
+        }
+        let (a, z) = b.edges(i);
+        let (xa, xz) = (f.px(a), f.px(z));
+        let gap = if b.integer { ((xz - xa) * 0.1).min(3.0) } else { 0.4 };
+        let style = if marked_bin == Some(i) {
+            r##"fill="#f4a582" stroke="#b2182b" stroke-width="1.2""##
+        } else {
+            r##"fill="#92c5de" stroke="#4393c3" stroke-width="0.6""##
+        };
+        svg.rect(xa + gap, f.py(c), xz - xa - 2.0 * gap, f.py(0.0) - f.py(c), style);
+    }
+    if let Some((m, label)) = &p.marked {
+        let x = f.px(*m);
+        svg.line(x, TOP, x, H - BOTTOM, &format!(r#"stroke="{REP_RED}" stroke-width="2""#));
+        let anchor = if x > W * 0.6 { "end" } else { "start" };
+        let dx = if anchor == "end" { -6.0 } else { 6.0 };
+        svg.text(x + dx, TOP + 14.0, 12.0, anchor, &format!(r#"fill="{REP_RED}" font-weight="bold""#), label);
+    }
+    // Legend: what the highlighted bar is.
+    if marked_bin.is_some() {
+        let (lx, ly) = (W - RIGHT - 200.0, TOP + 30.0);
+        svg.rect(lx, ly - 9.0, 14.0, 11.0, r##"fill="#f4a582" stroke="#b2182b""##);
+        svg.text(lx + 20.0, ly, 11.0, "start", "", "bar holding this plan's value");
+    }
+    svg.finish()
+}
+
+/// Histogram of `values` with an optional marked value, unweighted ([`Bins::new`] rules), with
+/// the share of plans below and at or below the marked value in the subtitle (`redraw plot`).
+pub fn histogram_svg(values: &[f64], marked_value: Option<f64>, title: &str, xlabel: &str) -> String {
     let marked = marked_value.filter(|m| m.is_finite());
-    let subtitle = match (v.is_empty(), marked) {
-        (true, _) => String::new(),
-        (false, Some(m)) => {
-            let le = v.iter().filter(|&&x| x <= m).count() as f64 / v.len() as f64;
+    let Some(bins) = Bins::new(values, None, marked) else {
+        let mut svg = Svg::new(W, H);
+        header(&mut svg, title, "");
+        axes(&mut svg, &Frame { x0: 0.0, x1: 1.0, y0: 0.0, y1: 1.0 }, None, xlabel, "share of plans");
+        no_data(&mut svg);
+        return svg.finish();
+    };
+    let v = finite(values);
+    let subtitle = match marked {
+        Some(m) => {
             let lt = v.iter().filter(|&&x| x < m).count() as f64 / v.len() as f64;
+            let le = v.iter().filter(|&&x| x <= m).count() as f64 / v.len() as f64;
             format!(
                 "{} plans; marked value {} — {:.1}% of plans below, {:.1}% at or below",
                 v.len(),
@@ -114,82 +332,16 @@ pub fn histogram_svg(values: &[f64], marked_value: Option<f64>, title: &str, xla
                 le * 100.0
             )
         }
-        (false, None) => format!("{} plans", v.len()),
+        None => format!("{} plans", v.len()),
     };
-    header(&mut svg, title, &subtitle);
-    if v.is_empty() {
-        axes(&mut svg, &Frame { x0: 0.0, x1: 1.0, y0: 0.0, y1: 1.0 }, None, xlabel, "plans");
-        no_data(&mut svg);
-        return svg.finish();
-    }
-    let mut lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-    let mut hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if let Some(m) = marked {
-        lo = lo.min(m);
-        hi = hi.max(m);
-    }
-    let integral = v.iter().all(|x| x.fract() == 0.0) && hi - lo <= 80.0;
-    // Bin edges: integers get unit bins centred on each value.
-    let (start, width, nbins) = if integral {
-        (lo - 0.5, 1.0, (hi - lo) as usize + 1)
-    } else {
-        let n = ((v.len() as f64).sqrt().round() as usize).clamp(10, 40);
-        let span = if hi > lo { hi - lo } else { 1.0 };
-        let w = span / n as f64;
-        (if hi > lo { lo } else { lo - 0.5 }, w, n)
-    };
-    let mut counts = vec![0usize; nbins];
-    for &x in &v {
-        let b = (((x - start) / width).floor() as isize).clamp(0, nbins as isize - 1) as usize;
-        counts[b] += 1;
-    }
-    let ymax = *counts.iter().max().unwrap_or(&1) as f64;
-    let (yt, _) = nice_ticks(0.0, ymax, 6);
-    let f = Frame {
-        x0: start - width * 0.5,
-        x1: start + width * (nbins as f64 + 0.5),
-        y0: 0.0,
-        y1: yt.last().copied().unwrap_or(ymax).max(ymax),
-    };
-    let xticks = if integral {
-        let (t, step) = nice_ticks(lo, hi, 10);
-        let step = step.max(1.0);
-        Some((t.into_iter().filter(|x| x.fract() == 0.0).collect(), step))
-    } else {
-        None
-    };
-    axes(&mut svg, &f, xticks, xlabel, "plans");
-    for (i, &c) in counts.iter().enumerate() {
-        if c == 0 {
-            continue;
-        }
-        let a = start + i as f64 * width;
-        let x = f.px(a);
-        let x2 = f.px(a + width);
-        let gap = if integral { ((x2 - x) * 0.12).min(3.0) } else { 0.5 };
-        svg.rect(
-            x + gap,
-            f.py(c as f64),
-            x2 - x - 2.0 * gap,
-            f.py(0.0) - f.py(c as f64),
-            r##"fill="#8fb8de" stroke="#4a7fb0" stroke-width="0.6""##,
-        );
-    }
-    if let Some(m) = marked {
-        let x = f.px(m);
-        svg.line(x, TOP, x, H - BOTTOM, &format!(r#"stroke="{REP_RED}" stroke-width="2.5""#));
-        let anchor = if x > W * 0.7 { "end" } else { "start" };
-        let dx = if anchor == "end" { -6.0 } else { 6.0 };
-        svg.text(
-            x + dx,
-            TOP + 14.0,
-            12.0,
-            anchor,
-            &format!(r#"fill="{REP_RED}" font-weight="bold""#),
-            &format!("marked: {}", fmt_value(m)),
-        );
-    }
-    svg.finish()
+    histogram_plot_svg(&HistogramPlot {
+        title,
+        subtitle: &subtitle,
+        xlabel,
+        bins: &bins,
+        marked: marked.map(|m| (m, format!("marked: {}", fmt_value(m)))),
+        tick: None,
+    })
 }
 
 /// Turns an ensemble of plans (each a vector of per-district vote shares, any order) into the
@@ -333,79 +485,210 @@ pub fn boxplot_svg(per_rank: &[Vec<f64>], overlay: Option<&[f64]>, title: &str) 
     svg.finish()
 }
 
-/// Trace plot: one line per chain of a statistic against the step. Long chains are reduced to
-/// at most 1,500 buckets per chain, drawing each bucket's minimum and maximum so spikes survive.
+/// One chain's values of a statistic, in step order, for a trace plot.
+#[derive(Clone, Debug, Default)]
+pub struct TraceChain {
+    /// "chain 1", "run 3", …
+    pub label: String,
+    /// Step of each value (the chain's step numbers, not positions).
+    pub steps: Vec<u64>,
+    pub values: Vec<f64>,
+}
+
+/// Panels drawn one under the other, at most; more chains are overlaid in the last panel's
+/// place as thinned lines with a legend.
+const MAX_PANELS: usize = 8;
+const PANEL_H: f64 = 92.0;
+const PANEL_GAP: f64 = 14.0;
+
+/// Trace plot: **one panel per chain** (a shared y range, the chain's own steps on the x axis),
+/// so chains are compared side by side instead of overplotted. With more than eight chains the
+/// first eight are drawn as thin lines in one panel with a legend and the subtitle says so.
+/// Long chains are reduced to at most 1,200 buckets, drawing each bucket's minimum and maximum
+/// so spikes survive. `ylabel` names the statistic; `integer` draws whole-number y ticks.
+pub fn trace_panels_svg(chains: &[TraceChain], title: &str, subtitle: &str, ylabel: &str) -> String {
+    let overlay = chains.len() > MAX_PANELS;
+    let panels = if overlay { 1 } else { chains.len().max(1) };
+    let top = TOP + 6.0;
+    let height = top + panels as f64 * (PANEL_H + PANEL_GAP) + BOTTOM - PANEL_GAP + 8.0;
+    let mut svg = Svg::new(W, height);
+    let sub = if overlay {
+        format!(
+            "{subtitle}{}first {MAX_PANELS} of {} chains overlaid",
+            if subtitle.is_empty() { "" } else { " · " },
+            chains.len()
+        )
+    } else {
+        subtitle.to_string()
+    };
+    header(&mut svg, title, &sub);
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    let (mut s0, mut s1) = (u64::MAX, 0u64);
+    for c in chains {
+        for (&v, &st) in c.values.iter().zip(&c.steps) {
+            if v.is_finite() {
+                lo = lo.min(v);
+                hi = hi.max(v);
+                s0 = s0.min(st);
+                s1 = s1.max(st);
+            }
+        }
+    }
+    if !lo.is_finite() {
+        axes(&mut svg, &Frame { x0: 0.0, x1: 1.0, y0: 0.0, y1: 1.0 }, None, "chain step", ylabel);
+        no_data(&mut svg);
+        return svg.finish();
+    }
+    let pad = if hi > lo { (hi - lo) * 0.08 } else { 0.5 };
+    let (yt, ystep) = nice_ticks(lo - pad, hi + pad, 3);
+    let (y0, y1) =
+        (yt.first().copied().unwrap_or(lo).min(lo - pad), yt.last().copied().unwrap_or(hi).max(hi + pad));
+    let (x0, x1) = (s0 as f64, (s1.max(s0 + 1)) as f64);
+    let (xt, xstep) = nice_ticks(x0, x1, 8);
+    let px = |x: f64| LEFT + (x - x0) / (x1 - x0) * (W - LEFT - RIGHT);
+    let shown: Vec<&TraceChain> =
+        chains.iter().take(if overlay { MAX_PANELS } else { chains.len() }).collect();
+    for p in 0..panels {
+        let ptop = top + p as f64 * (PANEL_H + PANEL_GAP);
+        let pbot = ptop + PANEL_H;
+        let py = |y: f64| pbot - (y - y0) / (y1 - y0) * PANEL_H;
+        svg.rect(
+            LEFT,
+            ptop,
+            W - LEFT - RIGHT,
+            PANEL_H,
+            r##"fill="#fbfbfb" stroke="#bbb" stroke-width="0.8""##,
+        );
+        for &t in &yt {
+            if t < y0 - 1e-12 || t > y1 + 1e-12 {
+                continue;
+            }
+            let y = py(t);
+            svg.line(LEFT, y, W - RIGHT, y, r##"stroke="#e3e3e3" stroke-width="1""##);
+            svg.text(LEFT - 6.0, y + 4.0, 10.0, "end", r##"fill="#444""##, &tick_label(t, ystep));
+        }
+        let members: Vec<(usize, &TraceChain)> =
+            if overlay { shown.iter().copied().enumerate().collect() } else { vec![(p, shown[p])] };
+        for (ci, c) in &members {
+            let colour = LINE_COLOURS[ci % LINE_COLOURS.len()];
+            let width = if overlay { 0.8 } else { 1.0 };
+            let pts = downsample(c, &px, &py);
+            svg.polyline(&pts, &format!(r#"stroke="{colour}" stroke-width="{width}" stroke-opacity="0.9""#));
+        }
+        if !overlay {
+            // The chain's name inside its panel, top left.
+            svg.rect(LEFT + 4.0, ptop + 3.0, 64.0, 15.0, r##"fill="#fff" fill-opacity="0.85""##);
+            svg.text(
+                LEFT + 8.0,
+                ptop + 14.0,
+                11.0,
+                "start",
+                r##"font-weight="bold" fill="#333""##,
+                &shown[p].label,
+            );
+        }
+        // x ticks under every panel, labels under the last.
+        for &t in &xt {
+            let x = px(t);
+            svg.line(x, pbot, x, pbot + 4.0, r##"stroke="#666""##);
+            if p + 1 == panels {
+                svg.text(x, pbot + 16.0, 10.0, "middle", r##"fill="#444""##, &group_digits(t, xstep));
+            }
+        }
+    }
+    if overlay {
+        let mut x = LEFT + 8.0;
+        for (ci, c) in shown.iter().enumerate() {
+            let colour = LINE_COLOURS[ci % LINE_COLOURS.len()];
+            svg.line(x, top + 9.0, x + 16.0, top + 9.0, &format!(r#"stroke="{colour}" stroke-width="3""#));
+            svg.text(x + 20.0, top + 13.0, 10.0, "start", "", &c.label);
+            x += 72.0;
+        }
+    }
+    let bottom = top + panels as f64 * (PANEL_H + PANEL_GAP) - PANEL_GAP;
+    svg.text((LEFT + W - RIGHT) / 2.0, bottom + 34.0, 13.0, "middle", "", "chain step");
+    let cy = (top + bottom) / 2.0;
+    svg.text(18.0, cy, 13.0, "middle", &format!(r#"transform="rotate(-90 18 {})""#, num(cy)), ylabel);
+    svg.finish()
+}
+
+/// A step number with thousands separators (1,000,000), or with decimals for fine steps.
+fn group_digits(v: f64, step: f64) -> String {
+    if step < 1.0 {
+        return tick_label(v, step);
+    }
+    let n = v.round() as i64;
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// The points of a chain's line, at most 1,200 min/max buckets.
+fn downsample(c: &TraceChain, px: &dyn Fn(f64) -> f64, py: &dyn Fn(f64) -> f64) -> Vec<(f64, f64)> {
+    const BUCKETS: usize = 1200;
+    let n = c.values.len().min(c.steps.len());
+    let per = n.div_ceil(BUCKETS).max(1);
+    let mut pts = Vec::with_capacity(2 * BUCKETS + 2);
+    let mut i = 0;
+    while i < n {
+        let end = (i + per).min(n);
+        let mut mn = (f64::INFINITY, i);
+        let mut mx = (f64::NEG_INFINITY, i);
+        for j in i..end {
+            let v = c.values[j];
+            if v.is_finite() {
+                if v < mn.0 {
+                    mn = (v, j);
+                }
+                if v > mx.0 {
+                    mx = (v, j);
+                }
+            }
+        }
+        if mn.0.is_finite() {
+            let (a, b) = if mn.1 <= mx.1 { (mn, mx) } else { (mx, mn) };
+            pts.push((px(c.steps[a.1] as f64), py(a.0)));
+            if per > 1 && b.1 != a.1 {
+                pts.push((px(c.steps[b.1] as f64), py(b.0)));
+            }
+        }
+        i = end;
+    }
+    pts
+}
+
+/// Trace plot of chains given as plain value lists (the step is the position): one panel per
+/// chain (see [`trace_panels_svg`]), y axis labelled "value".
 pub fn trace_svg(chains: &[Vec<f64>], title: &str) -> String {
     trace_svg_labelled(chains, title, "value")
 }
 
 /// [`trace_svg`] with a y-axis label (the statistic's name).
 pub fn trace_svg_labelled(chains: &[Vec<f64>], title: &str, ylabel: &str) -> String {
-    let mut svg = Svg::new(W, H);
+    let traces: Vec<TraceChain> = chains
+        .iter()
+        .enumerate()
+        .map(|(i, v)| TraceChain {
+            label: format!("chain {}", i + 1),
+            steps: (0..v.len() as u64).collect(),
+            values: v.clone(),
+        })
+        .collect();
     let n = chains.iter().map(Vec::len).max().unwrap_or(0);
-    header(
-        &mut svg,
-        title,
-        &format!("{} chain{}, {} steps", chains.len(), if chains.len() == 1 { "" } else { "s" }, n),
-    );
-    let mut lo = f64::INFINITY;
-    let mut hi = f64::NEG_INFINITY;
-    for v in chains.iter().flatten().filter(|v| v.is_finite()) {
-        lo = lo.min(*v);
-        hi = hi.max(*v);
-    }
-    if n == 0 || !lo.is_finite() {
-        axes(&mut svg, &Frame { x0: 0.0, x1: 1.0, y0: 0.0, y1: 1.0 }, None, "step", ylabel);
-        no_data(&mut svg);
-        return svg.finish();
-    }
-    let pad = if hi > lo { (hi - lo) * 0.05 } else { 0.5 };
-    let (yt, _) = nice_ticks(lo - pad, hi + pad, 6);
-    let f = Frame {
-        x0: 0.0,
-        x1: (n.max(2) - 1) as f64,
-        y0: yt.first().copied().unwrap_or(lo).min(lo - pad),
-        y1: yt.last().copied().unwrap_or(hi).max(hi + pad),
-    };
-    axes(&mut svg, &f, None, "step", ylabel);
-    const BUCKETS: usize = 1500;
-    for (c, chain) in chains.iter().enumerate() {
-        let colour = LINE_COLOURS[c % LINE_COLOURS.len()];
-        let per = chain.len().div_ceil(BUCKETS).max(1);
-        let mut pts = Vec::with_capacity(2 * BUCKETS + 2);
-        for (b, chunk) in chain.chunks(per).enumerate() {
-            let base = b * per;
-            let mut mn = (f64::INFINITY, 0);
-            let mut mx = (f64::NEG_INFINITY, 0);
-            for (i, &v) in chunk.iter().enumerate().filter(|(_, v)| v.is_finite()) {
-                if v < mn.0 {
-                    mn = (v, i);
-                }
-                if v > mx.0 {
-                    mx = (v, i);
-                }
-            }
-            if !mn.0.is_finite() {
-                continue;
-            }
-            let (a, bb) = if mn.1 <= mx.1 { (mn, mx) } else { (mx, mn) };
-            pts.push((f.px((base + a.1) as f64), f.py(a.0)));
-            if per > 1 {
-                pts.push((f.px((base + bb.1) as f64), f.py(bb.0)));
-            }
-        }
-        svg.polyline(&pts, &format!(r#"stroke="{colour}" stroke-width="1.1" stroke-opacity="0.85""#));
-    }
-    if chains.len() > 1 {
-        let mut x = LEFT + 10.0;
-        for c in 0..chains.len().min(8) {
-            let colour = LINE_COLOURS[c % LINE_COLOURS.len()];
-            svg.line(x, TOP + 10.0, x + 18.0, TOP + 10.0, &format!(r#"stroke="{colour}" stroke-width="3""#));
-            svg.text(x + 22.0, TOP + 14.0, 11.0, "start", "", &format!("chain {}", c + 1));
-            x += 78.0;
-        }
-    }
-    svg.finish()
+    let sub =
+        format!("{} chain{}, {} values each", chains.len(), if chains.len() == 1 { "" } else { "s" }, n);
+    trace_panels_svg(&traces, title, &sub, ylabel)
 }
 
 #[cfg(test)]
@@ -431,10 +714,42 @@ mod tests {
     fn histogram_counts_integer_bins_and_marks() {
         let v = [3.0, 4.0, 4.0, 5.0, 5.0, 5.0];
         let s = histogram_svg(&v, Some(4.0), "Seats", "Democratic seats");
-        // One bar per distinct integer value: 3 bars.
-        assert_eq!(s.matches(r##"fill="#8fb8de""##).count(), 3);
+        // One bar per distinct integer value: 3 bars, the plan's (4) highlighted.
+        assert_eq!(s.matches(r##"fill="#92c5de""##).count(), 2);
+        assert_eq!(s.matches(r##"fill="#f4a582" stroke="#b2182b" stroke-width="1.2""##).count(), 1);
         assert!(s.contains("16.7% of plans below, 50.0% at or below"), "{s}");
         assert!(s.starts_with("<svg") && s.trim_end().ends_with("</svg>"));
+    }
+
+    #[test]
+    fn integer_bins_are_centred_on_their_values() {
+        // Seats 5..=9: one bin per value, value v in [v − 0.5, v + 0.5).
+        let v: Vec<f64> = [5, 6, 6, 7, 7, 7, 9].iter().map(|&x| x as f64).collect();
+        let b = Bins::new(&v, None, Some(8.0)).unwrap();
+        assert!(b.integer && b.width == 1.0);
+        assert_eq!(b.share.len(), 5);
+        for x in 5..=9 {
+            let (a, z) = b.edges(b.bin_of(x as f64));
+            assert_eq!(((a + z) / 2.0), x as f64, "bar of {x} is centred on it");
+        }
+        assert_eq!(b.share[b.bin_of(7.0)], 3.0 / 7.0);
+        assert_eq!(b.share[b.bin_of(8.0)], 0.0, "the plan's value is in range though no plan has it");
+        // A wide whole-number range: bins of a round width, still whole numbers.
+        let wide: Vec<f64> = (500..700).map(|x| x as f64).collect();
+        let b = Bins::new(&wide, None, None).unwrap();
+        assert!(b.integer && b.width == 5.0 && b.start == 499.5, "{b:?}");
+        assert_eq!(b.share.len(), 40);
+        // Fractions: round widths aligned to their multiples.
+        let f: Vec<f64> = (0..400).map(|i| -0.05 + i as f64 * 0.00025).collect();
+        let b = Bins::new(&f, None, Some(0.031)).unwrap();
+        assert!(!b.integer && (b.start / b.width - (b.start / b.width).round()).abs() < 1e-9);
+        assert!((b.share.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // Weights: shares follow them; bad weights are refused.
+        let b = Bins::new(&[1.0, 2.0], Some(&[1.0, 3.0]), None).unwrap();
+        assert_eq!(b.share, vec![0.25, 0.75]);
+        assert!(Bins::new(&[1.0, 2.0], Some(&[1.0]), None).is_none());
+        assert!(Bins::new(&[1.0], Some(&[-1.0]), None).is_none());
+        assert!(Bins::new(&[f64::NAN], None, None).is_none());
     }
 
     #[test]
@@ -459,6 +774,22 @@ mod tests {
         let s = boxplot_svg(&ranks, Some(&[0.62, 0.35, 0.5]), "Sorted shares");
         assert_eq!(s.matches(r##"fill="#c5dcf0" stroke="#4a7fb0" stroke-width="1""##).count(), 3);
         assert_eq!(s.matches("<circle").count(), 3 + 1); // 3 dots + legend dot
+    }
+
+    #[test]
+    fn trace_has_one_panel_per_chain_with_axis_labels() {
+        let chains: Vec<Vec<f64>> = (0..4).map(|c| (0..50).map(|i| ((i + c) % 5) as f64).collect()).collect();
+        let s = trace_svg_labelled(&chains, "Seats", "Democratic seats");
+        assert_eq!(s.matches(r##"fill="#fbfbfb""##).count(), 4, "four panels");
+        for c in 1..=4 {
+            assert!(s.contains(&format!(">chain {c}<")));
+        }
+        assert!(s.contains(">Democratic seats<") && s.contains(">chain step<"));
+        // More than eight chains: one overlaid panel with a legend.
+        let many: Vec<Vec<f64>> = (0..10).map(|_| vec![1.0, 2.0, 3.0]).collect();
+        let s = trace_svg(&many, "t");
+        assert_eq!(s.matches(r##"fill="#fbfbfb""##).count(), 1);
+        assert!(s.contains("first 8 of 10 chains overlaid"));
     }
 
     #[test]

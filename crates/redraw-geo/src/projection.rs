@@ -58,6 +58,25 @@ impl Laea {
         let k = (2.0 / denom.max(1e-12)).sqrt();
         [EARTH_RADIUS_M * k * cp * l.sin(), EARTH_RADIUS_M * k * (self.cos0 * sp - self.sin0 * cp * l.cos())]
     }
+
+    /// The lon/lat of a projected point (Snyder 1987, eq. 24-16 and 24-17 on the sphere).
+    pub fn inverse(&self, q: Point) -> Point {
+        let rho = q[0].hypot(q[1]);
+        if rho < 1e-9 {
+            return [self.lon0, self.sin0.atan2(self.cos0) / D2R];
+        }
+        let c = 2.0 * (rho / (2.0 * EARTH_RADIUS_M)).min(1.0).asin();
+        let (sc, cc) = (c.sin(), c.cos());
+        let phi = (cc * self.sin0 + q[1] * sc * self.cos0 / rho).clamp(-1.0, 1.0).asin();
+        let dl = (q[0] * sc).atan2(rho * self.cos0 * cc - q[1] * self.sin0 * sc);
+        let mut lon = self.lon0 + dl / D2R;
+        if lon > 180.0 {
+            lon -= 360.0;
+        } else if lon < -180.0 {
+            lon += 360.0;
+        }
+        [lon, phi / D2R]
+    }
 }
 
 /// Albers equal-area conic on the unit sphere (d3-geo's `conicEqualAreaRaw`).
@@ -160,6 +179,21 @@ impl AlbersUsa {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn laea_inverse_undoes_forward() {
+        for (c, p) in [
+            ([-79.0, 35.5], [-84.3, 36.6]),
+            ([-79.0, 35.5], [-75.5, 33.8]),
+            ([170.0, -40.0], [-175.0, -45.0]),
+        ] {
+            let laea = Laea::new(c[0], c[1]);
+            let back = laea.inverse(laea.forward(p));
+            assert!((back[0] - p[0]).abs() < 1e-9 && (back[1] - p[1]).abs() < 1e-9, "{p:?} -> {back:?}");
+        }
+        let laea = Laea::new(-79.0, 35.5);
+        assert!((laea.inverse([0.0, 0.0])[1] - 35.5).abs() < 1e-12);
+    }
 
     #[test]
     fn great_circle_quarter_meridian() {

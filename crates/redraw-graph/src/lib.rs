@@ -27,6 +27,7 @@
 //! - [`io`]: the only file-system code: open by path, detect the format, wrap errors with the
 //!   file name ([`io::FileError`]).
 pub mod attrs;
+pub mod baf;
 pub mod edgelist;
 pub mod error;
 pub mod graph;

@@ -387,6 +387,13 @@ fn float_label(x: f64) -> String {
 }
 
 /// The text value of a graph column per node (or the labels when `key` is `None`).
+/// Each node's unit id: the values of column `key` as text (integers plainly, floats without a
+/// trailing `.0`, text trimmed), or the node labels when `key` is `None`. The ids plan CSVs are
+/// matched against.
+pub fn unit_ids(graph: &Graph, key: Option<&str>) -> Result<Vec<String>, GraphError> {
+    key_values(graph, key)
+}
+
 fn key_values(graph: &Graph, key: Option<&str>) -> Result<Vec<String>, GraphError> {
     Ok(match key {
         None => graph.labels().to_vec(),

@@ -4,11 +4,16 @@
 //! Expected layout (`docs/run-format.md`, written by `redraw-ensemble`): one row per recorded
 //! sample; columns `chain` and `step`; per election `NAME` a `NAME_dem_seats` column (which
 //! announces the election) and `NAME_dem_<label>`, `NAME_rep_<label>` for every district label;
-//! optionally `pop_<label>` (turned into the series `max_pop_deviation`) and `weight` (the
-//! importance weight of an SMC particle: [`EnsembleStats::weights`]). Every other column is
-//! kept as a numeric plan-level series (e.g. `cut_edges`, `county_splits`, `accepted`); empty
-//! cells are missing values and all-missing series are dropped. Rows are grouped by chain and
-//! ordered by step within a chain.
+//! optionally `pop_<label>` (turned into the series `max_pop_deviation`); `weight` (the
+//! importance weight of an SMC particle: [`EnsembleStats::weights`]); and, for each column
+//! `COL` a run tracked (`redraw ensemble --track COL`), `sum_<COL>_<label>` for every district
+//! label (per-district sums of that graph column: [`EnsembleStats::tracked`]). Every other
+//! column is kept as a numeric plan-level series (e.g. `cut_edges`, `county_splits`,
+//! `accepted`); empty cells are missing values and all-missing series are dropped. Rows are
+//! grouped by chain and ordered by step within a chain.
+//!
+//! [`EnsembleStats::select`] applies a burn-in and a thinning to every series (and the
+//! weights) at once.
 
 use std::io::Read;
 
@@ -117,6 +122,9 @@ pub struct ElectionSamples {
     pub districts: usize,
     pub dem: Vec<f64>,
     pub rep: Vec<f64>,
+    /// The run's own `NAME_dem_seats` column, one value per sample (empty cells are NaN); the
+    /// judge checks that its seat counts equal these (one tie rule everywhere).
+    pub recorded_seats: Vec<f64>,
 }
 
 impl ElectionSamples {
@@ -125,6 +133,37 @@ impl ElectionSamples {
         let k = self.districts;
         (&self.dem[i * k..(i + 1) * k], &self.rep[i * k..(i + 1) * k])
     }
+}
+
+/// Per-district sums of one graph column across every sample (`sum_<COL>_<label>` columns of
+/// a run made with `redraw ensemble --track COL`), row-major: sample × district.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackedColumn {
+    /// The graph column (`BLACK_VAP`).
+    pub column: String,
+    pub districts: usize,
+    pub sums: Vec<f64>,
+}
+
+impl TrackedColumn {
+    /// The per-district sums of sample `i`.
+    pub fn sample(&self, i: usize) -> &[f64] {
+        &self.sums[i * self.districts..(i + 1) * self.districts]
+    }
+}
+
+/// Which recorded samples a judgement uses: those at or after step `burn_in`, and of those
+/// every `thin`-th of each chain (the first kept, then every `thin`-th).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Selection {
+    /// Samples recorded before this step are left out.
+    pub burn_in: u64,
+    /// Every `thin`-th remaining sample of each chain is kept.
+    pub thin: u64,
+    /// Samples in the run's stats.csv.
+    pub recorded: usize,
+    /// Samples kept.
+    pub kept: usize,
 }
 
 /// Every recorded sample of an ensemble.
@@ -137,6 +176,8 @@ pub struct EnsembleStats {
     labels: Vec<String>,
     /// Other numeric columns, by header name, one value per sample.
     pub series: Vec<(String, Vec<f64>)>,
+    /// Tracked graph columns (`sum_<COL>_<label>`), in header order.
+    pub tracked: Vec<TrackedColumn>,
     /// Importance weights (the `weight` column of SMC runs), one per sample; `None` for an
     /// unweighted ensemble (Markov chains). Any positive scale: each chain's weights are
     /// normalised where they are used.
@@ -198,6 +239,81 @@ impl EnsembleStats {
         self.series.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice())
     }
 
+    /// The per-district sums of a tracked graph column, if the run tracked it.
+    pub fn tracked(&self, column: &str) -> Option<&TrackedColumn> {
+        self.tracked.iter().find(|t| t.column == column)
+    }
+
+    /// The samples at or after step `burn_in`, then every `thin`-th of each chain (`thin` ≥ 1),
+    /// as a new ensemble, with the indices of the kept samples in `self`. An error when a chain
+    /// keeps no sample (the burn-in is past its last recorded step).
+    pub fn select(
+        &self,
+        burn_in: u64,
+        thin: u64,
+    ) -> Result<(EnsembleStats, Selection, Vec<usize>), JudgeError> {
+        if thin == 0 {
+            return Err(JudgeError::Input("--thin must be at least 1".into()));
+        }
+        let mut keep = Vec::with_capacity(self.samples());
+        for (chain, r) in self.chain_ranges() {
+            let mut kept_here = 0usize;
+            let mut seen = 0u64;
+            for i in r.clone() {
+                if self.step[i] < burn_in {
+                    continue;
+                }
+                if seen % thin == 0 {
+                    keep.push(i);
+                    kept_here += 1;
+                }
+                seen += 1;
+            }
+            if kept_here == 0 {
+                return Err(JudgeError::Input(format!(
+                    "--burn-in {burn_in} leaves no sample of chain {chain}: its last recorded step is {}",
+                    self.step[r.end - 1]
+                )));
+            }
+        }
+        let pick = |v: &[f64], width: usize| -> Vec<f64> {
+            let mut out = Vec::with_capacity(keep.len() * width);
+            for &i in &keep {
+                out.extend_from_slice(&v[i * width..(i + 1) * width]);
+            }
+            out
+        };
+        let out = EnsembleStats {
+            chain: keep.iter().map(|&i| self.chain[i]).collect(),
+            step: keep.iter().map(|&i| self.step[i]).collect(),
+            elections: self
+                .elections
+                .iter()
+                .map(|e| ElectionSamples {
+                    name: e.name.clone(),
+                    districts: e.districts,
+                    dem: pick(&e.dem, e.districts),
+                    rep: pick(&e.rep, e.districts),
+                    recorded_seats: pick(&e.recorded_seats, 1),
+                })
+                .collect(),
+            labels: self.labels.clone(),
+            series: self.series.iter().map(|(n, v)| (n.clone(), pick(v, 1))).collect(),
+            tracked: self
+                .tracked
+                .iter()
+                .map(|t| TrackedColumn {
+                    column: t.column.clone(),
+                    districts: t.districts,
+                    sums: pick(&t.sums, t.districts),
+                })
+                .collect(),
+            weights: self.weights.as_ref().map(|w| pick(w, 1)),
+        };
+        let sel = Selection { burn_in, thin, recorded: self.samples(), kept: keep.len() };
+        Ok((out, sel, keep))
+    }
+
     /// Reads `stats.csv`. `source` names the file in errors.
     pub fn from_csv<R: Read>(reader: R, source: &str) -> Result<Self, JudgeError> {
         let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(TextGuard::new(reader));
@@ -229,18 +345,40 @@ impl EnsembleStats {
         }
         enum Kind {
             Skip,
+            Seats(usize),
             Weight,
             Vote { election: usize, rep: bool, district: usize },
             Pop(usize),
+            Tracked { column: usize, district: usize },
             Series(usize),
         }
+        // Tracked columns `sum_<COL>_<label>`: the longest label that ends the header decides
+        // (labels "1" and "11" are told apart by the underscore before them).
+        let mut tracked_names: Vec<String> = Vec::new();
+        let mut tracked_found: Vec<Vec<bool>> = Vec::new();
+        let tracked_of = |h: &str| -> Option<(String, usize)> {
+            let rest = h.strip_prefix("sum_")?;
+            labels
+                .iter()
+                .enumerate()
+                .filter_map(|(d, l)| {
+                    let col = rest.strip_suffix(l.as_str())?.strip_suffix('_')?;
+                    (!col.is_empty()).then(|| (col.to_string(), d, l.len()))
+                })
+                .max_by_key(|x| x.2)
+                .map(|(c, d, _)| (c, d))
+        };
         let mut found = vec![[0usize; 2]; names.len()];
         let mut pops = 0usize;
         let mut series_names: Vec<String> = Vec::new();
         let mut kinds = Vec::with_capacity(headers.len());
         for (i, h) in headers.iter().enumerate() {
-            if i == chain_col || i == step_col || h.ends_with("_dem_seats") {
+            if i == chain_col || i == step_col {
                 kinds.push(Kind::Skip);
+                continue;
+            }
+            if let Some(e) = h.strip_suffix("_dem_seats").and_then(|n| names.iter().position(|x| x == n)) {
+                kinds.push(Kind::Seats(e));
                 continue;
             }
             if h == "weight" {
@@ -270,6 +408,23 @@ impl EnsembleStats {
                     kind = Some(Kind::Pop(d));
                 }
             }
+            if kind.is_none() {
+                if let Some((col, d)) = tracked_of(h) {
+                    let c = match tracked_names.iter().position(|n| *n == col) {
+                        Some(c) => c,
+                        None => {
+                            tracked_names.push(col);
+                            tracked_found.push(vec![false; k]);
+                            tracked_names.len() - 1
+                        }
+                    };
+                    if tracked_found[c][d] {
+                        return Err(err(1, format!("column {h:?} appears twice")));
+                    }
+                    tracked_found[c][d] = true;
+                    kind = Some(Kind::Tracked { column: c, district: d });
+                }
+            }
             kinds.push(kind.unwrap_or_else(|| {
                 series_names.push(h.to_string());
                 Kind::Series(series_names.len() - 1)
@@ -284,6 +439,22 @@ impl EnsembleStats {
             }
         }
         let has_pop = pops == k && k > 0;
+        for (c, found) in tracked_found.iter().enumerate() {
+            let missing: Vec<&str> =
+                labels.iter().zip(found).filter(|(_, f)| !**f).map(|(l, _)| l.as_str()).collect();
+            if !missing.is_empty() {
+                return Err(err(
+                    1,
+                    format!(
+                        "tracked column {:?}: no sum_{0}_<district> column for district(s) {}",
+                        tracked_names[c],
+                        missing.join(", ")
+                    ),
+                ));
+            }
+        }
+        let mut tracked: Vec<Vec<f64>> = vec![Vec::new(); tracked_names.len()];
+        let mut seats: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
 
         let mut rows: Vec<(u32, u64, usize)> = Vec::new(); // chain, step, original row
         let mut dem: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
@@ -320,9 +491,16 @@ impl EnsembleStats {
                 dem[e].resize((row + 1) * k, 0.0);
                 rep[e].resize((row + 1) * k, 0.0);
             }
+            for t in tracked.iter_mut() {
+                t.resize((row + 1) * k, 0.0);
+            }
             for (i, kind) in kinds.iter().enumerate() {
                 match *kind {
                     Kind::Skip => {}
+                    Kind::Seats(e) => seats[e].push(match record.get(i).map(str::trim) {
+                        Some("") | None => f64::NAN,
+                        _ => parse_num(i)?,
+                    }),
                     Kind::Weight => {
                         let w = parse_num(i)?;
                         if !(w.is_finite() && w >= 0.0) {
@@ -345,6 +523,16 @@ impl EnsembleStats {
                         target[row * k + district] = v;
                     }
                     Kind::Pop(d) => pop_row[d] = parse_num(i)?,
+                    Kind::Tracked { column, district } => {
+                        let v = parse_num(i)?;
+                        if !v.is_finite() {
+                            return Err(err(
+                                line,
+                                format!("column {:?}: {v} is not a finite sum", &headers[i]),
+                            ));
+                        }
+                        tracked[column][row * k + district] = v;
+                    }
                     // Columns a run leaves empty (county splits when counties are not tracked)
                     // are kept as NaN and dropped below.
                     Kind::Series(s) => series[s].push(match record.get(i).map(str::trim) {
@@ -371,6 +559,11 @@ impl EnsembleStats {
             }
             out
         };
+        let tracked = tracked_names
+            .into_iter()
+            .zip(&tracked)
+            .map(|(column, sums)| TrackedColumn { column, districts: k, sums: permute(sums, k) })
+            .collect();
         let weights = has_weight.then(|| permute(&weights, 1));
         if let Some(w) = &weights {
             if !w.iter().any(|&x| x > 0.0) {
@@ -378,6 +571,7 @@ impl EnsembleStats {
             }
         }
         Ok(EnsembleStats {
+            tracked,
             weights,
             labels,
             chain: order.iter().map(|&i| rows[i].0).collect(),
@@ -390,6 +584,7 @@ impl EnsembleStats {
                     districts: k,
                     dem: permute(&dem[e], k),
                     rep: permute(&rep[e], k),
+                    recorded_seats: permute(&seats[e], 1),
                 })
                 .collect(),
             series: series_names
@@ -427,6 +622,49 @@ mod tests {
         assert!(s.series("county_splits").is_none(), "an all-empty column is dropped");
         assert_eq!(s.series("max_pop_deviation").unwrap(), &[0.0, 0.1, 0.0]);
         assert_eq!(s.district_labels(), &["1".to_string(), "2".to_string()]);
+    }
+
+    #[test]
+    fn reads_tracked_columns_after_the_elections() {
+        // The contract of `redraw ensemble --track COL`: after the election columns, one
+        // `sum_<COL>_<d>` per district label in label order, for each tracked column.
+        let csv =
+            "chain,step,cut_edges,county_splits,pop_1,pop_11,E_dem_seats,E_dem_1,E_dem_11,E_rep_1,E_rep_11,\
+                   sum_BLACK_VAP_1,sum_BLACK_VAP_11,sum_TOTAL_VAP_1,sum_TOTAL_VAP_11\n\
+                   0,1,5,,10,10,1,6,3,4,7,30,2,80,90\n\
+                   0,0,5,,10,10,1,6,3,4,7,10,20,80,90\n";
+        let s = EnsembleStats::from_csv(csv.as_bytes(), "stats.csv").unwrap();
+        assert_eq!(s.tracked.len(), 2);
+        let b = s.tracked("BLACK_VAP").unwrap();
+        assert_eq!(b.sample(0), &[10.0, 20.0], "rows sorted by step");
+        assert_eq!(b.sample(1), &[30.0, 2.0]);
+        assert_eq!(s.tracked("TOTAL_VAP").unwrap().sample(1), &[80.0, 90.0]);
+        assert!(s.series("sum_BLACK_VAP_1").is_none(), "tracked sums are not series");
+        // A tracked column missing a district is an error naming it.
+        let bad = "chain,step,E_dem_seats,E_dem_1,E_dem_2,E_rep_1,E_rep_2,sum_X_1\n0,0,1,1,1,1,1,5\n";
+        let e = EnsembleStats::from_csv(bad.as_bytes(), "s").unwrap_err();
+        assert!(e.to_string().contains("\"X\"") && e.to_string().contains("district(s) 2"), "{e}");
+    }
+
+    #[test]
+    fn burn_in_and_thinning_select_per_chain() {
+        let mut csv = String::from("chain,step,cut_edges,E_dem_seats,E_dem_1,E_rep_1,sum_T_1\n");
+        for c in 0..2 {
+            for st in 0..10 {
+                csv.push_str(&format!("{c},{},{st},0,1,2,{st}\n", st * 100));
+            }
+        }
+        let s = EnsembleStats::from_csv(csv.as_bytes(), "s").unwrap();
+        let (t, sel, kept) = s.select(300, 3).unwrap();
+        // Steps 300..=900 remain (7 per chain); every 3rd: 300, 600, 900.
+        assert_eq!(t.step, vec![300, 600, 900, 300, 600, 900]);
+        assert_eq!(t.series("cut_edges").unwrap(), &[3.0, 6.0, 9.0, 3.0, 6.0, 9.0]);
+        assert_eq!(t.tracked("T").unwrap().sums, vec![3.0, 6.0, 9.0, 3.0, 6.0, 9.0]);
+        assert_eq!((sel.recorded, sel.kept), (20, 6));
+        assert_eq!(kept, vec![3, 6, 9, 13, 16, 19]);
+        let e = s.select(1000, 1).unwrap_err();
+        assert!(e.to_string().contains("last recorded step is 900"), "{e}");
+        assert!(s.select(0, 0).is_err());
     }
 
     #[test]

@@ -611,12 +611,17 @@ pub fn summarise(run: &SplitRun, proposals: Vec<ProposalResult>) -> SplitSummary
             .map(|p| {
                 let v = f(&p.outcome, p.shapes.as_ref());
                 let pl = redraw_metrics::stats::placement(&sorted, v);
-                let o = crate::judge::Outlier::of_percentile(pl.percentile);
+                // Electoral outcomes are partisan; sizes, deviations and shapes are not.
+                let kind = if dir == Direction::ProDemocratic {
+                    crate::judge::MetricKind::Partisan
+                } else {
+                    crate::judge::MetricKind::Structural
+                };
                 ProposalPlacement {
                     id: p.id.clone(),
                     value: v,
                     percentile: Some(pl.percentile),
-                    verdict: crate::judge::verdict_text(dir, &pl, o),
+                    verdict: crate::judge::verdict_text(&key, &label, kind, &pl),
                 }
             })
             .collect();

@@ -17,14 +17,30 @@
 //! * redist / redistmetrics (`part_egap`, `part_mean_median`, `part_bias`) are signed so that
 //!   positive favours Republicans: their values are the negation of redraw's (up to the
 //!   tie and rounding details noted on each function).
-//! * Warrington's declination is positive when Republicans are favoured: redraw's is negated.
+//! * Warrington's declination (his published code, Democratic vote shares as input) is positive
+//!   when Republicans are favoured: redraw's is his value negated. redistmetrics' declination
+//!   halves Warrington's tangent arguments; redraw keeps that variant only under its own name,
+//!   [`ElectionResults::declination_redistmetrics`].
 //!
-//! # Ties
+//! # Ties: one rule everywhere
 //!
-//! A district with exactly equal totals counts as half a seat for each party, and shares exactly
-//! equal to a uniform-swing threshold count half. GerryChain counts a tie for neither party and
-//! redistmetrics gives it to the Democrat; with real vote counts ties do not occur, and the
-//! agreement tests avoid them.
+//! **A district is won by the party with strictly more votes; a district with exactly equal
+//! totals is won by neither party.** This is the rule of `stats.csv` (`NAME_dem_seats`, see
+//! `docs/run-format.md`), so a plan has one seat count whether it is read from a run or
+//! recomputed here, and it is GerryChain's rule. Every metric follows it:
+//! * seats: a tie counts 0 for each party (so Democratic and Republican seats need not add up
+//!   to the districts);
+//! * uniform-swing seat counts (partisan bias, the mean-share bias, responsiveness): a district
+//!   is won when its swung share is strictly above 1/2, so a share exactly on a threshold counts
+//!   0;
+//! * efficiency gap: a tie has no winner, so neither party's votes there are surplus of a
+//!   winner; it adds the same waste to both parties (half of each party's votes, the average of
+//!   the two ways the tie can be broken) and so nothing to the gap;
+//! * declination: a tied district belongs to neither side and is left out (Warrington's code
+//!   counts it as a Republican win, redistmetrics as a Democratic one).
+//!
+//! Peers differ: redistmetrics gives a tie to the Democrat in its seat counts. With real vote
+//! counts exact ties are vanishingly rare; the tests construct them on purpose.
 
 use crate::MetricsError;
 
@@ -101,25 +117,30 @@ impl ElectionResults {
         s.iter().sum::<f64>() / s.len() as f64
     }
 
-    /// Democratic seats: districts where the Democrat has more votes; an exact tie is half a
-    /// seat. Republican seats are `districts() - dem_seats()`.
+    /// Democratic seats: districts where the Democrat has strictly more votes. A tied district
+    /// is won by neither party (module docs, "Ties"): it counts 0 here and 0 in
+    /// [`rep_seats`](Self::rep_seats), exactly as `NAME_dem_seats` in a run's `stats.csv`.
     pub fn dem_seats(&self) -> f64 {
-        self.dem
-            .iter()
-            .zip(&self.rep)
-            .map(|(d, r)| match d.partial_cmp(r) {
-                Some(std::cmp::Ordering::Greater) => 1.0,
-                Some(std::cmp::Ordering::Equal) => 0.5,
-                _ => 0.0,
-            })
-            .sum()
+        self.dem.iter().zip(&self.rep).filter(|(d, r)| d > r).count() as f64
+    }
+
+    /// Republican seats: districts where the Republican has strictly more votes.
+    pub fn rep_seats(&self) -> f64 {
+        self.dem.iter().zip(&self.rep).filter(|(d, r)| r > d).count() as f64
+    }
+
+    /// Districts with exactly equal Democratic and Republican totals (won by neither party).
+    pub fn tied_districts(&self) -> usize {
+        self.dem.iter().zip(&self.rep).filter(|(d, r)| d == r).count()
     }
 
     /// Wasted votes `(dem, rep)` summed over districts. The loser wastes every vote; the winner
     /// wastes the votes beyond half the district total (GerryChain's `wasted_votes`, which uses
     /// the exact half; redistmetrics uses `floor(total / 2) + 1` votes to win, a difference of
-    /// at most one vote per district). A tie is averaged over the two ways of breaking it, so
-    /// each party wastes a quarter of the district total.
+    /// at most one vote per district). A tie has no winner: each party wastes half its votes
+    /// (the average of the two ways the tie can be broken), the same number for both, so a tie
+    /// adds nothing to the efficiency gap. (GerryChain treats a tie as a win of the second
+    /// party listed, which moves its efficiency gap by `tied votes / 2 / total`.)
     pub fn wasted_votes(&self) -> (f64, f64) {
         let (mut wd, mut wr) = (0.0, 0.0);
         for (&d, &r) in self.dem.iter().zip(&self.rep) {
@@ -138,8 +159,11 @@ impl ElectionResults {
         (wd, wr)
     }
 
-    /// Efficiency gap (Stephanopoulos & McGhee 2015): `(wasted_rep − wasted_dem) / total votes`.
-    /// **Positive favours Democrats** (Republicans waste more votes). Equals GerryChain's
+    /// Efficiency gap (Stephanopoulos & McGhee 2015, "Partisan Gerrymandering and the
+    /// Efficiency Gap", 82 U. Chi. L. Rev. 831): `(wasted_rep − wasted_dem) / total votes`.
+    /// Stephanopoulos and McGhee write `(W_D − W_R) / n` and read a positive gap as a plan that
+    /// disadvantages Democrats; redraw's is that value negated, so **positive favours
+    /// Democrats** (Republicans waste more votes). Equals GerryChain's
     /// `efficiency_gap` with the Democratic party listed first; redistmetrics' `part_egap` is
     /// the negation (and rounds the winning threshold, see [`wasted_votes`](Self::wasted_votes)).
     pub fn efficiency_gap(&self) -> f64 {
@@ -148,7 +172,9 @@ impl ElectionResults {
         (wr - wd) / total
     }
 
-    /// Mean-median difference: `median(dem shares) − mean(dem shares)` over districts (median
+    /// Mean-median difference (McDonald & Best 2015, "Unfair Partisan Gerrymanders in
+    /// Politics and Law", Election Law J. 14(4); Wang 2016, Stanford L. Rev. 68):
+    /// `median(dem shares) − mean(dem shares)` over districts (median
     /// of an even count = mean of the two middle values). **Positive favours Democrats**: the
     /// median district is more Democratic than the average one, so the Democrat needs less than
     /// half the average vote to win half the seats. Equals GerryChain's `mean_median` with the
@@ -161,35 +187,26 @@ impl ElectionResults {
 
     /// Democratic seat *share* when the statewide Democratic share is moved to `v` by uniform
     /// swing from the observed statewide share `V`: each district's share moves by `v − V`, and
-    /// a district is won when its swung share exceeds one half (exactly one half: half a seat).
+    /// a district is won when its swung share is strictly above one half (exactly one half: won
+    /// by neither party, module docs "Ties").
     pub fn seat_share_at(&self, v: f64) -> f64 {
         self.seat_share_swung(self.statewide_dem_share(), v)
     }
 
     /// Seat share after swinging from `base` (the share the swing is measured from) to `v`.
     /// A district with share `s` is won iff `s − base + v > 1/2`; comparing `s` with
-    /// `base + 1/2 − v` keeps a district whose share equals the threshold exactly a tie, rather
-    /// than letting rounding decide.
+    /// `base + 1/2 − v` keeps a district whose share equals the threshold exactly a tie (won by
+    /// neither party), rather than letting rounding decide.
     fn seat_share_swung(&self, base: f64, v: f64) -> f64 {
         let threshold = base + 0.5 - v;
         let n = self.districts() as f64;
-        self.dem_shares()
-            .iter()
-            .map(|&s| {
-                if s > threshold {
-                    1.0
-                } else if s == threshold {
-                    0.5
-                } else {
-                    0.0
-                }
-            })
-            .sum::<f64>()
-            / n
+        self.dem_shares().iter().filter(|&&s| s > threshold).count() as f64 / n
     }
 
-    /// Partisan (seats) bias at 50 %: the Democratic seat share minus one half when the
-    /// **statewide** (vote-weighted) Democratic share is moved to exactly 50 % by uniform swing.
+    /// Partisan (seats) bias at 50 % (Gelman & King 1994, "A Unified Method of Evaluating
+    /// Electoral Systems and Redistricting Plans", AJPS 38(2); Katz, King & Rosenblatt 2020,
+    /// APSR 114(1)): the Democratic seat share minus one half when the **statewide**
+    /// (vote-weighted) Democratic share is moved to exactly 50 % by uniform swing.
     /// **Positive favours Democrats.** Ranges over [−1/2, 1/2].
     ///
     /// This differs from [`mean_share_bias`](Self::mean_share_bias) only in which average is
@@ -199,18 +216,20 @@ impl ElectionResults {
     }
 
     /// Seats bias swinging the **unweighted mean of district shares** to 50 %: the share of
-    /// districts whose Democratic share is above the mean district share, minus one half
-    /// (a district exactly at the mean counts half). **Positive favours Democrats.**
+    /// districts whose Democratic share is strictly above the mean district share, minus one
+    /// half (a district exactly at the mean is won by neither party). **Positive favours
+    /// Democrats.**
     ///
-    /// This is what GerryChain calls `partisan_bias` (Democratic party first; GerryChain counts
-    /// a district exactly at the mean as not above) and the negation of redistmetrics'
-    /// `part_bias(v = 0.5)`, which swings the same mean.
+    /// This is exactly what GerryChain calls `partisan_bias` (Democratic party first) and the
+    /// negation of redistmetrics' `part_bias(v = 0.5)`, which swings the same mean.
     pub fn mean_share_bias(&self) -> f64 {
         self.seat_share_swung(self.mean_dem_share(), 0.5) - 0.5
     }
 
-    /// Partisan Gini (Gini coefficient of the seats-votes curve; Definition 1 of
-    /// arXiv:2008.06930, as GerryChain's `partisan_gini`): the area between the uniform-swing
+    /// Partisan Gini (Grofman 1983, "Measures of Bias and Proportionality in Seats-Votes
+    /// Relationships", Political Methodology 9; in the form of Definition 1 of DeFord, Dhamankar,
+    /// Duchin et al., "Implementing Partisan Symmetry: Problems and Paradoxes", arXiv:2008.06930,
+    /// as GerryChain's `partisan_gini`): the area between the uniform-swing
     /// seats-votes curve and its reflection through (1/2, 1/2), divided by the number of
     /// districts. **Unsigned**: 0 is a perfectly symmetric curve; it does not say which party
     /// is favoured. The i-th district (by decreasing Democratic share `r_i`) flips at statewide
@@ -226,21 +245,53 @@ impl ElectionResults {
         area / n as f64
     }
 
-    /// Declination (Warrington 2018), scaled to [−1, 1] by `2/π`. With `ȳ_D` the mean share of
-    /// Democratic-won districts, `ȳ_R` that of Republican-won ones and `d`, `r` their seat
-    /// fractions, `θ_D = atan((ȳ_D − 1/2) / d)` and `θ_R = atan((1/2 − ȳ_R) / r)`; redraw
-    /// returns `2(θ_R − θ_D)/π`. **Positive favours Democrats** (Republican voters packed more
-    /// than Democratic ones); Warrington's published sign (and redistmetrics' angle) is the
-    /// negation. `None` when one party wins every district (the angle is undefined). Districts
-    /// tied at exactly 1/2 belong to neither side and are left out.
+    /// Declination (Warrington 2018, "Quantifying Gerrymandering Using the Vote
+    /// Distribution", Election Law J. 17(1), 39–57), scaled to [−1, 1] by `2/π`.
+    ///
+    /// Sort the districts by Democratic share and place district `i` of `N` at `x = (i − 1/2)/N`.
+    /// The Republican-won districts (`r` of them, mean share `ȳ_R`) then have their centre of
+    /// mass at `(r/2N, ȳ_R)` and the Democratic-won ones (`d`, mean `ȳ_D`) at
+    /// `(1 − d/2N, ȳ_D)`; both are joined to the point `(r/N, 1/2)` where the parties meet. The
+    /// angles of those lines with the horizontal are
+    /// `θ_R = atan((1 − 2ȳ_R) / (r/N))` and `θ_D = atan((2ȳ_D − 1) / (d/N))`, and Warrington's
+    /// declination is `δ = 2(θ_D − θ_R)/π`, positive when the plan favours **Republicans**
+    /// (Democratic wins are more lopsided than Republican ones: Democrats packed). redraw
+    /// returns `2(θ_R − θ_D)/π = −δ`, **positive favours Democrats**, like every signed metric
+    /// here. Example: shares (0.3, 0.3, 0.7) give δ = +0.2137 in Warrington's sign, −0.2137
+    /// here.
+    ///
+    /// `None` when one party wins every district (the angle is undefined). A district tied at
+    /// exactly 1/2 is won by neither party and is left out, `N` included (module docs, "Ties").
+    /// For the variant redistmetrics computes, see
+    /// [`declination_redistmetrics`](Self::declination_redistmetrics).
     pub fn declination(&self) -> Option<f64> {
-        let shares = self.dem_shares();
+        let (theta_d, theta_r) = self.declination_angles(2.0)?;
+        Some(2.0 * (theta_r - theta_d) / std::f64::consts::PI)
+    }
+
+    /// The declination as redistmetrics computes it (`part_decl`, C++ `declination_angle`),
+    /// negated to redraw's sign: the same construction as [`declination`](Self::declination)
+    /// but with the tangent arguments halved, `θ_D = atan((ȳ_D − 1/2) / (d/N))` and
+    /// `θ_R = atan((1/2 − ȳ_R) / (r/N))`, i.e. the angles to the centres of mass measured from
+    /// `(r/N, 1/2)` with the horizontal distances doubled. Its values are 30–45 % smaller in
+    /// size than Warrington's: (0.3, 0.3, 0.7) gives −0.1585 against −0.2137. Kept only for
+    /// comparison with studies made with redist; reports use [`declination`](Self::declination).
+    /// Ties as in `declination` (redistmetrics itself counts a tie as a Democratic win).
+    pub fn declination_redistmetrics(&self) -> Option<f64> {
+        let (theta_d, theta_r) = self.declination_angles(1.0)?;
+        Some(2.0 * (theta_r - theta_d) / std::f64::consts::PI)
+    }
+
+    /// `(θ_D, θ_R)` with tangent arguments `scale · (ȳ_D − 1/2) / (d/N)` and
+    /// `scale · (1/2 − ȳ_R) / (r/N)`; `None` unless both parties win a district.
+    fn declination_angles(&self, scale: f64) -> Option<(f64, f64)> {
         let (mut sd, mut nd, mut sr, mut nr) = (0.0, 0usize, 0.0, 0usize);
-        for &s in &shares {
-            if s > 0.5 {
+        for (&d, &r) in self.dem.iter().zip(&self.rep) {
+            let s = d / (d + r);
+            if d > r {
                 sd += s;
                 nd += 1;
-            } else if s < 0.5 {
+            } else if r > d {
                 sr += s;
                 nr += 1;
             }
@@ -249,12 +300,14 @@ impl ElectionResults {
             return None;
         }
         let n = (nd + nr) as f64;
-        let theta_d = ((sd / nd as f64 - 0.5) / (nd as f64 / n)).atan();
-        let theta_r = ((0.5 - sr / nr as f64) / (nr as f64 / n)).atan();
-        Some(2.0 * (theta_r - theta_d) / std::f64::consts::PI)
+        let theta_d = (scale * (sd / nd as f64 - 0.5) / (nd as f64 / n)).atan();
+        let theta_r = (scale * (0.5 - sr / nr as f64) / (nr as f64 / n)).atan();
+        Some((theta_d, theta_r))
     }
 
-    /// Responsiveness: slope of the uniform-swing seats-votes curve (seat share per unit of
+    /// Responsiveness (Tufte 1973, "The Relationship between Seats and Votes in Two-Party
+    /// Systems", APSR 67(2); as a local slope, Katz, King & Rosenblatt 2020): slope of the
+    /// uniform-swing seats-votes curve (seat share per unit of
     /// statewide vote share) around the observed statewide share `V`, estimated as
     /// `(S(V + h/2) − S(V − h/2)) / h`. `bandwidth` `h` is typically 0.01 (redistmetrics'
     /// default). **Unsigned** in the partisan sense: it measures competitiveness, not advantage.
@@ -350,8 +403,9 @@ mod tests {
         assert_eq!(e.dem_shares(), vec![0.8, 0.75, 0.45, 0.4, 0.35]);
         assert!((e.statewide_dem_share() - 0.55).abs() < 1e-15);
         assert_eq!(e.dem_seats(), 2.0);
-        // A tie is half a seat.
-        assert_eq!(er(&[50.0, 60.0], &[50.0, 40.0]).dem_seats(), 1.5);
+        // A tie is won by neither party (the stats.csv rule): 1 Democratic seat, 0 Republican.
+        let t = er(&[50.0, 60.0], &[50.0, 40.0]);
+        assert_eq!((t.dem_seats(), t.rep_seats(), t.tied_districts()), (1.0, 0.0, 1));
     }
 
     #[test]
@@ -411,27 +465,48 @@ mod tests {
     #[test]
     fn declination_by_hand() {
         // D wins 0.8, 0.75 (ȳ_D = 0.775, d = 0.4); R wins 0.45, 0.4, 0.35 (ȳ_R = 0.4, r = 0.6).
+        // Warrington: θ_D = atan((2ȳ_D − 1)/d), θ_R = atan((1 − 2ȳ_R)/r).
         let e = packed();
-        let td = (0.275f64 / 0.4).atan();
-        let tr = (0.1f64 / 0.6).atan();
+        let td = (0.55f64 / 0.4).atan();
+        let tr = (0.2f64 / 0.6).atan();
         let want = 2.0 * (tr - td) / std::f64::consts::PI;
         assert!((e.declination().unwrap() - want).abs() < 1e-12);
         assert!(want < 0.0, "packed Democrats: favours Republicans, negative in redraw");
+        // redistmetrics' variant halves the tangent arguments.
+        let half = 2.0 * ((0.1f64 / 0.6).atan() - (0.275f64 / 0.4).atan()) / std::f64::consts::PI;
+        assert!((e.declination_redistmetrics().unwrap() - half).abs() < 1e-12);
         // Sweep: undefined.
         assert_eq!(er(&[60.0, 70.0], &[40.0, 30.0]).declination(), None);
         // Symmetric plan: zero.
         let s = er(&[30.0, 40.0, 60.0, 70.0], &[70.0, 60.0, 40.0, 30.0]);
         assert!(s.declination().unwrap().abs() < 1e-12);
+        // A tied district is left out of both sides (and of N).
+        let t = er(&[30.0, 50.0, 70.0], &[70.0, 50.0, 30.0]);
+        let u = er(&[30.0, 70.0], &[70.0, 30.0]);
+        assert_eq!(t.declination(), u.declination());
+    }
+
+    /// Warrington's own example values: (0.3, 0.3, 0.7) has δ = 2(atan(1.2) − atan(0.6))/π =
+    /// +0.2137 in his sign (his `get_declination` on Democratic shares), so −0.2137 in redraw's;
+    /// redistmetrics' half-argument formula gives −0.1585.
+    #[test]
+    fn declination_matches_warrington_on_his_example() {
+        let e = er(&[30.0, 30.0, 70.0], &[70.0, 70.0, 30.0]);
+        let d = e.declination().unwrap();
+        assert!((d - -0.213_674_137_507_347_6).abs() < 1e-12, "{d}");
+        assert!((d + 2.0 * (1.2f64.atan() - 0.6f64.atan()) / std::f64::consts::PI).abs() < 1e-15);
+        let r = e.declination_redistmetrics().unwrap();
+        assert!((r - -0.158_494_581_089_776_7).abs() < 1e-12, "{r}");
     }
 
     #[test]
     fn responsiveness_by_hand() {
         // Shares 0.51, 0.7, 0.2 (equal turnout): V = 0.47. Window V ± 0.01 moves district 1
         // (0.51 − 0.47 + v > 0.5 iff v > 0.46): at 0.46 it sits exactly on the threshold
-        // (half a seat), at 0.48 it is won. S goes from (1 + 0.5)/3 to 2/3: slope (1/6)/0.02.
+        // (won by neither party), at 0.48 it is won. S goes from 1/3 to 2/3: slope (1/3)/0.02.
         let e = er(&[51.0, 70.0, 20.0], &[49.0, 30.0, 80.0]);
         let r = e.responsiveness(0.02);
-        assert!((r - (1.0 / 6.0) / 0.02).abs() < 1e-9, "{r}");
+        assert!((r - (1.0 / 3.0) / 0.02).abs() < 1e-9, "{r}");
         // No district within reach: zero.
         assert_eq!(packed().responsiveness(0.01), 0.0);
     }

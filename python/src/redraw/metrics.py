@@ -8,8 +8,9 @@ a run. A GerryChain ``ElectionResults`` (e.g. ``partition["PRES"]``) is accepted
 GerryChain's.
 
 Signs are redraw's: positive favours Democrats (the first party). Definitions equal
-GerryChain 1.0's (tested against it on real plans), except that a district tied exactly counts
-half a seat for each party where GerryChain gives it to neither (real vote counts do not tie).
+GerryChain 1.0's (tested against it on real plans). A district tied exactly is won by neither
+party, as in GerryChain and in a run's stats.csv; on a tie only the efficiency gap differs
+(GerryChain gives the tie to the second party, redraw to neither; real vote counts do not tie).
 Note that ``partisan_bias`` here is GerryChain's definition (share of districts above the
 *mean district* share, minus 1/2, ``mean_share_bias`` in redraw's reports), while redraw's
 reports call ``partisan_bias`` the seats bias at a 50% *statewide* vote, here
@@ -37,6 +38,7 @@ __all__ = [
     "polsby_popper",
     "partisan_bias_statewide",
     "declination",
+    "declination_redistmetrics",
     "dem_seats",
     "responsiveness",
 ]
@@ -88,13 +90,22 @@ def partisan_gini(dem: ArrayLike, rep: Optional[ArrayLike] = None) -> Result:
 
 
 def declination(dem: ArrayLike, rep: Optional[ArrayLike] = None) -> Result:
-    """Warrington's declination scaled to [-1, 1]; positive favours Democrats (Warrington's
-    published sign is the opposite). NaN when one party wins every district."""
+    """Warrington's (2018) declination scaled to [-1, 1]; positive favours Democrats (Warrington's
+    published sign is the opposite). NaN when one party wins every district; a tied district is
+    left out."""
     return _metric("declination", dem, rep)
 
 
+def declination_redistmetrics(dem: ArrayLike, rep: Optional[ArrayLike] = None) -> Result:
+    """redistmetrics' declination (``part_decl``), which halves Warrington's tangent arguments
+    (values 30-45% smaller in size), in redraw's sign (positive favours Democrats). For
+    comparison with studies made with redist; reports use :func:`declination`."""
+    return _metric("declination_redistmetrics", dem, rep)
+
+
 def dem_seats(dem: ArrayLike, rep: Optional[ArrayLike] = None) -> Result:
-    """Districts the Democrat wins (a tie counts half)."""
+    """Districts the Democrat wins (strictly more votes; a tie is won by neither party, as in a
+    run's stats.csv)."""
     return _metric("dem_seats", dem, rep)
 
 
@@ -106,8 +117,8 @@ def responsiveness(dem: ArrayLike, rep: Optional[ArrayLike] = None) -> Result:
 
 def wasted_votes(dem: ArrayLike, rep: ArrayLike) -> Tuple[Any, Any]:
     """Wasted votes ``(dem, rep)`` of each race, elementwise (scalars or arrays): the loser
-    wastes every vote, the winner the votes beyond half the race's total; a tie wastes a quarter
-    of the total each."""
+    wastes every vote, the winner the votes beyond half the race's total; a tie (won by neither
+    party) wastes half of each party's votes, so it adds nothing to the efficiency gap."""
     import numpy as np
 
     d = np.asarray(dem, dtype=np.float64)

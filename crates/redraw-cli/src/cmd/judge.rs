@@ -1,18 +1,20 @@
 //! `redraw judge`: is this plan an outlier against a neutral ensemble?
 //!
-//! Reads the graph, the plan and the ensemble run directory (manifest.json + stats.csv), hands
-//! plain slices to `redraw_judge::judge`, prints the verdict tables and optionally writes a
-//! report directory (Markdown + SVG + JSON).
+//! Reads the files (graph, plan, the run's manifest and stats.csv, polygons and the run's
+//! assignments when there are polygons), hashes them for the provenance, hands them to
+//! `redraw_judge::evaluate` (the glue the Python bindings share), prints the verdict tables and
+//! optionally writes a report directory (Markdown + SVG, HTML, JSON, PDF with `pdf`).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
-use redraw_ensemble::Manifest;
 use redraw_graph::io::{read_graph, read_plan_csv};
-use redraw_graph::{Counties, Graph, Plan};
-use redraw_judge::judge::{EnsembleInfo, Judgement, MetricJudgement};
+use redraw_graph::{Graph, Plan};
+use redraw_judge::judge::{Judgement, MetricJudgement};
+use redraw_judge::provenance::InputFile;
 use redraw_judge::report::{self, format_value};
-use redraw_judge::{EnsembleStats, PlanInput, UnitVotes};
+use redraw_judge::request::{AssignmentSource, CountyChoice, Invocation, Options, Request, VapChoice};
+use redraw_judge::EnsembleStats;
 use redraw_metrics::MixingVerdict;
 
 use crate::output::{self, Cell, Format, OutputArgs, Table};
@@ -21,34 +23,50 @@ use crate::output::{self, Cell, Format, OutputArgs, Table};
 /// the options (the variant's doc comment replaces the struct's own `long_about`).
 const LONG_HELP: &str = "\
 Judge a plan against an ensemble: for every metric the plan's value, the ensemble's
-distribution, the plan's percentile and a plain-language verdict; the plan's population
-balance, contiguity, cut edges and county splits; and whether the ensemble has mixed
-(rank-normalised split R-hat, bulk and tail ESS).
+distribution, the plan's percentile and a verdict that states the percentile and its
+direction; the plan's population balance, contiguity, cut edges and county splits; a
+per-district table; compactness and a map when polygons are available; minority
+voting-age population shares and majority-minority / 40% district counts; and whether the
+ensemble has mixed (rank-normalised split R-hat, bulk and tail ESS).
 
 Signed metrics are positive when the plan favours Democrats. The percentile is the plan's
-mid-rank among the ensemble's plans (ties count half). A plan outside the ensemble's
-population tolerance or with non-contiguous districts is judged as given and the report says
-so; nothing is repaired.
+mid-rank among the ensemble's plans (plans with the same value count half). A tied district
+is won by neither party, in the plan and in every neutral plan (the stats.csv rule). Only
+partisan metrics can call a plan an outlier. A plan outside the ensemble's population
+tolerance or with non-contiguous districts is judged as given and the report says so;
+nothing is repaired.
+
+Polygons: --shapes FILE (shapefile, GeoJSON, TopoJSON keyed by the unit id), or a file
+beside the graph whose name starts with the graph's prefix (NC_2020_graph.json finds
+NC_2020_vtd.topojson in the same folder, a shapes/ folder beside it or one level up). They
+add the plan's map, Polsby-Popper and Reock per district, and the ensemble's mean and minimum
+Polsby-Popper (from the run's assignments). Without polygons the report says so.
+
+Minority voting-age population: TOTAL_VAP with BLACK_VAP, HISPANIC_VAP, ASIAN_VAP,
+NATIVE_VAP and MINORITY_VAP when the graph has them (the rdabase columns), or --vap-total COL
+and --vap KEY=COL. Ensemble percentiles need the run to have tracked those columns
+(`redraw ensemble --track TOTAL_VAP --track BLACK_VAP ...`).
+
+Report: --report DIR writes report.md (with SVG figures), report.html (one self-contained
+file), report.json (the same document as --format json) and, in builds with the `pdf`
+feature, report.pdf; every report carries definitions with sign conventions and citations,
+and provenance (redraw version, command line, SHA-256 of every input, the run's parameters
+and seed, the date; SOURCE_DATE_EPOCH fixes the date).
 
 Examples:
-  redraw judge --graph NC.json --plan NC_cd_2022_vtds.csv --ensemble runs/nc
-  redraw judge --graph PA.json --plan PA_cd_2022_vtds.csv --ensemble runs/pa --report pa-report
+  redraw judge --graph NC_2020_graph.json --plan NC_cd_2022_vtds.csv --ensemble runs/nc
+  redraw judge --graph PA_2020_graph.json --plan PA_cd_2022_vtds.csv --ensemble runs/pa --report pa-report
+  redraw judge --graph NC.json --plan enacted.csv --ensemble runs/nc --shapes NC_2020_vtd.topojson --burn-in 10000 --thin 10
   redraw judge --graph NC.json --plan enacted.csv --ensemble runs/nc --election COMP=DEM_VOTES,REP_VOTES --format json";
 
-/// Judge a plan against an ensemble: for every metric the plan's value, the ensemble's
-/// distribution, the plan's percentile and a plain-language verdict; the plan's population
-/// balance, contiguity, cut edges and county splits; and whether the ensemble has mixed
-/// (rank-normalised split R-hat, bulk and tail ESS).
-///
-/// Signed metrics are positive when the plan favours Democrats. The percentile is the plan's
-/// mid-rank among the ensemble's plans (ties count half). A plan outside the ensemble's
-/// population tolerance or with non-contiguous districts is judged as given and the report says
-/// so; nothing is repaired.
+/// Judge a plan against an ensemble: each metric's percentile with its direction and a
+/// verdict, the plan's facts, a per-district table, compactness and a map from polygons,
+/// minority voting-age population counts, convergence diagnostics, and a report a court can
+/// read (Markdown, HTML, JSON).
 ///
 /// Examples:
-///   redraw judge --graph NC.json --plan NC_cd_2022_vtds.csv --ensemble runs/nc
-///   redraw judge --graph PA.json --plan PA_cd_2022_vtds.csv --ensemble runs/pa --report pa-report
-///   redraw judge --graph NC.json --plan enacted.csv --ensemble runs/nc --election COMP=DEM_VOTES,REP_VOTES --format json
+///   redraw judge --graph NC_2020_graph.json --plan NC_cd_2022_vtds.csv --ensemble runs/nc
+///   redraw judge --graph PA_2020_graph.json --plan PA_cd_2022_vtds.csv --ensemble runs/pa --report pa-report
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment, after_long_help = LONG_HELP)]
 pub struct Args {
@@ -72,7 +90,7 @@ pub struct Args {
     /// Population column. Default: the run's, else the first of TOTAL_POP, TOTPOP, tot_pop_20, POP100, POP.
     #[arg(long, value_name = "COL")]
     pub pop: Option<String>,
-    /// Unit-id column of the graph (plan CSV ids and county prefixes come from it).
+    /// Unit-id column of the graph (plan CSV ids, county prefixes and polygons match it).
     #[arg(long, default_value = "GEOID", value_name = "COL")]
     pub key: String,
     /// County of each unit: a node attribute column. Default: the first --county-prefix
@@ -82,11 +100,101 @@ pub struct Args {
     /// Length of the county prefix of unit ids (5 = state + county FIPS); 0 disables counties.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub county_prefix: usize,
-    /// Write a report directory: report.md, report.json and SVG plots.
+    /// Leave out the samples each chain recorded before this step.
+    #[arg(long, default_value_t = 0, value_name = "STEPS")]
+    pub burn_in: u64,
+    /// Keep every K-th of each chain's remaining samples.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub thin: u64,
+    /// Polygons of the graph's units (.shp, .zip, .geojson, .topojson): the plan's map and
+    /// compactness. Default: a file beside the graph named like it, if there is one.
+    #[arg(long, value_name = "FILE")]
+    pub shapes: Option<PathBuf>,
+    /// Attribute of the polygons holding the unit id [default: GEOID, else id].
+    #[arg(long, value_name = "ATTR")]
+    pub shapes_id: Option<String>,
+    /// The TopoJSON object (or shapefile in a .zip) of --shapes when it has several.
+    #[arg(long, value_name = "NAME")]
+    pub shapes_layer: Option<String>,
+    /// Do not look for polygons beside the graph.
+    #[arg(long, conflicts_with = "shapes")]
+    pub no_shapes: bool,
+    /// Total voting-age population column [default: TOTAL_VAP when the graph has it].
+    #[arg(long, value_name = "COL")]
+    pub vap_total: Option<String>,
+    /// A minority group's voting-age population column, as KEY=COL (e.g. black=BLACK_VAP);
+    /// repeatable. Default: the rdabase columns the graph has.
+    #[arg(long = "vap", value_name = "KEY=COL")]
+    pub vap: Vec<String>,
+    /// No minority voting-age population figures.
+    #[arg(long, conflicts_with_all = ["vap", "vap_total"])]
+    pub no_vap: bool,
+    /// Write a report directory: report.md, report.html, report.json and SVG figures.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// A file's role, path, size and SHA-256 for the provenance.
+fn input_file(role: &str, path: &Path) -> anyhow::Result<InputFile> {
+    let bytes = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?.len();
+    let sha256 = redraw_ensemble::run::sha256_file(path)?;
+    Ok(InputFile { role: role.into(), path: path.display().to_string(), bytes, sha256 })
+}
+
+/// Polygons named like the graph, beside it: the candidates found, and where we looked.
+fn shapes_beside(graph: &Path) -> (Vec<PathBuf>, String) {
+    let name = graph.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let stem =
+        name.strip_suffix("_graph.json").or_else(|| name.rsplit_once('.').map(|(s, _)| s)).unwrap_or(name);
+    let dir = graph.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+    let mut places = vec![
+        dir.clone(),
+        dir.join("shapes"),
+        dir.join(".."),
+        dir.join("../shapes"),
+        dir.join("../.."),
+        dir.join("../../shapes"),
+    ];
+    places.dedup();
+    let mut found = Vec::new();
+    for p in &places {
+        let Ok(rd) = std::fs::read_dir(p) else { continue };
+        let mut here: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|f| {
+                let Some(n) = f.file_name().and_then(|n| n.to_str()) else { return false };
+                let ext_ok = [".topojson", ".geojson", ".shp", ".zip"]
+                    .iter()
+                    .any(|e| n.to_ascii_lowercase().ends_with(e));
+                let rest = n.strip_prefix(stem);
+                ext_ok && rest.is_some_and(|r| r.starts_with('_') || r.starts_with('.')) && f.is_file()
+            })
+            .collect();
+        here.sort();
+        found.extend(here);
+    }
+    let looked = format!(
+        "files named {stem}_*.topojson, .geojson, .shp or .zip in {}",
+        places.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    );
+    (found, looked)
+}
+
+/// The date of the judgement: SOURCE_DATE_EPOCH when set (reproducible reports), else now.
+fn generated_utc() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        });
+    redraw_judge::provenance::iso8601_utc(secs)
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -113,113 +221,152 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
 
-    let (loaded, _) = read_graph(&args.graph, args.data.as_deref(), &args.key)
+    let (loaded, format) = read_graph(&args.graph, args.data.as_deref(), &args.key)
         .with_context(|| format!("cannot read the graph {}", args.graph.display()))?;
     let graph = loaded.graph;
     let plan = load_plan(&graph, &args.plan, &args.key)?;
-    if let Some(k) = stats.districts() {
-        if plan.district_count() != k {
-            bail!(
-                "the plan {} has {} districts but the ensemble in {} has {k}: judge a plan against an ensemble \
-                 drawn for the same number of districts",
-                args.plan,
-                plan.district_count(),
-                args.ensemble.display()
-            );
-        }
-    }
-    if manifest.node_count != graph.node_count() {
-        bail!(
-            "the graph {} has {} units but the ensemble was drawn on a graph of {}: pass the ensemble's graph",
-            args.graph.display(),
-            graph.node_count(),
-            manifest.node_count
-        );
-    }
 
-    let pop_col = match &args.pop {
-        Some(p) => p.clone(),
-        None => manifest
-            .population_column()
-            .map(str::to_string)
-            .or_else(|| {
-                ["TOTAL_POP", "TOTPOP", "tot_pop_20", "POP100", "POP"]
-                    .iter()
-                    .find(|c| graph.column(c).is_ok())
-                    .map(|c| c.to_string())
-            })
-            .context("no population column found; pass --pop COL")?,
+    // Provenance: every file read, with its SHA-256.
+    let mut inputs = vec![input_file("graph", &args.graph)?];
+    let data_file = match (&args.data, format) {
+        (Some(d), _) => Some(d.clone()),
+        (None, redraw_graph::SourceFormat::Rdabase) => redraw_graph::io::rdabase_data_path(&args.graph),
+        _ => None,
     };
-    let population = graph.column_f64(&pop_col).with_context(|| format!("population column {pop_col:?}"))?;
+    if let Some(d) = &data_file {
+        inputs.push(input_file("graph attributes", d)?);
+    }
+    if Path::new(&args.plan).is_file() {
+        inputs.push(input_file("plan", Path::new(&args.plan))?);
+    }
+    inputs.push(input_file("run manifest", &args.ensemble.join(redraw_ensemble::run::MANIFEST))?);
+    inputs.push(input_file("run statistics", &stats_path)?);
 
-    // Election columns: --election overrides the manifest's list.
-    let mut columns: Vec<(String, String, String)> = Vec::new();
-    for spec in &args.elections {
-        columns.push(parse_election(spec)?);
-    }
-    for e in &manifest.elections {
-        if !columns.iter().any(|c| c.0 == e.name) {
-            columns.push((e.name.clone(), e.dem_column.clone(), e.rep_column.clone()));
-        }
-    }
-    let mut vote_data = Vec::new();
-    for (name, d, r) in &columns {
-        if !stats.elections.iter().any(|e| &e.name == name) {
-            bail!(
-                "election {name:?} is not recorded in {} (it records: {})",
-                stats_path.display(),
-                stats.elections.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
-            );
-        }
-        let dem = graph.column_f64(d).with_context(|| format!("election {name}: Democratic column {d:?}"))?;
-        let rep = graph.column_f64(r).with_context(|| format!("election {name}: Republican column {r:?}"))?;
-        vote_data.push((name.clone(), dem, rep));
-    }
-
-    let counties = if let Some(c) = &args.county {
-        Some(Counties::from_column(&graph, c).with_context(|| format!("county column {c:?}"))?)
-    } else if args.county_prefix > 0 {
-        Counties::from_prefix(
-            &graph,
-            graph.column(&args.key).is_ok().then_some(args.key.as_str()),
-            args.county_prefix,
-        )
-        .ok()
+    // Polygons: given, found beside the graph, or said to be missing.
+    let (shapes_path, shapes_missing) = if args.no_shapes {
+        (None, Some("No polygons were read (--no-shapes): no map and no compactness.".to_string()))
+    } else if let Some(s) = &args.shapes {
+        (Some(s.clone()), None)
     } else {
-        None
+        let (found, looked) = shapes_beside(&args.graph);
+        match found.len() {
+            0 => (
+                None,
+                Some(format!(
+                    "No polygons of the graph's units were found (looked for {looked}), so the report has no map and no \
+                     compactness scores. Pass --shapes FILE with the units' polygons (shapefile, GeoJSON or TopoJSON keyed \
+                     by {}).",
+                    args.key
+                )),
+            ),
+            1 => {
+                if output::progress_enabled() {
+                    eprintln!("note: polygons found beside the graph: {}", found[0].display());
+                }
+                (Some(found[0].clone()), None)
+            }
+            _ => bail!(
+                "several polygon files are named like the graph ({}): choose one with --shapes FILE, or --no-shapes",
+                found.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    };
+    let layer = match &shapes_path {
+        Some(p) => {
+            let layer = redraw_geo::io::read_path(p, args.shapes_layer.as_deref())
+                .with_context(|| format!("cannot read the polygons {}", p.display()))?;
+            inputs.push(input_file("shapes", p)?);
+            Some(layer)
+        }
+        None => None,
+    };
+    // A stats-only run has no plans: the report then says the ensemble's compactness is missing.
+    let mut reader = match &layer {
+        Some(_) if manifest.files.assignments.is_some() => {
+            inputs
+                .push(input_file("run assignments", &args.ensemble.join(redraw_ensemble::run::ASSIGNMENTS))?);
+            Some(redraw_ensemble::run::open_assignments(&args.ensemble)?)
+        }
+        _ => None,
     };
 
-    let (offsets, neighbors) = graph.csr();
-    let input = PlanInput {
-        offsets,
-        neighbors,
-        assignment: plan.assignment(),
-        district_labels: plan.district_labels(),
-        population: &population,
-        counties: counties.as_ref().map(|c| c.of_node.as_slice()),
-        elections: vote_data.iter().map(|(n, d, r)| UnitVotes { name: n.clone(), dem: d, rep: r }).collect(),
+    let mut elections = Vec::new();
+    for spec in &args.elections {
+        elections.push(parse_election(spec)?);
+    }
+    let vap = if args.no_vap {
+        VapChoice::None
+    } else if args.vap.is_empty() && args.vap_total.is_none() {
+        VapChoice::Auto
+    } else {
+        let total = args.vap_total.clone().unwrap_or_else(|| "TOTAL_VAP".into());
+        let mut groups = Vec::new();
+        for v in &args.vap {
+            let (k, c) = v
+                .split_once('=')
+                .filter(|(k, c)| !k.is_empty() && !c.is_empty())
+                .with_context(|| format!("--vap {v:?}: expected KEY=COLUMN, e.g. black=BLACK_VAP"))?;
+            let label = redraw_judge::request::RDABASE_VAP
+                .iter()
+                .find(|(key, _, _)| *key == k)
+                .map_or_else(|| k.to_string(), |(_, l, _)| l.to_string());
+            groups.push((k.to_string(), label, c.to_string()));
+        }
+        if groups.is_empty() {
+            bail!("--vap-total needs at least one --vap KEY=COL group");
+        }
+        VapChoice::Columns { total, groups }
     };
-    let info = ensemble_info(&manifest);
-    let judgement = redraw_judge::judge(&input, &stats, &info)?;
+    let options = Options {
+        pop: args.pop.clone(),
+        key: args.key.clone(),
+        elections,
+        county: match (&args.county, args.county_prefix) {
+            (Some(c), _) => CountyChoice::Column(c.clone()),
+            (None, 0) => CountyChoice::None,
+            (None, n) => CountyChoice::Prefix(n),
+        },
+        burn_in: args.burn_in,
+        thin: args.thin,
+        vap,
+        shapes_id: args.shapes_id.clone(),
+    };
+    let plan_name =
+        Path::new(&args.plan).file_name().map_or(args.plan.clone(), |f| f.to_string_lossy().into_owned());
+    let evaluation = redraw_judge::evaluate(Request {
+        graph: &graph,
+        plan: &plan,
+        plan_name: plan_name.clone(),
+        manifest: &manifest,
+        stats: &stats,
+        options: &options,
+        shapes: layer.as_ref().zip(shapes_path.as_ref().map(|p| p.display().to_string())),
+        shapes_missing,
+        assignments: reader.as_mut().map(|r| r as &mut dyn AssignmentSource),
+        invocation: Some(Invocation {
+            command_line: std::env::args().collect(),
+            generated_utc: generated_utc(),
+            inputs,
+        }),
+    })?;
+    let judgement = evaluation.judgement;
 
     if let Some(dir) = &args.report {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let title =
-            Path::new(&args.plan).file_name().map_or(args.plan.clone(), |f| f.to_string_lossy().into_owned());
-        for f in report::render(&judgement, &title) {
+        let figures = report::Figures { plan_map: evaluation.plan_map };
+        let files = report::render_with(&judgement, &plan_name, &figures);
+        #[cfg(feature = "pdf")]
+        let pdf = redraw_judge::pdf::render(&judgement, &plan_name, &figures)?;
+        for f in &files {
             output::write_atomic(&dir.join(&f.name), &f.bytes)?;
         }
+        #[cfg(feature = "pdf")]
+        output::write_atomic(&dir.join("report.pdf"), &pdf)?;
         if output::progress_enabled() {
-            eprintln!("report written to {}", dir.join("report.md").display());
+            eprintln!("report written to {} (report.md, report.html, report.json)", dir.display());
         }
     }
     print_judgement(&judgement, &args.output)
-}
-
-fn ensemble_info(m: &Manifest) -> EnsembleInfo {
-    // The manifest was checked by `verify::open_complete`; the one reading of it that the server
-    // and the Python package also use words the report (MCMC and SMC alike).
-    EnsembleInfo::from_manifest(&serde_json::to_value(m).unwrap_or_default())
 }
 
 fn parse_election(spec: &str) -> anyhow::Result<(String, String, String)> {
@@ -276,8 +423,13 @@ fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
     if out.format == Format::Json && out.table.is_none() {
         return output::print(&output::json_document(j)?);
     }
-    let rows: Vec<&MetricJudgement> =
-        j.elections.iter().flat_map(|e| e.metrics.iter()).chain(j.structure.iter()).collect();
+    let rows: Vec<&MetricJudgement> = j
+        .elections
+        .iter()
+        .flat_map(|e| e.metrics.iter())
+        .chain(j.structure.iter())
+        .chain(j.representation.iter().flat_map(|r| r.metrics.iter()))
+        .collect();
     let verdicts = metric_table(
         &if j.weighted {
             format!(
@@ -388,11 +540,67 @@ fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
         }
         t
     };
+    // The per-district table: one column per figure, so CSV and JSON keep every number.
+    let mut head: Vec<String> = vec!["district".into(), "population".into(), "deviation".into()];
+    for e in &j.elections {
+        head.push(format!("{}_dem_share", e.name));
+        head.push(format!("{}_winner", e.name));
+    }
+    let with_counties = j.districts.iter().any(|d| d.counties.is_some());
+    if with_counties {
+        head.extend(["counties".to_string(), "split_counties".into()]);
+    }
+    let with_shapes = j.districts.iter().any(|d| d.compactness.is_some());
+    if with_shapes {
+        head.extend(["polsby_popper".to_string(), "reock".into()]);
+    }
+    let groups: Vec<String> = j
+        .districts
+        .first()
+        .and_then(|d| d.vap.as_ref())
+        .map(|v| v.groups.iter().map(|g| g.group.clone()).collect())
+        .unwrap_or_default();
+    for g in &groups {
+        head.push(format!("{}_vap_share", g.to_lowercase().replace(' ', "_")));
+    }
+    let head_ref: Vec<&str> = head.iter().map(String::as_str).collect();
+    let right: Vec<usize> = (1..head.len()).collect();
+    let mut districts = Table::new(&head_ref).titled("Districts").right(&right);
+    for d in &j.districts {
+        let mut row: Vec<Cell> = vec![
+            d.district.clone().into(),
+            Cell::with_value(format!("{:.0}", d.population), num(d.population)),
+            Cell::with_value(format!("{:+.2}%", 100.0 * d.deviation), num(d.deviation)),
+        ];
+        for v in &d.elections {
+            row.push(Cell::with_value(format!("{:.1}%", 100.0 * v.dem_share), num(v.dem_share)));
+            row.push(v.winner.clone().into());
+        }
+        if with_counties {
+            match &d.counties {
+                Some(c) => row.extend([c.touched.into(), c.part.len().into()]),
+                None => row.extend([Cell::empty(), Cell::empty()]),
+            }
+        }
+        if with_shapes {
+            match &d.compactness {
+                Some(c) => row.extend([Cell::float(c.polsby_popper, 3), Cell::float(c.reock, 3)]),
+                None => row.extend([Cell::empty(), Cell::empty()]),
+            }
+        }
+        if let Some(v) = &d.vap {
+            for g in &v.groups {
+                row.push(Cell::with_value(format!("{:.1}%", 100.0 * g.share), num(g.share)));
+            }
+        }
+        districts.push(row);
+    }
     let mut notes = Table::new(&["note"]).titled("Warnings");
     for n in &j.notes {
         notes.push(vec![n.clone().into()]);
     }
-    let mut tables = vec![("verdicts", &verdicts), ("plan", &facts), ("diagnostics", &diag)];
+    let mut tables =
+        vec![("verdicts", &verdicts), ("plan", &facts), ("districts", &districts), ("diagnostics", &diag)];
     if !j.notes.is_empty() {
         tables.push(("warnings", &notes));
     }

@@ -225,14 +225,22 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
     if !unknown.is_empty() {
         unknown.sort();
         let shown: Vec<String> = unknown.iter().take(5).map(|(_, id)| format!("{id:?}")).collect();
+        // Real ids from both sides, so a wrong id column or another level is seen at once.
+        let mut theirs: Vec<&str> = known.iter().copied().collect();
+        theirs.sort_unstable();
+        let theirs: Vec<String> = theirs.iter().take(3).map(|id| format!("{id:?}")).collect();
         bail!(
-            "{}: {} unit id(s) are not units of the {} (first at line {}): {}{}",
+            "{}: {} unit id(s) are not units of the {} (first at line {}): {}{}; the {} ids ({} {}) look like {}, …",
             plan_path.display(),
             unknown.len(),
             if args.geometry.is_some() { "geometry" } else { "embedded counties" },
             unknown[0].0,
             shown.join(", "),
-            if unknown.len() > 5 { ", …" } else { "" }
+            if unknown.len() > 5 { ", …" } else { "" },
+            if args.geometry.is_some() { "geometry's" } else { "counties'" },
+            known.len(),
+            if args.geometry.is_some() { format!("from --id {}", args.id) } else { "FIPS codes".to_string() },
+            theirs.join(", ")
         );
     }
     let plan: HashMap<String, String> = plan.into_iter().map(|(id, (d, _))| (id, d)).collect();

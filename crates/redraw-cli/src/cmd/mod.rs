@@ -9,6 +9,7 @@ pub mod graph_build;
 pub mod judge;
 pub mod map;
 pub mod merge;
+pub mod plan;
 pub mod plot;
 pub mod scenario;
 pub mod scenarios;

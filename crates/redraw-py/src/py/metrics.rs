@@ -22,6 +22,7 @@ fn compute(name: &str, r: &ElectionResults) -> Option<f64> {
         "partisan_bias" => r.partisan_bias(),
         "partisan_gini" => r.partisan_gini(),
         "declination" => r.declination().unwrap_or(f64::NAN),
+        "declination_redistmetrics" => r.declination_redistmetrics().unwrap_or(f64::NAN),
         "dem_seats" => r.dem_seats(),
         "statewide_dem_share" => r.statewide_dem_share(),
         "responsiveness" => r.responsiveness(0.01),
@@ -32,7 +33,8 @@ fn compute(name: &str, r: &ElectionResults) -> Option<f64> {
 }
 
 /// `name`: efficiency_gap, mean_median, mean_share_bias, partisan_bias, partisan_gini,
-/// declination (NaN when one party wins every district), dem_seats, statewide_dem_share,
+/// declination and declination_redistmetrics (NaN when one party wins every district),
+/// dem_seats, statewide_dem_share,
 /// responsiveness, wasted_dem, wasted_rep.
 #[pyfunction]
 fn partisan_metric<'py>(
