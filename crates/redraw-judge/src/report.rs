@@ -1,7 +1,7 @@
 //! A judgement as a report a court can read, in several formats from one document model:
 //! `report.md` (Markdown with the figures as SVG files beside it), `report.html` (one
 //! self-contained file, every figure inline, print-friendly), `report.json` (the whole
-//! [`Judgement`], schema-versioned) and, with the `pdf` feature, `report.pdf`.
+//! [`Judgement`], schema-versioned). There is no PDF output yet.
 //!
 //! Order: summary, warnings, the plan's map, the per-district table, each election's verdicts
 //! with the sorted vote-share boxplot and one histogram per metric, structure and compactness,

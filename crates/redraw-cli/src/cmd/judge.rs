@@ -3,7 +3,7 @@
 //! Reads the files (graph, plan, the run's manifest and stats.csv, polygons and the run's
 //! assignments when there are polygons), hashes them for the provenance, hands them to
 //! `redraw_judge::evaluate` (the glue the Python bindings share), prints the verdict tables and
-//! optionally writes a report directory (Markdown + SVG, HTML, JSON, PDF with `pdf`).
+//! optionally writes a report directory (Markdown + SVG, HTML, JSON).
 
 use std::path::{Path, PathBuf};
 
@@ -48,8 +48,8 @@ and --vap KEY=COL. Ensemble percentiles need the run to have tracked those colum
 (`redraw ensemble --track TOTAL_VAP --track BLACK_VAP ...`).
 
 Report: --report DIR writes report.md (with SVG figures), report.html (one self-contained
-file), report.json (the same document as --format json) and, in builds with the `pdf`
-feature, report.pdf; every report carries definitions with sign conventions and citations,
+file) and report.json (the same document as --format json); every report carries definitions
+with sign conventions and citations,
 and provenance (redraw version, command line, SHA-256 of every input, the run's parameters
 and seed, the date; SOURCE_DATE_EPOCH fixes the date).
 
@@ -355,13 +355,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let figures = report::Figures { plan_map: evaluation.plan_map };
         let files = report::render_with(&judgement, &plan_name, &figures);
-        #[cfg(feature = "pdf")]
-        let pdf = redraw_judge::pdf::render(&judgement, &plan_name, &figures)?;
         for f in &files {
             output::write_atomic(&dir.join(&f.name), &f.bytes)?;
         }
-        #[cfg(feature = "pdf")]
-        output::write_atomic(&dir.join("report.pdf"), &pdf)?;
         if output::progress_enabled() {
             eprintln!("report written to {} (report.md, report.html, report.json)", dir.display());
         }
