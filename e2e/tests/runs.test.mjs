@@ -57,13 +57,22 @@ test('list runs, judge the enacted plan, show verdicts, plots and the map', asyn
   await page.waitForFunction(() => [...document.querySelectorAll('#runs img.plot')].every(i => i.complete && i.naturalWidth > 0));
   const verdicts = await page.locator('.verdicts-table').innerText();
   // The verdicts are redraw judge's.
-  const judged = JSON.parse(cli(['judge', '--graph', join(runs, 'nc-2022', 'NC.json'), '--plan', join(runs, 'nc-2022', 'NC_cd_2022_vtds.csv'), '--ensemble', join(runs, 'nc-2022'), '--format', 'json']));
+  const judged = JSON.parse(cli(['judge', '--graph', join(runs, 'nc-2022', 'NC.json'), '--plan', join(runs, 'nc-2022', 'NC_cd_2022_vtds.csv'), '--ensemble', join(runs, 'nc-2022'), '--shapes', join(runs, 'NC_2020_vtd.topojson'), '--format', 'json']));
   for (const m of judged.elections[0].metrics) assert.ok(verdicts.includes(m.verdict), m.verdict);
   assert.match(verdicts, new RegExp(`against ${judged.samples.toLocaleString('en-US')} ensemble plans`));
   const alts = await page.locator('#runs img.plot').evaluateAll(imgs => imgs.map(i => i.alt));
   assert.ok(alts.some(a => a.startsWith('Sorted district vote shares')), alts.join('\n'));
   assert.ok(alts.some(a => a.startsWith('Histograms')) && alts.some(a => a.startsWith('Trace plots')), alts.join('\n'));
   assert.ok(alts.some(a => a.startsWith('Map of the plan')), 'a map: the shapes are under --runs');
+  // The districts table: one row per district, with the polygons' compactness as the CLI's.
+  assert.equal(await page.locator('.districts-table tbody tr').count(), judged.districts.length);
+  const districts = await page.locator('.districts-table').innerText();
+  assert.match(districts, /Polsby-Popper/);
+  for (const d of judged.districts) assert.ok(districts.includes(d.compactness.polsby_popper.toFixed(3)), `district ${d.district}`);
+  // Provenance: the files judged, with their SHA-256 (as the CLI hashes them).
+  await page.click('details.provenance-block summary');
+  const prov = await page.locator('details.provenance-block').innerText();
+  for (const f of judged.provenance.inputs.filter(f => f.role !== 'shapes')) assert.ok(prov.includes(f.sha256), f.role);
   await page.screenshot({ path: join(SHOTS, 'runs-1280x720.png') });
   await page.locator('#runs').screenshot({ path: join(SHOTS, 'runs-full.png') });
   assert.deepEqual(browser.problems, []);

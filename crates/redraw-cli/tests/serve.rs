@@ -296,6 +296,33 @@ fn nc_runs(root: &Path) -> PathBuf {
     run
 }
 
+/// The JSON paths where `a` and `b` differ, with both values (short).
+fn json_diff(a: &serde_json::Value, b: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                json_diff(
+                    &x.get(k).cloned().unwrap_or(Value::Null),
+                    &y.get(k).cloned().unwrap_or(Value::Null),
+                    &format!("{path}/{k}"),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                json_diff(u, v, &format!("{path}/{i}"), out);
+            }
+        }
+        _ if a != b => {
+            let short = |v: &Value| v.to_string().chars().take(160).collect::<String>();
+            out.push(format!("{path}: {} vs {}", short(a), short(b)));
+        }
+        _ => {}
+    }
+}
+
 #[test]
 fn judging_through_the_api_equals_the_cli_and_stays_inside_runs() {
     let base = tmp("runs");
@@ -316,6 +343,7 @@ fn judging_through_the_api_equals_the_cli_and_stays_inside_runs() {
     assert_eq!(plans, vec!["column:district", "NC_cd_2022_vtds.csv"]);
 
     let plan = root.join("NC_cd_2022_vtds.csv");
+    let report_dir = base.join("cli-report");
     let (ok, cli, err) = redraw(&[
         "judge",
         "--graph",
@@ -324,6 +352,10 @@ fn judging_through_the_api_equals_the_cli_and_stays_inside_runs() {
         plan.to_str().unwrap(),
         "--ensemble",
         run.to_str().unwrap(),
+        "--shapes",
+        root.join("NC_2020_vtd.topojson").to_str().unwrap(),
+        "--report",
+        report_dir.to_str().unwrap(),
         "--format",
         "json",
     ]);
@@ -332,33 +364,37 @@ fn judging_through_the_api_equals_the_cli_and_stays_inside_runs() {
         server.post("/api/judge", &serde_json::json!({"run": "nc", "plan": "NC_cd_2022_vtds.csv"}));
     assert_eq!(status, 200, "{body}");
     let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let cli: serde_json::Value = serde_json::from_str(&cli).unwrap();
-    // The API's judgement is redraw judge's: the same schema, figures, verdicts and diagnostics.
-    // The CLI's document adds what only it reads (the polygons' compactness, the minority VAP
-    // section, the per-district county names, its provenance); the API's judge does not (yet)
-    // go through redraw_judge::evaluate.
-    assert_eq!(doc["judgement"]["schema_version"], cli["schema_version"]);
-    for key in ["samples", "chains", "weighted", "elections", "plan", "not_mixed", "repeat_rate", "tie_rule"]
-    {
-        assert_eq!(doc["judgement"][key], cli[key], "the API's {key} is redraw judge's");
-    }
-    // Without the compactness rows the CLI adds from the polygons.
-    let without_shapes = |s: &serde_json::Value, name: &str| -> Vec<serde_json::Value> {
-        s.as_array()
+    let mut cli: serde_json::Value = serde_json::from_str(&cli).unwrap();
+    // The API's judgement is redraw judge's, through the same redraw_judge::evaluate: the whole
+    // document (compactness from the polygons, the VAP section, county names, definitions) but
+    // the provenance, which names how each was called and the files as each saw them.
+    let mut api = doc["judgement"].clone();
+    let (api_prov, cli_prov) = (api["provenance"].take(), cli["provenance"].take());
+    // The polygons' path as each read it: relative to --runs, and as typed.
+    let (api_src, cli_src) = (api["compactness"]["source"].take(), cli["compactness"]["source"].take());
+    assert_eq!(api_src, "NC_2020_vtd.topojson (2666 units matched to the graph)");
+    assert!(cli_src.as_str().unwrap().ends_with(api_src.as_str().unwrap()), "{cli_src}");
+    let mut diffs = Vec::new();
+    json_diff(&api, &cli, "", &mut diffs);
+    assert!(
+        diffs.is_empty(),
+        "the API's judgement differs from redraw judge's at: {:?}",
+        &diffs[..diffs.len().min(8)]
+    );
+    assert!(
+        api["compactness"].is_object() && api["representation"].is_null() == cli["representation"].is_null()
+    );
+    let sha = |p: &serde_json::Value, role: &str| -> String {
+        p["inputs"].as_array().unwrap().iter().find(|f| f["role"] == role).unwrap()["sha256"]
+            .as_str()
             .unwrap()
-            .iter()
-            .filter(|m| !m[name].as_str().unwrap().to_lowercase().contains("polsby"))
-            .cloned()
-            .collect()
+            .to_string()
     };
-    assert_eq!(
-        without_shapes(&doc["judgement"]["structure"], "metric"),
-        without_shapes(&cli["structure"], "metric")
-    );
-    assert_eq!(
-        without_shapes(&doc["judgement"]["diagnostics"], "statistic"),
-        without_shapes(&cli["diagnostics"], "statistic")
-    );
+    for role in ["graph", "plan", "shapes", "run statistics", "run assignments"] {
+        assert_eq!(sha(&api_prov, role), sha(&cli_prov, role), "{role}");
+    }
+    assert_eq!(api_prov["inputs"][0]["path"], "nc/NC.json", "paths relative to --runs");
+    assert_eq!(api_prov["command_line"][1], "POST /api/judge");
     let names: Vec<&str> =
         doc["plots"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert!(
@@ -368,7 +404,20 @@ fn judging_through_the_api_equals_the_cli_and_stays_inside_runs() {
         "{names:?}"
     );
     let map = doc["map"].as_str().expect("a map: the VTD shapes are beside the run");
-    assert!(map.contains("District 14") && map.contains("Plan NC_cd_2022_vtds.csv"), "{}", &map[..200]);
+    // The judge's map: districts shaded by winner and margin, district numbers, county lines.
+    assert!(
+        map.contains("Plan NC_cd_2022_vtds.csv")
+            && map.contains("shaded by the winner and two-party margin of COMP")
+            && map.contains(">14</text>")
+            && map.contains("dashed lines: county borders"),
+        "{}",
+        &map[..400]
+    );
+    assert_eq!(
+        map,
+        std::fs::read_to_string(report_dir.join("plan_map.svg")).unwrap(),
+        "the CLI report's map"
+    );
     // The chains' own starting plan, a column of the graph.
     let (status, body) =
         server.post("/api/judge", &serde_json::json!({"run": "nc", "plan": "column:district", "map": false}));

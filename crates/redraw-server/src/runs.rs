@@ -20,9 +20,10 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::response::Response;
 use redraw_graph::io::{read_graph, read_plan_csv};
-use redraw_graph::{Counties, Graph, Plan};
-use redraw_judge::judge::EnsembleInfo;
-use redraw_judge::{EnsembleStats, PlanInput, UnitVotes};
+use redraw_graph::{Graph, Plan};
+use redraw_judge::provenance::InputFile;
+use redraw_judge::request::{AssignmentSource, CountyChoice, Invocation, Options, Request};
+use redraw_judge::EnsembleStats;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -436,9 +437,20 @@ struct JudgeRequest {
     /// manifest's county `of` column, else `GEOID`.
     #[serde(default)]
     key: Option<String>,
-    /// Draw a map of the plan when shapes of the units are found (default true).
+    /// Read the units' polygons when found beside the run (default true): the plan's map and
+    /// the compactness scores. `false` skips them.
     #[serde(default = "yes")]
     map: bool,
+    /// Samples dropped from the start of each chain, as `redraw judge --burn-in`.
+    #[serde(default)]
+    burn_in: u64,
+    /// Keep every n-th sample after the burn-in, as `redraw judge --thin` (default 1).
+    #[serde(default = "one")]
+    thin: u64,
+}
+
+fn one() -> u64 {
+    1
 }
 
 fn yes() -> bool {
@@ -502,7 +514,15 @@ fn judge(root: &RunsRoot, req: &JudgeRequest) -> ApiResult<Arc<String>> {
     .flatten()
     .collect();
     let stamps: Vec<Option<SystemTime>> = files.iter().map(|p| mtime(p)).collect();
-    let cache_key = format!("{}\u{1f}{}\u{1f}{:?}\u{1f}{}", root.rel(&dir), req.plan, req.key, req.map);
+    let cache_key = format!(
+        "{}\u{1f}{}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{}",
+        root.rel(&dir),
+        req.plan,
+        req.key,
+        req.map,
+        req.burn_in,
+        req.thin
+    );
     let slot = {
         let mut cache = root.cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= CACHE_ENTRIES && !cache.contains_key(&cache_key) {
@@ -519,12 +539,21 @@ fn judge(root: &RunsRoot, req: &JudgeRequest) -> ApiResult<Arc<String>> {
     }
     let _permit = root.permit();
 
+    // The same checks as `redraw judge`: the manifest against itself, then stats.csv's rows and
+    // assignments.bin's header against the manifest.
+    let checked = redraw_ensemble::verify::open_complete(&dir)
+        .map_err(|e| ApiError::unprocessable(format!("{}: {e}", req.run)))?;
+    redraw_ensemble::verify::check_assignments_file(&dir, &checked)
+        .map_err(|e| ApiError::unprocessable(format!("{}: {e}", req.run)))?;
     let stats_file = std::fs::File::open(&stats_path).map_err(|e| {
         ApiError::unprocessable(format!("cannot open the run's statistics {stats_name}: {e}"))
     })?;
-    let stats =
-        EnsembleStats::from_csv(std::io::BufReader::new(stats_file), &format!("{}/{stats_name}", req.run))
-            .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let stats_label = format!("{}/{stats_name}", req.run);
+    let stats = EnsembleStats::from_csv(std::io::BufReader::new(stats_file), &stats_label)
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    checked
+        .check_rows(stats.chain.iter().copied().zip(stats.step.iter().copied()))
+        .map_err(|msg| ApiError::unprocessable(format!("{stats_label}: {msg}")))?;
     let key = req
         .key
         .clone()
@@ -540,104 +569,116 @@ fn judge(root: &RunsRoot, req: &JudgeRequest) -> ApiResult<Arc<String>> {
         .map_err(|e| ApiError::unprocessable(format!("cannot read the graph: {e}")))?;
     let graph = loaded.graph;
     let plan = load_plan(&graph, &req.plan, plan_path.as_deref(), &key)?;
-    if let Some(k) = stats.districts() {
-        if plan.district_count() != k {
-            return Err(ApiError::unprocessable(format!(
-                "the plan has {} districts but the ensemble has {k}: judge a plan against an ensemble drawn for the same number of districts",
-                plan.district_count()
-            )));
-        }
-    }
-    if let Some(n) = manifest.get("node_count").and_then(|v| v.as_u64()) {
-        if n as usize != graph.node_count() {
-            return Err(ApiError::unprocessable(format!(
-                "the graph has {} units but the ensemble was drawn on a graph of {n}",
-                graph.node_count()
-            )));
-        }
-    }
-    let pop_col = manifest
-        .pointer("/inputs/population_column")
-        .and_then(|v| v.as_str())
-        .map(str::to_string)
-        .or_else(|| {
-            ["TOTAL_POP", "TOTPOP", "tot_pop_20", "POP100", "POP"]
-                .iter()
-                .find(|c| graph.column(c).is_ok())
-                .map(|c| c.to_string())
-        })
-        .ok_or_else(|| ApiError::unprocessable("no population column found in the manifest or the graph"))?;
-    let population = graph
-        .column_f64(&pop_col)
-        .map_err(|e| ApiError::unprocessable(format!("population column {pop_col:?}: {e}")))?;
-    let mut vote_data = Vec::new();
-    for e in manifest.get("elections").and_then(|e| e.as_array()).into_iter().flatten() {
-        let (Some(n), Some(d), Some(r)) = (
-            e.get("name").and_then(|v| v.as_str()),
-            e.get("dem_column").and_then(|v| v.as_str()),
-            e.get("rep_column").and_then(|v| v.as_str()),
-        ) else {
-            continue;
-        };
-        let col = |c: &str| {
-            graph
-                .column_f64(c)
-                .map_err(|err| ApiError::unprocessable(format!("election {n}: column {c:?}: {err}")))
-        };
-        vote_data.push((n.to_string(), col(d)?, col(r)?));
-    }
-    let counties = match manifest.pointer("/inputs/county") {
-        Some(c) if c.get("column").is_some() => {
-            c.get("column").and_then(|v| v.as_str()).and_then(|col| Counties::from_column(&graph, col).ok())
-        }
-        Some(c) if c.get("prefix").is_some() => {
-            let n = c.get("prefix").and_then(|v| v.as_u64()).unwrap_or(5) as usize;
-            Counties::from_prefix(&graph, graph.column(&key).is_ok().then_some(key.as_str()), n).ok()
-        }
-        _ => Counties::from_prefix(&graph, graph.column(&key).is_ok().then_some(key.as_str()), 5).ok(),
-    };
-    let (offsets, neighbors) = graph.csr();
-    let input = PlanInput {
-        offsets,
-        neighbors,
-        assignment: plan.assignment(),
-        district_labels: plan.district_labels(),
-        population: &population,
-        counties: counties.as_ref().map(|c| c.of_node.as_slice()),
-        elections: vote_data.iter().map(|(n, d, r)| UnitVotes { name: n.clone(), dem: d, rep: r }).collect(),
-    };
-    let judgement = redraw_judge::judge(&input, &stats, &EnsembleInfo::from_manifest(&manifest))
-        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let title = match &plan_path {
         Some(p) => p.file_name().map_or(req.plan.clone(), |f| f.to_string_lossy().into_owned()),
         None => req.plan.clone(),
     };
+
+    // Provenance: every file read, with its SHA-256 (cached by length and modification time).
+    let mut inputs = Vec::new();
+    let mut add = |role: &str, path: &Path| {
+        if let (Ok(meta), Some(sha256)) = (std::fs::metadata(path), root.sha256(path)) {
+            inputs.push(InputFile { role: role.into(), path: root.rel(path), bytes: meta.len(), sha256 });
+        }
+    };
+    add("graph", &graph_path);
+    if let Some(d) = &data_path {
+        add("graph attributes", d);
+    }
+    if let Some(p) = &plan_path {
+        add("plan", p);
+    }
+    add("run manifest", &manifest_path);
+    add("run statistics", &stats_path);
+
+    // Polygons found beside the run give the map and the compactness scores; `map: false`
+    // skips them (faster on a large graph).
+    let found = if req.map { find_shapes(root, &dir, &graph, &key) } else { Ok(None) };
+    let (shapes, shapes_missing) = match found {
+        Ok(Some((layer, path, id))) => (Some((layer, path, id)), None),
+        Ok(None) if req.map => (None, Some(NO_SHAPES.to_string())),
+        Ok(None) => {
+            (None, Some("No polygons were read (map: false): no map and no compactness.".to_string()))
+        }
+        Err(e) => (None, Some(e)),
+    };
+    if let Some((_, path, _)) = &shapes {
+        add("shapes", path);
+    }
+    let mut reader = match &shapes {
+        Some(_) if checked.files.assignments.is_some() => {
+            add("run assignments", &dir.join(redraw_ensemble::run::ASSIGNMENTS));
+            Some(
+                redraw_ensemble::run::open_assignments(&dir)
+                    .map_err(|e| ApiError::unprocessable(format!("{}: {e}", req.run)))?,
+            )
+        }
+        _ => None,
+    };
+    let county = match manifest.pointer("/inputs/county") {
+        Some(c) if c.get("column").and_then(|v| v.as_str()).is_some() => {
+            CountyChoice::Column(c["column"].as_str().unwrap_or_default().to_string())
+        }
+        Some(c) if c.get("prefix").is_some() => {
+            CountyChoice::Prefix(c.get("prefix").and_then(|v| v.as_u64()).unwrap_or(5) as usize)
+        }
+        _ => CountyChoice::Prefix(5),
+    };
+    let options = Options {
+        key: key.clone(),
+        county,
+        burn_in: req.burn_in,
+        thin: req.thin.max(1),
+        shapes_id: shapes.as_ref().map(|(_, _, id)| id.clone()),
+        ..Options::default()
+    };
+    let request_line = serde_json::json!({
+        "run": req.run, "plan": req.plan, "key": req.key, "map": req.map, "burn_in": req.burn_in, "thin": req.thin,
+    });
+    let invocation = Invocation {
+        command_line: vec!["redraw serve".into(), "POST /api/judge".into(), request_line.to_string()],
+        generated_utc: redraw_judge::provenance::iso8601_utc(
+            SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+        ),
+        inputs,
+    };
+    let evaluation = redraw_judge::evaluate(Request {
+        graph: &graph,
+        plan: &plan,
+        plan_name: title.clone(),
+        manifest: &checked,
+        stats: &stats,
+        options: &options,
+        shapes: shapes.as_ref().map(|(layer, path, _)| (layer, root.rel(path))),
+        shapes_missing: shapes_missing.clone(),
+        assignments: reader.as_mut().map(|r| r as &mut dyn AssignmentSource),
+        invocation: Some(invocation),
+    })
+    .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let judgement = evaluation.judgement;
     let plots: Vec<serde_json::Value> = redraw_judge::report::render(&judgement, &title)
         .into_iter()
         .filter(|f| f.name.ends_with(".svg"))
         .map(|f| serde_json::json!({ "name": f.name, "svg": String::from_utf8_lossy(&f.bytes) }))
         .collect();
-    let (map, map_note) = if req.map {
-        match plan_map(root, &dir, &graph, &key, &plan, &population, &title) {
-            Ok(m) => m,
-            Err(e) => (None, Some(e)),
-        }
-    } else {
-        (None, None)
-    };
+    let map_note = evaluation.plan_map.is_none().then(|| shapes_missing.unwrap_or_default());
     let doc = serde_json::json!({
         "schema_version": crate::SCHEMA_VERSION,
         "run": root.rel(&dir),
         "plan": req.plan,
         "judgement": judgement,
         "plots": plots,
-        "map": map,
+        "map": evaluation.plan_map,
         "map_note": map_note,
     });
     let text = Arc::new(serde_json::to_string(&doc).map_err(|e| ApiError::internal(e.to_string()))?);
     *slot = Some((stamps, text.clone()));
     Ok(text)
 }
+
+const NO_SHAPES: &str =
+    "No polygons of the graph's units (a .topojson, .geojson or .shp whose ids match the graph) \
+    were found in the run's directory or above it inside --runs, so there is no map and no compactness.";
 
 fn load_plan(graph: &Graph, plan: &str, path: Option<&Path>, key: &str) -> ApiResult<Plan> {
     match (plan.strip_prefix("column:"), path) {
@@ -651,22 +692,21 @@ fn load_plan(graph: &Graph, plan: &str, path: Option<&Path>, key: &str) -> ApiRe
     }
 }
 
-/// A map of the plan when a shapes file (TopoJSON, GeoJSON, shapefile) of the graph's units is
-/// found in the run's directory or a parent up to the runs directory: `(svg, note)`.
-fn plan_map(
+/// Polygons of the graph's units: the first shapes file (TopoJSON, GeoJSON, shapefile) in the
+/// run's directory or a parent up to the runs directory whose ids cover 95% of the graph's
+/// units, with its path and id attribute. `Err` says why a candidate was unusable.
+fn find_shapes(
     root: &RunsRoot,
     dir: &Path,
     graph: &Graph,
     key: &str,
-    plan: &Plan,
-    population: &[f64],
-    title: &str,
-) -> Result<(Option<String>, Option<String>), String> {
+) -> Result<Option<(redraw_geo::Layer, PathBuf, String)>, String> {
     let unit_ids: Vec<String> = match graph.column(key) {
         Ok(redraw_graph::Column::Text(v)) => v.iter().map(|s| s.trim().to_string()).collect(),
         Ok(_) | Err(_) => graph.labels().to_vec(),
     };
-    let index: HashMap<&str, usize> = unit_ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect();
+    let index: std::collections::HashSet<&str> = unit_ids.iter().map(String::as_str).collect();
+    let mut unusable = Vec::new();
     let mut d = Some(dir.to_path_buf());
     while let Some(cur) = d {
         let mut files: Vec<PathBuf> =
@@ -678,34 +718,19 @@ fn plan_map(
                 continue;
             }
             let Some(real) = root.inside(&f) else { continue };
-            let Ok(layer) = redraw_geo::io::read_path(&real, None) else { continue };
-            for id_key in [key, "GEOID", "GEOID20", "id"] {
-                let Ok(ids) = layer.ids(id_key) else { continue };
-                let hits = ids.iter().filter(|i| index.contains_key(i.as_str())).count();
-                if hits * 100 < unit_ids.len() * 95 {
+            let layer = match redraw_geo::io::read_path(&real, None) {
+                Ok(l) => l,
+                Err(e) => {
+                    unusable.push(format!("{}: {e}", root.rel(&real)));
                     continue;
                 }
-                let region_of: Vec<Option<u32>> =
-                    ids.iter().map(|i| index.get(i.as_str()).map(|&n| plan.assignment()[n])).collect();
-                let pops: Vec<f64> =
-                    ids.iter().map(|i| index.get(i.as_str()).map_or(0.0, |&n| population[n])).collect();
-                let projection = if layer.crs.is_geographic() {
-                    redraw_geo::MapProjection::Conic
-                } else {
-                    redraw_geo::MapProjection::Identity
-                };
-                let svg = redraw_geo::plan_map::plan_map_svg(&redraw_geo::plan_map::PlanMap {
-                    layer: &layer,
-                    region_of,
-                    names: plan.district_labels().to_vec(),
-                    population: Some(pops),
-                    outline_of: None,
-                    projection,
-                    title: format!("Plan {title}"),
-                    footer: format!("Geometry: {}", root.rel(&real)),
-                })
-                .map_err(|e| format!("map: {e}"))?;
-                return Ok((Some(svg), None));
+            };
+            for id_key in [key, "GEOID", "GEOID20", "id"] {
+                let Ok(ids) = layer.ids(id_key) else { continue };
+                let hits = ids.iter().filter(|i| index.contains(i.as_str())).count();
+                if hits * 100 >= unit_ids.len() * 95 {
+                    return Ok(Some((layer, real, id_key.to_string())));
+                }
             }
         }
         if cur == root.root {
@@ -713,7 +738,11 @@ fn plan_map(
         }
         d = cur.parent().map(Path::to_path_buf);
     }
-    Ok((None, Some("no shapes of the graph's units (a .topojson, .geojson or .shp whose ids match the graph) were found beside the run".into())))
+    if unusable.is_empty() {
+        Ok(None)
+    } else {
+        Err(format!("{NO_SHAPES} Unreadable candidates: {}.", unusable.join("; ")))
+    }
 }
 
 #[cfg(test)]

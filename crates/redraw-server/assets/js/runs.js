@@ -24,6 +24,40 @@ function metricValue(metric, v) {
   return v.toFixed(3);
 }
 
+/** The per-district table of `redraw judge`: population, deviation, vote, counties, compactness, VAP. */
+function districtTable(j) {
+  const ds = j.districts || [];
+  if (!ds.length) return '';
+  const elections = ds[0].elections.map(e => e.election);
+  const groups = ds[0].vap ? ds[0].vap.groups.map(g => g.group) : [];
+  const hasCounties = ds.some(d => d.counties);
+  const hasShape = ds.some(d => d.compactness);
+  const head = ['District', 'Population', 'Deviation', ...elections.flatMap(e => [`${e} D share`, `${e} winner`]),
+    ...(hasCounties ? ['Counties'] : []), ...(hasShape ? ['Polsby-Popper', 'Reock'] : []), ...groups.map(g => `${g} VAP`)];
+  const num = i => i !== 0 && !head[i].endsWith('winner');
+  const body = ds.map(d => [
+    d.district + (d.pieces > 1 ? ` (${d.pieces} pieces)` : ''),
+    int(d.population),
+    `${signed(100 * d.deviation, 2)}%`,
+    ...d.elections.flatMap(e => [`${(100 * e.dem_share).toFixed(1)}%`, e.winner === 'tie' ? 'tie' : e.winner]),
+    ...(hasCounties ? [d.counties ? `${d.counties.touched} (${d.counties.part.length} shared)` : '—'] : []),
+    ...(hasShape ? [d.compactness ? d.compactness.polsby_popper.toFixed(3) : '—', d.compactness ? d.compactness.reock.toFixed(3) : '—'] : []),
+    ...groups.map(g => { const x = d.vap && d.vap.groups.find(y => y.group === g); return x ? `${(100 * x.share).toFixed(1)}%` : '—'; }),
+  ]);
+  const t = h('table', { class: 'districts-table' });
+  t.innerHTML = `<caption>Districts of the plan${hasShape ? '' : ' (no polygons beside the run: no compactness)'}</caption><thead><tr>${head.map((c, i) => `<th${num(i) ? ' class="num"' : ''}>${esc(c)}</th>`).join('')}</tr></thead><tbody>${body.map(r => `<tr>${r.map((c, i) => i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td${num(i) ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody>`;
+  return h('section', {}, h('h3', {}, 'Districts'), h('div', { class: 'scroll' }, t));
+}
+
+/** What was judged: redraw's version, the request, and every file read with its SHA-256. */
+function provenanceBlock(p) {
+  if (!p) return '';
+  const t = h('table', { class: 'provenance' });
+  t.innerHTML = `<caption>Judged by redraw ${esc(p.redraw_version)} at ${esc(p.generated_utc)}; run seed ${esc(String(p.run.seed))}</caption><thead><tr><th>File</th><th>Path</th><th class="num">Bytes</th><th>SHA-256</th></tr></thead><tbody>${p.inputs.map(f => `<tr><td>${esc(f.role)}</td><td>${esc(f.path)}</td><td class="num">${int(f.bytes)}</td><td class="hash">${esc(f.sha256)}</td></tr>`).join('')}</tbody>`;
+  const checks = (p.checks || []).length ? h('ul', {}, ...p.checks.map(c => h('li', {}, c))) : '';
+  return h('details', { class: 'provenance-block' }, h('summary', {}, 'Provenance'), h('div', { class: 'scroll' }, t), checks);
+}
+
 export class Runs {
   constructor(root) {
     this.root = root;
@@ -89,7 +123,7 @@ export class Runs {
       return;
     }
     const j = doc.judgement;
-    const rows = [...j.elections.flatMap(e => e.metrics), ...j.structure];
+    const rows = [...j.elections.flatMap(e => e.metrics), ...j.structure, ...(j.representation ? j.representation.metrics : [])];
     const verdicts = h('table', { class: 'verdicts-table' });
     verdicts.innerHTML = `<caption>Verdicts against ${int(j.samples)} ensemble plans from ${j.chains} chain(s) (positive = favours Democrats)</caption><thead><tr><th>Election</th><th>Metric</th><th class="num">Plan</th><th class="num">Mean</th><th class="num">5 %</th><th class="num">95 %</th><th class="num">Percentile</th><th>Verdict</th></tr></thead><tbody>${rows.map(m => {
       const d = m.distribution;
@@ -109,6 +143,8 @@ export class Runs {
     facts.innerHTML = `<caption>The plan</caption><tbody>${fact.map(([k, v]) => `<tr><th scope="row">${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</tbody>`;
     const diag = h('table', { class: 'diag' });
     diag.innerHTML = `<caption>Convergence (R-hat ≤ 1.01 and ESS ≥ 400 to trust the ensemble)</caption><thead><tr><th>Statistic</th><th class="num">Chains</th><th class="num">R-hat</th><th class="num">Bulk ESS</th><th class="num">Tail ESS</th><th>Verdict</th></tr></thead><tbody>${j.diagnostics.map(d => `<tr><td>${esc(d.statistic)}</td><td class="num">${d.chains}</td><td class="num">${Number.isFinite(d.rhat) ? d.rhat.toFixed(4) : '—'}</td><td class="num">${Number.isFinite(d.ess_bulk) ? int(d.ess_bulk) : '—'}</td><td class="num">${Number.isFinite(d.ess_tail) ? int(d.ess_tail) : '—'}</td><td>${esc(String(d.verdict).replace(/_/g, ' '))}</td></tr>`).join('')}</tbody>`;
+    const districts = districtTable(j);
+    const provenance = provenanceBlock(j.provenance);
     const notes = j.notes.length ? h('ul', { class: 'warnings' }, ...j.notes.map(n => h('li', {}, n))) : '';
     const plot = name => doc.plots.filter(x => x.name.startsWith(name));
     const group = (title, list, wide = false) => (list.length ? h('section', {}, h('h3', {}, title), h('div', { class: wide ? 'plots wide' : 'plots' }, ...list.map(x => svgImage(x.svg, `${title}: ${x.name}`)))) : '');
@@ -118,9 +154,11 @@ export class Runs {
       h('div', { class: 'scroll' }, verdicts),
       h('div', { class: 'two' }, facts, diag),
       map,
+      districts,
       group('Sorted district vote shares (plan overlaid)', plot('boxplot_'), true),
       group('Histograms (plan marked)', plot('hist_')),
       group('Trace plots', plot('trace_')),
+      provenance,
     );
   }
 }
