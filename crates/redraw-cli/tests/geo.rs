@@ -312,3 +312,69 @@ fn plots_from_a_stats_file() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no column `nope`"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("REDRAW_DATA_DIR")
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"), PathBuf::from)
+}
+
+/// Issue 11: `map --plan` on the NC VTD polygons with the graph's votes draws what the judge's
+/// report draws: districts shaded by winner and margin, district numbers, county borders.
+#[test]
+fn plan_map_shades_districts_by_winner_and_margin_with_county_lines() {
+    let d = data_dir();
+    let shapes = d.join("shapes/NC_2020_vtd.topojson");
+    if !shapes.exists() {
+        panic!("the NC polygons are needed: set REDRAW_DATA_DIR ({})", shapes.display());
+    }
+    let dir = temp_dir("margin-map");
+    let out = dir.join("nc.svg");
+    let graph = d.join("graphs/rdabase/NC_2020_graph.json");
+    let plan = d.join("plans/NC_cd_2022_vtds.csv");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "map",
+            "--geometry",
+            shapes.to_str().unwrap(),
+            "--plan",
+            plan.to_str().unwrap(),
+            "--graph",
+            graph.to_str().unwrap(),
+            "--pop",
+            "TOTAL_POP",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |a: &[String]| redraw(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    ok(&run(&args(&["--election", "COMP=DEM_VOTES,REP_VOTES", "-o", out.to_str().unwrap()])));
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert!(svg.contains("shaded by the winner and two-party margin of COMP"), "{}", &svg[..600]);
+    assert!(svg.contains("dashed lines: county borders"));
+    // District 4 (Durham/Orange) is D+35.5 under the composite: the darkest blue; district 10 is
+    // R+38.1: the darkest red; district 13 is D+1.3: the lightest blue. (Figures of the enacted
+    // plan in docs/examples/nc-2022/report.md.)
+    let legend_fill = |district: &str, note: &str| {
+        let at = svg.find(note).unwrap_or_else(|| panic!("district {district}: {note} in the legend"));
+        let before = &svg[..at];
+        let rect = before.rfind("<rect").unwrap();
+        before[rect..].split("fill=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+    };
+    assert_eq!(legend_fill("4", "D+35.5 · pop 745,033"), "#2166ac");
+    assert_eq!(legend_fill("10", "R+38.1 · pop 744,646"), "#b2182b");
+    assert_eq!(legend_fill("13", "D+1.3 · pop 745,370"), "#d1e5f0");
+    assert!(svg.contains(">14</text>"), "district numbers on the map");
+
+    // A vote column the graph lacks: the graph's file and the column are named.
+    let o = run(&args(&["--election", "X=NOPE,REP_VOTES", "-o", dir.join("x.svg").to_str().unwrap()]));
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("NC_2020_graph.json") && err.contains("NOPE"), "{err}");
+    assert!(!dir.join("x.svg").exists(), "no partial output");
+    let o = run(&args(&["--election", "COMP", "-o", dir.join("x.svg").to_str().unwrap()]));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected NAME=DEM_COLUMN,REP_COLUMN"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

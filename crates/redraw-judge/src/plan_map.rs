@@ -117,6 +117,9 @@ pub fn render(p: &PlanMap) -> String {
         })
         .collect();
     let mut subtitle = Vec::new();
+    if p.district_legend {
+        subtitle.push(format!("{k} districts on {} units", a.len()));
+    }
     let mut legend_keys = Vec::new();
     if let Some((name, _, _)) = p.votes {
         subtitle.push(format!(

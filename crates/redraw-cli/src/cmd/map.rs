@@ -29,7 +29,10 @@ use crate::output;
 /// Plan maps read a CSV with a unit id column and a district column; with --geometry the units
 /// are your polygons (shapefile, GeoJSON, TopoJSON) keyed by --id, otherwise the ids are county
 /// FIPS codes. The legend gives each district's units, population (--pop) and Polsby-Popper /
-/// Reock compactness.
+/// Reock compactness. With --election the districts are shaded by winner and two-party margin
+/// (the votes are columns of --graph, matched to the polygons by id, or of --geometry); with
+/// --geometry, county borders (the first --county-prefix characters of the ids, or --outline)
+/// are drawn dashed over the districts, as in `redraw judge`'s report.
 ///
 /// Examples:
 ///   redraw map six-californias -o six.svg
@@ -37,6 +40,8 @@ use crate::output;
 ///   redraw map greater-idaho --national -o idaho.svg
 ///   redraw map my-scenario.toml -o mine.svg
 ///   redraw map --geometry tl_2020_42_vtd20.shp --id GEOID20 --plan PA_cd_2022_vtds.csv --pop P0010001 -o pa.svg
+///   redraw map --geometry NC_2020_vtd.topojson --plan NC_cd_2022_vtds.csv \
+///       --graph NC_2020_graph.json --pop TOTAL_POP --election COMP=DEM_VOTES,REP_VOTES -o nc.svg
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
@@ -61,9 +66,25 @@ pub struct Args {
     /// Population attribute of --geometry, for district populations and deviations.
     #[arg(long, value_name = "COL")]
     pub pop: Option<String>,
-    /// Attribute of --geometry whose groups get heavy outlines (e.g. a county code).
+    /// Attribute of --geometry whose groups get outlines (e.g. a county code); overrides
+    /// --county-prefix.
     #[arg(long, value_name = "COL")]
     pub outline: Option<String>,
+    /// With --geometry: county borders from the first N characters of the unit ids (5 = state
+    /// and county FIPS of Census GEOIDs; 0 = none). Used only when every id starts with N digits.
+    #[arg(long, value_name = "N", default_value_t = 5, requires = "geometry")]
+    pub county_prefix: usize,
+    /// Shade districts by the winner and two-party margin of this election: NAME=DEM_COL,REP_COL
+    /// (columns of --graph, else attributes of --geometry).
+    #[arg(long, value_name = "NAME=DEM,REP", requires = "geometry")]
+    pub election: Option<String>,
+    /// A graph of the units (networkx JSON, rdabase, ...) whose node columns give --election's
+    /// votes and --pop, matched to the polygons by --key.
+    #[arg(long, value_name = "FILE", requires = "geometry")]
+    pub graph: Option<PathBuf>,
+    /// Unit-id column of --graph.
+    #[arg(long, value_name = "COL", default_value = "GEOID")]
+    pub key: String,
     /// The TopoJSON object (or the shapefile in a .zip) of --geometry when it has several.
     #[arg(long, value_name = "NAME")]
     pub layer: Option<String>,
@@ -285,12 +306,15 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
             ids.first().map_or("", |s| s.as_str())
         );
     }
-    if !missing.is_empty() && args.geometry.is_some() {
-        eprintln!(
-            "note: {} units have no district in the plan and are left white (first: {})",
-            missing.len(),
-            missing[0]
-        );
+    if let Some(g) = &args.geometry {
+        if !missing.is_empty() {
+            eprintln!(
+                "note: {} units have no district in the plan and are not drawn (first: {})",
+                missing.len(),
+                missing[0]
+            );
+        }
+        return styled_plan_map(plan_path, g, args, layer, &ids, &region_of, &names);
     }
     let population: Option<Vec<f64>> = match &args.pop {
         Some(col) => Some(
@@ -351,4 +375,149 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
             None => "Counties: US Census Bureau 2017 cartographic boundaries via us-atlas (ISC).".into(),
         },
     })?)
+}
+
+/// Per-unit numbers for the drawn units: a column of `--graph` matched by id, or an attribute
+/// of the polygons.
+fn unit_values(
+    layer: &Layer,
+    ids: &[String],
+    graph: Option<&(redraw_graph::Graph, HashMap<String, usize>, PathBuf)>,
+    key: &str,
+    col: &str,
+    what: &str,
+) -> anyhow::Result<Vec<f64>> {
+    match graph {
+        Some((g, index, path)) => {
+            let values =
+                g.column_f64(col).with_context(|| format!("{}: {what} column {col:?}", path.display()))?;
+            ids.iter()
+                .map(|id| {
+                    index.get(id.as_str()).map(|&n| values[n]).with_context(|| {
+                        format!(
+                            "{}: unit {id:?} of the geometry is not a node of the graph (matched on --key {key})",
+                            path.display()
+                        )
+                    })
+                })
+                .collect()
+        }
+        None => layer
+            .features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                f.properties
+                    .get(col)
+                    .and_then(|v| v.as_f64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())))
+                    .with_context(|| format!("unit {} has no numeric {what} attribute `{col}`", ids[i]))
+            })
+            .collect(),
+    }
+}
+
+/// The plan on the user's polygons as `redraw judge` draws it: districts shaded by winner and
+/// margin when an election is given (distinct colours otherwise), district numbers, county
+/// borders dashed over them, the state outline, and each district's figures in the legend.
+fn styled_plan_map(
+    plan_path: &Path,
+    geometry: &Path,
+    args: &Args,
+    mut layer: Layer,
+    ids: &[String],
+    region_of: &[Option<u32>],
+    names: &[&String],
+) -> anyhow::Result<String> {
+    // Only the units the plan assigns are drawn (the note above said how many are left out).
+    let keep: Vec<bool> = region_of.iter().map(Option::is_some).collect();
+    let mut k = keep.iter();
+    layer.features.retain(|_| *k.next().unwrap_or(&false));
+    let ids: Vec<String> = ids.iter().zip(&keep).filter(|(_, k)| **k).map(|(i, _)| i.clone()).collect();
+    let assignment: Vec<u32> = region_of.iter().flatten().copied().collect();
+    let plan = redraw_graph::Plan::new(assignment, names.iter().map(|n| n.to_string()).collect())
+        .with_context(|| format!("{}: the plan", plan_path.display()))?;
+
+    let graph = match &args.graph {
+        Some(path) => {
+            let (loaded, _) = redraw_graph::io::read_graph(path, None, &args.key)
+                .with_context(|| format!("cannot read the graph {}", path.display()))?;
+            let g = loaded.graph;
+            let gids =
+                redraw_graph::plan::unit_ids(&g, g.column(&args.key).is_ok().then_some(args.key.as_str()))?;
+            let index: HashMap<String, usize> = gids.into_iter().enumerate().map(|(i, s)| (s, i)).collect();
+            Some((g, index, path.clone()))
+        }
+        None => None,
+    };
+    let population = match &args.pop {
+        Some(col) => unit_values(&layer, &ids, graph.as_ref(), &args.key, col, "population")?,
+        None => vec![0.0; ids.len()],
+    };
+    let votes = match &args.election {
+        Some(spec) => {
+            let parsed = spec.split_once('=').and_then(|(n, cols)| {
+                let (d, r) = cols.split_once(',')?;
+                (!n.is_empty() && !d.is_empty() && !r.is_empty())
+                    .then(|| (n.to_string(), d.to_string(), r.to_string()))
+            });
+            let (name, d, r) = parsed
+                .with_context(|| format!("--election {spec:?}: expected NAME=DEM_COLUMN,REP_COLUMN"))?;
+            let dem = unit_values(&layer, &ids, graph.as_ref(), &args.key, &d, "Democratic votes")?;
+            let rep = unit_values(&layer, &ids, graph.as_ref(), &args.key, &r, "Republican votes")?;
+            Some((name, dem, rep))
+        }
+        None => None,
+    };
+    // County borders: --outline's attribute, else the ids' first --county-prefix digits.
+    let mut keys: HashMap<String, u32> = HashMap::new();
+    let mut key_of = |k: String| {
+        let next = keys.len() as u32;
+        *keys.entry(k).or_insert(next)
+    };
+    let counties: Option<Vec<u32>> = match (&args.outline, args.county_prefix) {
+        (Some(col), _) => {
+            Some(layer.features.iter().map(|f| key_of(f.property_text(col).unwrap_or_default())).collect())
+        }
+        (None, 0) => None,
+        (None, n) => ids
+            .iter()
+            .all(|id| id.len() > n && id.as_bytes()[..n].iter().all(u8::is_ascii_digit))
+            .then(|| ids.iter().map(|id| key_of(id[..n].to_string())).collect()),
+    };
+    let adj =
+        redraw_geo::adjacency::build_adjacency(&layer, &redraw_geo::adjacency::AdjacencyOptions::default());
+    let index = redraw_geo::measure::ShapeIndex::new(&layer);
+    let mut shapes = vec![
+        redraw_judge::judge::DistrictCompactness {
+            polsby_popper: 0.0,
+            reock: 0.0,
+            area_km2: 0.0,
+            perimeter_km: 0.0
+        };
+        plan.district_count()
+    ];
+    for s in index.district_shapes(&adj, plan.assignment())? {
+        shapes[s.district as usize] = redraw_judge::judge::DistrictCompactness {
+            polsby_popper: s.polsby_popper,
+            reock: s.reock,
+            area_km2: s.area_m2 / 1e6,
+            perimeter_km: s.perimeter_m / 1e3,
+        };
+    }
+    Ok(redraw_judge::plan_map::render(&redraw_judge::plan_map::PlanMap {
+        layer: &layer,
+        plan: &plan,
+        votes: votes.as_ref().map(|(n, d, r)| (n.as_str(), d.as_slice(), r.as_slice())),
+        counties: counties.as_deref(),
+        population: &population,
+        shapes: &shapes,
+        title: args.title.clone().unwrap_or_else(|| {
+            format!(
+                "Plan {}",
+                plan_path.file_name().map_or(String::new(), |f| f.to_string_lossy().into_owned())
+            )
+        }),
+        source: geometry.display().to_string(),
+        district_legend: true,
+    }))
 }
