@@ -386,7 +386,9 @@ mod tests {
         let u = ElectionResults::new(vec![900.0, 60.0, 60.0, 20.0], vec![100.0, 40.0, 40.0, 80.0]).unwrap();
         assert!((u.partisan_bias() - 0.25).abs() < 1e-12 && (u.statewide_bias() + 0.25).abs() < 1e-12);
         let bias = all().into_iter().find(|d| d.key == "partisan_bias").unwrap();
-        assert!(bias.definition.contains("average district vote") && bias.citation.contains("Gelman and King"));
+        assert!(
+            bias.definition.contains("average district vote") && bias.citation.contains("Gelman and King")
+        );
         // Every partisan metric states its tie rule and cites a source.
         for d in all().into_iter().filter(|d| d.outlier_language) {
             assert!(!d.ties.is_empty() && !d.citation.is_empty(), "{}", d.key);

@@ -36,7 +36,9 @@ pub fn format_value(metric: &str, v: f64) -> String {
                 format!("{v:.2}")
             }
         }
-        "efficiency_gap" | "mean_median" | "partisan_bias" | "statewide_bias" | "mean_share_bias" => signed(100.0 * v, 2) + "%",
+        "efficiency_gap" | "mean_median" | "partisan_bias" | "statewide_bias" | "mean_share_bias" => {
+            signed(100.0 * v, 2) + "%"
+        }
         "declination" => signed(v, 3),
         "max_pop_deviation" | "max_pop_dev" => format!("{:.2}%", 100.0 * v),
         "cut_edges" | "county_splits" | "split_counties" => format!("{v:.0}"),

@@ -25,8 +25,8 @@ const NC22_DEM: [f64; 14] = [
     1082436.0, 1295359.0, 1095491.0, 1205062.0,
 ];
 const NC22_REP: [f64; 14] = [
-    1009554.0, 846258.0, 1270536.0, 732389.0, 1363687.0, 962538.0, 1240726.0, 1450111.0, 1044840.0, 1508650.0,
-    1323760.0, 715887.0, 1066561.0, 933067.0,
+    1009554.0, 846258.0, 1270536.0, 732389.0, 1363687.0, 962538.0, 1240726.0, 1450111.0, 1044840.0,
+    1508650.0, 1323760.0, 715887.0, 1066561.0, 933067.0,
 ];
 
 /// Unequal turnout: shares 0.9 (1,000 votes), 0.6, 0.6, 0.2 (100 votes each). Statewide share
@@ -289,7 +289,10 @@ fn gini_by_integration(dem: &[f64], rep: &[f64]) -> f64 {
     // District i flips at v = v0 − s_i + 1/2; the reflection at 1 − that.
     let mut breaks: Vec<f64> = s.iter().flat_map(|x| [v0 - x + 0.5, 1.0 - (v0 - x + 0.5)]).collect();
     breaks.sort_by(f64::total_cmp);
-    breaks.windows(2).map(|w| (w[1] - w[0]) * (curve((w[0] + w[1]) / 2.0) - reflected((w[0] + w[1]) / 2.0)).abs()).sum()
+    breaks
+        .windows(2)
+        .map(|w| (w[1] - w[0]) * (curve((w[0] + w[1]) / 2.0) - reflected((w[0] + w[1]) / 2.0)).abs())
+        .sum()
 }
 
 #[test]
@@ -371,7 +374,12 @@ fn responsiveness_is_the_swing_slope_at_the_observed_vote() {
         // observed mean it is the same quotient (its default v = 0.5 is another point).
         let m = mean(&s);
         let redist = (swung_seat_share(&s, m, m + h / 2.0) - swung_seat_share(&s, m, m - h / 2.0)) / h;
-        close(&name, "redistmetrics part_resp(v = mean share)", results(&dem, &rep).responsiveness(h), redist);
+        close(
+            &name,
+            "redistmetrics part_resp(v = mean share)",
+            results(&dem, &rep).responsiveness(h),
+            redist,
+        );
     }
     // Hand computation: shares 0.51, 0.7, 0.2; a window of ±0.02 moves 0.51 across 1/2 only:
     // 1/3 of a seat over 0.04.
