@@ -60,7 +60,8 @@ const DEFS: &[Def] = &[
         key: "outlier",
         name: "Outlier",
         definition: "Only partisan metrics (those computed from election results: seats, efficiency gap, \
-            mean-median, partisan bias, declination, partisan Gini, responsiveness) can make a plan an \"outlier\": \
+            mean-median, partisan bias and its statewide variant, declination, partisan Gini, responsiveness) can \
+            make a plan an \"outlier\": \
             outside the middle 95% of the neutral ensemble, or an \"extreme outlier\" outside the middle 99%. Cut \
             edges, split counties, population deviation, compactness and the minority-population counts are \
             described only as typical or as outside the middle 80/95/99% of neutral plans, because an unusual \
