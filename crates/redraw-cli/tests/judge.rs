@@ -111,7 +111,7 @@ fn judges_nc_2022_and_rejects_bad_plans() {
         "efficiency_gap",
         "mean_median",
         "partisan_bias",
-        "mean_share_bias",
+        "statewide_bias",
         "declination",
         "partisan_gini",
         "responsiveness",

@@ -1,7 +1,10 @@
 //! The definitions section of every report: what each figure is, its sign convention, how ties
 //! count, whether it can make a plan an "outlier", and where it comes from. The text is the
 //! contract of `redraw_metrics` (each function's docs cite the same sources) and is tested
-//! against the metrics' behaviour where a sentence makes a checkable claim.
+//! against the metrics' behaviour where a sentence makes a checkable claim. Each metric's
+//! citation is its original source; `docs/metrics.md` is the audit behind them (the author's
+//! formula, redraw's, every difference and tie convention against GerryChain and
+//! redistmetrics, and the test in `redraw-metrics/tests/original_definitions.rs` that pins it).
 
 use serde::Serialize;
 
@@ -57,7 +60,8 @@ const DEFS: &[Def] = &[
         key: "outlier",
         name: "Outlier",
         definition: "Only partisan metrics (those computed from election results: seats, efficiency gap, \
-            mean-median, partisan bias, declination, partisan Gini, responsiveness) can make a plan an \"outlier\": \
+            mean-median, partisan bias and its statewide variant, declination, partisan Gini, responsiveness) can \
+            make a plan an \"outlier\": \
             outside the middle 95% of the neutral ensemble, or an \"extreme outlier\" outside the middle 99%. Cut \
             edges, split counties, population deviation, compactness and the minority-population counts are \
             described only as typical or as outside the middle 80/95/99% of neutral plans, because an unusual \
@@ -72,8 +76,11 @@ const DEFS: &[Def] = &[
         name: "Tied districts",
         definition: "A district is won by the party with strictly more votes; a district with exactly equal Democratic \
             and Republican votes is won by neither party. This is the rule of the ensemble's stats.csv \
-            (NAME_dem_seats), and every metric below follows it, for the plan and for every neutral plan. GerryChain \
-            uses the same rule for seats; redistmetrics gives a tie to the Democrat.",
+            (NAME_dem_seats), and every metric below follows it, for the plan and for every neutral plan. Peers \
+            differ: GerryChain uses the same rule for seats and the partisan bias but gives a tied district to the \
+            second party listed in its efficiency gap; redistmetrics gives a tie to the Democrat in its seat counts \
+            and declination and to the Republican in its efficiency gap; Warrington's declination code gives it to \
+            the Republican. Each metric's entry says where this matters.",
         sign: "",
         ties: NO_TIE,
         outlier: false,
@@ -85,20 +92,27 @@ const DEFS: &[Def] = &[
         definition: "Districts where the Democratic candidate(s) of the election have strictly more votes than the \
             Republican ones, the votes of the plan's units summed by district.",
         sign: "More seats favour Democrats.",
-        ties: NO_TIE,
+        ties: "A tied district is won by neither party (as in GerryChain); redistmetrics' part_dseats counts it as \
+            a Democratic seat.",
         outlier: true,
-        citation: "",
+        citation: "The plurality rule of single-member districts; docs/run-format.md (stats.csv NAME_dem_seats).",
     },
     Def {
         key: "efficiency_gap",
         name: "Efficiency gap",
         definition: "(Republican wasted votes − Democratic wasted votes) / all two-party votes. The loser of a district \
-            wastes all its votes; the winner wastes its votes beyond half of the district's two-party votes.",
+            wastes all its votes; the winner wastes its votes beyond half of the district's two-party votes \
+            (Stephanopoulos and McGhee's wasted votes). Computed from wasted votes district by district, not from \
+            the simplified form (seat margin − 2 × vote margin), which equals it only when every district has the \
+            same turnout. redistmetrics' part_egap counts floor(total/2) + 1 votes as needed to win, a difference \
+            of at most one vote per district.",
         sign: "Positive favours Democrats (Republicans waste more). Stephanopoulos and McGhee write the opposite \
             sign (a positive gap disadvantages Democrats); redraw negates it. GerryChain's efficiency_gap equals \
             redraw's with the Democratic party listed first; redistmetrics' part_egap is the negation.",
         ties: "A tie has no winner: each party wastes half its votes there (the average of the two ways of breaking \
-            the tie), so the district adds nothing to the gap.",
+            the tie), so the district adds nothing to the gap. The authors give no rule; GerryChain gives the tie to \
+            the second party listed (the Republican when Democrats are listed first) and redistmetrics to the \
+            Republican, so each of them moves the gap by about half the tied votes over all votes.",
         outlier: true,
         citation: "Stephanopoulos and McGhee (2015), \"Partisan Gerrymandering and the Efficiency Gap\", 82 University \
             of Chicago Law Review 831.",
@@ -107,9 +121,12 @@ const DEFS: &[Def] = &[
         key: "mean_median",
         name: "Mean-median difference",
         definition: "The median district's Democratic share of the two-party vote minus the mean of the district shares \
-            (unweighted; the median of an even number of districts is the mean of the middle two).",
-        sign: POS_D,
-        ties: "Not affected by ties.",
+            (unweighted, as the authors define it: the statewide vote-weighted share is not used; the median of an \
+            even number of districts is the mean of the middle two).",
+        sign: "Positive favours Democrats. McDonald and Best and Wang write mean − median, positive when the party \
+            is disadvantaged; redraw reports median − mean of the Democratic shares, which is GerryChain's \
+            mean_median (Democrats first) and the negation of redistmetrics' part_mean_median.",
+        ties: "Not affected by ties (no district has to be won), here, in GerryChain and in redistmetrics.",
         outlier: true,
         citation: "McDonald and Best (2015), \"Unfair Partisan Gerrymanders in Politics and Law: A Diagnostic Applied \
             to Six Cases\", Election Law Journal 14(4); Wang (2016), \"Three Tests for Practical Evaluation of Partisan \
@@ -117,26 +134,37 @@ const DEFS: &[Def] = &[
     },
     Def {
         key: "partisan_bias",
-        name: "Partisan bias at 50% statewide vote",
-        definition: "Shift every district's Democratic share by the same amount (uniform swing) until the statewide \
-            two-party vote is exactly 50%; the bias is the Democratic share of seats then, minus one half.",
+        name: "Partisan bias (Gelman-King)",
+        definition: "Shift every district's Democratic share by the same amount (uniform partisan swing) until the \
+            average district vote (the unweighted mean of the district shares, the authors' horizontal axis) is \
+            exactly 50%; the bias is the Democratic share of seats then, minus one half: the share of districts \
+            whose Democratic share is above the mean district share, minus one half. This is GerryChain's \
+            partisan_bias. Earlier redraw reports swung the statewide vote-weighted share instead, now \
+            statewide_bias.",
+        sign: "Positive favours Democrats (as in GerryChain with Democrats listed first); redistmetrics' part_bias \
+            is the negation.",
+        ties: "A district exactly at 50% after the swing (at the mean district share) is won by neither party, as in \
+            GerryChain and redistmetrics (both need a share strictly above one half).",
+        outlier: true,
+        citation: "Gelman and King (1994), \"A Unified Method of Evaluating Electoral Systems and Redistricting Plans\", \
+            American Journal of Political Science 38(2); Grofman and King (2007), \"The Future of Partisan Symmetry \
+            as a Judicial Test for Partisan Gerrymandering after LULAC v. Perry\", Election Law Journal 6(1); Katz, \
+            King and Rosenblatt (2020), \"Theoretical Foundations and Empirical Evaluations of Partisan Fairness in \
+            District-Based Democracies\", APSR 114(1).",
+    },
+    Def {
+        key: "statewide_bias",
+        name: "Seats bias at 50% statewide vote",
+        definition: "A variant of the partisan bias: the uniform swing moves the statewide (vote-weighted) Democratic \
+            share, rather than the average district share, to exactly 50%; the bias is the Democratic share of seats \
+            then, minus one half. It equals the partisan bias when every district has the same turnout and differs \
+            when turnout differs. Neither GerryChain nor redistmetrics computes it.",
         sign: POS_D,
         ties: "A district exactly at 50% after the swing is won by neither party.",
         outlier: true,
-        citation: "Gelman and King (1994), \"A Unified Method of Evaluating Electoral Systems and Redistricting Plans\", \
-            American Journal of Political Science 38(2); Katz, King and Rosenblatt (2020), \"Theoretical Foundations \
-            and Empirical Evaluations of Partisan Fairness in District-Based Democracies\", APSR 114(1).",
-    },
-    Def {
-        key: "mean_share_bias",
-        name: "Bias at 50% mean district vote",
-        definition: "As the partisan bias, but the swing moves the unweighted mean of the district shares to 50%: the \
-            share of districts whose Democratic share is strictly above the mean district share, minus one half. This \
-            is GerryChain's partisan_bias.",
-        sign: POS_D,
-        ties: "A district exactly at the mean is won by neither party (as in GerryChain).",
-        outlier: true,
-        citation: "GerryChain 1.0 gerrychain.metrics.partisan_bias; redistmetrics part_bias (negated).",
+        citation: "The \"simple bias\" at a 50% statewide vote reviewed by Nagle (2015), \"Measures of Partisan Bias for \
+            Legislating Fair Elections\", Election Law Journal 14(4); the partisan bias of Gelman and King (1994) \
+            with the statewide vote in place of the average district vote.",
     },
     Def {
         key: "declination",
@@ -149,7 +177,7 @@ const DEFS: &[Def] = &[
         sign: "Positive favours Democrats. Warrington's published sign is the opposite (positive favours \
             Republicans); redraw reports his value negated.",
         ties: "A tied district belongs to neither side and is left out (of N too). Warrington's code counts it as a \
-            Republican win, redistmetrics as a Democratic one.",
+            Republican win, redistmetrics as a Democratic one; GerryChain has no declination.",
         outlier: true,
         citation: "Warrington (2018), \"Quantifying Gerrymandering Using the Vote Distribution\", Election Law Journal \
             17(1), 39–57.",
@@ -157,25 +185,33 @@ const DEFS: &[Def] = &[
     Def {
         key: "partisan_gini",
         name: "Partisan Gini",
-        definition: "The area between the uniform-swing seats-votes curve and its reflection through (50%, 50%), divided \
-            by the number of districts: 0 for a perfectly symmetric curve.",
+        definition: "The area between the uniform-swing seats-votes curve and its reflection through (50%, 50%): 0 for a \
+            perfectly symmetric curve. The curve swings the statewide (vote-weighted) share, as GerryChain's \
+            partisan_gini does; each of the curve's steps is 1/number of districts high.",
         sign: "Unsigned: it measures asymmetry, not which party gains.",
-        ties: "Not affected by ties.",
+        ties: "Not affected by ties: the area does not depend on who wins a district exactly at a step. \
+            redistmetrics has no partisan Gini.",
         outlier: true,
         citation: "Grofman (1983), \"Measures of Bias and Proportionality in Seats-Votes Relationships\", Political \
-            Methodology 9; Definition 1 of DeFord, Dhamankar, Duchin et al. (2020), \"Implementing Partisan Symmetry: \
-            Problems and Paradoxes\", arXiv:2008.06930 (GerryChain's partisan_gini).",
+            Methodology 9; Definition 1 of DeFord, Dhamankar, Duchin et al., \"Implementing Partisan Symmetry: Problems \
+            and Paradoxes\", Political Analysis (online 2 December 2021), arXiv:2008.06930 (GerryChain's \
+            partisan_gini).",
     },
     Def {
         key: "responsiveness",
         name: "Responsiveness",
-        definition: "The slope of the uniform-swing seats-votes curve at the observed statewide share: the change in \
-            Democratic seat share for a one-point window of statewide vote share around it, divided by the window.",
+        definition: "The slope of the uniform-swing seats-votes curve at the observed vote: every district's share is \
+            moved half a point up and half a point down, and the change in Democratic seat share is divided by the \
+            one-point window. redistmetrics' part_resp evaluates the same quotient around a chosen average district \
+            vote, 50% by default, so its default is a different point of the curve; GerryChain has no \
+            responsiveness.",
         sign: "Unsigned: higher means more seats change hands for a small swing.",
-        ties: "A district exactly at 50% after the swing is won by neither party.",
+        ties: "A district exactly at 50% after the swing is won by neither party (redistmetrics also needs a share \
+            strictly above one half).",
         outlier: true,
-        citation: "Tufte (1973), \"The Relationship between Seats and Votes in Two-Party Systems\", APSR 67(2); Katz, \
-            King and Rosenblatt (2020).",
+        citation: "Tufte (1973), \"The Relationship between Seats and Votes in Two-Party Systems\", APSR 67(2) (the \
+            swing ratio); as the slope of the seats-votes curve, Gelman and King (1994) and Katz, King and \
+            Rosenblatt (2020).",
     },
     Def {
         key: "cut_edges",
@@ -192,21 +228,24 @@ const DEFS: &[Def] = &[
         key: "county_splits",
         name: "Split counties",
         definition: "Counties whose units lie in two or more districts (a county is the first five characters of a \
-            unit's GEOID unless another column is given).",
+            unit's GEOID unless another column is given). This is redistmetrics' splits_admin; its splits_total \
+            counts the pieces of split counties instead.",
         sign: "",
         ties: "",
         outlier: false,
-        citation: "",
+        citation: "redistmetrics splits_admin (Kenny, McCartan, Fifield and Imai, redistmetrics R package).",
     },
     Def {
         key: "max_pop_deviation",
         name: "Population deviation",
         definition: "The largest |district population − ideal| / ideal over districts, where ideal = total population / \
-            number of districts. The table also gives each district's signed deviation.",
+            number of districts. The table also gives each district's signed deviation. (The \"overall range\" \
+            courts also quote, (largest − smallest district) / ideal, is in the JSON as population.range.)",
         sign: "",
         ties: "",
         outlier: false,
-        citation: "",
+        citation: "Wesberry v. Sanders, 376 U.S. 1 (1964); Karcher v. Daggett, 462 U.S. 725 (1983) (congressional \
+            districts as nearly equal in population as practicable).",
     },
     Def {
         key: "mean_polsby_popper",
@@ -320,7 +359,7 @@ mod tests {
                     | "efficiency_gap"
                     | "mean_median"
                     | "partisan_bias"
-                    | "mean_share_bias"
+                    | "statewide_bias"
                     | "declination"
                     | "partisan_gini"
                     | "responsiveness"
@@ -342,5 +381,18 @@ mod tests {
         assert!(p.declination().unwrap() < 0.0);
         let text = all().into_iter().find(|d| d.key == "declination").unwrap();
         assert!(text.sign.contains("Positive favours Democrats"));
+        // "until the average district vote … is exactly 50%": unequal turnout separates the
+        // partisan bias (mean district share 0.575: three of four districts above it) from the
+        // statewide variant (statewide share 0.8: one of four).
+        let u = ElectionResults::new(vec![900.0, 60.0, 60.0, 20.0], vec![100.0, 40.0, 40.0, 80.0]).unwrap();
+        assert!((u.partisan_bias() - 0.25).abs() < 1e-12 && (u.statewide_bias() + 0.25).abs() < 1e-12);
+        let bias = all().into_iter().find(|d| d.key == "partisan_bias").unwrap();
+        assert!(
+            bias.definition.contains("average district vote") && bias.citation.contains("Gelman and King")
+        );
+        // Every partisan metric states its tie rule and cites a source.
+        for d in all().into_iter().filter(|d| d.outlier_language) {
+            assert!(!d.ties.is_empty() && !d.citation.is_empty(), "{}", d.key);
+        }
     }
 }

@@ -31,8 +31,10 @@ use crate::JudgeError;
 /// keys they do not know. Version 2: one tie rule (a tied district is won by neither party),
 /// Warrington's declination, `kind`/`tail` on every metric with `outlier` only on partisan ones,
 /// and the `districts`, `representation`, `compactness`, `selection`, `provenance`,
-/// `definitions` sections.
-pub const SCHEMA_VERSION: u32 = 2;
+/// `definitions` sections. Version 3: `partisan_bias` is Gelman and King's (the average district
+/// vote swung to 50%, formerly reported as `mean_share_bias`, which is gone); the former
+/// statewide-swing value is `statewide_bias`.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Unit-level votes of one election for the plan being judged.
 pub struct UnitVotes<'a> {
@@ -516,15 +518,10 @@ const PARTISAN: [(&str, &str, Direction, Extract); 8] = [
     ("dem_seats", "Democratic seats", Direction::ProDemocratic, |s| Some(s.dem_seats)),
     ("efficiency_gap", "Efficiency gap", Direction::ProDemocratic, |s| Some(s.efficiency_gap)),
     ("mean_median", "Mean-median difference", Direction::ProDemocratic, |s| Some(s.mean_median)),
-    ("partisan_bias", "Partisan bias at 50% statewide vote", Direction::ProDemocratic, |s| {
-        Some(s.partisan_bias)
+    ("partisan_bias", "Partisan bias (Gelman-King)", Direction::ProDemocratic, |s| Some(s.partisan_bias)),
+    ("statewide_bias", "Seats bias at 50% statewide vote", Direction::ProDemocratic, |s| {
+        Some(s.statewide_bias)
     }),
-    (
-        "mean_share_bias",
-        "Bias at 50% mean district vote (GerryChain partisan_bias)",
-        Direction::ProDemocratic,
-        |s| Some(s.mean_share_bias),
-    ),
     ("declination", "Declination (Warrington)", Direction::ProDemocratic, |s| s.declination),
     ("partisan_gini", "Partisan Gini", Direction::Unsigned, |s| Some(s.partisan_gini)),
     ("responsiveness", "Responsiveness (seat share per vote share)", Direction::Unsigned, |s| {
@@ -560,6 +557,10 @@ pub fn comparison_words(metric: &str, label: &str) -> (String, String) {
         "partisan_bias" | "mean_share_bias" => {
             pair("A more pro-Democratic partisan bias", "A more pro-Republican partisan bias")
         }
+        "statewide_bias" => pair(
+            "A more pro-Democratic seats bias at 50% statewide vote",
+            "A more pro-Republican seats bias at 50% statewide vote",
+        ),
         "declination" => pair("A more pro-Democratic declination", "A more pro-Republican declination"),
         "partisan_gini" => pair(
             "A larger partisan Gini (a less symmetric seats-votes curve)",

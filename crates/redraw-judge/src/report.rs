@@ -36,7 +36,9 @@ pub fn format_value(metric: &str, v: f64) -> String {
                 format!("{v:.2}")
             }
         }
-        "efficiency_gap" | "mean_median" | "partisan_bias" | "mean_share_bias" => signed(100.0 * v, 2) + "%",
+        "efficiency_gap" | "mean_median" | "partisan_bias" | "statewide_bias" | "mean_share_bias" => {
+            signed(100.0 * v, 2) + "%"
+        }
         "declination" => signed(v, 3),
         "max_pop_deviation" | "max_pop_dev" => format!("{:.2}%", 100.0 * v),
         "cut_edges" | "county_splits" | "split_counties" => format!("{v:.0}"),
@@ -55,7 +57,7 @@ pub fn format_value(metric: &str, v: f64) -> String {
 fn axis_label(m: &MetricJudgement) -> String {
     match m.metric.as_str() {
         "dem_seats" => "Democratic seats (districts won)".into(),
-        "efficiency_gap" | "mean_median" | "partisan_bias" | "mean_share_bias" => {
+        "efficiency_gap" | "mean_median" | "partisan_bias" | "statewide_bias" | "mean_share_bias" => {
             format!("{} (percentage points; positive favours Democrats)", m.label)
         }
         "declination" => "Declination (positive favours Democrats)".into(),
@@ -67,7 +69,7 @@ fn axis_label(m: &MetricJudgement) -> String {
 /// Tick labels of a metric's histogram axis.
 fn tick_format(metric: &str) -> Option<fn(f64) -> String> {
     match metric {
-        "efficiency_gap" | "mean_median" | "partisan_bias" | "mean_share_bias" => {
+        "efficiency_gap" | "mean_median" | "partisan_bias" | "statewide_bias" | "mean_share_bias" => {
             Some(|v| signed(100.0 * v, if (100.0 * v).fract().abs() < 1e-9 { 0 } else { 1 }))
         }
         "max_pop_deviation" | "max_pop_dev" => Some(|v| format!("{:.2}", 100.0 * v)),

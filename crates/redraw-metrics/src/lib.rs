@@ -2,9 +2,11 @@
 //!
 //! Modules and boundaries:
 //! - [`partisan`]: [`ElectionResults`] (validated per-district Democratic/Republican totals) and
-//!   every partisan metric of one plan: seats, efficiency gap, mean-median, partisan bias at
-//!   50 % statewide vote, the mean-district-share bias GerryChain calls `partisan_bias`,
-//!   partisan Gini, declination, responsiveness. **Sign convention: positive favours
+//!   every partisan metric of one plan: seats, efficiency gap, mean-median, partisan bias
+//!   (Gelman–King: average district vote swung to 50 %, GerryChain's `partisan_bias`), its
+//!   statewide-vote variant `statewide_bias`, partisan Gini, declination, responsiveness. Each
+//!   is audited against its original paper in `docs/metrics.md` and pinned by
+//!   `tests/original_definitions.rs`. **Sign convention: positive favours
 //!   Democrats**, for every signed metric; the module docs list where GerryChain,
 //!   redistmetrics and Warrington differ.
 //! - [`plan`]: population balance, cut edges, district contiguity and region (county,

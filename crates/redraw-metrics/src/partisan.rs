@@ -30,7 +30,7 @@
 //! recomputed here, and it is GerryChain's rule. Every metric follows it:
 //! * seats: a tie counts 0 for each party (so Democratic and Republican seats need not add up
 //!   to the districts);
-//! * uniform-swing seat counts (partisan bias, the mean-share bias, responsiveness): a district
+//! * uniform-swing seat counts (partisan bias, the statewide bias, responsiveness): a district
 //!   is won when its swung share is strictly above 1/2, so a share exactly on a threshold counts
 //!   0;
 //! * efficiency gap: a tie has no winner, so neither party's votes there are surplus of a
@@ -39,8 +39,18 @@
 //! * declination: a tied district belongs to neither side and is left out (Warrington's code
 //!   counts it as a Republican win, redistmetrics as a Democratic one).
 //!
-//! Peers differ: redistmetrics gives a tie to the Democrat in its seat counts. With real vote
-//! counts exact ties are vanishingly rare; the tests construct them on purpose.
+//! Peers differ (each pinned by a test in `tests/original_definitions.rs`):
+//! * GerryChain: seats, partisan bias and mean-median follow the same rule; its efficiency gap
+//!   gives a tie to the *second* party listed (the Republican, with the Democratic column
+//!   first), and it has no declination.
+//! * redistmetrics: a tie is a Democratic seat (`dseats`: `dem >= rep`); its efficiency gap
+//!   treats a tie as a Republican win with `floor(total / 2) + 1` votes needed to win (so the
+//!   Republican "wastes" −1 vote there); its declination counts a tie as a Democratic win; its
+//!   swung seat counts (`part_bias`, `part_resp`) need a share strictly above 1/2, as here.
+//! * Warrington's code counts a district at exactly 1/2 as a Republican win.
+//!
+//! With real vote counts exact ties are vanishingly rare; the tests construct them on purpose.
+//! `docs/metrics.md` has the audit of every metric against its original paper.
 
 use crate::MetricsError;
 
@@ -203,27 +213,40 @@ impl ElectionResults {
         self.dem_shares().iter().filter(|&&s| s > threshold).count() as f64 / n
     }
 
-    /// Partisan (seats) bias at 50 % (Gelman & King 1994, "A Unified Method of Evaluating
-    /// Electoral Systems and Redistricting Plans", AJPS 38(2); Katz, King & Rosenblatt 2020,
-    /// APSR 114(1)): the Democratic seat share minus one half when the **statewide**
-    /// (vote-weighted) Democratic share is moved to exactly 50 % by uniform swing.
-    /// **Positive favours Democrats.** Ranges over [−1/2, 1/2].
+    /// Partisan bias at 50 % (Gelman & King 1994, "A Unified Method of Evaluating Electoral
+    /// Systems and Redistricting Plans", AJPS 38(2); Grofman & King 2007, "The Future of Partisan
+    /// Symmetry as a Judicial Test for Partisan Gerrymandering after LULAC v. Perry", Election
+    /// Law J. 6(1); Katz, King & Rosenblatt 2020, APSR 114(1)), under uniform partisan swing:
+    /// the authors' seats-votes curve is a function of the **average district vote** (the
+    /// unweighted mean of the district shares, not the vote-weighted statewide share), and the
+    /// bias is the Democratic seat share minus one half when that average is moved to exactly
+    /// 50 %: the share of districts whose Democratic share is strictly above the mean district
+    /// share, minus one half. **Positive favours Democrats.** Ranges over [−1/2, 1/2].
     ///
-    /// This differs from [`mean_share_bias`](Self::mean_share_bias) only in which average is
-    /// swung to 50 %: the statewide share here, the unweighted mean of district shares there.
+    /// Equals GerryChain's `partisan_bias` (Democratic party first) and the negation of
+    /// redistmetrics' `part_bias(v = 0.5)`. A district exactly at the mean share is won by
+    /// neither party (module docs, "Ties"), as in both. Until 2025 redraw returned
+    /// [`statewide_bias`](Self::statewide_bias) under this name, which differs when turnout
+    /// differs between districts.
     pub fn partisan_bias(&self) -> f64 {
-        self.seat_share_at(0.5) - 0.5
+        self.seat_share_swung(self.mean_dem_share(), 0.5) - 0.5
     }
 
-    /// Seats bias swinging the **unweighted mean of district shares** to 50 %: the share of
-    /// districts whose Democratic share is strictly above the mean district share, minus one
-    /// half (a district exactly at the mean is won by neither party). **Positive favours
-    /// Democrats.**
-    ///
-    /// This is exactly what GerryChain calls `partisan_bias` (Democratic party first) and the
-    /// negation of redistmetrics' `part_bias(v = 0.5)`, which swings the same mean.
+    /// The same value as [`partisan_bias`](Self::partisan_bias), under the name earlier reports
+    /// used for it (the bias at a 50 % *mean district* vote). Kept so that callers of that name
+    /// keep working; new code should call `partisan_bias`.
     pub fn mean_share_bias(&self) -> f64 {
-        self.seat_share_swung(self.mean_dem_share(), 0.5) - 0.5
+        self.partisan_bias()
+    }
+
+    /// A variant of the partisan bias that swings the **statewide (vote-weighted)** Democratic
+    /// share, rather than the average district share, to exactly 50 %: the Democratic seat share
+    /// then, minus one half. **Positive favours Democrats.** It is the "tied statewide election"
+    /// some public tools describe; it differs from [`partisan_bias`](Self::partisan_bias) only
+    /// when turnout differs between districts (then the two averages differ). Reports show it
+    /// under its own name, `statewide_bias`.
+    pub fn statewide_bias(&self) -> f64 {
+        self.seat_share_at(0.5) - 0.5
     }
 
     /// Partisan Gini (Grofman 1983, "Measures of Bias and Proportionality in Seats-Votes
@@ -327,7 +350,7 @@ impl ElectionResults {
             efficiency_gap: self.efficiency_gap(),
             mean_median: self.mean_median(),
             partisan_bias: self.partisan_bias(),
-            mean_share_bias: self.mean_share_bias(),
+            statewide_bias: self.statewide_bias(),
             partisan_gini: self.partisan_gini(),
             declination: self.declination(),
             responsiveness: self.responsiveness(DEFAULT_RESPONSIVENESS_BANDWIDTH),
@@ -347,8 +370,10 @@ pub struct PartisanSummary {
     pub dem_seats: f64,
     pub efficiency_gap: f64,
     pub mean_median: f64,
+    /// Gelman–King partisan bias (average district vote swung to 50 %).
     pub partisan_bias: f64,
-    pub mean_share_bias: f64,
+    /// The variant swinging the statewide vote-weighted share to 50 %.
+    pub statewide_bias: f64,
     pub partisan_gini: f64,
     pub declination: Option<f64>,
     pub responsiveness: f64,
@@ -438,17 +463,19 @@ mod tests {
 
     #[test]
     fn bias_by_hand() {
-        // Statewide 0.55; swing −0.05: shares 0.75, 0.70, 0.40, 0.35, 0.30 → 2/5 seats.
+        // Mean share 0.55; swing −0.05: shares 0.75, 0.70, 0.40, 0.35, 0.30 → 2/5 seats.
         let e = packed();
         assert!((e.partisan_bias() - (0.4 - 0.5)).abs() < 1e-12);
-        // Mean share 0.55 equals statewide here (equal turnout), so both biases agree.
-        assert!((e.mean_share_bias() - e.partisan_bias()).abs() < 1e-12);
+        // Statewide share 0.55 equals the mean here (equal turnout), so both biases agree.
+        assert!((e.statewide_bias() - e.partisan_bias()).abs() < 1e-12);
+        assert_eq!(e.mean_share_bias(), e.partisan_bias());
         // Unequal turnout separates them: shares 0.9 (1,000 votes), 0.6, 0.6, 0.2 (100 each).
         let u = er(&[900.0, 60.0, 60.0, 20.0], &[100.0, 40.0, 40.0, 80.0]);
+        // Mean district share = 2.3 / 4 = 0.575: three districts are above it → 3/4
+        // (Gelman–King's average district vote).
+        assert!((u.partisan_bias() - (0.75 - 0.5)).abs() < 1e-12);
         // Statewide = 1040 / 1300 = 0.8: swung to 50 % only the 0.9 district is won → 1/4.
-        assert!((u.partisan_bias() - (0.25 - 0.5)).abs() < 1e-12);
-        // Mean district share = 2.3 / 4 = 0.575: three districts are above it → 3/4.
-        assert!((u.mean_share_bias() - (0.75 - 0.5)).abs() < 1e-12);
+        assert!((u.statewide_bias() - (0.25 - 0.5)).abs() < 1e-12);
     }
 
     #[test]

@@ -32,14 +32,14 @@ fn assert_close(name: &str, metric: &str, got: f64, want: f64) {
 }
 
 /// Compares every metric GerryChain defines. GerryChain's `partisan_bias` is redraw's
-/// `mean_share_bias`. Both count a tied district (and a district exactly at the mean share) for
+/// `partisan_bias` (Gelman and King's: the average district vote swung to 50 %). Both count a tied district (and a district exactly at the mean share) for
 /// neither party, so seats and the bias agree on ties too; the efficiency gap differs on a tie by
 /// design (GerryChain gives it to the second party listed; see `ElectionResults::wasted_votes`),
 /// so the fixture's cases have none.
 fn check_partisan(name: &str, e: &ElectionResults, case: &Value) {
     assert_close(name, "efficiency_gap", e.efficiency_gap(), case["efficiency_gap"].as_f64().unwrap());
     assert_close(name, "mean_median", e.mean_median(), case["mean_median"].as_f64().unwrap());
-    assert_close(name, "partisan_bias", e.mean_share_bias(), case["partisan_bias"].as_f64().unwrap());
+    assert_close(name, "partisan_bias", e.partisan_bias(), case["partisan_bias"].as_f64().unwrap());
     assert_close(name, "partisan_gini", e.partisan_gini(), case["partisan_gini"].as_f64().unwrap());
     assert_close(name, "dem_share", e.statewide_dem_share(), case["dem_share"].as_f64().unwrap());
     assert_eq!(e.dem_seats(), case["dem_seats"].as_f64().unwrap(), "{name}: seats");

@@ -34,7 +34,7 @@ fn check_results(dem: Vec<f64>, rep: Vec<f64>) -> Result<(), TestCaseError> {
     prop_assert!(s.efficiency_gap.abs() <= 1.0);
     finite("mean-median", s.mean_median)?;
     prop_assert!(s.mean_median.abs() <= 1.0);
-    prop_assert!(s.partisan_bias.abs() <= 0.5 && s.mean_share_bias.abs() <= 0.5);
+    prop_assert!(s.partisan_bias.abs() <= 0.5 && s.statewide_bias.abs() <= 0.5);
     finite("partisan Gini", s.partisan_gini)?;
     // Each district's flip point lies within [V - 1/2, V + 1/2] and so does its reflection:
     // the mean gap is at most 2 (reached only when uniform swing leaves [0, 1], as with a

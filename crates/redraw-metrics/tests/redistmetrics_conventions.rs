@@ -73,7 +73,7 @@ fn mean_median_and_bias_are_redistmetrics_negated() {
         let mm = redist_meanmedian(&dem, &rep);
         assert!((e.mean_median() + mm).abs() < 1e-12, "{name}: {} vs redist {mm}", e.mean_median());
         let b = redist_biasatv(&dem, &rep, 0.5);
-        assert!((e.mean_share_bias() + b).abs() < 1e-12, "{name}: {} vs redist {b}", e.mean_share_bias());
+        assert!((e.partisan_bias() + b).abs() < 1e-12, "{name}: {} vs redist {b}", e.partisan_bias());
     }
 }
 

@@ -11,10 +11,10 @@ Signs are redraw's: positive favours Democrats (the first party). Definitions eq
 GerryChain 1.0's (tested against it on real plans). A district tied exactly is won by neither
 party, as in GerryChain and in a run's stats.csv; on a tie only the efficiency gap differs
 (GerryChain gives the tie to the second party, redraw to neither; real vote counts do not tie).
-Note that ``partisan_bias`` here is GerryChain's definition (share of districts above the
-*mean district* share, minus 1/2, ``mean_share_bias`` in redraw's reports), while redraw's
-reports call ``partisan_bias`` the seats bias at a 50% *statewide* vote, here
-:func:`partisan_bias_statewide`.
+``partisan_bias`` is Gelman and King's (the share of districts above the *mean district*
+share, minus 1/2), which is also GerryChain's and redraw's reports'; the variant that swings the
+*statewide* vote-weighted share to 50% is :func:`partisan_bias_statewide` (``statewide_bias``
+in redraw's reports). docs/metrics.md audits every metric against its original paper.
 """
 
 from __future__ import annotations
@@ -72,16 +72,16 @@ def mean_median(dem: ArrayLike, rep: Optional[ArrayLike] = None) -> Result:
 
 
 def partisan_bias(dem: ArrayLike, rep: Optional[ArrayLike] = None) -> Result:
-    """GerryChain's partisan bias: the share of districts whose Democratic share is above the
-    mean district share, minus 1/2. Positive favours Democrats."""
+    """Gelman and King's partisan bias (also GerryChain's): the share of districts whose
+    Democratic share is above the mean district share, minus 1/2. Positive favours Democrats."""
     return _metric("mean_share_bias", dem, rep)
 
 
 def partisan_bias_statewide(dem: ArrayLike, rep: Optional[ArrayLike] = None) -> Result:
     """Seats bias at 50%: the Democratic seat share minus 1/2 when the statewide
-    (vote-weighted) Democratic share is swung uniformly to exactly 50% (what redraw's reports
-    call ``partisan_bias``). Positive favours Democrats."""
-    return _metric("partisan_bias", dem, rep)
+    (vote-weighted) Democratic share is swung uniformly to exactly 50% (``statewide_bias`` in
+    redraw's reports). Positive favours Democrats."""
+    return _metric("statewide_bias", dem, rep)
 
 
 def partisan_gini(dem: ArrayLike, rep: Optional[ArrayLike] = None) -> Result:

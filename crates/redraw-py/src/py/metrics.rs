@@ -20,6 +20,7 @@ fn compute(name: &str, r: &ElectionResults) -> Option<f64> {
         "mean_median" => r.mean_median(),
         "mean_share_bias" => r.mean_share_bias(),
         "partisan_bias" => r.partisan_bias(),
+        "statewide_bias" => r.statewide_bias(),
         "partisan_gini" => r.partisan_gini(),
         "declination" => r.declination().unwrap_or(f64::NAN),
         "declination_redistmetrics" => r.declination_redistmetrics().unwrap_or(f64::NAN),
@@ -32,7 +33,8 @@ fn compute(name: &str, r: &ElectionResults) -> Option<f64> {
     })
 }
 
-/// `name`: efficiency_gap, mean_median, mean_share_bias, partisan_bias, partisan_gini,
+/// `name`: efficiency_gap, mean_median, mean_share_bias (= partisan_bias), partisan_bias,
+/// statewide_bias, partisan_gini,
 /// declination and declination_redistmetrics (NaN when one party wins every district),
 /// dem_seats, statewide_dem_share,
 /// responsiveness, wasted_dem, wasted_rep.

@@ -17,7 +17,7 @@ function signed(v, digits) {
 function metricValue(metric, v) {
   if (v == null || !Number.isFinite(v)) return '—';
   if (metric === 'dem_seats') return Number.isInteger(v) ? String(v) : v.toFixed(2);
-  if (['efficiency_gap', 'mean_median', 'partisan_bias', 'mean_share_bias'].includes(metric)) return `${signed(100 * v, 2)}%`;
+  if (['efficiency_gap', 'mean_median', 'partisan_bias', 'statewide_bias', 'mean_share_bias'].includes(metric)) return `${signed(100 * v, 2)}%`;
   if (metric === 'declination') return signed(v, 3);
   if (metric === 'max_pop_deviation' || metric === 'max_pop_dev') return `${(100 * v).toFixed(2)}%`;
   if (['cut_edges', 'county_splits', 'split_counties'].includes(metric)) return int(v);
