@@ -209,17 +209,29 @@ def test_judge_equals_cli_json(tmp_path, cli, nc, data, nc_cli_run):
     # date) and the plan's file name, and says it read no polygons; every figure, verdict,
     # table and definition is the same document.
     assert cli_doc.pop("provenance") is not None and py.pop("provenance") is None
-    assert cli_doc.pop("plan_name") == "NC_cd_2022_vtds.csv"
-    py.pop("plan_name")
+    assert cli_doc["plan_name"] == py["plan_name"] == "NC_cd_2022_vtds.csv"
     cli_doc["notes"] = [n for n in cli_doc["notes"] if "--no-shapes" not in n]
     assert py == cli_doc
     # The same plan given as a column of per-node districts.
     g = run.graph
     labels = g._g.plan_labels_from_csv(str(plan))
-    again = run.judge(labels)
+    again = run.judge(labels, plan_name="NC_cd_2022_vtds.csv")
     again.pop("provenance")
-    again.pop("plan_name")
     assert again == py
+    # Burn-in, thinning and election labels as the CLI's.
+    label = "DRA's 2016-2020 composite of six statewide races"
+    py2 = run.judge(str(plan), burn_in=20, thin=3, election_labels={"COMP": label})
+    cli2 = json.loads(
+        run_cli(
+            cli, "judge", "--graph", nc, "--plan", plan, "--ensemble", nc_cli_run, "--no-shapes",
+            "--burn-in", "20", "--thin", "3", "--election-label", f"COMP={label}", "--format", "json",
+        ).stdout
+    )
+    cli2.pop("provenance"), py2.pop("provenance")
+    cli2["notes"] = [n for n in cli2["notes"] if "--no-shapes" not in n]
+    assert py2 == cli2
+    assert py2["elections"][0]["description"].startswith(label)
+    assert py2["selection"]["burn_in"] == 20 and py2["selection"]["thin"] == 3
 
 
 def test_metrics_match_definitions(nc_cli_run):

@@ -370,6 +370,8 @@ fn nc_2022_court_report_has_map_compactness_vra_provenance_and_definitions() {
         "100",
         "--thin",
         "2",
+        "--election-label",
+        "COMP=DRA's 2016-2020 composite of six statewide races",
         "--format",
         "json",
         "--report",
@@ -453,6 +455,24 @@ fn nc_2022_court_report_has_map_compactness_vra_provenance_and_definitions() {
     );
     let md = std::fs::read_to_string(report.join("report.md")).unwrap();
     assert!(md.contains("## Definitions") && md.contains("## Provenance") && md.contains("plan_map.svg"));
+    // What the election is, in the user's words, with its columns; a linked table of contents.
+    assert!(
+        md.contains(
+            "COMP is DRA's 2016-2020 composite of six statewide races (graph columns DEM_VOTES and REP_VOTES)."
+        ),
+        "{}",
+        &md[..md.len().min(3000)]
+    );
+    assert_eq!(
+        j["elections"][0]["description"],
+        "DRA's 2016-2020 composite of six statewide races (graph columns DEM_VOTES and REP_VOTES)"
+    );
+    assert!(md.contains("**Contents**") && md.contains("1. [Summary](#summary)"), "table of contents");
+    assert!(md.contains("[Election COMP](#election-comp)") && md.contains("## Election COMP"));
+    assert!(
+        html.contains("<nav class=\"toc\">") && html.contains("<a href=\"#election_comp\">Election COMP</a>")
+    );
+    assert!(html.contains("<h2 id=\"election_comp\">"), "the anchor exists");
     if std::env::var_os("REDRAW_KEEP_TEST_OUTPUT").is_none() {
         let _ = std::fs::remove_dir_all(&work);
     }

@@ -331,6 +331,9 @@ pub struct MetricJudgement {
 #[derive(Clone, Debug, Serialize)]
 pub struct ElectionJudgement {
     pub name: String,
+    /// What the election is, in words: the user's label (`redraw judge --election-label`), else
+    /// the graph columns it sums (filled by `request::evaluate`; `None` from `judge` alone).
+    pub description: Option<String>,
     pub enacted: PartisanSummary,
     /// Districts of the plan with exactly equal Democratic and Republican votes (won by
     /// neither party).
@@ -949,6 +952,7 @@ pub fn judge_with(
         };
         elections.push(ElectionJudgement {
             name: samples.name.clone(),
+            description: None,
             tied_districts: enacted_results.tied_districts(),
             enacted,
             enacted_sorted_shares,

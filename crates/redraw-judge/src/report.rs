@@ -136,6 +136,8 @@ pub enum Block {
     },
     /// Preformatted text (command lines).
     Code(String),
+    /// The table of contents: the level-2 headings, linked.
+    Contents(Vec<String>),
     /// A term and its paragraphs (definitions).
     Term {
         term: String,
@@ -305,6 +307,9 @@ pub fn document(j: &Judgement, title: &str, figures: &Figures) -> Vec<Block> {
     // Elections.
     for e in &j.elections {
         doc.push(Block::Heading(2, format!("Election {}", e.name)));
+        if let Some(d) = &e.description {
+            doc.push(Block::Paragraph(format!("{} is {d}.", e.name)));
+        }
         let ties = if e.tied_districts > 0 {
             format!(" {} district(s) are tied exactly and won by neither party.", e.tied_districts)
         } else {
@@ -409,6 +414,14 @@ pub fn document(j: &Judgement, title: &str, figures: &Figures) -> Vec<Block> {
         doc.push(Block::Term { term: d.name.clone(), lines });
     }
     provenance(j, &mut doc);
+    // A table of contents after the introduction: the report is long, and a reader (or a court)
+    // goes to one section.
+    let sections: Vec<String> = doc
+        .iter()
+        .filter_map(|b| if let Block::Heading(2, t) = b { Some(t.clone()) } else { None })
+        .collect();
+    let at = doc.iter().position(|b| matches!(b, Block::Heading(2, _))).unwrap_or(doc.len());
+    doc.insert(at, Block::Contents(sections));
     doc
 }
 
@@ -804,12 +817,29 @@ pub fn to_markdown(doc: &[Block]) -> String {
             Block::Code(t) => {
                 let _ = writeln!(md, "```sh\n{t}\n```\n");
             }
+            Block::Contents(sections) => {
+                md.push_str("**Contents**\n\n");
+                for (i, t) in sections.iter().enumerate() {
+                    let _ = writeln!(md, "{}. [{t}](#{})", i + 1, github_anchor(t));
+                }
+                md.push('\n');
+            }
             Block::Term { term, lines } => {
                 let _ = writeln!(md, "**{term}.** {}\n", lines.join(" "));
             }
         }
     }
     md
+}
+
+/// The anchor GitHub (and most Markdown renderers) give a heading: lower case, punctuation
+/// other than `-` and `_` dropped, spaces as hyphens.
+fn github_anchor(t: &str) -> String {
+    t.to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
 }
 
 fn esc(s: &str) -> String {
@@ -883,6 +913,13 @@ pub fn to_html(doc: &[Block], title: &str) -> String {
             Block::Code(t) => {
                 let _ = writeln!(h, "<pre><code>{}</code></pre>", esc(t));
             }
+            Block::Contents(sections) => {
+                h.push_str("<nav class=\"toc\"><h2 id=\"contents\">Contents</h2>\n<ol>\n");
+                for t in sections {
+                    let _ = writeln!(h, "<li><a href=\"#{}\">{}</a></li>", slug(t), esc(t));
+                }
+                h.push_str("</ol></nav>\n");
+            }
             Block::Term { term, lines } => {
                 let _ = writeln!(h, "<div class=\"term\"><h4>{}</h4>", esc(term));
                 for l in lines {
@@ -910,7 +947,10 @@ figure{margin:18px 0;page-break-inside:avoid}figure svg{max-width:100%;height:au
 figcaption{font-size:13px;color:#444;margin-top:4px}
 pre{background:#f6f6f6;padding:8px 12px;overflow-x:auto;font-size:12px;white-space:pre-wrap;word-break:break-all}
 .term p{margin:2px 0 2px 0;font-size:14px}
-@media print{main{max-width:none;padding:0}h2{page-break-after:avoid}table{page-break-inside:auto}tr{page-break-inside:avoid}}";
+.toc ol{columns:2;font-size:14px;margin:4px 0 0}.toc h2{border:0;margin:18px 0 4px;font-size:17px}
+@media print{main{max-width:none;padding:0}h2{page-break-after:avoid;break-before:page}
+h2#summary,h2#contents,h2#warnings{break-before:auto}.toc a{color:#222;text-decoration:none}
+table{page-break-inside:auto}tr{page-break-inside:avoid}figure svg{border:0}}";
 
 /// Renders the judgement's files: `report.md` with one SVG per figure, `report.html`,
 /// `report.json`. `title` names the plan (e.g. its file name).

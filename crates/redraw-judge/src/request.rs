@@ -69,6 +69,9 @@ pub struct Options {
     pub key: String,
     /// `(name, dem column, rep column)`; elections of the run not listed use the run's columns.
     pub elections: Vec<(String, String, String)>,
+    /// `(name, what the election is)`, e.g. `("COMP", "DRA's 2016–2020 composite of six
+    /// statewide races")`: said wherever the election is reported.
+    pub election_labels: Vec<(String, String)>,
     pub county: CountyChoice,
     pub burn_in: u64,
     pub thin: u64,
@@ -83,6 +86,7 @@ impl Default for Options {
             pop: None,
             key: "GEOID".into(),
             elections: Vec::new(),
+            election_labels: Vec::new(),
             county: CountyChoice::Prefix(5),
             burn_in: 0,
             thin: 1,
@@ -393,6 +397,26 @@ pub fn evaluate(req: Request) -> Result<Evaluation, JudgeError> {
         shapes_missing: shapes_missing.take(),
     };
     let mut judgement = judge_with(&input, &stats, &ensemble_info(m), &extras)?;
+    for (name, _) in &o.election_labels {
+        if !judgement.elections.iter().any(|e| &e.name == name) {
+            return Err(JudgeError::Input(format!(
+                "election label for {name:?}: the run records no such election (it records: {})",
+                judgement.elections.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    for e in &mut judgement.elections {
+        let columns = columns.iter().find(|c| c.0 == e.name).map(|(_, d, r)| (d.as_str(), r.as_str()));
+        e.description = match (o.election_labels.iter().find(|l| l.0 == e.name), columns) {
+            (Some((_, label)), Some((d, r))) => Some(format!("{label} (graph columns {d} and {r})")),
+            (Some((_, label)), None) => Some(label.clone()),
+            (None, Some((d, r))) => Some(format!(
+                "the Democratic and Republican votes of the graph's columns {d} and {r} (no --election-label says \
+                 which races they are)"
+            )),
+            (None, None) => None,
+        };
+    }
     if let Some(inv) = req.invocation {
         let (checks, differs) = check_inputs(m, &inv.inputs);
         if differs {

@@ -138,6 +138,10 @@ def judge_json(
     pop: Optional[str] = None,
     county: Optional[str] = None,
     county_prefix: int = 5,
+    plan_name: str = "",
+    burn_in: int = 0,
+    thin: int = 1,
+    election_labels: Sequence[Tuple[str, str]] = ...,
 ) -> str: ...
 def partisan_metric(
     name: str, dem: npt.NDArray[np.float64], rep: npt.NDArray[np.float64]

@@ -509,22 +509,42 @@ class Run:
         pop: Optional[str] = None,
         county: Optional[str] = None,
         county_prefix: int = 5,
+        burn_in: int = 0,
+        thin: int = 1,
+        election_labels: Optional[Mapping[str, str]] = None,
+        plan_name: Optional[str] = None,
     ) -> Dict[str, Any]:
         """Judges a plan against this ensemble (``redraw judge --format json`` as a dict):
         each metric's value, the ensemble's distribution, percentile and verdict, the plan's
         facts and the convergence diagnostics. ``plan``: a node column name, a plan CSV path,
-        a GerryChain ``Partition``, a ``{node: district}`` mapping or one district per node."""
+        a GerryChain ``Partition``, a ``{node: district}`` mapping or one district per node.
+        ``burn_in``/``thin`` are ``redraw judge``'s; ``election_labels`` says what each
+        election is (``{"COMP": "DRA's 2016-2020 composite"}``); ``plan_name`` titles the
+        plan (default: the CSV's file name or the column's name)."""
         self._require_complete()
         g = self.graph
         if isinstance(plan, (str, os.PathLike)) and os.path.isfile(os.fspath(plan)):
             labels = _csv_labels(g, os.fspath(plan))
+            name = os.path.basename(os.fspath(plan))
         elif isinstance(plan, str):
             col = g.column(plan)
             labels = [_label(v) for v in (col.tolist() if hasattr(col, "tolist") else col)]
+            name = plan
         else:
             labels, _ = _plan_labels(g, plan)
+            name = "plan"
         text = _redraw.judge_json(
-            self.path, g._g, labels, _elections(elections), pop, county, int(county_prefix)
+            self.path,
+            g._g,
+            labels,
+            _elections(elections),
+            pop,
+            county,
+            int(county_prefix),
+            plan_name if plan_name is not None else name,
+            int(burn_in),
+            int(thin),
+            list((election_labels or {}).items()),
         )
         return json.loads(text)
 

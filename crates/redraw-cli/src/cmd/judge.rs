@@ -87,6 +87,10 @@ pub struct Args {
     /// Default: the columns listed in the run's manifest.
     #[arg(long = "election", value_name = "NAME=DEM,REP")]
     pub elections: Vec<String>,
+    /// What an election is, said wherever the report shows it, as NAME=TEXT, e.g.
+    /// --election-label "COMP=DRA's 2016-2020 composite of six statewide races". Repeatable.
+    #[arg(long = "election-label", value_name = "NAME=TEXT")]
+    pub election_labels: Vec<String>,
     /// Population column. Default: the run's, else the first of TOTAL_POP, TOTPOP, tot_pop_20, POP100, POP.
     #[arg(long, value_name = "COL")]
     pub pop: Option<String>,
@@ -294,6 +298,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for spec in &args.elections {
         elections.push(parse_election(spec)?);
     }
+    let mut election_labels = Vec::new();
+    for spec in &args.election_labels {
+        let (n, t) = spec
+            .split_once('=')
+            .filter(|(n, t)| !n.is_empty() && !t.trim().is_empty())
+            .with_context(|| {
+                format!("--election-label {spec:?}: expected NAME=TEXT, e.g. COMP=DRA's 2016-2020 composite")
+            })?;
+        election_labels.push((n.to_string(), t.trim().to_string()));
+    }
     let vap = if args.no_vap {
         VapChoice::None
     } else if args.vap.is_empty() && args.vap_total.is_none() {
@@ -321,6 +335,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         pop: args.pop.clone(),
         key: args.key.clone(),
         elections,
+        election_labels,
         county: match (&args.county, args.county_prefix) {
             (Some(c), _) => CountyChoice::Column(c.clone()),
             (None, 0) => CountyChoice::None,

@@ -21,7 +21,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// Judges the plan with district label `labels[i]` for node `i` against the complete run in
 /// `run_dir`, drawn on `graph`.
 #[pyfunction]
-#[pyo3(signature = (run_dir, graph, labels, elections=Vec::new(), pop=None, county=None, county_prefix=5))]
+#[pyo3(signature = (run_dir, graph, labels, elections=Vec::new(), pop=None, county=None, county_prefix=5, plan_name=String::new(), burn_in=0, thin=1, election_labels=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn judge_json(
     py: Python<'_>,
@@ -32,6 +32,10 @@ fn judge_json(
     pop: Option<String>,
     county: Option<String>,
     county_prefix: usize,
+    plan_name: String,
+    burn_in: u64,
+    thin: u64,
+    election_labels: Vec<(String, String)>,
 ) -> PyResult<String> {
     let g = graph.graph.clone();
     let key = graph.key.clone();
@@ -65,6 +69,9 @@ fn judge_json(
             pop,
             key,
             elections,
+            election_labels,
+            burn_in,
+            thin: thin.max(1),
             county: match (county, county_prefix) {
                 (Some(c), _) => CountyChoice::Column(c),
                 (None, 0) => CountyChoice::None,
@@ -75,7 +82,7 @@ fn judge_json(
         let evaluation = redraw_judge::evaluate(Request {
             graph: &g,
             plan: &plan,
-            plan_name: String::new(),
+            plan_name,
             manifest: &manifest,
             stats: &stats,
             options: &options,
