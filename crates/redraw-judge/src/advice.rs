@@ -123,35 +123,46 @@ pub fn recommend_from(
         ));
     }
     let mine = rate(graph, sampler);
-    let comparison = match mine {
-        Some(m) if m.dem_seats_per_cpu_s > 0.0 => {
-            let ratio = smc.dem_seats_per_cpu_s / m.dem_seats_per_cpu_s;
-            format!(
-                "SMC yields {:.2} effective samples of Democratic seats per CPU-second against {:.3} for {sampler} ({}), {}",
-                smc.dem_seats_per_cpu_s,
-                m.dem_seats_per_cpu_s,
-                if ratio >= 1.0 { format!("{ratio:.0}× as many") } else { format!("{:.1}× fewer", 1.0 / ratio) },
-                here(smc)
-            )
-        }
-        _ => format!(
-            "SMC yields {:.2} effective samples of Democratic seats per CPU-second, {}",
-            smc.dem_seats_per_cpu_s,
-            here(smc)
-        ),
-    };
-    let target = if has_target(sampler) {
-        String::new()
-    } else {
-        format!(" {sampler} has no stated target distribution, SMC does (∏ τ^ρ, optionally with the county constraint).")
-    };
     if mixed && has_target(sampler) {
         return None;
     }
-    Some(format!(
-        "Sampler advice: {comparison}.{target} Consider drawing the ensemble with `redraw ensemble --sampler smc` \
-         (several --chains, so R-hat can compare runs)."
-    ))
+    let target = if has_target(sampler) {
+        String::new()
+    } else {
+        format!(" {sampler} has no stated target distribution; SMC does (∏ τ^ρ, optionally with a hard county constraint).")
+    };
+    Some(match mine {
+        // Faster per CPU-second than SMC: say so, and recommend SMC only for what it adds.
+        Some(m) if m.dem_seats_per_cpu_s >= smc.dem_seats_per_cpu_s => format!(
+            "Sampler advice: {sampler} yields {:.1} effective samples of Democratic seats per CPU-second, {:.1}× SMC's \
+             {:.1}, {}.{target} Use `redraw ensemble --sampler smc` (several --chains, so R-hat can compare runs) \
+             when the analysis needs a stated target or a hard county rule{}.",
+            m.dem_seats_per_cpu_s,
+            m.dem_seats_per_cpu_s / smc.dem_seats_per_cpu_s.max(f64::MIN_POSITIVE),
+            smc.dem_seats_per_cpu_s,
+            here(smc),
+            if mixed { "" } else { ", or run this sampler longer until it mixes" }
+        ),
+        Some(m) if m.dem_seats_per_cpu_s > 0.0 => format!(
+            "Sampler advice: SMC yields {:.1} effective samples of Democratic seats per CPU-second, {:.1}× the {} of \
+             {sampler}, {}.{target} Consider drawing the ensemble with `redraw ensemble --sampler smc` (several \
+             --chains, so R-hat can compare runs).",
+            smc.dem_seats_per_cpu_s,
+            smc.dem_seats_per_cpu_s / m.dem_seats_per_cpu_s,
+            if m.dem_seats_per_cpu_s < 1.0 {
+                format!("{:.2}", m.dem_seats_per_cpu_s)
+            } else {
+                format!("{:.1}", m.dem_seats_per_cpu_s)
+            },
+            here(smc)
+        ),
+        _ => format!(
+            "Sampler advice: SMC yields {:.1} effective samples of Democratic seats per CPU-second, {}.{target} Consider \
+             drawing the ensemble with `redraw ensemble --sampler smc` (several --chains, so R-hat can compare runs).",
+            smc.dem_seats_per_cpu_s,
+            here(smc)
+        ),
+    })
 }
 
 fn group(n: usize) -> String {
@@ -210,16 +221,26 @@ mod tests {
         // A reversible-ReCom chain that has not mixed on a PA-sized graph: SMC is 80x better.
         let a = recommend_from(T, "reversible-recom", 9000, false, None).unwrap();
         assert!(
-            a.contains("4.00 effective samples") && a.contains("80× as many") && a.contains("PA bench graph"),
+            a.contains("SMC yields 4.0 effective samples")
+                && a.contains("80.0× the 0.05 of")
+                && a.contains("PA bench graph"),
             "{a}"
         );
-        // Plain ReCom measures faster, and the advice says so, and that it states no target.
+        // Plain ReCom measures faster, and the advice says so first, then what only SMC gives:
+        // a stated target and a hard county rule.
         let a = recommend_from(T, "recom", 9000, true, None).unwrap();
-        assert!(a.contains("5.0× fewer") && a.contains("no stated target"), "{a}");
+        assert!(
+            a.starts_with("Sampler advice: recom yields 20.0 effective samples of Democratic seats per CPU-second, 5.0× SMC's 4.0")
+                && a.contains("no stated target")
+                && a.contains("when the analysis needs a stated target or a hard county rule."),
+            "{a}"
+        );
+        let a = recommend_from(T, "recom", 9000, false, None).unwrap();
+        assert!(a.contains("or run this sampler longer until it mixes"), "{a}");
         // A mixed chain with a stated target needs no advice; a large graph is compared with CA.
         assert!(recommend_from(T, "reversible-recom", 9000, true, None).is_none());
         let a = recommend_from(T, "merge-split", 30000, false, None).unwrap();
-        assert!(a.contains("CA bench graph") && a.contains("0.50 effective"), "{a}");
+        assert!(a.contains("CA bench graph") && a.contains("0.5 effective"), "{a}");
         // SMC with too few effective samples: how many more to draw.
         let a = recommend_from(T, "smc", 9000, false, Some(100.0)).unwrap();
         assert!(a.contains("about 4×"), "{a}");

@@ -614,7 +614,10 @@ pub fn comparison_words(metric: &str, label: &str) -> (String, String) {
 /// acronym or a name ("Black VAP", "R-hat" keep theirs).
 fn lower_first(label: &str) -> String {
     let first = label.split_whitespace().next().unwrap_or("");
-    let keep = first.chars().filter(|c| c.is_uppercase()).count() > 1
+    // An acronym ("VAP", "EG") keeps its case; so do proper names. "Majority-Black" does not
+    // ("more majority-Black districts").
+    let letters: Vec<char> = first.chars().filter(|c| c.is_alphabetic()).collect();
+    let keep = (letters.len() > 1 && letters.iter().all(|c| c.is_uppercase()))
         || ["Black", "Hispanic", "Asian", "Native", "Polsby-Popper", "Reock"].contains(&first);
     let mut c = label.chars();
     match c.next() {
@@ -1138,6 +1141,22 @@ pub fn judge_with(
                 bad.join(", ")
             )
         });
+    }
+    // A plan that keeps counties whole far more than every neutral plan is compared with plans
+    // drawn under another rule: the partisan percentiles then mix the two effects. Say so.
+    if let Some(m) = structure.iter().find(|m| m.metric == "county_splits") {
+        if let (Some(p), Some(d)) = (m.placement, m.distribution.as_ref()) {
+            if p.percentile < 0.01 && d.q05 > m.enacted {
+                notes.push(format!(
+                    "The plan splits {} counties; the neutral plans split {}–{} (5th–95th percentile). The ensemble \
+                     does not keep counties whole the way the plan does, so its partisan percentiles compare the \
+                     plan with plans drawn under a different rule. A county-aware ensemble (`redraw ensemble \
+                     --sampler smc --county-constraint`, or ReCom with `--region-surcharge`) separates the county \
+                     rule from partisanship.",
+                    m.enacted, d.q05, d.q95
+                ));
+            }
+        }
     }
     let repeat_rate = (repeats.1 > 0).then(|| repeats.0 as f64 / repeats.1 as f64);
     if let Some(advice) =

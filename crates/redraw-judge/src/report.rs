@@ -41,7 +41,7 @@ pub fn format_value(metric: &str, v: f64) -> String {
         }
         "declination" => signed(v, 3),
         "max_pop_deviation" | "max_pop_dev" => format!("{:.2}%", 100.0 * v),
-        "cut_edges" | "county_splits" | "split_counties" => format!("{v:.0}"),
+        "cut_edges" | "county_splits" | "split_counties" => thousands(v),
         m if m.ends_with("_districts") => {
             if v.fract() == 0.0 {
                 format!("{v:.0}")
@@ -842,6 +842,20 @@ fn github_anchor(t: &str) -> String {
         .collect()
 }
 
+/// Escaped text whose `code spans` (the commands the notes suggest) become `<code>`, as the
+/// Markdown shows them.
+fn inline(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len() < 3 || parts.len() % 2 == 0 {
+        return esc(s);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| if i % 2 == 1 { format!("<code>{}</code>", esc(p)) } else { esc(p) })
+        .collect()
+}
+
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -863,15 +877,15 @@ pub fn to_html(doc: &[Block], title: &str) -> String {
                 let _ = writeln!(h, "<h{l} id=\"{id}\">{}</h{l}>", esc(t));
             }
             Block::Paragraph(t) => {
-                let _ = writeln!(h, "<p>{}</p>", esc(t));
+                let _ = writeln!(h, "<p>{}</p>", inline(t));
             }
             Block::Callout(t) => {
-                let _ = writeln!(h, "<p class=\"callout\">{}</p>", esc(t));
+                let _ = writeln!(h, "<p class=\"callout\">{}</p>", inline(t));
             }
             Block::List(items) => {
                 h.push_str("<ul>\n");
                 for i in items {
-                    let _ = writeln!(h, "<li>{}</li>", esc(i));
+                    let _ = writeln!(h, "<li>{}</li>", inline(i));
                 }
                 h.push_str("</ul>\n");
             }
@@ -947,10 +961,12 @@ figure{margin:18px 0;page-break-inside:avoid}figure svg{max-width:100%;height:au
 figcaption{font-size:13px;color:#444;margin-top:4px}
 pre{background:#f6f6f6;padding:8px 12px;overflow-x:auto;font-size:12px;white-space:pre-wrap;word-break:break-all}
 .term p{margin:2px 0 2px 0;font-size:14px}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em;background:#f3f3f3;padding:0 3px}
 .toc ol{columns:2;font-size:14px;margin:4px 0 0}.toc h2{border:0;margin:18px 0 4px;font-size:17px}
 @media print{main{max-width:none;padding:0}h2{page-break-after:avoid;break-before:page}
 h2#summary,h2#contents,h2#warnings{break-before:auto}.toc a{color:#222;text-decoration:none}
-table{page-break-inside:auto}tr{page-break-inside:avoid}figure svg{border:0}}";
+table{page-break-inside:auto;font-size:9.5px}th,td{padding:2px 4px}tr{page-break-inside:avoid}
+.table{overflow:visible}figure svg{border:0;max-height:4.1in;width:auto}}";
 
 /// Renders the judgement's files: `report.md` with one SVG per figure, `report.html`,
 /// `report.json`. `title` names the plan (e.g. its file name).
@@ -1016,5 +1032,12 @@ mod tests {
         assert!(!h.contains("src=") && !h.contains("href="), "no external resource");
         let md = to_markdown(&doc);
         assert!(md.contains("![c & d](f.svg)"));
+        // Code spans of notes become <code> (escaped inside); unpaired backticks stay text.
+        let h = to_html(
+            &[Block::Callout("Use `redraw <x>` or `y`.".into()), Block::Paragraph("a ` b".into())],
+            "t",
+        );
+        assert!(h.contains("Use <code>redraw &lt;x&gt;</code> or <code>y</code>."), "{h}");
+        assert!(h.contains("<p>a ` b</p>"), "{h}");
     }
 }
