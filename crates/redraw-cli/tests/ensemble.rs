@@ -391,6 +391,13 @@ fn smc_runs_are_reproducible_weighted_and_judged() {
     assert_eq!((m["sampler"].as_str(), m["samples_per_chain"].as_u64()), (Some("smc"), Some(80)));
     assert_eq!(m["smc"]["config"]["county_hierarchy"], true);
     assert_eq!(m["smc"]["runs"].as_array().unwrap().len(), 2);
+    // `params.proposal` names the merge-split kernel of the same target, not a ReCom default.
+    let p = &m["params"]["proposal"];
+    assert_eq!(
+        (p["kind"].as_str(), p["county_hierarchy"].as_bool(), p["rho"].as_f64()),
+        (Some("merge-split"), Some(true), Some(1.0)),
+        "{p}"
+    );
     let stats = String::from_utf8(a.0).unwrap();
     assert_eq!(stats.lines().count(), 1 + 160);
     assert!(stats.lines().next().unwrap().ends_with(",weight"));

@@ -102,7 +102,19 @@ impl SmcRunSpec<'_> {
                 steps: 0,
                 thin: 1,
                 burn_in: 0,
-                proposal: ProposalConfig::default(),
+                // No chain steps: the proposal recorded is the merge-split kernel of the same
+                // target (the rejuvenation's when there is one), so a reader of `params` sees the
+                // target's ρ and county rule instead of a ReCom default that was never run.
+                proposal: match &self.rejuvenation {
+                    Some(r) => r.proposal.clone(),
+                    None => ProposalConfig {
+                        kind: crate::proposal::ProposalKind::MergeSplit,
+                        rho: self.config.rho,
+                        county_hierarchy: self.config.county_hierarchy,
+                        county_penalty: self.config.county_penalty,
+                        ..ProposalConfig::default()
+                    },
+                },
                 // Every particle's plan, in fixed-size records: particles are independent draws,
                 // so a delta against the previous one would save nothing.
                 record: crate::record::Record::Every,

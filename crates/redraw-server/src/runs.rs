@@ -340,7 +340,18 @@ fn summarise_run(root: &RunsRoot, dir: &Path) -> RunSummary {
     s.chains = m.pointer("/params/chains").and_then(u);
     s.steps = m.pointer("/params/steps").and_then(u);
     s.samples = m.get("samples_per_chain").and_then(u).zip(s.chains).map(|(a, b)| a * b);
-    s.proposal = m.pointer("/params/proposal/kind").and_then(|v| v.as_str()).map(str::to_string);
+    // An SMC run draws no chain steps: name the sampler and its particles, not `params.proposal`.
+    s.proposal = if m.get("sampler").and_then(|v| v.as_str()) == Some("smc") {
+        let particles = m.pointer("/smc/config/particles").and_then(u);
+        let county = m.pointer("/smc/config/county_hierarchy").and_then(|v| v.as_bool()) == Some(true);
+        Some(format!(
+            "smc{}{}",
+            particles.map_or(String::new(), |p| format!(", {p} particles per run")),
+            if county { ", county constraint" } else { "" }
+        ))
+    } else {
+        m.pointer("/params/proposal/kind").and_then(|v| v.as_str()).map(str::to_string)
+    };
     s.tolerance = m.get("tolerance").and_then(|v| v.as_f64());
     s.elections = m
         .get("elections")
