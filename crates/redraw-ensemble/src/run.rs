@@ -814,11 +814,17 @@ pub fn run(dir: &Path, spec: &RunSpec, exec: &Execution, resume: bool) -> Result
 /// Removes the files the chains wrote (parts, checkpoints, a checkpoint's temporary file), then
 /// `chains/` itself if nothing else is in it: never anything redraw did not create. Best
 /// effort: the run is complete whatever remains.
-fn remove_parts(chains_dir: &Path, range: &Range<u32>) {
+/// Removes the part files of chains (or SMC runs) `range` that redraw writes under `chains/`,
+/// their temporary siblings, and `chains/` itself when that leaves it empty: only names redraw
+/// gives its own files, never anything else a user put there.
+pub(crate) fn remove_parts(chains_dir: &Path, range: &Range<u32>) {
     for c in range.clone() {
         let f = chain_files(chains_dir, c);
-        for p in [&f.stats, &f.asg, &f.ckpt, &fsio::tmp_path(&f.ckpt)] {
+        // `.json` beside the checkpoint: an SMC run's finished-run marker.
+        let marker = f.ckpt.with_extension("json");
+        for p in [&f.stats, &f.asg, &f.ckpt, &marker] {
             let _ = fs::remove_file(p);
+            let _ = fs::remove_file(fsio::tmp_path(p));
         }
     }
     let _ = fs::remove_dir(chains_dir);

@@ -176,7 +176,7 @@ pub fn run_smc_dir(
             if exec.parquet && !dir.join(STATS_PARQUET).exists() {
                 crate::run::write_parquet(dir, &budget)?;
             }
-            remove_run_files(&dir.join(CHAINS_DIR), spec.runs);
+            crate::run::remove_parts(&dir.join(CHAINS_DIR), &(0..spec.runs));
             return Ok(Summary { manifest: saved, already_complete: true });
         }
     } else {
@@ -253,25 +253,13 @@ pub fn run_smc_dir(
     }
     let done = spec.manifest("complete", infos, results);
     write_manifest(dir, &done, &budget)?;
-    remove_run_files(&chains_dir, spec.runs);
+    crate::run::remove_parts(&chains_dir, &(0..spec.runs));
     Ok(Summary { manifest: done, already_complete: false })
 }
 
 /// Removes the per-run files this module writes (parts and run summaries, and their temporary
 /// files), then `chains/` if nothing else is in it. Best effort: the run is complete whatever
 /// remains; never anything redraw did not create.
-fn remove_run_files(chains_dir: &Path, runs: u32) {
-    for r in 0..runs {
-        let f = chain_files(chains_dir, r);
-        let marker = f.ckpt.with_extension("json");
-        for p in [&f.stats, &f.asg, &marker] {
-            let _ = fs::remove_file(p);
-            let _ = fs::remove_file(tmp_path(p));
-        }
-    }
-    let _ = fs::remove_dir(chains_dir);
-}
-
 fn smc_bar(show: bool, total: u64) -> indicatif::ProgressBar {
     if !show {
         return indicatif::ProgressBar::hidden();

@@ -583,6 +583,14 @@ fn eval_options(req: &EvaluateRequest) -> ApiResult<EvalOptions> {
 pub async fn post_evaluate(body: Body) -> ApiResult<Response> {
     let bytes = read_body(body).await?;
     let req: EvaluateRequest = parse_json(&bytes)?;
+    // A bad view is a bad request: refused before any work.
+    let panel = match req.view.as_deref() {
+        None | Some("full") => false,
+        Some("panel") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!("view: `{other}` is not a view (full or panel)")))
+        }
+    };
     let opts = eval_options(&req)?;
     let src = ScenarioSource { scenario: req.scenario, toml: req.toml, file_name: req.file_name };
     // About a millisecond of work (every preset evaluates in about 3 ms together): done on the
@@ -592,11 +600,7 @@ pub async fn post_evaluate(body: Body) -> ApiResult<Response> {
     let ds = Dataset::embedded();
     let resolve = ResolveOptions { strict_contiguity: req.strict_contiguity };
     let report = redraw_core::scenario_report(ds, &sc, Some((&text, &file)), &resolve, &opts)?;
-    match req.view.as_deref() {
-        None | Some("full") => Ok(json_text(report.to_json())),
-        Some("panel") => Ok(json_text(panel_view(&report))),
-        Some(other) => Err(ApiError::bad_request(format!("view: `{other}` is not a view (full or panel)"))),
-    }
+    Ok(json_text(if panel { panel_view(&report) } else { report.to_json() }))
 }
 
 #[derive(Deserialize)]

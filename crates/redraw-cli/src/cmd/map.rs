@@ -63,7 +63,8 @@ pub struct Args {
     /// District column of the plan CSV [default: `district`, else the second column].
     #[arg(long, value_name = "COL")]
     pub district_col: Option<String>,
-    /// Population attribute of --geometry, for district populations and deviations.
+    /// Population attribute of --geometry (a column of --graph when given), for district
+    /// populations and deviations.
     #[arg(long, value_name = "COL")]
     pub pop: Option<String>,
     /// Attribute of --geometry whose groups get outlines (e.g. a county code); overrides
