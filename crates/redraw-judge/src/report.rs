@@ -94,7 +94,7 @@ fn slug(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect()
 }
 
-pub(crate) fn thousands(v: f64) -> String {
+pub fn thousands(v: f64) -> String {
     let s = format!("{}", v.round() as i64);
     let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
     let mut out = String::new();
@@ -181,7 +181,7 @@ fn histogram(m: &MetricJudgement, title: &str, weighted: bool) -> Option<String>
             return None;
         }
     }
-    let n = m.distribution.as_ref().map_or(0, |d| d.count);
+    let n = thousands(m.distribution.as_ref().map_or(0, |d| d.count) as f64);
     let plans = if weighted { "weighted SMC plans (bars: shares of the weight)" } else { "neutral plans" };
     let subtitle = match m.placement {
         Some(p) => format!(

@@ -446,14 +446,15 @@ fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
             format!(
                 "Verdicts against {} weighted ensemble plans from {} SMC run(s), about {:.0} effective \
                  (positive = favours Democrats)",
-                j.samples,
+                report::thousands(j.samples as f64),
                 j.chains,
                 j.effective_samples.unwrap_or(0.0)
             )
         } else {
             format!(
                 "Verdicts against {} ensemble plans from {} chain(s) (positive = favours Democrats)",
-                j.samples, j.chains
+                report::thousands(j.samples as f64),
+                j.chains
             )
         },
         &rows,
