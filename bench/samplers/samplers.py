@@ -106,13 +106,19 @@ def main():
         for sampler in a.samplers:
             d = os.path.join(out_root, f"{state}-{sampler}")
             shutil.rmtree(d, ignore_errors=True)
-            # Calibrate the rate on one short chain / run, then size 4 chains / runs to the budget.
+            # Calibrate the rate on two short chains / runs of n and 2n, then size 4 chains / runs
+            # to the budget. The rate is the marginal one, (2n - n) / (cpu(2n) - cpu(n)): a single
+            # short run is dominated by reading the graph (about 0.6 CPU-s on CA), which made the
+            # first measurements size their main runs far below the budget.
             cal = d + "-cal"
+            n = 20 if sampler == "smc" else (1000 if state == "CA" else 2000)
+            cpus = []
+            for size in (n, 2 * n):
+                shutil.rmtree(cal, ignore_errors=True)
+                cpu, wall, _ = run(ensemble_cmd(a, state, sampler, cal, size, 1, 1, 7), cal + ".log")
+                cpus.append(cpu)
             shutil.rmtree(cal, ignore_errors=True)
-            cal_size = 40 if sampler == "smc" else (200 if state == "CA" else 400)
-            cpu, wall, _ = run(ensemble_cmd(a, state, sampler, cal, cal_size, 1, 1, 7), cal + ".log")
-            shutil.rmtree(cal, ignore_errors=True)
-            rate = cal_size / max(cpu, 1e-3)
+            rate = n / max(cpus[1] - cpus[0], 0.05 * cpus[1], 1e-3)
             size = max(40 if sampler == "smc" else 400, int(rate * a.budget / 4))
             load0 = loadavg()
             print(f"{state} {sampler}: {rate:.2f} {'plans' if sampler == 'smc' else 'steps'}/CPU-s "
@@ -127,6 +133,8 @@ def main():
                 dg = next((x for x in j["diagnostics"] if x["statistic"] == s), None)
                 if dg:
                     row["stats"][s] = {"ess": dg["ess_bulk"], "rhat": dg["rhat"]}
+            if cpu < 0.7 * a.budget or cpu > 1.5 * a.budget:
+                row["note"] = f"the main run took {cpu:.0f} CPU-s against a budget of {a.budget:.0f}"
             results["runs"].append(row)
             print(json.dumps(row), file=sys.stderr)
     if not a.skip_throughput:

@@ -1562,6 +1562,42 @@ mod tests {
         assert!(!j.definitions.is_empty() && j.tie_rule.contains("neither party"));
     }
 
+    /// A plan that keeps counties whole more than every neutral plan gets a note that the ensemble
+    /// follows another rule (and names the county-aware samplers); an ensemble that keeps them
+    /// whole as often does not.
+    #[test]
+    fn a_county_blind_ensemble_is_said_to_be_one() {
+        let (o, nb) = path4();
+        let labels = vec!["1".to_string(), "2".to_string()];
+        let (pop, dem, rep) = ([10.0; 4], [60.0, 10.0, 60.0, 10.0], [40.0, 90.0, 40.0, 90.0]);
+        // Counties {0, 1} and {2, 3}; the plan {0, 1} / {2, 3} splits none.
+        let input = PlanInput {
+            offsets: &o,
+            neighbors: &nb,
+            assignment: &[0, 0, 1, 1],
+            district_labels: &labels,
+            population: &pop,
+            counties: Some(&[0, 0, 1, 1]),
+            elections: vec![UnitVotes { name: "E".into(), dem: &dem, rep: &rep }],
+        };
+        let ensemble = |splits: &[u32]| {
+            let mut s = String::from(
+                "chain,step,cut_edges,county_splits,E_dem_seats,E_dem_1,E_dem_2,E_rep_1,E_rep_2\n",
+            );
+            for (i, k) in splits.iter().enumerate() {
+                s.push_str(&format!("{},{},1,{k},1,70,70,30,130\n", i % 2, i / 2));
+            }
+            EnsembleStats::from_csv(s.as_bytes(), "stats.csv").unwrap()
+        };
+        let info = EnsembleInfo::default();
+        let j = judge(&input, &ensemble(&[2, 2, 1, 2, 2, 2, 1, 2]), &info).unwrap();
+        let note = j.notes.iter().find(|n| n.contains("does not keep counties whole")).expect("the note");
+        assert!(note.starts_with("The plan splits 0 counties; the neutral plans split 1–2"), "{note}");
+        assert!(note.contains("--county-constraint") && note.contains("--region-surcharge"), "{note}");
+        let j = judge(&input, &ensemble(&[0, 2, 1, 2, 0, 2, 1, 2]), &info).unwrap();
+        assert!(!j.notes.iter().any(|n| n.contains("does not keep counties whole")), "{:?}", j.notes);
+    }
+
     /// The judge's seat counts (its histogram) are the run's own `NAME_dem_seats`, ties
     /// included: a tied district is won by neither party in both.
     #[test]
