@@ -163,8 +163,9 @@ impl EnsembleInfo {
                 ""
             };
             let description = format!(
-                "Sequential Monte Carlo, {} run(s) × {particles} weighted plans, ρ = {rho}{county}, seed {seed}{tol}",
-                runs.map_or(0, |r| r.len())
+                "Sequential Monte Carlo, {} run(s) × {} weighted plans, ρ = {rho}{county}, seed {seed}{tol}",
+                runs.map_or(0, |r| r.len()),
+                crate::report::thousands(particles as f64)
             );
             return EnsembleInfo {
                 tolerance,
@@ -1104,9 +1105,10 @@ pub fn judge_with(
         notes.push(format!(
             "The ensemble is weighted (Sequential Monte Carlo): every mean, quantile and percentile uses the \
              importance weights, each of the {chains} run(s) counting equally; the histograms' bars are shares \
-             of the weight and the box plots show the ensemble resampled by weight. Its weights amount to about {e:.0} effective samples (the weights' effective \
+             of the weight and the box plots show the ensemble resampled by weight. Its weights amount to about {} effective samples (the weights' effective \
              sample size, capped by the number of distinct plans); plans of one run that descend from the same \
-             early particles share districts, which this figure does not see and R-hat across runs does."
+             early particles share districts, which this figure does not see and R-hat across runs does.",
+            crate::report::thousands(e)
         ));
     }
     if chains < 2 {

@@ -444,11 +444,11 @@ fn print_judgement(j: &Judgement, out: &OutputArgs) -> anyhow::Result<()> {
     let verdicts = metric_table(
         &if j.weighted {
             format!(
-                "Verdicts against {} weighted ensemble plans from {} SMC run(s), about {:.0} effective \
+                "Verdicts against {} weighted ensemble plans from {} SMC run(s), about {} effective \
                  (positive = favours Democrats)",
                 report::thousands(j.samples as f64),
                 j.chains,
-                j.effective_samples.unwrap_or(0.0)
+                report::thousands(j.effective_samples.unwrap_or(0.0))
             )
         } else {
             format!(
