@@ -785,7 +785,7 @@ mod tests {
         let long = "20,000 weighted SMC plans (bars: shares of the weight) · this plan 10 · percentile 99.2 (98.3% of plans lower, 1.7% equal)";
         let size = size_of(long);
         assert!(
-            size < 12.0 && size >= 9.0 && 0.56 * size * long.chars().count() as f64 <= W - LEFT - 8.0 + 1.0,
+            (9.0..12.0).contains(&size) && 0.56 * size * long.chars().count() as f64 <= W - LEFT - 8.0 + 1.0,
             "{size}"
         );
     }
