@@ -87,6 +87,24 @@ pub struct DistrictCompactness {
     pub perimeter_km: f64,
 }
 
+impl DistrictCompactness {
+    /// One entry per district index `0..k` from the measured district shapes (in km and km²); a
+    /// district without a shape stays at zero.
+    pub fn per_district(shapes: &[redraw_geo::measure::DistrictShape], k: usize) -> Vec<DistrictCompactness> {
+        let mut out =
+            vec![DistrictCompactness { polsby_popper: 0.0, reock: 0.0, area_km2: 0.0, perimeter_km: 0.0 }; k];
+        for s in shapes {
+            out[s.district as usize] = DistrictCompactness {
+                polsby_popper: s.polsby_popper,
+                reock: s.reock,
+                area_km2: s.area_m2 / 1e6,
+                perimeter_km: s.perimeter_m / 1e3,
+            };
+        }
+        out
+    }
+}
+
 /// What polygons add to a judgement, computed by the caller from the shapes.
 #[derive(Clone, Debug, Default)]
 pub struct ShapeInput {

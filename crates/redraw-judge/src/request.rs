@@ -295,19 +295,7 @@ pub fn evaluate(req: Request) -> Result<Evaluation, JudgeError> {
             let shapes = index
                 .district_shapes(&adj, req.plan.assignment())
                 .map_err(|e| JudgeError::Input(format!("{source}: {e}")))?;
-            let mut districts =
-                vec![
-                    DistrictCompactness { polsby_popper: 0.0, reock: 0.0, area_km2: 0.0, perimeter_km: 0.0 };
-                    k
-                ];
-            for s in &shapes {
-                districts[s.district as usize] = DistrictCompactness {
-                    polsby_popper: s.polsby_popper,
-                    reock: s.reock,
-                    area_km2: s.area_m2 / 1e6,
-                    perimeter_km: s.perimeter_m / 1e3,
-                };
-            }
+            let districts = DistrictCompactness::per_district(&shapes, k);
             let cut_length_km = cut_length_m(&adj, req.plan.assignment()) / 1e3;
             let (mean_pp, min_pp, note) = match req.assignments {
                 Some(src) => {

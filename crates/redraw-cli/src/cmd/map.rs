@@ -488,23 +488,10 @@ fn styled_plan_map(
     let adj =
         redraw_geo::adjacency::build_adjacency(&layer, &redraw_geo::adjacency::AdjacencyOptions::default());
     let index = redraw_geo::measure::ShapeIndex::new(&layer);
-    let mut shapes = vec![
-        redraw_judge::judge::DistrictCompactness {
-            polsby_popper: 0.0,
-            reock: 0.0,
-            area_km2: 0.0,
-            perimeter_km: 0.0
-        };
-        plan.district_count()
-    ];
-    for s in index.district_shapes(&adj, plan.assignment())? {
-        shapes[s.district as usize] = redraw_judge::judge::DistrictCompactness {
-            polsby_popper: s.polsby_popper,
-            reock: s.reock,
-            area_km2: s.area_m2 / 1e6,
-            perimeter_km: s.perimeter_m / 1e3,
-        };
-    }
+    let shapes = redraw_judge::judge::DistrictCompactness::per_district(
+        &index.district_shapes(&adj, plan.assignment())?,
+        plan.district_count(),
+    );
     Ok(redraw_judge::plan_map::render(&redraw_judge::plan_map::PlanMap {
         layer: &layer,
         plan: &plan,
