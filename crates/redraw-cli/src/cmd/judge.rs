@@ -380,7 +380,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     print_judgement(&judgement, &args.output)
 }
 
-fn parse_election(spec: &str) -> anyhow::Result<(String, String, String)> {
+/// `NAME=DEM_COLUMN,REP_COLUMN` of `--election` (also `redraw map --election`).
+pub(crate) fn parse_election(spec: &str) -> anyhow::Result<(String, String, String)> {
     let parsed = spec.split_once('=').and_then(|(n, cols)| {
         let (d, r) = cols.split_once(',')?;
         (!n.is_empty() && !d.is_empty() && !r.is_empty())

@@ -318,38 +318,13 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
         return styled_plan_map(plan_path, g, args, layer, &ids, &region_of, &names);
     }
     let population: Option<Vec<f64>> = match &args.pop {
-        Some(col) => Some(
-            layer
-                .features
-                .iter()
-                .enumerate()
-                .map(|(i, f)| {
-                    f.properties
-                        .get(col)
-                        .and_then(|v| v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
-                        .with_context(|| format!("unit {} has no numeric `{col}`", ids[i]))
-                })
-                .collect::<anyhow::Result<_>>()?,
-        ),
+        Some(col) => Some(unit_values(&layer, &ids, None, &args.key, col, "population")?),
         None => None,
     };
-    let outline_of = match &args.outline {
-        Some(col) => {
-            let mut keys: HashMap<String, u32> = HashMap::new();
-            Some(
-                layer
-                    .features
-                    .iter()
-                    .map(|f| {
-                        let k = f.property_text(col).unwrap_or_default();
-                        let next = keys.len() as u32;
-                        *keys.entry(k).or_insert(next)
-                    })
-                    .collect(),
-            )
-        }
-        None => None,
-    };
+    let outline_of = args
+        .outline
+        .as_ref()
+        .map(|col| dense_keys(layer.features.iter().map(|f| f.property_text(col).unwrap_or_default())));
     let projection = if !layer.crs.is_geographic() {
         MapProjection::Identity
     } else if args.geometry.is_none() {
@@ -376,6 +351,17 @@ fn plan_map(plan_path: &Path, args: &Args) -> anyhow::Result<String> {
             None => "Counties: US Census Bureau 2017 cartographic boundaries via us-atlas (ISC).".into(),
         },
     })?)
+}
+
+/// Dense group numbers (0, 1, …, in order of first appearance) of per-unit keys: the outline
+/// groups (counties) of a map.
+fn dense_keys(keys: impl Iterator<Item = String>) -> Vec<u32> {
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    keys.map(|k| {
+        let next = seen.len() as u32;
+        *seen.entry(k).or_insert(next)
+    })
+    .collect()
 }
 
 /// Per-unit numbers for the drawn units: a column of `--graph` matched by id, or an attribute
@@ -456,13 +442,7 @@ fn styled_plan_map(
     };
     let votes = match &args.election {
         Some(spec) => {
-            let parsed = spec.split_once('=').and_then(|(n, cols)| {
-                let (d, r) = cols.split_once(',')?;
-                (!n.is_empty() && !d.is_empty() && !r.is_empty())
-                    .then(|| (n.to_string(), d.to_string(), r.to_string()))
-            });
-            let (name, d, r) = parsed
-                .with_context(|| format!("--election {spec:?}: expected NAME=DEM_COLUMN,REP_COLUMN"))?;
+            let (name, d, r) = super::judge::parse_election(spec)?;
             let dem = unit_values(&layer, &ids, graph.as_ref(), &args.key, &d, "Democratic votes")?;
             let rep = unit_values(&layer, &ids, graph.as_ref(), &args.key, &r, "Republican votes")?;
             Some((name, dem, rep))
@@ -470,20 +450,15 @@ fn styled_plan_map(
         None => None,
     };
     // County borders: --outline's attribute, else the ids' first --county-prefix digits.
-    let mut keys: HashMap<String, u32> = HashMap::new();
-    let mut key_of = |k: String| {
-        let next = keys.len() as u32;
-        *keys.entry(k).or_insert(next)
-    };
     let counties: Option<Vec<u32>> = match (&args.outline, args.county_prefix) {
         (Some(col), _) => {
-            Some(layer.features.iter().map(|f| key_of(f.property_text(col).unwrap_or_default())).collect())
+            Some(dense_keys(layer.features.iter().map(|f| f.property_text(col).unwrap_or_default())))
         }
         (None, 0) => None,
         (None, n) => ids
             .iter()
             .all(|id| id.len() > n && id.as_bytes()[..n].iter().all(u8::is_ascii_digit))
-            .then(|| ids.iter().map(|id| key_of(id[..n].to_string())).collect()),
+            .then(|| dense_keys(ids.iter().map(|id| id[..n].to_string()))),
     };
     let adj =
         redraw_geo::adjacency::build_adjacency(&layer, &redraw_geo::adjacency::AdjacencyOptions::default());
