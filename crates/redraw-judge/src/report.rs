@@ -972,12 +972,7 @@ table{page-break-inside:auto;font-size:9.5px}th,td{padding:2px 4px}tr{page-break
 /// `report.json`. `title` names the plan (e.g. its file name).
 pub fn render_with(j: &Judgement, title: &str, figures: &Figures) -> Vec<ReportFile> {
     let doc = document(j, title, figures);
-    let mut files = Vec::new();
-    for b in &doc {
-        if let Block::Figure { file, svg, .. } = b {
-            files.push(ReportFile { name: file.clone(), bytes: svg.clone().into_bytes() });
-        }
-    }
+    let mut files = figure_files(&doc);
     let mut json = serde_json::to_string_pretty(j).expect("judgement serialises");
     json.push('\n');
     files.push(ReportFile { name: "report.json".into(), bytes: json.into_bytes() });
@@ -987,6 +982,24 @@ pub fn render_with(j: &Judgement, title: &str, figures: &Figures) -> Vec<ReportF
         bytes: to_html(&doc, &format!("Judging {title} against a neutral ensemble")).into_bytes(),
     });
     files
+}
+
+/// The SVG figures of a document, one file each (what `report.md` links).
+fn figure_files(doc: &[Block]) -> Vec<ReportFile> {
+    doc.iter()
+        .filter_map(|b| match b {
+            Block::Figure { file, svg, .. } => {
+                Some(ReportFile { name: file.clone(), bytes: svg.clone().into_bytes() })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Only the SVG figures of [`render`] (the web app's plots), without building the Markdown, HTML
+/// and JSON documents around them.
+pub fn figures(j: &Judgement, title: &str) -> Vec<ReportFile> {
+    figure_files(&document(j, title, &Figures::default()))
 }
 
 /// [`render_with`] without extra figures.

@@ -667,9 +667,8 @@ fn judge(root: &RunsRoot, req: &JudgeRequest) -> ApiResult<Arc<String>> {
     })
     .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let judgement = evaluation.judgement;
-    let plots: Vec<serde_json::Value> = redraw_judge::report::render(&judgement, &title)
+    let plots: Vec<serde_json::Value> = redraw_judge::report::figures(&judgement, &title)
         .into_iter()
-        .filter(|f| f.name.ends_with(".svg"))
         .map(|f| serde_json::json!({ "name": f.name, "svg": String::from_utf8_lossy(&f.bytes) }))
         .collect();
     let map_note = evaluation.plan_map.is_none().then(|| shapes_missing.unwrap_or_default());
