@@ -63,6 +63,7 @@ pub mod assignments;
 pub mod checkpoint;
 pub mod enumerate;
 mod fsio;
+mod masked;
 pub mod ordering;
 pub mod partition;
 pub mod problem;

@@ -154,10 +154,13 @@ fn grows_to(u: u128, full: u128, s: &mut OrderingScratch, budget: &mut u64) -> R
         return Ok(r);
     }
     let mut ok = false;
+    // Latest-drawn parts first: SMC drew the parts in label order, so adding them back in
+    // reverse label order is a valid growth from the remainder, and the search usually finds a
+    // completion on its first path (the answer does not depend on the order, only the work).
     let mut f = full & !u;
     while f != 0 {
-        let d = f.trailing_zeros();
-        f &= f - 1;
+        let d = 127 - f.leading_zeros();
+        f &= !(1u128 << d);
         if s.dmask[d as usize] & u == 0 {
             continue;
         }

@@ -56,7 +56,7 @@
 //! `M_i` bounds the candidates of any tree of stage `i`: every candidate must be selectable with
 //! probability `1/M_i`, so a tree with more than `M_i` candidates would break exactness. `M_i` is
 //! chosen from a pilot draw (and the previous stage's largest count); if any tree of the stage
-//! exceeds it, the stage stops and is redrawn with `2 M_i` (counted in
+//! exceeds it, the stage stops and is redrawn with `3 M_i / 2` (counted in
 //! [`StageDiagnostics::reruns`]), so every finished run is exact for the `M_i` it reports. (redist picks uniformly among the `k` edges closest to the target
 //! population instead, which is exact only when every valid edge is among them.)
 //!
@@ -80,6 +80,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use crate::masked::{GlobalAdjacency, MaskedTree};
 use crate::ordering::{growth_choices, growth_starts, OrderingError, OrderingScratch, MAX_HIER_DISTRICTS};
 use crate::partition::NONE;
 use crate::problem::Problem;
@@ -433,6 +434,8 @@ impl Label for u16 {
 /// Per-block scratch: everything one attempt needs.
 struct Scratch {
     tree: TreeWorkspace,
+    /// Tree buffers of the whole-graph draw (no county constraint), see [`crate::masked`].
+    masked: Option<MaskedTree>,
     region: Vec<u32>,
     cands: Vec<u32>,
     /// τ of districts (ρ ≠ 1).
@@ -450,9 +453,10 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(p: &Problem) -> Scratch {
+    fn new(p: &Problem, global: Option<&GlobalAdjacency>) -> Scratch {
         Scratch {
             tree: TreeWorkspace::new(p.n),
+            masked: global.map(|_| MaskedTree::new(p)),
             region: Vec::new(),
             cands: Vec::new(),
             trees: DistrictTrees::new(p.n),
@@ -568,6 +572,8 @@ fn run_typed<L: Label>(
     let alpha = cfg.seq_alpha;
     let mut prev_max = 0u32;
     let county_nodes = (cfg.county_penalty > 0.0).then(|| county_csr(p));
+    // The county constraint draws hierarchical trees, on loaded regions with their pieces.
+    let global = if cfg.county_hierarchy { None } else { GlobalAdjacency::new(p) };
     for s in 0..k - 1 {
         let stage = s as u32 + 1;
         // Resampling probabilities ∝ W^α.
@@ -591,7 +597,12 @@ fn run_typed<L: Label>(
         let mut bound = match cfg.fixed_bound {
             Some(m) => m.max(1),
             None => {
-                let pilot = pilot_max(p, cfg, &plans, &cum, s, &mut stage_rng);
+                let pilot = pilot_max(p, cfg, global.as_ref(), &plans, &cum, s, &mut stage_rng);
+                // The counts' tail is long (on PA most trees have 1 to 4 candidates, one in a
+                // few thousand 15 to 20), and the stage's cost grows with the bound: a tight
+                // bound with an occasional redraw costs fewer trees than a bound above the whole
+                // tail (measured on PA: taking the largest count of every earlier stage drew 25%
+                // more trees).
                 let base = pilot.max(prev_max).max(1);
                 base + (base / 4).max(2)
             }
@@ -614,11 +625,12 @@ fn run_typed<L: Label>(
                 corr,
                 progress,
                 county_nodes: county_nodes.as_ref(),
+                global: global.as_ref(),
                 abort: &abort,
             };
             next.par_chunks_mut(block * n).zip(outcomes.par_chunks_mut(block)).enumerate().for_each(
                 |(b, (dst, outs))| {
-                    let mut scr = Scratch::new(p);
+                    let mut scr = Scratch::new(p, ctx.global);
                     for (i, out) in outs.iter_mut().enumerate() {
                         if abort.load(Ordering::Relaxed) {
                             break;
@@ -641,7 +653,8 @@ fn run_typed<L: Label>(
             if !abort.load(Ordering::Relaxed) {
                 break;
             }
-            // A tree exceeded the bound: redraw the whole stage with twice the bound. Which
+            // A tree exceeded the bound: redraw the whole stage with half as much again (a
+            // doubled bound would halve the stage's acceptance for the sake of rare trees). Which
             // particle saw it first depends on the scheduling, so the new bound depends only on
             // the old one (and every particle of the redraw uses fresh streams).
             if let Some(m) = cfg.fixed_bound {
@@ -649,7 +662,7 @@ fn run_typed<L: Label>(
                     outcomes.iter().filter(|o| o.exceeded).map(|o| o.max_candidates).max().unwrap_or(m + 1);
                 return Err(SmcError::BoundTooSmall { stage, found, bound: m });
             }
-            bound *= 2;
+            bound += (bound / 2).max(1);
             reruns += 1;
             // Take back the progress of the particles that completed in the aborted pass.
             if let Some(pr) = progress {
@@ -691,7 +704,7 @@ fn run_typed<L: Label>(
             .into_par_iter()
             .with_min_len(block)
             .map_init(
-                || Scratch::new(p),
+                || Scratch::new(p, None),
                 |scr, j| {
                     let plan = &plans[j * n..(j + 1) * n];
                     final_log_factor(p, cfg, plan, scr, corr).map_err(|e| match e {
@@ -733,6 +746,8 @@ struct StageCtx<'a, L> {
     progress: Option<&'a AtomicU64>,
     /// Nodes of each county (CSR), when a county penalty is set.
     county_nodes: Option<&'a (Vec<u32>, Vec<u32>)>,
+    /// The packed whole graph, when trees are drawn on it directly (see [`crate::masked`]).
+    global: Option<&'a GlobalAdjacency>,
     /// Set when a particle met a tree above the bound: the stage will be redrawn.
     abort: &'a std::sync::atomic::AtomicBool,
 }
@@ -779,10 +794,50 @@ fn unload(scr: &mut Scratch) {
     }
 }
 
-/// Draws a tree of the loaded region (hierarchical when the county constraint is on) and lists
-/// its candidate cuts as `2·v + side` (side 0: the subtree below `v` becomes the district; side
-/// 1: the rest does).
-fn draw_and_list(p: &Problem, cfg: &SmcConfig, s: usize, rng: &mut Rng, scr: &mut Scratch) {
+/// Draws a tree of the remainder of `plan` (ancestor `key`) and lists its candidate cuts as
+/// `2·v + side` (side 0: the subtree below `v` becomes the district; side 1: the rest does). With
+/// the packed whole graph the tree is drawn on it directly and `v` is a node; otherwise the
+/// remainder is loaded (with its county pieces under the county constraint, where the tree is
+/// hierarchical) and `v` is a local id of the loaded region.
+#[allow(clippy::too_many_arguments)]
+fn draw_and_list<L: Label>(
+    p: &Problem,
+    cfg: &SmcConfig,
+    global: Option<&GlobalAdjacency>,
+    plan: &[L],
+    s: usize,
+    key: usize,
+    rng: &mut Rng,
+    scr: &mut Scratch,
+) {
+    let (lo, hi, rlo, rhi) = windows(p, s);
+    let list = |cands: &mut Vec<u32>, order: &[u32], sub: &[u64], total: u64| {
+        cands.clear();
+        for &v in &order[1..] {
+            let below = sub[v as usize];
+            let above = total - below;
+            if below >= lo && below <= hi && above >= rlo && above <= rhi {
+                cands.push(2 * v);
+            }
+            if above >= lo && above <= hi && below >= rlo && below <= rhi {
+                cands.push(2 * v + 1);
+            }
+        }
+    };
+    if let (Some(g), Some(t)) = (global, scr.masked.as_mut()) {
+        let inside = |v: usize| plan[v] == L::UNASSIGNED;
+        // A uniform root by rejection: the remainder holds at least 2/k of the population.
+        let root = loop {
+            let v = rng.below(p.n as u32);
+            if inside(v as usize) {
+                break v;
+            }
+        };
+        t.draw(g, p, inside, root, rng);
+        list(&mut scr.cands, &t.order, &t.sub, t.sub[root as usize]);
+        return;
+    }
+    load_remainder(p, cfg, plan, s, key, scr);
     let m = scr.tree.len() as u32;
     let root = rng.below(m);
     if cfg.county_hierarchy {
@@ -791,40 +846,30 @@ fn draw_and_list(p: &Problem, cfg: &SmcConfig, s: usize, rng: &mut Rng, scr: &mu
         // Impossible cut bounds: `draw` then only computes the subtree populations.
         scr.tree.draw(rng, root, (1, 0, 1, 0));
     }
-    let (lo, hi, rlo, rhi) = windows(p, s);
-    let total = scr.tree.total;
-    scr.cands.clear();
-    for i in 1..scr.tree.len() {
-        let v = scr.tree.order[i];
-        let below = scr.tree.sub[v as usize];
-        let above = total - below;
-        if below >= lo && below <= hi && above >= rlo && above <= rhi {
-            scr.cands.push(2 * v);
-        }
-        if above >= lo && above <= hi && below >= rlo && below <= rhi {
-            scr.cands.push(2 * v + 1);
-        }
-    }
+    list(&mut scr.cands, &scr.tree.order, &scr.tree.sub, scr.tree.total);
 }
 
 /// The largest candidate count among a few pilot trees drawn on resampled ancestors.
 fn pilot_max<L: Label>(
     p: &Problem,
     cfg: &SmcConfig,
+    global: Option<&GlobalAdjacency>,
     plans: &[L],
     cum: &[f64],
     s: usize,
     rng: &mut Rng,
 ) -> u32 {
     let n = p.n;
-    let mut scr = Scratch::new(p);
-    // About 1% of a stage's trees (a stage draws several per particle), at least 8.
-    let trials = (cfg.particles / 25).clamp(8, 400);
+    let mut scr = Scratch::new(p, global);
+    // About 2% of a stage's trees (a stage draws 8 to 15 per particle), at least 32: a pilot too
+    // small to see the tail of the candidate counts sets a bound that some tree of the stage
+    // exceeds, and the stage is redrawn (on PA with 300 particles, 12 pilot trees led to a
+    // redraw in one stage of four).
+    let trials = (cfg.particles / 5).clamp(32, 400);
     let mut best = 0u32;
     for _ in 0..trials {
         let a = pick_cumulative(cum, rng.unit());
-        load_remainder(p, cfg, &plans[a * n..(a + 1) * n], s, a, &mut scr);
-        draw_and_list(p, cfg, s, rng, &mut scr);
+        draw_and_list(p, cfg, global, &plans[a * n..(a + 1) * n], s, a, rng, &mut scr);
         best = best.max(scr.cands.len() as u32);
     }
     best
@@ -851,8 +896,7 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
         }
         o.attempts += 1;
         let plan = &ctx.plans[ancestor * n..(ancestor + 1) * n];
-        load_remainder(p, ctx.cfg, plan, s, ancestor, scr);
-        draw_and_list(p, ctx.cfg, s, &mut rng, scr);
+        draw_and_list(p, ctx.cfg, ctx.global, plan, s, ancestor, &mut rng, scr);
         let count = scr.cands.len() as u32;
         o.max_candidates = o.max_candidates.max(count);
         if count > ctx.bound {
@@ -870,31 +914,53 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
         }
         let c = scr.cands[pick as usize];
         let (v, side) = (c / 2, c % 2);
-        scr.tree.mark_subtree(v);
-        // Edges between the two parts: inside the split county piece when the cut edge lies in
-        // one (county constraint), else all of them.
-        let b = if ctx.cfg.county_hierarchy {
-            let pv = scr.tree.parent[v as usize];
-            let piece = scr.tree.piece_of[v as usize];
-            if scr.tree.piece_of[pv as usize] == piece {
-                scr.tree.piece_boundary_within(piece)
-            } else {
-                scr.tree.piece_boundary()
-            }
-        } else {
-            scr.tree.piece_boundary()
-        };
-        // The district: marked nodes for side 0, the others for side 1.
-        dst.copy_from_slice(plan);
         let label = L::from_u32(s as u32);
         let mut pop = 0;
-        for (i, &u) in scr.tree.nodes.iter().enumerate() {
-            if scr.tree.mark[i] == (side == 0) {
-                dst[u as usize] = label;
-                pop += p.pop[u as usize];
+        dst.copy_from_slice(plan);
+        let b = if let Some(t) = scr.masked.as_mut() {
+            t.mark_subtree(v);
+            let b = t.boundary(p, |u| plan[u] == L::UNASSIGNED);
+            // The district: the marked nodes for side 0, the rest of the remainder for side 1.
+            if side == 0 {
+                for &u in &t.piece {
+                    dst[u as usize] = label;
+                    pop += p.pop[u as usize];
+                }
+            } else {
+                for &u in &t.order {
+                    if !t.mark[u as usize] {
+                        dst[u as usize] = label;
+                        pop += p.pop[u as usize];
+                    }
+                }
             }
-        }
-        scr.tree.unmark();
+            t.unmark();
+            b
+        } else {
+            scr.tree.mark_subtree(v);
+            // Edges between the two parts: inside the split county piece when the cut edge lies
+            // in one (county constraint), else all of them.
+            let b = if ctx.cfg.county_hierarchy {
+                let pv = scr.tree.parent[v as usize];
+                let piece = scr.tree.piece_of[v as usize];
+                if scr.tree.piece_of[pv as usize] == piece {
+                    scr.tree.piece_boundary_within(piece)
+                } else {
+                    scr.tree.piece_boundary()
+                }
+            } else {
+                scr.tree.piece_boundary()
+            };
+            // The district: marked nodes for side 0, the others for side 1.
+            for (i, &u) in scr.tree.nodes.iter().enumerate() {
+                if scr.tree.mark[i] == (side == 0) {
+                    dst[u as usize] = label;
+                    pop += p.pop[u as usize];
+                }
+            }
+            scr.tree.unmark();
+            b
+        };
         if s + 2 == p.k {
             // The remainder is the last district.
             let last = L::from_u32(s as u32 + 1);
@@ -953,8 +1019,8 @@ fn log_tau<L: Label>(p: &Problem, hier: bool, plan: &[L], label: L, scr: &mut Sc
 }
 
 /// Number of drawn districts (labels `0..=s`) adjacent to the remainder after stage `s` (the
-/// unassigned nodes, or the last district after the final stage). The remainder is the loaded
-/// region minus the new district.
+/// unassigned nodes, or the last district after the final stage). The remainder is the region
+/// of the last tree (the whole-graph tree's nodes, or the loaded region) minus the new district.
 fn drawn_neighbours<L: Label>(p: &Problem, plan: &[L], s: usize, scr: &mut Scratch) -> u32 {
     let rem = if s + 2 == p.k { L::from_u32(s as u32 + 1) } else { L::UNASSIGNED };
     scr.stamp = scr.stamp.wrapping_add(1);
@@ -963,7 +1029,11 @@ fn drawn_neighbours<L: Label>(p: &Problem, plan: &[L], s: usize, scr: &mut Scrat
         scr.stamp = 1;
     }
     let mut count = 0;
-    for &u in &scr.tree.nodes {
+    let region = match &scr.masked {
+        Some(t) => &t.order,
+        None => &scr.tree.nodes,
+    };
+    for &u in region {
         if plan[u as usize] != rem {
             continue;
         }
