@@ -80,7 +80,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::masked::{GlobalAdjacency, MaskedTree};
+use crate::masked::{CountyLayout, GlobalAdjacency, MaskedTree};
 use crate::ordering::{growth_choices, growth_starts, OrderingError, OrderingScratch, MAX_HIER_DISTRICTS};
 use crate::partition::NONE;
 use crate::problem::Problem;
@@ -266,9 +266,12 @@ pub(crate) struct Corrections {
     pub(crate) boundary: bool,
     /// The `∏ 1/c_i` order correction of the final weights.
     pub(crate) order: bool,
+    /// Not a correction: whether uniform trees are drawn on the whole graph when it fits the
+    /// packing (the tests switch it off to cover the loaded-region fallback on small grids).
+    pub(crate) whole_graph: bool,
 }
 
-pub(crate) const EXACT: Corrections = Corrections { boundary: true, order: true };
+pub(crate) const EXACT: Corrections = Corrections { boundary: true, order: true, whole_graph: true };
 
 /// Runs SMC (run number `run` of a run with seed `seed`) on the current rayon thread pool.
 /// `progress` is advanced by one per particle and stage.
@@ -453,10 +456,10 @@ struct Scratch {
 }
 
 impl Scratch {
-    fn new(p: &Problem, global: Option<&GlobalAdjacency>) -> Scratch {
+    fn new(p: &Problem, whole: Option<Whole>) -> Scratch {
         Scratch {
             tree: TreeWorkspace::new(p.n),
-            masked: global.map(|_| MaskedTree::new(p)),
+            masked: whole.map(|_| MaskedTree::new(p)),
             region: Vec::new(),
             cands: Vec::new(),
             trees: DistrictTrees::new(p.n),
@@ -572,8 +575,18 @@ fn run_typed<L: Label>(
     let alpha = cfg.seq_alpha;
     let mut prev_max = 0u32;
     let county_nodes = (cfg.county_penalty > 0.0).then(|| county_csr(p));
-    // The county constraint draws hierarchical trees, on loaded regions with their pieces.
-    let global = if cfg.county_hierarchy { None } else { GlobalAdjacency::new(p) };
+    let (global, layout) = if cfg.county_hierarchy {
+        (None, Some(CountyLayout::new(p, p.county.as_deref().expect("validated"))))
+    } else if !corr.whole_graph {
+        (None, None)
+    } else {
+        (GlobalAdjacency::new(p), None)
+    };
+    let whole = match (&global, &layout) {
+        (_, Some(l)) => Some(Whole::Hierarchical(l)),
+        (Some(g), None) => Some(Whole::Uniform(g)),
+        (None, None) => None,
+    };
     for s in 0..k - 1 {
         let stage = s as u32 + 1;
         // Resampling probabilities ∝ W^α.
@@ -597,7 +610,7 @@ fn run_typed<L: Label>(
         let mut bound = match cfg.fixed_bound {
             Some(m) => m.max(1),
             None => {
-                let pilot = pilot_max(p, cfg, global.as_ref(), &plans, &cum, s, &mut stage_rng);
+                let pilot = pilot_max(p, cfg, whole, &plans, &cum, s, &mut stage_rng);
                 // The counts' tail is long (on PA most trees have 1 to 4 candidates, one in a
                 // few thousand 15 to 20), and the stage's cost grows with the bound: a tight
                 // bound with an occasional redraw costs fewer trees than a bound above the whole
@@ -625,12 +638,12 @@ fn run_typed<L: Label>(
                 corr,
                 progress,
                 county_nodes: county_nodes.as_ref(),
-                global: global.as_ref(),
+                whole,
                 abort: &abort,
             };
             next.par_chunks_mut(block * n).zip(outcomes.par_chunks_mut(block)).enumerate().for_each(
                 |(b, (dst, outs))| {
-                    let mut scr = Scratch::new(p, ctx.global);
+                    let mut scr = Scratch::new(p, ctx.whole);
                     for (i, out) in outs.iter_mut().enumerate() {
                         if abort.load(Ordering::Relaxed) {
                             break;
@@ -729,6 +742,14 @@ fn run_typed<L: Label>(
     Ok((plans, logw, stages))
 }
 
+/// Trees drawn on the whole graph with the remainder masked ([`crate::masked`]): uniform ones
+/// from the packed adjacency, or the county constraint's hierarchical ones.
+#[derive(Clone, Copy)]
+enum Whole<'a> {
+    Uniform(&'a GlobalAdjacency),
+    Hierarchical(&'a CountyLayout),
+}
+
 struct StageCtx<'a, L> {
     p: &'a Problem,
     cfg: &'a SmcConfig,
@@ -746,8 +767,8 @@ struct StageCtx<'a, L> {
     progress: Option<&'a AtomicU64>,
     /// Nodes of each county (CSR), when a county penalty is set.
     county_nodes: Option<&'a (Vec<u32>, Vec<u32>)>,
-    /// The packed whole graph, when trees are drawn on it directly (see [`crate::masked`]).
-    global: Option<&'a GlobalAdjacency>,
+    /// How trees are drawn on the whole graph, if they are (see [`crate::masked`]).
+    whole: Option<Whole<'a>>,
     /// Set when a particle met a tree above the bound: the stage will be redrawn.
     abort: &'a std::sync::atomic::AtomicBool,
 }
@@ -759,15 +780,8 @@ fn windows(p: &Problem, s: usize) -> (u64, u64, u64, u64) {
 }
 
 /// Loads the remainder (unassigned nodes) of `plan`, ancestor `key` of stage `s`, into the tree
-/// workspace (and its county pieces), unless it is already loaded.
-fn load_remainder<L: Label>(
-    p: &Problem,
-    cfg: &SmcConfig,
-    plan: &[L],
-    s: usize,
-    key: usize,
-    scr: &mut Scratch,
-) {
+/// workspace, unless it is already loaded.
+fn load_remainder<L: Label>(p: &Problem, plan: &[L], s: usize, key: usize, scr: &mut Scratch) {
     // In stage 0 every ancestor is the empty plan: one region for all.
     let key = (s, if s == 0 { 0 } else { key });
     if scr.loaded == Some(key) {
@@ -779,11 +793,8 @@ fn load_remainder<L: Label>(
     scr.region.clear();
     scr.region.extend((0..p.n as u32).filter(|&v| plan[v as usize] == L::UNASSIGNED));
     let region = std::mem::take(&mut scr.region);
-    scr.tree.load_with(p, &[&region], !cfg.county_hierarchy);
+    scr.tree.load(p, &[&region]);
     scr.region = region;
-    if cfg.county_hierarchy {
-        scr.tree.compute_pieces(p.county.as_deref().expect("validated"));
-    }
     scr.loaded = Some(key);
 }
 
@@ -795,15 +806,15 @@ fn unload(scr: &mut Scratch) {
 }
 
 /// Draws a tree of the remainder of `plan` (ancestor `key`) and lists its candidate cuts as
-/// `2·v + side` (side 0: the subtree below `v` becomes the district; side 1: the rest does). With
-/// the packed whole graph the tree is drawn on it directly and `v` is a node; otherwise the
-/// remainder is loaded (with its county pieces under the county constraint, where the tree is
-/// hierarchical) and `v` is a local id of the loaded region.
+/// `2·v + side` (side 0: the subtree below `v` becomes the district; side 1: the rest does).
+/// Trees are drawn on the whole graph with the remainder masked ([`Whole`]) and `v` is a node;
+/// only a uniform tree on a graph the packing cannot hold is drawn on the loaded remainder, and
+/// `v` is then a local id of the loaded region.
 #[allow(clippy::too_many_arguments)]
 fn draw_and_list<L: Label>(
     p: &Problem,
     cfg: &SmcConfig,
-    global: Option<&GlobalAdjacency>,
+    whole: Option<Whole>,
     plan: &[L],
     s: usize,
     key: usize,
@@ -824,7 +835,7 @@ fn draw_and_list<L: Label>(
             }
         }
     };
-    if let (Some(g), Some(t)) = (global, scr.masked.as_mut()) {
+    if let (Some(whole), Some(t)) = (whole, scr.masked.as_mut()) {
         let inside = |v: usize| plan[v] == L::UNASSIGNED;
         // A uniform root by rejection: the remainder holds at least 2/k of the population.
         let root = loop {
@@ -833,19 +844,19 @@ fn draw_and_list<L: Label>(
                 break v;
             }
         };
-        t.draw(g, p, inside, root, rng);
+        match whole {
+            Whole::Uniform(g) => t.draw(g, p, inside, root, rng),
+            Whole::Hierarchical(lay) => t.draw_hierarchical(lay, p, inside, root, rng),
+        }
         list(&mut scr.cands, &t.order, &t.sub, t.sub[root as usize]);
         return;
     }
-    load_remainder(p, cfg, plan, s, key, scr);
+    debug_assert!(!cfg.county_hierarchy, "county-constrained trees are always drawn masked");
+    load_remainder(p, plan, s, key, scr);
     let m = scr.tree.len() as u32;
     let root = rng.below(m);
-    if cfg.county_hierarchy {
-        scr.tree.draw_hierarchical(rng, root);
-    } else {
-        // Impossible cut bounds: `draw` then only computes the subtree populations.
-        scr.tree.draw(rng, root, (1, 0, 1, 0));
-    }
+    // Impossible cut bounds: `draw` then only computes the subtree populations.
+    scr.tree.draw(rng, root, (1, 0, 1, 0));
     list(&mut scr.cands, &scr.tree.order, &scr.tree.sub, scr.tree.total);
 }
 
@@ -853,14 +864,14 @@ fn draw_and_list<L: Label>(
 fn pilot_max<L: Label>(
     p: &Problem,
     cfg: &SmcConfig,
-    global: Option<&GlobalAdjacency>,
+    whole: Option<Whole>,
     plans: &[L],
     cum: &[f64],
     s: usize,
     rng: &mut Rng,
 ) -> u32 {
     let n = p.n;
-    let mut scr = Scratch::new(p, global);
+    let mut scr = Scratch::new(p, whole);
     // About 2% of a stage's trees (a stage draws 8 to 15 per particle), at least 32: a pilot too
     // small to see the tail of the candidate counts sets a bound that some tree of the stage
     // exceeds, and the stage is redrawn (on PA with 300 particles, 12 pilot trees led to a
@@ -869,7 +880,7 @@ fn pilot_max<L: Label>(
     let mut best = 0u32;
     for _ in 0..trials {
         let a = pick_cumulative(cum, rng.unit());
-        draw_and_list(p, cfg, global, &plans[a * n..(a + 1) * n], s, a, rng, &mut scr);
+        draw_and_list(p, cfg, whole, &plans[a * n..(a + 1) * n], s, a, rng, &mut scr);
         best = best.max(scr.cands.len() as u32);
     }
     best
@@ -896,7 +907,7 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
         }
         o.attempts += 1;
         let plan = &ctx.plans[ancestor * n..(ancestor + 1) * n];
-        draw_and_list(p, ctx.cfg, ctx.global, plan, s, ancestor, &mut rng, scr);
+        draw_and_list(p, ctx.cfg, ctx.whole, plan, s, ancestor, &mut rng, scr);
         let count = scr.cands.len() as u32;
         o.max_candidates = o.max_candidates.max(count);
         if count > ctx.bound {
@@ -919,7 +930,14 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
         dst.copy_from_slice(plan);
         let b = if let Some(t) = scr.masked.as_mut() {
             t.mark_subtree(v);
-            let b = t.boundary(p, |u| plan[u] == L::UNASSIGNED);
+            // Edges between the two parts: inside the split county piece when the cut edge lies
+            // in one (county constraint), else all of them.
+            let pv = t.parent[v as usize] as usize;
+            let b = if ctx.cfg.county_hierarchy && t.piece_of[pv] == t.piece_of[v as usize] {
+                t.boundary_within(p, t.piece_of[v as usize])
+            } else {
+                t.boundary(p, |u| plan[u] == L::UNASSIGNED)
+            };
             // The district: the marked nodes for side 0, the rest of the remainder for side 1.
             if side == 0 {
                 for &u in &t.piece {
@@ -938,19 +956,7 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
             b
         } else {
             scr.tree.mark_subtree(v);
-            // Edges between the two parts: inside the split county piece when the cut edge lies
-            // in one (county constraint), else all of them.
-            let b = if ctx.cfg.county_hierarchy {
-                let pv = scr.tree.parent[v as usize];
-                let piece = scr.tree.piece_of[v as usize];
-                if scr.tree.piece_of[pv as usize] == piece {
-                    scr.tree.piece_boundary_within(piece)
-                } else {
-                    scr.tree.piece_boundary()
-                }
-            } else {
-                scr.tree.piece_boundary()
-            };
+            let b = scr.tree.piece_boundary();
             // The district: marked nodes for side 0, the others for side 1.
             for (i, &u) in scr.tree.nodes.iter().enumerate() {
                 if scr.tree.mark[i] == (side == 0) {
@@ -1189,8 +1195,8 @@ mod tests {
         SmcConfig { particles, rho, ..SmcConfig::default() }
     }
 
-    const NO_BOUNDARY: Corrections = Corrections { boundary: false, order: true };
-    const NO_ORDER: Corrections = Corrections { boundary: true, order: false };
+    const NO_BOUNDARY: Corrections = Corrections { boundary: false, ..EXACT };
+    const NO_ORDER: Corrections = Corrections { order: false, ..EXACT };
 
     /// Samples `runs` runs and returns the p-value against the target.
     fn check(p: &Problem, cfg: &SmcConfig, runs: usize, corr: Corrections, lambda: f64) -> f64 {
@@ -1294,6 +1300,17 @@ mod tests {
         c.particles = 128;
         assert_eq!(target(&p, 0.0, true, 1.0).0.len(), 35);
         assert!(check(&p, &c, 6_000, EXACT, 1.0) > 0.001);
+    }
+
+    /// The fallback for graphs the packed whole-graph walk cannot hold (a degree above 255):
+    /// trees drawn on the loaded remainder give the same exact target on the 4x3 grid.
+    #[test]
+    fn loaded_region_fallback_is_exact() {
+        let p = grid_problem(4, 3, 3, 0.26, None);
+        let loaded = Corrections { whole_graph: false, ..EXACT };
+        assert!(check(&p, &cfg(32, 1.0), 12_000, loaded, 0.0) > 0.001);
+        let loaded_no_boundary = Corrections { boundary: false, ..loaded };
+        assert!(check(&p, &cfg(32, 1.0), 12_000, loaded_no_boundary, 0.0) < 1e-6);
     }
 
     #[test]
