@@ -131,6 +131,13 @@ pub struct StageDiagnostics {
     pub ess: f64,
     /// Distinct ancestors among the `N` new particles.
     pub unique_ancestors: u64,
+    /// Of the `N` particles this stage made, how many have descendants among the final
+    /// particles (the genealogy's width at this stage; the final row counts all `N`). Few
+    /// surviving lineages mean the final plans share their first districts, so they are less
+    /// independent than the weights' ESS says. Absent (0) in manifests written before it was
+    /// recorded.
+    #[serde(default)]
+    pub lineages: u64,
     /// `N / attempts`: the fraction of split attempts that succeeded.
     pub acceptance: f64,
     pub attempts: u64,
@@ -567,7 +574,10 @@ fn run_typed<L: Label>(
     let mut pop_left = vec![p.total_pop; big_n];
     let mut logw = vec![0.0f64; big_n];
     let mut outcomes = vec![Outcome::default(); big_n];
-    let mut stages = Vec::with_capacity(k);
+    let mut stages: Vec<StageDiagnostics> = Vec::with_capacity(k);
+    // `lineage[g][j]`: the index, among the particles made by stage `g + 1`, of particle `j`'s
+    // ancestor (of itself, for the latest stage).
+    let mut lineage: Vec<Vec<u32>> = Vec::with_capacity(k);
     let threads = rayon::current_num_threads().max(1);
     // Fixed-size blocks of particles, each with its own scratch: the block layout does not
     // influence any result (every particle uses only its own stream).
@@ -703,6 +713,13 @@ fn run_typed<L: Label>(
         uniq.sort_unstable();
         uniq.dedup();
         d.unique_ancestors = uniq.len() as u64;
+        if s > 0 {
+            for g in lineage.iter_mut() {
+                let next: Vec<u32> = outcomes.iter().map(|o| g[o.ancestor as usize]).collect();
+                *g = next;
+            }
+        }
+        lineage.push((0..big_n as u32).collect());
         d.acceptance = big_n as f64 / d.attempts.max(1) as f64;
         prev_max = d.max_candidates;
         stages.push(d);
@@ -731,11 +748,18 @@ fn run_typed<L: Label>(
     for (j, f) in finals.into_iter().enumerate() {
         logw[j] += f?;
     }
+    for (d, g) in stages.iter_mut().zip(&lineage) {
+        let mut seen = g.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        d.lineages = seen.len() as u64;
+    }
     let full = normalize(&logw);
     stages.push(StageDiagnostics {
         stage: k as u32,
         ess: kish(&full),
         unique_ancestors: big_n as u64,
+        lineages: big_n as u64,
         acceptance: 1.0,
         ..Default::default()
     });

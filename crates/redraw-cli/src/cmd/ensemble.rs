@@ -621,6 +621,7 @@ fn run_smc(
         "stage",
         "ESS",
         "unique ancestors",
+        "lineages",
         "acceptance",
         "attempts",
         "no candidate",
@@ -634,6 +635,7 @@ fn run_smc(
         "stage",
         "ess",
         "unique_ancestors",
+        "lineages",
         "acceptance",
         "attempts",
         "no_candidate",
@@ -642,8 +644,11 @@ fn run_smc(
         "max_candidates",
         "reruns",
     ])
-    .titled("Stages (ESS of the weights entering the stage; stage k = final weights)")
-    .right(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    .titled(
+        "Stages (ESS of the weights entering the stage; lineages: this stage's particles with \
+         descendants among the final ones; stage k = final weights)",
+    )
+    .right(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     for (r, ri) in info.runs.iter().enumerate() {
         for s in &ri.stages {
             stages.push(vec![
@@ -651,6 +656,7 @@ fn run_smc(
                 (s.stage as u64).into(),
                 Cell::float(s.ess, 1),
                 s.unique_ancestors.into(),
+                s.lineages.into(),
                 Cell::float(s.acceptance, 4),
                 s.attempts.into(),
                 s.no_candidate.into(),
