@@ -105,6 +105,12 @@ pub struct SmcConfig {
     pub fixed_bound: Option<u32>,
     /// Attempts (spanning trees) per particle and stage before the run gives up.
     pub max_attempts: u64,
+    /// Rejection control (Liu, Chen & Wong 1998) of the boundary weight, with the threshold at
+    /// this quantile (in (0, 1]) of the boundary sizes `b` of a stage's pilot cuts: a selected cut
+    /// whose `b` exceeds the threshold `b₀` is kept with probability `b₀/b`, and its incremental
+    /// weight becomes `1/b₀` instead of `1/b`. `None`: off.
+    #[serde(default)]
+    pub rejection_control: Option<f64>,
 }
 
 impl Default for SmcConfig {
@@ -117,6 +123,7 @@ impl Default for SmcConfig {
             seq_alpha: 1.0,
             fixed_bound: None,
             max_attempts: 200_000,
+            rejection_control: None,
         }
     }
 }
@@ -151,6 +158,13 @@ pub struct StageDiagnostics {
     pub max_candidates: u32,
     /// Times the stage was redrawn because a tree exceeded the bound.
     pub reruns: u32,
+    /// Rejection control's threshold `b₀` for this stage (0: off).
+    #[serde(default)]
+    pub threshold: u32,
+    /// Selected cuts that rejection control turned down (`b > b₀`, kept with probability
+    /// `b₀/b`).
+    #[serde(default)]
+    pub thinned: u64,
 }
 
 /// Everything one SMC run produces.
@@ -239,6 +253,8 @@ pub enum SmcError {
     BadRho(f64),
     #[error("--seq-alpha must be in (0, 1], got {0}")]
     BadAlpha(f64),
+    #[error("--rejection-control must be a quantile in (0, 1], got {0}")]
+    BadRejectionControl(f64),
     #[error("the county penalty must be a finite number ≥ 0, got {0}")]
     BadPenalty(f64),
     #[error("the county constraint and the county penalty need counties (--county or --county-prefix)")]
@@ -404,6 +420,11 @@ pub fn validate(p: &Problem, cfg: &SmcConfig) -> Result<(), SmcError> {
     if !(cfg.seq_alpha > 0.0 && cfg.seq_alpha <= 1.0) {
         return Err(SmcError::BadAlpha(cfg.seq_alpha));
     }
+    if let Some(q) = cfg.rejection_control {
+        if !(q > 0.0 && q <= 1.0) {
+            return Err(SmcError::BadRejectionControl(q));
+        }
+    }
     if !(cfg.county_penalty.is_finite() && cfg.county_penalty >= 0.0) {
         return Err(SmcError::BadPenalty(cfg.county_penalty));
     }
@@ -494,6 +515,7 @@ struct Outcome {
     attempts: u64,
     no_candidate: u64,
     not_selected: u64,
+    thinned: u64,
     /// Most candidates in one tree; if above the bound, the particle stopped there.
     max_candidates: u32,
     exceeded: bool,
@@ -617,10 +639,14 @@ fn run_typed<L: Label>(
         }
         let mut stage_rng = particle_rng(seed, run, stage, u32::MAX, u64::MAX);
         let ancestors = systematic(&prob, stage_rng.unit());
+        let (pilot, threshold) = if cfg.fixed_bound.is_some() && cfg.rejection_control.is_none() {
+            (0, None)
+        } else {
+            pilot_draw(p, cfg, whole, &plans, &cum, s, &mut stage_rng)
+        };
         let mut bound = match cfg.fixed_bound {
             Some(m) => m.max(1),
             None => {
-                let pilot = pilot_max(p, cfg, whole, &plans, &cum, s, &mut stage_rng);
                 // The counts' tail is long (on PA most trees have 1 to 4 candidates, one in a
                 // few thousand 15 to 20), and the stage's cost grows with the bound: a tight
                 // bound with an occasional redraw costs fewer trees than a bound above the whole
@@ -638,6 +664,7 @@ fn run_typed<L: Label>(
                 cfg,
                 s,
                 bound,
+                threshold,
                 plans: &plans,
                 pop_left: &pop_left,
                 cum: &cum,
@@ -700,7 +727,14 @@ fn run_typed<L: Label>(
         let mut new_logw = vec![0.0; big_n];
         let mut new_pop = vec![0u64; big_n];
         let mut uniq: Vec<u32> = Vec::with_capacity(big_n);
-        let mut d = StageDiagnostics { stage, ess, bound, reruns, ..Default::default() };
+        let mut d = StageDiagnostics {
+            stage,
+            ess,
+            bound,
+            reruns,
+            threshold: threshold.unwrap_or(0),
+            ..Default::default()
+        };
         for (j, o) in outcomes.iter().enumerate() {
             new_logw[j] = (1.0 - alpha) * logw[o.ancestor as usize] + o.log_incr;
             new_pop[j] = o.pop_left;
@@ -708,6 +742,7 @@ fn run_typed<L: Label>(
             d.attempts += o.attempts;
             d.no_candidate += o.no_candidate;
             d.not_selected += o.not_selected;
+            d.thinned += o.thinned;
             d.max_candidates = d.max_candidates.max(o.max_candidates);
         }
         uniq.sort_unstable();
@@ -780,6 +815,8 @@ struct StageCtx<'a, L> {
     /// 0-based stage: district `s` is split off.
     s: usize,
     bound: u32,
+    /// Rejection control's `b₀`, if on.
+    threshold: Option<u32>,
     plans: &'a [L],
     pop_left: &'a [u64],
     cum: &'a [f64],
@@ -884,8 +921,10 @@ fn draw_and_list<L: Label>(
     list(&mut scr.cands, &scr.tree.order, &scr.tree.sub, scr.tree.total);
 }
 
-/// The largest candidate count among a few pilot trees drawn on resampled ancestors.
-fn pilot_max<L: Label>(
+/// A pilot draw of a few trees on resampled ancestors: the largest candidate count, and with
+/// rejection control its threshold `b₀`, the configured quantile of the boundary sizes of the
+/// pilot trees' candidate cuts.
+fn pilot_draw<L: Label>(
     p: &Problem,
     cfg: &SmcConfig,
     whole: Option<Whole>,
@@ -893,7 +932,7 @@ fn pilot_max<L: Label>(
     cum: &[f64],
     s: usize,
     rng: &mut Rng,
-) -> u32 {
+) -> (u32, Option<u32>) {
     let n = p.n;
     let mut scr = Scratch::new(p, whole);
     // About 2% of a stage's trees (a stage draws 8 to 15 per particle), at least 32: a pilot too
@@ -902,12 +941,55 @@ fn pilot_max<L: Label>(
     // redraw in one stage of four).
     let trials = (cfg.particles / 5).clamp(32, 400);
     let mut best = 0u32;
+    let mut sizes = Vec::new();
     for _ in 0..trials {
         let a = pick_cumulative(cum, rng.unit());
-        draw_and_list(p, cfg, whole, &plans[a * n..(a + 1) * n], s, a, rng, &mut scr);
+        let plan = &plans[a * n..(a + 1) * n];
+        draw_and_list(p, cfg, whole, plan, s, a, rng, &mut scr);
         best = best.max(scr.cands.len() as u32);
+        if cfg.rejection_control.is_some() {
+            for i in 0..scr.cands.len() {
+                let v = scr.cands[i] / 2;
+                sizes.push(cut_boundary(p, cfg, plan, v, &mut scr));
+                unmark(&mut scr);
+            }
+        }
     }
-    best
+    let threshold = cfg.rejection_control.map(|q| {
+        sizes.sort_unstable();
+        if sizes.is_empty() {
+            u32::MAX
+        } else {
+            sizes[((q * sizes.len() as f64).ceil() as usize).clamp(1, sizes.len()) - 1].max(1)
+        }
+    });
+    (best, threshold)
+}
+
+/// Marks the side below `v` of the last tree's cut at `v` and returns `b`, the number of edges
+/// between the two sides: inside the split county piece when the cut edge lies in one (county
+/// constraint), else all of them. The marks stay until [`unmark`].
+fn cut_boundary<L: Label>(p: &Problem, cfg: &SmcConfig, plan: &[L], v: u32, scr: &mut Scratch) -> u32 {
+    if let Some(t) = scr.masked.as_mut() {
+        t.mark_subtree(v);
+        let pv = t.parent[v as usize] as usize;
+        if cfg.county_hierarchy && t.piece_of[pv] == t.piece_of[v as usize] {
+            t.boundary_within(p, t.piece_of[v as usize])
+        } else {
+            t.boundary(p, |u| plan[u] == L::UNASSIGNED)
+        }
+    } else {
+        scr.tree.mark_subtree(v);
+        scr.tree.piece_boundary()
+    }
+}
+
+/// Clears the marks of [`cut_boundary`].
+fn unmark(scr: &mut Scratch) {
+    match scr.masked.as_mut() {
+        Some(t) => t.unmark(),
+        None => scr.tree.unmark(),
+    }
 }
 
 fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mut Scratch) -> Outcome {
@@ -949,20 +1031,27 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
         }
         let c = scr.cands[pick as usize];
         let (v, side) = (c / 2, c % 2);
+        let b = cut_boundary(p, ctx.cfg, plan, v, scr);
+        // Rejection control: a cut with more boundary edges than the threshold has a smaller
+        // weight (1/b); keep it with probability b₀/b and give it weight 1/b₀. The probability
+        // depends only on the split, so the retry (a new ancestor, as for an unselected cut)
+        // keeps the target exact.
+        let b_eff = match ctx.threshold {
+            Some(b0) if b > b0 => {
+                if rng.unit() * b as f64 >= b0 as f64 {
+                    unmark(scr);
+                    o.thinned += 1;
+                    continue;
+                }
+                b0
+            }
+            _ => b,
+        };
         let label = L::from_u32(s as u32);
         let mut pop = 0;
         dst.copy_from_slice(plan);
-        let b = if let Some(t) = scr.masked.as_mut() {
-            t.mark_subtree(v);
-            // Edges between the two parts: inside the split county piece when the cut edge lies
-            // in one (county constraint), else all of them.
-            let pv = t.parent[v as usize] as usize;
-            let b = if ctx.cfg.county_hierarchy && t.piece_of[pv] == t.piece_of[v as usize] {
-                t.boundary_within(p, t.piece_of[v as usize])
-            } else {
-                t.boundary(p, |u| plan[u] == L::UNASSIGNED)
-            };
-            // The district: the marked nodes for side 0, the rest of the remainder for side 1.
+        // The district: the marked side for side 0, the rest of the remainder for side 1.
+        if let Some(t) = scr.masked.as_ref() {
             if side == 0 {
                 for &u in &t.piece {
                     dst[u as usize] = label;
@@ -976,21 +1065,15 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
                     }
                 }
             }
-            t.unmark();
-            b
         } else {
-            scr.tree.mark_subtree(v);
-            let b = scr.tree.piece_boundary();
-            // The district: marked nodes for side 0, the others for side 1.
             for (i, &u) in scr.tree.nodes.iter().enumerate() {
                 if scr.tree.mark[i] == (side == 0) {
                     dst[u as usize] = label;
                     pop += p.pop[u as usize];
                 }
             }
-            scr.tree.unmark();
-            b
-        };
+        }
+        unmark(scr);
         if s + 2 == p.k {
             // The remainder is the last district.
             let last = L::from_u32(s as u32 + 1);
@@ -1002,7 +1085,7 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
         }
         let mut log_incr = 0.0;
         if ctx.corr.boundary {
-            log_incr -= (b as f64).ln();
+            log_incr -= (b_eff as f64).ln();
             if ctx.cfg.rho != 1.0 {
                 log_incr += (ctx.cfg.rho - 1.0) * log_tau(p, ctx.cfg.county_hierarchy, dst, label, scr);
             }
@@ -1324,6 +1407,29 @@ mod tests {
         c.particles = 128;
         assert_eq!(target(&p, 0.0, true, 1.0).0.len(), 35);
         assert!(check(&p, &c, 6_000, EXACT, 1.0) > 0.001);
+    }
+
+    /// Rejection control of the boundary weight keeps the target: on the 4x3 grid into 3 (ρ = 1
+    /// and ρ = 0) and with the county constraint on the 4x4 grid into 4, with the threshold at
+    /// the pilot's median boundary (so about half the cuts are candidates for thinning). Without
+    /// the boundary weight the test still rejects (the thinning alone does not hit the target).
+    #[test]
+    fn rejection_control_is_exact() {
+        let p = grid_problem(4, 3, 3, 0.26, None);
+        let rc = |mut c: SmcConfig| {
+            c.rejection_control = Some(0.5);
+            c
+        };
+        let out = run_smc(&p, &rc(cfg(200, 1.0)), 3, 0, None).unwrap();
+        assert!(out.stages.iter().any(|s| s.thinned > 0 && s.threshold > 0), "{:?}", out.stages);
+        assert!(check(&p, &rc(cfg(32, 1.0)), 12_000, EXACT, 0.0) > 0.001);
+        assert!(check(&p, &rc(cfg(128, 0.0)), 6_000, EXACT, 0.0) > 0.001);
+        assert!(check(&p, &rc(cfg(32, 1.0)), 12_000, NO_BOUNDARY, 0.0) < 1e-6);
+        let rows: Vec<u32> = (0..16).map(|i| u32::from(i / 4 != 0)).collect();
+        let p = grid_problem(4, 4, 4, 0.0, Some(rows));
+        let mut c = rc(cfg(32, 1.0));
+        c.county_hierarchy = true;
+        assert!(check(&p, &c, 12_000, EXACT, 0.0) > 0.001);
     }
 
     /// The fallback for graphs the packed whole-graph walk cannot hold (a degree above 255):

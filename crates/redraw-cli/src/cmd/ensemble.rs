@@ -122,6 +122,12 @@ pub struct Args {
     /// SMC: resample on weights^α and carry weights^(1-α) (redist's seq_alpha); 1 = plain.
     #[arg(long, default_value_t = 1.0, value_name = "ALPHA")]
     pub seq_alpha: f64,
+    /// SMC: rejection control of the boundary weight 1/b (Liu, Chen & Wong 1998), threshold at
+    /// this quantile of each stage's pilot cuts: a cut with b above it is kept with probability
+    /// b0/b and weighs 1/b0. Fewer uneven weights, so more distinct lineages survive the
+    /// resampling, for more trees per plan; the target is unchanged.
+    #[arg(long, value_name = "QUANTILE")]
+    pub rejection_control: Option<f64>,
     /// SMC: resample the final particles to equal weights and run this many merge-split steps
     /// on each (with --rho, --county-constraint, --county-penalty and --balance-bound).
     #[arg(long, value_name = "STEPS")]
@@ -468,8 +474,8 @@ fn check_sampler_args(args: &Args) -> anyhow::Result<()> {
                 "--county-constraint and --county-penalty apply to --proposal merge-split and --sampler smc"
             );
         }
-        if args.rejuvenate.is_some() || args.seq_alpha != 1.0 {
-            bail!("--rejuvenate and --seq-alpha apply to --sampler smc");
+        if args.rejuvenate.is_some() || args.seq_alpha != 1.0 || args.rejection_control.is_some() {
+            bail!("--rejuvenate, --seq-alpha and --rejection-control apply to --sampler smc");
         }
         if args.region_surcharge.is_some() && args.proposal != Proposal::Recom {
             bail!("--region-surcharge applies to --proposal recom");
@@ -525,6 +531,7 @@ fn run_smc(
         county_hierarchy: args.county_constraint,
         county_penalty: args.county_penalty,
         seq_alpha: args.seq_alpha,
+        rejection_control: args.rejection_control,
         ..SmcConfig::default()
     };
     let rejuvenation = args.rejuvenate.map(|steps| Rejuvenation {
@@ -626,8 +633,10 @@ fn run_smc(
         "attempts",
         "no candidate",
         "not selected",
+        "thinned",
         "M",
         "max candidates",
+        "b0",
         "reruns",
     ])
     .keys(&[
@@ -640,15 +649,17 @@ fn run_smc(
         "attempts",
         "no_candidate",
         "not_selected",
+        "thinned",
         "bound",
         "max_candidates",
+        "threshold",
         "reruns",
     ])
     .titled(
         "Stages (ESS of the weights entering the stage; lineages: this stage's particles with \
          descendants among the final ones; stage k = final weights)",
     )
-    .right(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    .right(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     for (r, ri) in info.runs.iter().enumerate() {
         for s in &ri.stages {
             stages.push(vec![
@@ -661,8 +672,10 @@ fn run_smc(
                 s.attempts.into(),
                 s.no_candidate.into(),
                 s.not_selected.into(),
+                s.thinned.into(),
                 (s.bound as u64).into(),
                 (s.max_candidates as u64).into(),
+                (s.threshold as u64).into(),
                 (s.reruns as u64).into(),
             ]);
         }
