@@ -186,21 +186,7 @@ impl Cell {
     }
 }
 
-/// Formats an integer with thousands separators: 39538223 -> "39,538,223".
-pub fn group_thousands(v: i128) -> String {
-    let digits = v.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if v < 0 {
-        out.push('-');
-    }
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+pub use redraw_core::text::group_thousands;
 
 /// A titled table: the unit every tabular command emits.
 #[derive(Clone, Debug, Default)]

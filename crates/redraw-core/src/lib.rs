@@ -55,6 +55,7 @@ pub mod report;
 pub mod rules;
 pub mod scenario;
 pub mod split;
+pub mod text;
 
 pub use apportion::{apportion, Apportionment, Method};
 pub use dataset::{CensusYear, CountyId, Dataset, ElectionYear, StateId, Votes};

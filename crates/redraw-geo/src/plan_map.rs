@@ -28,18 +28,7 @@ pub struct PlanMap<'a> {
 
 /// `1234567` as `1,234,567`.
 fn thousands(v: i64) -> String {
-    let d = v.unsigned_abs().to_string();
-    let mut out = String::with_capacity(d.len() + d.len() / 3 + 1);
-    if v < 0 {
-        out.push('-');
-    }
-    for (i, ch) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    redraw_core::text::group_thousands(v.into())
 }
 
 /// Renders the plan as SVG.

@@ -622,20 +622,7 @@ fn group_digits(v: f64, step: f64) -> String {
     if step < 1.0 {
         return tick_label(v, step);
     }
-    let n = v.round() as i64;
-    let s = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
+    redraw_core::text::group_thousands(v.round() as i128)
 }
 
 /// The points of a chain's line, at most 1,200 min/max buckets.

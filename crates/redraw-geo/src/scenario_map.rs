@@ -18,15 +18,7 @@ use crate::model::Layer;
 
 /// `1234567` as `1,234,567`.
 fn thousands(v: u64) -> String {
-    let d = v.to_string();
-    let mut out = String::with_capacity(d.len() + d.len() / 3);
-    for (i, ch) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    redraw_core::text::group_thousands(v.into())
 }
 
 fn millions(p: u64) -> String {

@@ -7,6 +7,7 @@ use redraw_geo::Layer;
 use redraw_graph::Plan;
 
 use crate::judge::DistrictCompactness;
+use crate::report::thousands;
 
 /// Partisan shades by two-party margin (D − R, points): D by 15+, 5–15, under 5; R likewise.
 pub const SHADES: [(&str, &str); 6] = [
@@ -56,19 +57,6 @@ pub struct PlanMap<'a> {
     /// List every district with its figures in the legend (a standalone map); reports leave it
     /// out, their district table has the figures.
     pub district_legend: bool,
-}
-
-fn thousands(v: f64) -> String {
-    let s = format!("{}", v.round() as i64);
-    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    format!("{sign}{out}")
 }
 
 /// The SVG map.

@@ -94,17 +94,9 @@ fn slug(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect()
 }
 
+/// `v` rounded, with thousands separators.
 pub fn thousands(v: f64) -> String {
-    let s = format!("{}", v.round() as i64);
-    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |d| ("-", d));
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    format!("{sign}{out}")
+    redraw_core::text::group_thousands(v.round() as i128)
 }
 
 /// Column alignment in tables.
