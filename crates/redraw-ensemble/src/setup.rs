@@ -186,12 +186,16 @@ impl From<RunError> for SetupError {
     }
 }
 
-/// Parses `NAME=DEMCOL,REPCOL`.
+/// Parses `--election NAME=DEM_COLUMN,REP_COLUMN` (of `redraw ensemble`, `judge` and `map`):
+/// spaces around each part are dropped, and an empty part is an error.
 pub fn parse_election(s: &str) -> Result<(String, String, String), String> {
-    let bad = || format!("--election {s:?}: expected NAME=DEMCOL,REPCOL");
-    let (name, cols) = s.split_once('=').ok_or_else(bad)?;
-    let (d, r) = cols.split_once(',').ok_or_else(bad)?;
-    Ok((name.trim().to_string(), d.trim().to_string(), r.trim().to_string()))
+    let parsed = s.split_once('=').and_then(|(n, cols)| {
+        let (d, r) = cols.split_once(',')?;
+        let (n, d, r) = (n.trim(), d.trim(), r.trim());
+        (!n.is_empty() && !d.is_empty() && !r.is_empty())
+            .then(|| (n.to_string(), d.to_string(), r.to_string()))
+    });
+    parsed.ok_or_else(|| format!("--election {s:?}: expected NAME=DEM_COLUMN,REP_COLUMN"))
 }
 
 /// Loads the initial plan and counties, builds the [`Problem`], draws a seed plan if asked, and
@@ -293,4 +297,23 @@ pub fn prepare(s: Setup) -> Result<Prepared, SetupError> {
     inputs["initial_plan"] = plan_info;
     inputs["county"] = county_info;
     Ok(Prepared { problem, initial, district_labels, inputs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_election;
+
+    #[test]
+    fn election_flags_are_trimmed_and_need_three_parts() {
+        let ok = |n: &str, d: &str, r: &str| Ok((n.to_string(), d.to_string(), r.to_string()));
+        assert_eq!(parse_election("COMP=DEM_VOTES,REP_VOTES"), ok("COMP", "DEM_VOTES", "REP_VOTES"));
+        assert_eq!(parse_election(" COMP = D , R "), ok("COMP", "D", "R"));
+        for bad in ["COMP", "COMP=D", "=D,R", "COMP=,R", "COMP=D, ", ""] {
+            let e = parse_election(bad).unwrap_err();
+            assert!(
+                e.contains("expected NAME=DEM_COLUMN,REP_COLUMN") && e.contains(&format!("{bad:?}")),
+                "{e}"
+            );
+        }
+    }
 }

@@ -380,14 +380,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     print_judgement(&judgement, &args.output)
 }
 
-/// `NAME=DEM_COLUMN,REP_COLUMN` of `--election` (also `redraw map --election`).
+/// `NAME=DEM_COLUMN,REP_COLUMN` of `--election` (also `redraw map --election`): the parser of
+/// `redraw ensemble`, so the three commands read the flag alike.
 pub(crate) fn parse_election(spec: &str) -> anyhow::Result<(String, String, String)> {
-    let parsed = spec.split_once('=').and_then(|(n, cols)| {
-        let (d, r) = cols.split_once(',')?;
-        (!n.is_empty() && !d.is_empty() && !r.is_empty())
-            .then(|| (n.to_string(), d.to_string(), r.to_string()))
-    });
-    parsed.with_context(|| format!("--election {spec:?}: expected NAME=DEM_COLUMN,REP_COLUMN"))
+    redraw_ensemble::setup::parse_election(spec).map_err(anyhow::Error::msg)
 }
 
 fn load_plan(graph: &Graph, plan: &str, key: &str) -> anyhow::Result<Plan> {
