@@ -198,15 +198,7 @@ pub fn recommend_from(
 }
 
 fn group(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    redraw_core::text::group_thousands(n as i128)
 }
 
 #[cfg(test)]
