@@ -152,6 +152,9 @@ pub struct EnsembleInfo {
     /// SMC runs: distinct plans in each run (from the manifest), which cap its effective
     /// sample size.
     pub unique_plans: Option<Vec<u64>>,
+    /// SMC runs: `(lineages, particles)` of each run's first stage, when the manifest records
+    /// them: how many of the first districts drawn have descendants among the final plans.
+    pub first_lineages: Option<Vec<(u64, u64)>>,
     /// The sampler: a proposal kind (`recom`, `reversible-recom`, `merge-split`, `flip`) or
     /// `smc`; used to word the sampler advice ([`crate::advice`]).
     pub sampler: Option<String>,
@@ -174,6 +177,15 @@ impl EnsembleInfo {
             let cfg = smc.and_then(|s| s.get("config"));
             let get = |k: &str| cfg.and_then(|c| c.get(k));
             let particles = get("particles").and_then(|x| x.as_u64()).unwrap_or(0);
+            // Manifests written before lineages were recorded have none (or 0).
+            let first_lineages: Option<Vec<(u64, u64)>> = runs.and_then(|r| {
+                r.iter()
+                    .map(|x| {
+                        let l = x.pointer("/stages/0/lineages")?.as_u64().filter(|&l| l > 0)?;
+                        Some((l, particles))
+                    })
+                    .collect()
+            });
             let rho = get("rho").and_then(|x| x.as_f64()).unwrap_or(1.0);
             let county = if get("county_hierarchy").and_then(|x| x.as_bool()) == Some(true) {
                 ", county constraint"
@@ -190,6 +202,7 @@ impl EnsembleInfo {
                 step_rates: None,
                 description: Some(description),
                 unique_plans,
+                first_lineages,
                 sampler: Some("smc".into()),
             };
         }
@@ -216,6 +229,7 @@ impl EnsembleInfo {
             step_rates,
             description,
             unique_plans: None,
+            first_lineages: None,
             sampler: kind.map(str::to_string),
         }
     }
@@ -1120,13 +1134,29 @@ pub fn judge_with(
     let not_mixed = diagnostics.iter().any(|d| d.verdict == MixingVerdict::NotMixed);
     let chains = ranges.len();
     if let Some(e) = smc_ess {
+        // How narrow each run's genealogy is, when the manifest says.
+        let lineage = info.first_lineages.as_ref().filter(|l| !l.is_empty()).map(|l| {
+            let lo = l.iter().map(|x| x.0).min().unwrap_or(0);
+            let hi = l.iter().map(|x| x.0).max().unwrap_or(0);
+            let range = if lo == hi {
+                crate::report::thousands(lo as f64)
+            } else {
+                format!("{} to {}", crate::report::thousands(lo as f64), crate::report::thousands(hi as f64))
+            };
+            format!(
+                " Each run's final plans descend from only {range} of the {} first districts it drew, so \
+                 they share their early districts.",
+                crate::report::thousands(l[0].1 as f64)
+            )
+        });
         notes.push(format!(
             "The ensemble is weighted (Sequential Monte Carlo): every mean, quantile and percentile uses the \
              importance weights, each of the {chains} run(s) counting equally; the histograms' bars are shares \
              of the weight and the box plots show the ensemble resampled by weight. Its weights amount to about {} effective samples (the weights' effective \
              sample size, capped by the number of distinct plans); plans of one run that descend from the same \
-             early particles share districts, which this figure does not see and R-hat across runs does.",
-            crate::report::thousands(e)
+             early particles share districts, which this figure does not see and R-hat across runs does.{}",
+            crate::report::thousands(e),
+            lineage.unwrap_or_default()
         ));
     }
     if chains < 2 {
@@ -1727,6 +1757,26 @@ mod tests {
     /// An SMC-style ensemble: two runs whose weights put most mass on 1-seat plans. The plan's
     /// percentile and the distribution follow the weights (not the raw row counts), plots get a
     /// resampled view, and the diagnostics compare the runs.
+    /// An SMC manifest's first-stage lineages reach the judge; a manifest written before they
+    /// were recorded (no field, or 0) gives none.
+    #[test]
+    fn smc_manifest_lineages_are_read() {
+        let m = serde_json::json!({
+            "sampler": "smc",
+            "smc": {"config": {"particles": 8000},
+                    "runs": [{"unique_plans": 7990, "stages": [{"stage": 1, "lineages": 41}]},
+                             {"unique_plans": 7980, "stages": [{"stage": 1, "lineages": 57}]}]}
+        });
+        let info = EnsembleInfo::from_manifest(&m);
+        assert_eq!(info.first_lineages, Some(vec![(41, 8000), (57, 8000)]));
+        assert_eq!(info.unique_plans, Some(vec![7990, 7980]));
+        let old = serde_json::json!({
+            "sampler": "smc",
+            "smc": {"config": {"particles": 10}, "runs": [{"stages": [{"stage": 1, "lineages": 0}]}, {"stages": [{"stage": 1}]}]}
+        });
+        assert_eq!(EnsembleInfo::from_manifest(&old).first_lineages, None);
+    }
+
     #[test]
     fn weighted_ensembles_use_their_weights() {
         let (o, nb) = path4();
@@ -1758,8 +1808,17 @@ mod tests {
             }
         }
         let ens = EnsembleStats::from_csv(s.as_bytes(), "stats.csv").unwrap();
-        let info = EnsembleInfo { unique_plans: Some(vec![2, 2]), ..Default::default() };
+        let info = EnsembleInfo {
+            unique_plans: Some(vec![2, 2]),
+            first_lineages: Some(vec![(3, 10), (5, 10)]),
+            ..Default::default()
+        };
         let j = judge(&input, &ens, &info).unwrap();
+        assert!(
+            j.notes.iter().any(|n| n.contains("descend from only 3 to 5 of the 10 first districts")),
+            "{:?}",
+            j.notes
+        );
         assert!(j.weighted);
         let seats = &j.elections[0].metrics[0];
         let pl = seats.placement.unwrap();
