@@ -21,18 +21,17 @@ use crate::partition::NONE;
 use crate::problem::Problem;
 use crate::rng::Rng;
 
-/// The walk state of a node is kept at its "sid", the start of its neighbour list in the CSR.
+/// Flags of a node's walk state (the rest of the word is the walk's next node).
 const IN_TREE: u32 = 1 << 31;
 const OUT: u32 = 1 << 30;
-const SID_MASK: u32 = (1 << 24) - 1;
 
-/// The whole graph's adjacency packed for the walk: per CSR entry, the neighbour's sid with its
-/// degree in the top 8 bits, so one load per step picks a neighbour and tells where its list is.
+/// The whole graph's adjacency packed for the walk: per CSR entry, the neighbour (high half)
+/// with the start of its own list and its degree (low half: `start << 8 | degree`), so one load
+/// per step picks a neighbour and tells where its list is. The walk state is indexed by node, a
+/// compact array that one sequential pass resets before each tree.
 #[derive(Debug)]
 pub(crate) struct GlobalAdjacency {
-    packed: Vec<u32>,
-    /// Per sid, the node.
-    sid_node: Vec<u32>,
+    packed: Vec<u64>,
 }
 
 impl GlobalAdjacency {
@@ -44,16 +43,18 @@ impl GlobalAdjacency {
         if entries >= 1 << 24 || off.windows(2).any(|w| w[1] == w[0] || w[1] - w[0] > 255) {
             return None;
         }
+        if p.n >= 1 << 30 {
+            return None;
+        }
         let packed = p
             .neighbors
             .iter()
-            .map(|&w| off[w as usize] | (off[w as usize + 1] - off[w as usize]) << 24)
+            .map(|&w| {
+                let (a, b) = (off[w as usize], off[w as usize + 1]);
+                (w as u64) << 32 | (a as u64) << 8 | (b - a) as u64
+            })
             .collect();
-        let mut sid_node = vec![0u32; entries];
-        for v in 0..p.n {
-            sid_node[off[v] as usize] = v as u32;
-        }
-        Some(GlobalAdjacency { packed, sid_node })
+        Some(GlobalAdjacency { packed })
     }
 }
 
@@ -133,8 +134,8 @@ struct HierBuffers {
 /// One worker's tree buffers, indexed by global node.
 #[derive(Clone, Debug)]
 pub(crate) struct MaskedTree {
-    /// Per sid: the walk's next sid, or the `IN_TREE` / `OUT` flags.
-    snext: Vec<u32>,
+    /// Per node: the walk's next node, with the `IN_TREE` / `OUT` flags.
+    state: Vec<u32>,
     /// Parent of each region node in the last tree (`NONE` at the root).
     pub(crate) parent: Vec<u32>,
     /// The last tree's nodes, parents first (the root first).
@@ -153,7 +154,7 @@ pub(crate) struct MaskedTree {
 impl MaskedTree {
     pub(crate) fn new(p: &Problem) -> MaskedTree {
         MaskedTree {
-            snext: vec![OUT; p.neighbors.len()],
+            state: vec![OUT; p.n],
             parent: vec![NONE; p.n],
             order: Vec::with_capacity(p.n),
             sub: vec![0; p.n],
@@ -402,25 +403,24 @@ impl MaskedTree {
     ) {
         let off = &p.offsets[..];
         let n = p.n;
-        let snext = &mut self.snext[..];
-        for v in 0..n {
-            snext[off[v] as usize] = if in_region(v) { 0 } else { OUT };
+        let state = &mut self.state[..];
+        for (v, x) in state.iter_mut().enumerate() {
+            *x = if in_region(v) { 0 } else { OUT };
         }
-        let (packed, sid_node) = (&g.packed[..], &g.sid_node[..]);
+        let packed = &g.packed[..];
         let parent = &mut self.parent[..];
-        snext[off[root as usize] as usize] = IN_TREE;
+        state[root as usize] = IN_TREE;
         parent[root as usize] = NONE;
         let order = &mut self.order;
         order.clear();
         order.push(root);
         let mut r = rng.clone();
         for start in 0..n {
-            let s0 = off[start];
-            if snext[s0 as usize] & (IN_TREE | OUT) != 0 {
+            if state[start] & (IN_TREE | OUT) != 0 {
                 continue;
             }
-            let mut s = s0;
-            let mut deg = (off[start + 1] - s0) as u64;
+            let mut u = start as u32;
+            let (mut base, mut deg) = (off[start] as u64, (off[start + 1] - off[start]) as u64);
             loop {
                 let x = r.next_u64() >> 32;
                 let mut prod = x * deg;
@@ -431,31 +431,31 @@ impl MaskedTree {
                         prod = (r.next_u64() >> 32) * deg;
                     }
                 }
-                let e = packed[s as usize + (prod >> 32) as usize];
-                let s2 = e & SID_MASK;
-                let t = snext[s2 as usize];
+                let e = packed[(base + (prod >> 32)) as usize];
+                let w = (e >> 32) as u32;
+                let t = state[w as usize];
                 if t & OUT != 0 {
                     continue;
                 }
-                snext[s as usize] = s2;
+                state[u as usize] = w;
                 if t & IN_TREE != 0 {
                     break;
                 }
-                s = s2;
-                deg = (e >> 24) as u64;
+                u = w;
+                base = (e >> 8) & 0xFF_FFFF;
+                deg = e & 0xFF;
             }
             let seg = order.len();
-            let mut s = s0;
+            let mut u = start as u32;
             loop {
-                let t = snext[s as usize];
+                let t = state[u as usize];
                 if t & IN_TREE != 0 {
                     break;
                 }
-                snext[s as usize] = t | IN_TREE;
-                let node = sid_node[s as usize];
-                order.push(node);
-                parent[node as usize] = sid_node[t as usize];
-                s = t;
+                state[u as usize] = t | IN_TREE;
+                order.push(u);
+                parent[u as usize] = t;
+                u = t;
             }
             order[seg..].reverse();
         }
