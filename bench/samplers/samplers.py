@@ -124,6 +124,14 @@ def main():
             print(f"{state} {sampler}: {rate:.2f} {'plans' if sampler == 'smc' else 'steps'}/CPU-s "
                   f"-> 4 x {size}; load {load0}", file=sys.stderr)
             cpu, wall, rss = run(ensemble_cmd(a, state, sampler, d, size, 4, 1, 2026), d + ".log")
+            if cpu < 0.7 * a.budget:
+                # Short calibration chains can run at a different rate from long ones (reversible
+                # ReCom's first steps from the seed plan are about twice as slow as later ones on
+                # PA), so a run that used well under its budget is redrawn, scaled by what it used.
+                size = int(size * a.budget / max(cpu, 1e-3))
+                print(f"{state} {sampler}: used {cpu:.0f} CPU-s; redrawn as 4 x {size}", file=sys.stderr)
+                shutil.rmtree(d, ignore_errors=True)
+                cpu, wall, rss = run(ensemble_cmd(a, state, sampler, d, size, 4, 1, 2026), d + ".log")
             j = judge(a, state, d)
             row = {"state": state, "sampler": sampler, "size_per_chain": size, "chains": 4, "cpu_s": cpu,
                    "wall_s": wall, "peak_rss_mb": rss, "load_before": load0, "load_after": loadavg(),

@@ -21,9 +21,11 @@ pub struct Measurement {
     pub dem_seats_per_cpu_s: f64,
 }
 
-/// What `bench/samplers/run.sh --states PA CA --budget 150 --skip-throughput` measured on
-/// 2026-12-01 (18:05–18:34 UTC, load 3–4.4; see its README for the R-hat beside each figure: only
-/// plain ReCom mixed, so the other figures are upper bounds of what a converged run would give).
+/// What `bench/samplers/run.sh` measured on 2026-12-01 (see its README for the commands, the
+/// load and the R-hat beside each figure): PA at 300 CPU-s per sampler (20:51–21:28 UTC, load
+/// 1.7–4.6), CA's SMC at 300 CPU-s (21:33 UTC) and CA's chains at 150 CPU-s (18:05–18:34 UTC,
+/// load 3–4.4). Only plain ReCom and, on PA, merge-split reached R-hat ≤ 1.013; the other figures
+/// are upper bounds of what a converged run would give.
 pub const MEASURED: &[Measurement] = &[
     Measurement {
         graph: "PA",
@@ -31,7 +33,7 @@ pub const MEASURED: &[Measurement] = &[
         districts: 17,
         tolerance: 0.005,
         sampler: "recom",
-        dem_seats_per_cpu_s: 25.007,
+        dem_seats_per_cpu_s: 16.115,
     },
     Measurement {
         graph: "PA",
@@ -39,7 +41,7 @@ pub const MEASURED: &[Measurement] = &[
         districts: 17,
         tolerance: 0.005,
         sampler: "reversible-recom",
-        dem_seats_per_cpu_s: 0.726,
+        dem_seats_per_cpu_s: 1.003,
     },
     Measurement {
         graph: "PA",
@@ -47,7 +49,7 @@ pub const MEASURED: &[Measurement] = &[
         districts: 17,
         tolerance: 0.005,
         sampler: "merge-split",
-        dem_seats_per_cpu_s: 1.323,
+        dem_seats_per_cpu_s: 1.044,
     },
     Measurement {
         graph: "PA",
@@ -55,7 +57,7 @@ pub const MEASURED: &[Measurement] = &[
         districts: 17,
         tolerance: 0.005,
         sampler: "smc",
-        dem_seats_per_cpu_s: 7.225,
+        dem_seats_per_cpu_s: 7.997,
     },
     Measurement {
         graph: "CA",
@@ -87,7 +89,7 @@ pub const MEASURED: &[Measurement] = &[
         districts: 52,
         tolerance: 0.005,
         sampler: "smc",
-        dem_seats_per_cpu_s: 1.288,
+        dem_seats_per_cpu_s: 1.423,
     },
 ];
 
