@@ -391,6 +391,30 @@ fn smc_runs_are_reproducible_weighted_and_judged() {
     assert_eq!((m["sampler"].as_str(), m["samples_per_chain"].as_u64()), (Some("smc"), Some(80)));
     assert_eq!(m["smc"]["config"]["county_hierarchy"], true);
     assert_eq!(m["smc"]["runs"].as_array().unwrap().len(), 2);
+    // The genealogy's width: some of the first stage's 80 particles have final descendants,
+    // all of the last row's do.
+    for r in m["smc"]["runs"].as_array().unwrap() {
+        let stages = r["stages"].as_array().unwrap();
+        let first = stages[0]["lineages"].as_u64().unwrap();
+        assert!((1..=80).contains(&first), "{r}");
+        assert_eq!(stages.last().unwrap()["lineages"].as_u64(), Some(80));
+        assert_eq!(stages[0]["threshold"].as_u64(), Some(0), "rejection control is off by default");
+    }
+    assert!(table.contains("lineages"), "{table}");
+    // Rejection control: a threshold per stage, some cuts thinned, every plan within the county
+    // rule.
+    run("rc", "2", &["--county-constraint", "--rejection-control", "0.5"]);
+    let rc_files = read_all(&dir.join("rc"));
+    let rc: serde_json::Value = serde_json::from_str(&rc_files.2).unwrap();
+    let rc_stats = String::from_utf8(rc_files.0.clone()).unwrap();
+    assert_eq!(rc_stats.lines().count(), 1 + 160);
+    for line in rc_stats.lines().skip(1) {
+        assert!(line.split(',').nth(4).unwrap().parse::<u32>().unwrap() <= 3, "{line}");
+    }
+    assert_eq!(rc["smc"]["config"]["rejection_control"].as_f64(), Some(0.5));
+    let stages = rc["smc"]["runs"][0]["stages"].as_array().unwrap();
+    assert!(stages.iter().take(3).all(|s| s["threshold"].as_u64().unwrap() > 0), "{stages:?}");
+    assert!(stages.iter().map(|s| s["thinned"].as_u64().unwrap()).sum::<u64>() > 0, "{stages:?}");
     // `params.proposal` names the merge-split kernel of the same target, not a ReCom default.
     let p = &m["params"]["proposal"];
     assert_eq!(
@@ -479,6 +503,11 @@ fn sampler_flags_are_checked_and_merge_split_runs() {
         (vec!["--sampler", "smc", "--county-constraint"], "--county-constraint needs counties"),
         (vec!["--steps", "10", "--region-surcharge", "1"], "--region-surcharge needs counties"),
         (vec!["--sampler", "smc", "--particles", "1"], "--particles must be at least 2"),
+        (
+            vec!["--sampler", "smc", "--particles", "30", "--rejection-control", "1.5"],
+            "a quantile in (0, 1], got 1.5",
+        ),
+        (vec!["--steps", "10", "--rejection-control", "0.5"], "apply to --sampler smc"),
         (vec![], "--steps N is required"),
     ] {
         let out = base(&args);
