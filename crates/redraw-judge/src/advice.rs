@@ -141,9 +141,10 @@ pub fn recommend_from(
         if e >= 400.0 {
             // Enough weight ESS, but the runs disagree: the particles of a run share ancestors.
             return Some(format!(
-                "The SMC runs disagree (R-hat > 1.01) although their weights give {e:.0} effective samples: draw \
+                "The SMC runs disagree (R-hat > 1.01) although their weights give {} effective samples: draw \
                  more particles per run (at least 2×), so each run keeps more distinct ancestors. SMC yields {:.2} \
                  effective samples of Democratic seats per CPU-second, {}.",
+                group(e.round() as usize),
                 smc.dem_seats_per_cpu_s,
                 here(smc)
             ));
