@@ -126,7 +126,7 @@ pub fn recommend_from(
     let smc = rate(graph, "smc")?;
     let here = |m: &Measurement| {
         format!(
-            "measured on the {} bench graph ({} units, {} districts, ±{:.1}%, bench/samplers)",
+            "measured on the {} bench graph ({} units, {} districts, ±{:.1}%, no county rule, bench/samplers)",
             m.graph,
             group(m.units),
             m.districts,
