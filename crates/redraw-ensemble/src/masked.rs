@@ -308,26 +308,8 @@ impl MaskedTree {
                 pc = piece_of[h.pedge[h.piece_next[pc] as usize].1 as usize] as usize;
             }
         }
-        // 3. Join: re-root each non-root piece's tree at the endpoint `u` of its chosen edge
-        //    and hang `u` under `v`.
-        for pc in 0..np {
-            let e = h.piece_next[pc];
-            if e == NONE {
-                continue;
-            }
-            let (u, v) = h.pedge[e as usize];
-            let mut prev = v;
-            let mut cur = u;
-            loop {
-                let next = parent[cur as usize];
-                parent[cur as usize] = prev;
-                if next == NONE {
-                    break;
-                }
-                prev = cur;
-                cur = next;
-            }
-        }
+        // 3. Join the piece trees along the chosen edges.
+        crate::tree::join_piece_trees(parent, &h.piece_next, &h.pedge);
         // Parents-first order by a traversal from the root over children lists.
         h.child_off.clear();
         h.child_off.resize(n + 1, 0);
@@ -508,35 +490,25 @@ impl MaskedTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testkit::grid_problem;
     use crate::tree::TreeWorkspace;
-    use redraw_graph::{Column, Graph};
 
+    /// A `w`×`h` grid whose node `i` holds `1 + i % 3` people, so subtree sums are not counts.
     fn grid(w: usize, h: usize) -> Problem {
-        let mut edges = Vec::new();
-        for y in 0..h {
-            for x in 0..w {
-                let i = (y * w + x) as u32;
-                if x + 1 < w {
-                    edges.push((i, i + 1));
-                }
-                if y + 1 < h {
-                    edges.push((i, i + w as u32));
-                }
-            }
-        }
-        let n = w * h;
-        let mut g = Graph::from_edges((0..n).map(|i| i.to_string()).collect(), &edges, None).unwrap();
-        g.set_column("pop", Column::Int((0..n as i64).map(|i| 1 + i % 3).collect())).unwrap();
-        let spec = crate::ProblemSpec {
-            pop_column: "pop".into(),
-            districts: 2,
-            tolerance: 0.5,
-            elections: vec![],
-            county: None,
-            max_county_splits: None,
-            tracked: Vec::new(),
-        };
-        Problem::new(&g, &spec).unwrap()
+        let mut p = grid_problem(w, h, 2, 0.5, None);
+        p.pop = (0..(w * h) as u64).map(|i| 1 + i % 3).collect();
+        p.total_pop = p.pop.iter().sum();
+        p
+    }
+
+    /// The last tree as a sorted list of undirected edges.
+    fn tree_edges(t: &MaskedTree) -> Vec<(u32, u32)> {
+        let mut edges: Vec<(u32, u32)> = t.order[1..]
+            .iter()
+            .map(|&v| (v.min(t.parent[v as usize]), v.max(t.parent[v as usize])))
+            .collect();
+        edges.sort_unstable();
+        edges
     }
 
     /// Trees of a region of a 3x3 grid (the grid minus two opposite corners) have the
@@ -556,11 +528,7 @@ mod tests {
             t.draw(&g, &p, inside, root, &mut rng);
             assert_eq!(t.order.len(), 7);
             // The tree as a set of undirected edges.
-            let mut edges: Vec<(u32, u32)> = t.order[1..]
-                .iter()
-                .map(|&v| (v.min(t.parent[v as usize]), v.max(t.parent[v as usize])))
-                .collect();
-            edges.sort_unstable();
+            let edges = tree_edges(&t);
             assert!(edges.iter().all(|&(a, b)| inside(a as usize) && inside(b as usize)));
             // Subtree populations of the root: the region's population.
             assert_eq!(
@@ -598,11 +566,7 @@ mod tests {
             let root = [0u32, 4, 8, 5][i % 4];
             t.draw_hierarchical(&lay, &p, inside, root, &mut rng);
             assert_eq!(t.order.len(), 7);
-            let mut edges: Vec<(u32, u32)> = t.order[1..]
-                .iter()
-                .map(|&v| (v.min(t.parent[v as usize]), v.max(t.parent[v as usize])))
-                .collect();
-            edges.sort_unstable();
+            let edges = tree_edges(&t);
             for e in [(0, 3), (1, 4), (4, 5), (7, 8)] {
                 assert!(edges.contains(&e), "{edges:?}");
             }

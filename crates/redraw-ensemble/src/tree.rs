@@ -519,26 +519,8 @@ impl TreeWorkspace {
                 p = self.piece_of[h.pedge[h.piece_next[p] as usize].1 as usize] as usize;
             }
         }
-        // 3. Join: re-root each non-root piece's tree at the endpoint `u` of its chosen edge
-        //    (reverse the parent links from `u` up to the piece root) and hang `u` under `v`.
-        for p in 0..np {
-            let e = h.piece_next[p];
-            if e == NONE {
-                continue;
-            }
-            let (u, v) = h.pedge[e as usize];
-            let mut prev = v;
-            let mut cur = u;
-            loop {
-                let next = parent[cur as usize];
-                parent[cur as usize] = prev;
-                if next == NONE {
-                    break;
-                }
-                prev = cur;
-                cur = next;
-            }
-        }
+        // 3. Join the piece trees along the chosen edges.
+        join_piece_trees(parent, &h.piece_next[..np], &h.pedge);
         // Parents-first order by a traversal from the root over children lists.
         h.child_off.clear();
         h.child_off.resize(m + 1, 0);
@@ -720,6 +702,31 @@ impl TreeWorkspace {
             }
         }
         c
+    }
+}
+
+/// Joins the spanning trees of county pieces into one tree: every piece whose walk chose the
+/// leaving edge `pedge[piece_next[p]] = (u, v)` is re-rooted at `u` (the parent links from `u` up
+/// to the piece's root are reversed) and `u` is hung under `v`. `parent` holds each piece's own
+/// tree (`NONE` at its root); the root's piece has `piece_next = NONE`. Shared by the loaded
+/// hierarchical draw and SMC's masked one ([`crate::masked`]).
+pub(crate) fn join_piece_trees(parent: &mut [u32], piece_next: &[u32], pedge: &[(u32, u32)]) {
+    for &e in piece_next {
+        if e == NONE {
+            continue;
+        }
+        let (u, v) = pedge[e as usize];
+        let mut prev = v;
+        let mut cur = u;
+        loop {
+            let next = parent[cur as usize];
+            parent[cur as usize] = prev;
+            if next == NONE {
+                break;
+            }
+            prev = cur;
+            cur = next;
+        }
     }
 }
 
