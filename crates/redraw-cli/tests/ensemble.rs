@@ -399,7 +399,10 @@ fn smc_runs_are_reproducible_weighted_and_judged() {
         assert!((1..=80).contains(&first), "{r}");
         assert_eq!(stages.last().unwrap()["lineages"].as_u64(), Some(80));
         assert_eq!(stages[0]["threshold"].as_u64(), Some(0), "rejection control is off by default");
+        // The default selection floor takes a cut from every tree that has one.
+        assert!(stages[..3].iter().all(|s| s["floor"] == 1 && s["not_selected"] == 0), "{r}");
     }
+    assert_eq!(m["smc"]["config"]["cut_floor"], 1);
     assert!(table.contains("lineages"), "{table}");
     // Rejection control: a threshold per stage, some cuts thinned, every plan within the county
     // rule.
@@ -415,6 +418,17 @@ fn smc_runs_are_reproducible_weighted_and_judged() {
     let stages = rc["smc"]["runs"][0]["stages"].as_array().unwrap();
     assert!(stages.iter().take(3).all(|s| s["threshold"].as_u64().unwrap() > 0), "{stages:?}");
     assert!(stages.iter().map(|s| s["thinned"].as_u64().unwrap()).sum::<u64>() > 0, "{stages:?}");
+    // A selection floor above the trees' counts leaves some candidates unselected, and is
+    // recorded; the plans still keep the county rule.
+    run("floor", "2", &["--county-constraint", "--cut-floor", "6"]);
+    let fl_files = read_all(&dir.join("floor"));
+    let fl: serde_json::Value = serde_json::from_str(&fl_files.2).unwrap();
+    assert_eq!(fl["smc"]["config"]["cut_floor"], 6);
+    let stages = fl["smc"]["runs"][0]["stages"].as_array().unwrap();
+    assert!(stages[0]["floor"] == 6 && stages[0]["not_selected"].as_u64().unwrap() > 0, "{stages:?}");
+    for line in String::from_utf8(fl_files.0).unwrap().lines().skip(1) {
+        assert!(line.split(',').nth(4).unwrap().parse::<u32>().unwrap() <= 3, "{line}");
+    }
     // `params.proposal` names the merge-split kernel of the same target, not a ReCom default.
     let p = &m["params"]["proposal"];
     assert_eq!(
@@ -508,6 +522,8 @@ fn sampler_flags_are_checked_and_merge_split_runs() {
             "a quantile in (0, 1], got 1.5",
         ),
         (vec!["--steps", "10", "--rejection-control", "0.5"], "apply to --sampler smc"),
+        (vec!["--steps", "10", "--cut-floor", "3"], "apply to --sampler smc"),
+        (vec!["--sampler", "smc", "--particles", "30", "--cut-floor", "0"], "--cut-floor"),
         (vec![], "--steps N is required"),
     ] {
         let out = base(&args);

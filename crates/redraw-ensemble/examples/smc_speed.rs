@@ -47,8 +47,8 @@ fn main() {
     let (wall, cpu) = (t0.elapsed().as_secs_f64(), cpu_seconds() - c0);
     for s in &out.stages {
         println!(
-            "stage {:>2}: ess {:>8.1}  unique anc {:>6}  accept {:.4}  attempts {:>8}  no cand {:>8}  not sel {:>8}  M {:>3} (max {:>3}, reruns {})",
-            s.stage, s.ess, s.unique_ancestors, s.acceptance, s.attempts, s.no_candidate, s.not_selected, s.bound, s.max_candidates, s.reruns
+            "stage {:>2}: ess {:>8.1}  unique anc {:>6}  accept {:.4}  attempts {:>8}  no cand {:>8}  not sel {:>8}  m {:>3} (max {:>3}), lineages {}",
+            s.stage, s.ess, s.unique_ancestors, s.acceptance, s.attempts, s.no_candidate, s.not_selected, s.floor, s.max_candidates, s.lineages
         );
     }
     println!(

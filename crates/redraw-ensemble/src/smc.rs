@@ -28,20 +28,32 @@
 //!
 //! 1. **Resample and split together** (redist's rejection resampling): draw an ancestor by
 //!    systematic resampling on weights `W^α` (the first attempt; each retry draws a fresh ancestor
-//!    multinomially from the same weights), draw a uniform spanning tree of its remainder (Wilson;
-//!    with the county constraint a uniform county-respecting tree), and list its **candidate
-//!    cuts**: (edge, side) pairs whose side has population in `[lo, hi]` while the rest stays
-//!    splittable into the `k − i` remaining districts (`[(k−i)·lo, (k−i)·hi]`). Each candidate is
-//!    selected with probability exactly `1/M_i`; with probability `1 − c/M_i` none is, and the
-//!    attempt starts over with a new ancestor. Retrying with a new ancestor is what lets the
-//!    acceptance probability of each ancestor stay out of the weights.
-//! 2. **Weight.** A tree of `R` contains a cut separating `V` from `R' = R \ V` in exactly
-//!    `τ(V)·τ(R')·b(V, R')` ways, `b` the number of edges between them, so the split has
-//!    probability `P(V | R) = τ(V) τ(R') b / (τ(R) M_i)`. With intermediate targets
-//!    `γ_i = ∏_{j≤i} τ(V_j)^ρ · τ(R_i)`, the incremental weight is
-//!    **`w_i = γ_i / (γ_{i−1} P) = M_i · τ(V_i)^{ρ−1} / b(V_i, R_i)`** (just `1/b` at ρ = 1, as
-//!    in McCartan & Imai; the order factor below is part of `γ_i` too). With the county constraint `b` counts only the edges inside the county
-//!    piece the stage split, or all of `∂(V, R')` when it split none, and `τ` is `τ_h`.
+//!    multinomially from the same weights), draw a uniform spanning tree `T` of its remainder
+//!    (Wilson; with the county constraint a uniform county-respecting tree), and list its
+//!    **candidate cuts**: (edge, side) pairs whose side has population in `[lo, hi]` while the
+//!    rest stays splittable into the `k − i` remaining districts (`[(k−i)·lo, (k−i)·hi]`). With
+//!    `c(T)` candidates, each is selected with probability `1/max(c(T), m)`, `m ≥ 1` the
+//!    selection floor ([`SmcConfig::cut_floor`], 1 by default); when none is (no candidate, or
+//!    `m > c`), the attempt starts over with a new ancestor. Retrying with a new ancestor is what
+//!    lets the acceptance probability of each ancestor stay out of the weights.
+//! 2. **Weight.** The probability of the split itself, a sum over all the trees that contain it,
+//!    is out of reach, so the tree is kept as an auxiliary variable (an SMC sampler on an
+//!    extended space, Del Moral, Doucet & Jasra 2006): the extended target of stage `i` is
+//!    `γ_i(plan) · L(T | plan)`, with the backward kernel `L` drawing the tree that cut `V` off
+//!    `R` uniformly among the `τ(V)·τ(R')·b(V, R')` trees of `R` that contain such a cut (`R' =
+//!    R \ V`, `b` the number of edges between them). It integrates to one, so the marginal of
+//!    the extended target is the plan target. The forward draw of `(T, cut)` has probability
+//!    `1/(τ(R) · max(c(T), m))`, so with intermediate targets `γ_i = ∏_{j≤i} τ(V_j)^ρ · τ(R_i)`
+//!    the incremental weight is
+//!    **`w_i = γ_i L / (γ_{i−1} P) = max(c(T), m) · τ(V_i)^{ρ−1} / b(V_i, R_i)`**: the `τ` of the
+//!    remainders cancel, as in McCartan & Imai. (The fixed bound `M_i` of earlier versions,
+//!    each candidate taken with probability `1/M_i` for an `M_i` above every tree's count, is
+//!    the floor `m = M_i`; `m = 1` accepts every tree with a candidate, which on PA drew 5.7×
+//!    fewer trees for a similar ESS. redist picks uniformly among the `k` edges closest to the
+//!    target population and weighs as if that were exact, which it is only when every valid
+//!    edge is among them.) The order factor below is part of `γ_i` too. With the county
+//!    constraint `b` counts only the edges inside the county piece the stage split, or all of
+//!    `∂(V, R')` when it split none, and `τ` is `τ_h`.
 //!    The county-split penalty is paid as the splits appear: stage `i` multiplies the weight by
 //!    `exp(−λ · s_i)`, `s_i` the counties that `V_i` takes part of and no earlier district
 //!    touches; the `s_i` sum to the plan's split counties.
@@ -53,19 +65,12 @@
 //!    `τ(V_k)^{ρ−1}`, which completes `∏ τ^ρ` (and, with the county constraint, by one over the
 //!    number of districts the reverse growth can start from).
 //!
-//! `M_i` bounds the candidates of any tree of stage `i`: every candidate must be selectable with
-//! probability `1/M_i`, so a tree with more than `M_i` candidates would break exactness. `M_i` is
-//! chosen from a pilot draw (and the previous stage's largest count); if any tree of the stage
-//! exceeds it, the stage stops and is redrawn with `3 M_i / 2` (counted in
-//! [`StageDiagnostics::reruns`]), so every finished run is exact for the `M_i` it reports. (redist picks uniformly among the `k` edges closest to the target
-//! population instead, which is exact only when every valid edge is among them.)
-//!
 //! Resampling on `W^α` (α = [`SmcConfig::seq_alpha`], redist's `seq_alpha`) carries `W^{1−α}`
 //! into the next stage, which tempers the resampling without changing the target.
 //!
 //! # Reproducibility and speed
 //!
-//! Particle `j` of stage `i` draws only from its own stream `(seed, run, stage, rerun, j)`, and
+//! Particle `j` of stage `i` draws only from its own stream `(seed, run, stage, j)`, and
 //! ancestors come from one systematic draw per stage, so the output is byte-identical for any
 //! number of threads. Particles of a stage run in parallel (rayon) in fixed blocks, each with
 //! its own tree workspace; plans live in one flat `N × n` array of `u8` (or `u16` above 255
@@ -73,8 +78,8 @@
 //!
 //! The exactness is tested by exact enumeration (`tests/smc.rs`): chi-square against the target
 //! on 4×4 grids into 4 and 2 districts and a 3×4 grid with several candidates per tree, at ρ = 1
-//! and ρ = 0, with the county constraint on a graph with a county layer, and with each correction
-//! switched off the same tests fail.
+//! and ρ = 0, with the county constraint on a graph with a county layer, at several selection
+//! floors, and with each correction switched off the same tests fail.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -101,8 +106,12 @@ pub struct SmcConfig {
     pub county_penalty: f64,
     /// Resampling exponent α in (0, 1]: ancestors are resampled on `W^α` and `W^{1−α}` is carried.
     pub seq_alpha: f64,
-    /// A fixed `M` for every stage instead of the adaptive choice (tests, reproductions).
-    pub fixed_bound: Option<u32>,
+    /// The selection floor `m ≥ 1`: a tree with `c` candidate cuts selects each with
+    /// probability `1/max(c, m)` (and none with the rest), and the weight carries `max(c, m)`.
+    /// `m = 1`, the default, takes a cut from every tree that has one; a large `m` is the fixed
+    /// bound of earlier versions (fewer accepted trees, flatter weights).
+    #[serde(default = "one")]
+    pub cut_floor: u32,
     /// Attempts (spanning trees) per particle and stage before the run gives up.
     pub max_attempts: u64,
     /// Rejection control (Liu, Chen & Wong 1998) of the boundary weight, with the threshold at
@@ -113,6 +122,10 @@ pub struct SmcConfig {
     pub rejection_control: Option<f64>,
 }
 
+fn one() -> u32 {
+    1
+}
+
 impl Default for SmcConfig {
     fn default() -> Self {
         SmcConfig {
@@ -121,7 +134,7 @@ impl Default for SmcConfig {
             county_hierarchy: false,
             county_penalty: 0.0,
             seq_alpha: 1.0,
-            fixed_bound: None,
+            cut_floor: 1,
             max_attempts: 200_000,
             rejection_control: None,
         }
@@ -150,14 +163,15 @@ pub struct StageDiagnostics {
     pub attempts: u64,
     /// Attempts whose tree had no candidate cut.
     pub no_candidate: u64,
-    /// Attempts whose tree had candidates but the `1/M` draw selected none.
+    /// Attempts whose tree had candidates but the `1/max(c, m)` draw selected none (only when
+    /// the floor `m` exceeds the tree's count `c`).
     pub not_selected: u64,
-    /// `M_i`: the bound on candidates per tree (each selected with probability `1/M_i`).
-    pub bound: u32,
+    /// The selection floor `m` ([`SmcConfig::cut_floor`]). Manifests written before the floor
+    /// replaced the adaptive bound call it `bound` and hold that bound `M_i`.
+    #[serde(alias = "bound")]
+    pub floor: u32,
     /// The most candidates seen in one tree of this stage.
     pub max_candidates: u32,
-    /// Times the stage was redrawn because a tree exceeded the bound.
-    pub reruns: u32,
     /// Rejection control's threshold `b₀` for this stage (0: off).
     #[serde(default)]
     pub threshold: u32,
@@ -268,11 +282,6 @@ pub enum SmcError {
     )]
     Stuck { stage: u32, particle: usize, attempts: u64 },
     #[error(
-        "stage {stage}: a spanning tree had {found} candidate cuts, more than the fixed bound \
-         M = {bound}; the run would not be exact. Use a larger bound or the adaptive one"
-    )]
-    BoundTooSmall { stage: u32, found: u32, bound: u32 },
-    #[error(
         "rejuvenation: a merge-split tree had {found} balanced edges, more than the bound \
          M = {bound}; use a larger --balance-bound"
     )]
@@ -287,6 +296,8 @@ pub enum SmcError {
 pub(crate) struct Corrections {
     /// The `1/b` boundary factor (and `τ^{ρ−1}`) of the incremental weights.
     pub(crate) boundary: bool,
+    /// The `max(c, m)` selection factor of the incremental weights.
+    pub(crate) selection: bool,
     /// The `∏ 1/c_i` order correction of the final weights.
     pub(crate) order: bool,
     /// Not a correction: whether uniform trees are drawn on the whole graph when it fits the
@@ -294,7 +305,8 @@ pub(crate) struct Corrections {
     pub(crate) whole_graph: bool,
 }
 
-pub(crate) const EXACT: Corrections = Corrections { boundary: true, order: true, whole_graph: true };
+pub(crate) const EXACT: Corrections =
+    Corrections { boundary: true, selection: true, order: true, whole_graph: true };
 
 /// Runs SMC (run number `run` of a run with seed `seed`) on the current rayon thread pool.
 /// `progress` is advanced by one per particle and stage.
@@ -516,21 +528,19 @@ struct Outcome {
     no_candidate: u64,
     not_selected: u64,
     thinned: u64,
-    /// Most candidates in one tree; if above the bound, the particle stopped there.
+    /// Most candidates in one tree.
     max_candidates: u32,
-    exceeded: bool,
     stuck: bool,
     /// The county-rule order search ran out of budget (see `ordering`).
     ordering_failed: bool,
-    /// Stopped because another particle ended the pass (no split made).
-    aborted: bool,
 }
 
-/// The stream of particle `j` in stage `stage` (redraw `rerun`) of run `run`: each coordinate is
+/// The stream of particle `j` in stage `stage` of run `run` (`lane` 0; other lanes name the
+/// stage-wide and the rejuvenation streams): each coordinate is
 /// mixed in turn through [`Rng::for_chain`], so distinct tuples give unrelated streams.
-fn particle_rng(seed: u64, run: u32, stage: u32, rerun: u32, j: u64) -> Rng {
+fn particle_rng(seed: u64, run: u32, stage: u32, lane: u32, j: u64) -> Rng {
     let mut x = seed ^ 0x5EED_5A11_C0FF_EE00;
-    for part in [run as u64, stage as u64, rerun as u64] {
+    for part in [run as u64, stage as u64, lane as u64] {
         x = Rng::for_chain(x, part).next_u64();
     }
     Rng::for_chain(x, j)
@@ -605,7 +615,6 @@ fn run_typed<L: Label>(
     // influence any result (every particle uses only its own stream).
     let block = big_n.div_ceil(threads * 4).max(1);
     let alpha = cfg.seq_alpha;
-    let mut prev_max = 0u32;
     let county_nodes = (cfg.county_penalty > 0.0).then(|| county_csr(p));
     let (global, layout) = if cfg.county_hierarchy {
         (None, Some(CountyLayout::new(p, p.county.as_deref().expect("validated"))))
@@ -639,102 +648,57 @@ fn run_typed<L: Label>(
         }
         let mut stage_rng = particle_rng(seed, run, stage, u32::MAX, u64::MAX);
         let ancestors = systematic(&prob, stage_rng.unit());
-        let (pilot, threshold) = if cfg.fixed_bound.is_some() && cfg.rejection_control.is_none() {
-            (0, None)
-        } else {
-            pilot_draw(p, cfg, whole, &plans, &cum, s, &mut stage_rng)
+        let threshold = cfg
+            .rejection_control
+            .map(|q| rejection_threshold(p, cfg, q, whole, &plans, &cum, s, &mut stage_rng));
+        let floor = cfg.cut_floor.max(1);
+        let abort = std::sync::atomic::AtomicBool::new(false);
+        let ctx = StageCtx {
+            p,
+            cfg,
+            s,
+            floor,
+            threshold,
+            plans: &plans,
+            pop_left: &pop_left,
+            cum: &cum,
+            ancestors: &ancestors,
+            seed,
+            run,
+            corr,
+            progress,
+            county_nodes: county_nodes.as_ref(),
+            whole,
+            abort: &abort,
         };
-        let mut bound = match cfg.fixed_bound {
-            Some(m) => m.max(1),
-            None => {
-                // The counts' tail is long (on PA most trees have 1 to 4 candidates, one in a
-                // few thousand 15 to 20), and the stage's cost grows with the bound: a tight
-                // bound with an occasional redraw costs fewer trees than a bound above the whole
-                // tail (measured on PA: taking the largest count of every earlier stage drew 25%
-                // more trees).
-                let base = pilot.max(prev_max).max(1);
-                base + (base / 4).max(2)
-            }
-        };
-        let mut reruns = 0u32;
-        loop {
-            let abort = std::sync::atomic::AtomicBool::new(false);
-            let ctx = StageCtx {
-                p,
-                cfg,
-                s,
-                bound,
-                threshold,
-                plans: &plans,
-                pop_left: &pop_left,
-                cum: &cum,
-                ancestors: &ancestors,
-                seed,
-                run,
-                rerun: reruns,
-                corr,
-                progress,
-                county_nodes: county_nodes.as_ref(),
-                whole,
-                abort: &abort,
-            };
-            next.par_chunks_mut(block * n).zip(outcomes.par_chunks_mut(block)).enumerate().for_each(
-                |(b, (dst, outs))| {
-                    let mut scr = Scratch::new(p, ctx.whole);
-                    for (i, out) in outs.iter_mut().enumerate() {
-                        if abort.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let j = b * block + i;
-                        *out = split_particle(&ctx, j, &mut dst[i * n..(i + 1) * n], &mut scr);
-                        if out.exceeded || out.stuck || out.ordering_failed {
-                            abort.store(true, Ordering::Relaxed);
-                        }
+        next.par_chunks_mut(block * n).zip(outcomes.par_chunks_mut(block)).enumerate().for_each(
+            |(b, (dst, outs))| {
+                let mut scr = Scratch::new(p, ctx.whole);
+                for (i, out) in outs.iter_mut().enumerate() {
+                    if abort.load(Ordering::Relaxed) {
+                        break;
                     }
-                    unload(&mut scr);
-                },
-            );
-            if let Some((j, o)) = outcomes.iter().enumerate().find(|(_, o)| o.stuck) {
-                return Err(SmcError::Stuck { stage, particle: j, attempts: o.attempts });
-            }
-            if let Some(j) = outcomes.iter().position(|o| o.ordering_failed) {
-                return Err(SmcError::Ordering { particle: j, source: OrderingError::Budget });
-            }
-            if !abort.load(Ordering::Relaxed) {
-                break;
-            }
-            // A tree exceeded the bound: redraw the whole stage with half as much again (a
-            // doubled bound would halve the stage's acceptance for the sake of rare trees). Which
-            // particle saw it first depends on the scheduling, so the new bound depends only on
-            // the old one (and every particle of the redraw uses fresh streams).
-            if let Some(m) = cfg.fixed_bound {
-                let found =
-                    outcomes.iter().filter(|o| o.exceeded).map(|o| o.max_candidates).max().unwrap_or(m + 1);
-                return Err(SmcError::BoundTooSmall { stage, found, bound: m });
-            }
-            bound += (bound / 2).max(1);
-            reruns += 1;
-            // Take back the progress of the particles that completed in the aborted pass.
-            if let Some(pr) = progress {
-                let done = outcomes.iter().filter(|o| o.attempts > 0 && !o.exceeded && !o.aborted).count();
-                pr.fetch_sub(done as u64, Ordering::Relaxed);
-            }
-            for o in outcomes.iter_mut() {
-                *o = Outcome::default();
-            }
+                    let j = b * block + i;
+                    *out = split_particle(&ctx, j, &mut dst[i * n..(i + 1) * n], &mut scr);
+                    if out.stuck || out.ordering_failed {
+                        abort.store(true, Ordering::Relaxed);
+                    }
+                }
+                unload(&mut scr);
+            },
+        );
+        if let Some((j, o)) = outcomes.iter().enumerate().find(|(_, o)| o.stuck) {
+            return Err(SmcError::Stuck { stage, particle: j, attempts: o.attempts });
+        }
+        if let Some(j) = outcomes.iter().position(|o| o.ordering_failed) {
+            return Err(SmcError::Ordering { particle: j, source: OrderingError::Budget });
         }
         // Carry W^{1−α} of the ancestor, add the incremental weight.
         let mut new_logw = vec![0.0; big_n];
         let mut new_pop = vec![0u64; big_n];
         let mut uniq: Vec<u32> = Vec::with_capacity(big_n);
-        let mut d = StageDiagnostics {
-            stage,
-            ess,
-            bound,
-            reruns,
-            threshold: threshold.unwrap_or(0),
-            ..Default::default()
-        };
+        let mut d =
+            StageDiagnostics { stage, ess, floor, threshold: threshold.unwrap_or(0), ..Default::default() };
         for (j, o) in outcomes.iter().enumerate() {
             new_logw[j] = (1.0 - alpha) * logw[o.ancestor as usize] + o.log_incr;
             new_pop[j] = o.pop_left;
@@ -756,7 +720,6 @@ fn run_typed<L: Label>(
         }
         lineage.push((0..big_n as u32).collect());
         d.acceptance = big_n as f64 / d.attempts.max(1) as f64;
-        prev_max = d.max_candidates;
         stages.push(d);
         logw = new_logw;
         pop_left = new_pop;
@@ -814,7 +777,8 @@ struct StageCtx<'a, L> {
     cfg: &'a SmcConfig,
     /// 0-based stage: district `s` is split off.
     s: usize,
-    bound: u32,
+    /// The selection floor `m`.
+    floor: u32,
     /// Rejection control's `b₀`, if on.
     threshold: Option<u32>,
     plans: &'a [L],
@@ -823,14 +787,14 @@ struct StageCtx<'a, L> {
     ancestors: &'a [u32],
     seed: u64,
     run: u32,
-    rerun: u32,
     corr: Corrections,
     progress: Option<&'a AtomicU64>,
     /// Nodes of each county (CSR), when a county penalty is set.
     county_nodes: Option<&'a (Vec<u32>, Vec<u32>)>,
     /// How trees are drawn on the whole graph, if they are (see [`crate::masked`]).
     whole: Option<Whole<'a>>,
-    /// Set when a particle met a tree above the bound: the stage will be redrawn.
+    /// Set when a particle failed (stuck, or the order search ran out of budget): the others
+    /// stop, and the run ends with the error.
     abort: &'a std::sync::atomic::AtomicBool,
 }
 
@@ -921,49 +885,40 @@ fn draw_and_list<L: Label>(
     list(&mut scr.cands, &scr.tree.order, &scr.tree.sub, scr.tree.total);
 }
 
-/// A pilot draw of a few trees on resampled ancestors: the largest candidate count, and with
-/// rejection control its threshold `b₀`, the configured quantile of the boundary sizes of the
-/// pilot trees' candidate cuts.
-fn pilot_draw<L: Label>(
+/// Rejection control's threshold `b₀` for stage `s`: the `q`-quantile of the boundary sizes of
+/// the candidate cuts of a pilot draw of trees on resampled ancestors.
+#[allow(clippy::too_many_arguments)]
+fn rejection_threshold<L: Label>(
     p: &Problem,
     cfg: &SmcConfig,
+    q: f64,
     whole: Option<Whole>,
     plans: &[L],
     cum: &[f64],
     s: usize,
     rng: &mut Rng,
-) -> (u32, Option<u32>) {
+) -> u32 {
     let n = p.n;
     let mut scr = Scratch::new(p, whole);
-    // About 2% of a stage's trees (a stage draws 8 to 15 per particle), at least 32: a pilot too
-    // small to see the tail of the candidate counts sets a bound that some tree of the stage
-    // exceeds, and the stage is redrawn (on PA with 300 particles, 12 pilot trees led to a
-    // redraw in one stage of four).
+    // A stage draws 2 to 4 trees per particle: the pilot adds at most a tenth.
     let trials = (cfg.particles / 5).clamp(32, 400);
-    let mut best = 0u32;
     let mut sizes = Vec::new();
     for _ in 0..trials {
         let a = pick_cumulative(cum, rng.unit());
         let plan = &plans[a * n..(a + 1) * n];
         draw_and_list(p, cfg, whole, plan, s, a, rng, &mut scr);
-        best = best.max(scr.cands.len() as u32);
-        if cfg.rejection_control.is_some() {
-            for i in 0..scr.cands.len() {
-                let v = scr.cands[i] / 2;
-                sizes.push(cut_boundary(p, cfg, plan, v, &mut scr));
-                unmark(&mut scr);
-            }
+        for i in 0..scr.cands.len() {
+            let v = scr.cands[i] / 2;
+            sizes.push(cut_boundary(p, cfg, plan, v, &mut scr));
+            unmark(&mut scr);
         }
     }
-    let threshold = cfg.rejection_control.map(|q| {
-        sizes.sort_unstable();
-        if sizes.is_empty() {
-            u32::MAX
-        } else {
-            sizes[((q * sizes.len() as f64).ceil() as usize).clamp(1, sizes.len()) - 1].max(1)
-        }
-    });
-    (best, threshold)
+    sizes.sort_unstable();
+    if sizes.is_empty() {
+        u32::MAX
+    } else {
+        sizes[((q * sizes.len() as f64).ceil() as usize).clamp(1, sizes.len()) - 1].max(1)
+    }
 }
 
 /// Marks the side below `v` of the last tree's cut at `v` and returns `b`, the number of edges
@@ -996,12 +951,12 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
     let p = ctx.p;
     let n = p.n;
     let s = ctx.s;
-    let mut rng = particle_rng(ctx.seed, ctx.run, s as u32 + 1, ctx.rerun, j as u64);
+    let mut rng = particle_rng(ctx.seed, ctx.run, s as u32 + 1, 0, j as u64);
     let mut o = Outcome::default();
     let mut ancestor = ctx.ancestors[j] as usize;
     loop {
+        // Another particle failed: the run ends with its error, so stop drawing.
         if o.attempts % 64 == 63 && ctx.abort.load(Ordering::Relaxed) {
-            o.aborted = true;
             return o;
         }
         if o.attempts >= ctx.cfg.max_attempts {
@@ -1016,15 +971,15 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
         draw_and_list(p, ctx.cfg, ctx.whole, plan, s, ancestor, &mut rng, scr);
         let count = scr.cands.len() as u32;
         o.max_candidates = o.max_candidates.max(count);
-        if count > ctx.bound {
-            o.exceeded = true;
-            return o;
-        }
         if count == 0 {
             o.no_candidate += 1;
             continue;
         }
-        let pick = rng.below(ctx.bound);
+        // Each candidate with probability 1/max(c, m): the tree is an auxiliary variable of the
+        // sampler, so this choice is exact once the weight carries max(c, m) (see the module
+        // documentation).
+        let spread = count.max(ctx.floor);
+        let pick = rng.below(spread);
         if pick >= count {
             o.not_selected += 1;
             continue;
@@ -1084,6 +1039,9 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
             }
         }
         let mut log_incr = 0.0;
+        if ctx.corr.selection {
+            log_incr += (spread as f64).ln();
+        }
         if ctx.corr.boundary {
             log_incr -= (b_eff as f64).ln();
             if ctx.cfg.rho != 1.0 {
@@ -1362,6 +1320,23 @@ mod tests {
         assert!(check(&p, &cfg(32, 1.0), 12_000, EXACT, 0.0) > 0.001);
         assert!(check(&p, &cfg(128, 0.0), 6_000, EXACT, 0.0) > 0.001);
         assert!(check(&p, &cfg(32, 1.0), 12_000, NO_BOUNDARY, 0.0) < 1e-6);
+    }
+
+    /// The selection floor: each candidate of a tree with `c` of them is taken with probability
+    /// `1/max(c, m)` and the weight carries `max(c, m)`. Exact for a floor below the typical
+    /// count, between, and above every count (the fixed bound of earlier versions); without the
+    /// factor the test rejects (at m = 1 the draw favours trees with few candidates).
+    #[test]
+    fn selection_floor_is_exact_and_its_factor_matters() {
+        let p = grid_problem(4, 3, 3, 0.26, None);
+        let floor = |m: u32| SmcConfig { cut_floor: m, ..cfg(32, 1.0) };
+        for m in [2, 3, 16] {
+            assert!(check(&p, &floor(m), 12_000, EXACT, 0.0) > 0.001, "floor {m}");
+        }
+        let out = run_smc(&p, &floor(16), 3, 0, None).unwrap();
+        assert!(out.stages[..2].iter().all(|s| s.not_selected > 0 && s.floor == 16), "{:?}", out.stages);
+        let no_selection = Corrections { selection: false, ..EXACT };
+        assert!(check(&p, &floor(1), 12_000, no_selection, 0.0) < 1e-6, "the selection factor must matter");
     }
 
     /// The county constraint on the 4x3 grid into 3 districts of 3 to 5 nodes whose counties

@@ -50,11 +50,13 @@ fn check_output(p: &Problem, out: &redraw_ensemble::smc::SmcOutput, max_splits: 
         out.ess(),
         out.log_weights.len(),
         out.unique_plans(),
-        out.stages.iter().map(|s| (s.stage, s.bound, s.max_candidates, s.reruns)).collect::<Vec<_>>()
+        out.stages.iter().map(|s| (s.stage, s.acceptance, s.max_candidates, s.lineages)).collect::<Vec<_>>()
     );
     assert!(out.unique_plans() > out.log_weights.len() / 2, "particles should be mostly distinct");
+    // The default floor takes a cut from every tree that has one: nothing is left unselected.
     for s in &out.stages {
-        assert!(s.max_candidates <= s.bound || s.stage as usize == p.districts(), "{s:?}");
+        assert!(s.floor == 1 && s.not_selected == 0 || s.stage as usize == p.districts(), "{s:?}");
+        assert!(s.lineages >= 1 && s.lineages <= out.log_weights.len() as u64, "{s:?}");
     }
 }
 

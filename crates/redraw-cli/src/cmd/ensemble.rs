@@ -128,6 +128,11 @@ pub struct Args {
     /// resampling, for more trees per plan; the target is unchanged.
     #[arg(long, value_name = "QUANTILE")]
     pub rejection_control: Option<f64>,
+    /// SMC: the selection floor m: a tree with c candidate cuts selects each with probability
+    /// 1/max(c, m) and the weight carries max(c, m). 1 takes a cut from every tree that has one
+    /// (the fastest); a larger m accepts fewer trees for flatter weights. Exact for any m.
+    #[arg(long, default_value_t = 1, value_name = "M", value_parser = clap::value_parser!(u32).range(1..))]
+    pub cut_floor: u32,
     /// SMC: resample the final particles to equal weights and run this many merge-split steps
     /// on each (with --rho, --county-constraint, --county-penalty and --balance-bound).
     #[arg(long, value_name = "STEPS")]
@@ -474,8 +479,12 @@ fn check_sampler_args(args: &Args) -> anyhow::Result<()> {
                 "--county-constraint and --county-penalty apply to --proposal merge-split and --sampler smc"
             );
         }
-        if args.rejuvenate.is_some() || args.seq_alpha != 1.0 || args.rejection_control.is_some() {
-            bail!("--rejuvenate, --seq-alpha and --rejection-control apply to --sampler smc");
+        if args.rejuvenate.is_some()
+            || args.seq_alpha != 1.0
+            || args.rejection_control.is_some()
+            || args.cut_floor != 1
+        {
+            bail!("--rejuvenate, --seq-alpha, --rejection-control and --cut-floor apply to --sampler smc");
         }
         if args.region_surcharge.is_some() && args.proposal != Proposal::Recom {
             bail!("--region-surcharge applies to --proposal recom");
@@ -532,6 +541,7 @@ fn run_smc(
         county_penalty: args.county_penalty,
         seq_alpha: args.seq_alpha,
         rejection_control: args.rejection_control,
+        cut_floor: args.cut_floor,
         ..SmcConfig::default()
     };
     let rejuvenation = args.rejuvenate.map(|steps| Rejuvenation {
@@ -583,7 +593,7 @@ fn run_smc(
         "lowest stage ESS",
         "acceptance",
         "trees",
-        "reruns",
+        "first-stage lineages",
     ])
     .keys(&[
         "run",
@@ -595,7 +605,7 @@ fn run_smc(
         "lowest_stage_ess",
         "acceptance",
         "trees",
-        "reruns",
+        "first_stage_lineages",
     ])
     .titled(format!(
         "SMC: {} run(s) x {} particles, {} districts, tolerance {}, rho {}{}",
@@ -620,7 +630,7 @@ fn run_smc(
             Cell::float(lowest, 1),
             Cell::float(c.accepted as f64 / c.steps.max(1) as f64, 4),
             c.trees.into(),
-            (ri.stages.iter().map(|s| s.reruns as u64).sum::<u64>()).into(),
+            ri.stages.first().map_or(0, |s| s.lineages).into(),
         ]);
     }
     let mut stages = Table::new(&[
@@ -634,10 +644,9 @@ fn run_smc(
         "no candidate",
         "not selected",
         "thinned",
-        "M",
+        "m",
         "max candidates",
         "b0",
-        "reruns",
     ])
     .keys(&[
         "run",
@@ -650,16 +659,15 @@ fn run_smc(
         "no_candidate",
         "not_selected",
         "thinned",
-        "bound",
+        "floor",
         "max_candidates",
         "threshold",
-        "reruns",
     ])
     .titled(
         "Stages (ESS of the weights entering the stage; lineages: this stage's particles with \
          descendants among the final ones; stage k = final weights)",
     )
-    .right(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    .right(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     for (r, ri) in info.runs.iter().enumerate() {
         for s in &ri.stages {
             stages.push(vec![
@@ -673,10 +681,9 @@ fn run_smc(
                 s.no_candidate.into(),
                 s.not_selected.into(),
                 s.thinned.into(),
-                (s.bound as u64).into(),
+                (s.floor as u64).into(),
                 (s.max_candidates as u64).into(),
                 (s.threshold as u64).into(),
-                (s.reruns as u64).into(),
             ]);
         }
     }
