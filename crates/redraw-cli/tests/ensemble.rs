@@ -403,10 +403,11 @@ fn smc_runs_are_reproducible_weighted_and_judged() {
         assert!(stages[..3].iter().all(|s| s["floor"] == 1 && s["not_selected"] == 0), "{r}");
     }
     assert_eq!(m["smc"]["config"]["cut_floor"], 1);
+    assert_eq!(m["smc"]["config"]["cut_selection"], "inverse_boundary");
     assert!(table.contains("lineages"), "{table}");
     // Rejection control: a threshold per stage, some cuts thinned, every plan within the county
     // rule.
-    run("rc", "2", &["--county-constraint", "--rejection-control", "0.5"]);
+    run("rc", "2", &["--county-constraint", "--rejection-control", "0.5", "--cut-selection", "uniform"]);
     let rc_files = read_all(&dir.join("rc"));
     let rc: serde_json::Value = serde_json::from_str(&rc_files.2).unwrap();
     let rc_stats = String::from_utf8(rc_files.0.clone()).unwrap();
@@ -420,7 +421,7 @@ fn smc_runs_are_reproducible_weighted_and_judged() {
     assert!(stages.iter().map(|s| s["thinned"].as_u64().unwrap()).sum::<u64>() > 0, "{stages:?}");
     // A selection floor above the trees' counts leaves some candidates unselected, and is
     // recorded; the plans still keep the county rule.
-    run("floor", "2", &["--county-constraint", "--cut-floor", "6"]);
+    run("floor", "2", &["--county-constraint", "--cut-floor", "6", "--cut-selection", "uniform"]);
     let fl_files = read_all(&dir.join("floor"));
     let fl: serde_json::Value = serde_json::from_str(&fl_files.2).unwrap();
     assert_eq!(fl["smc"]["config"]["cut_floor"], 6);
@@ -524,6 +525,12 @@ fn sampler_flags_are_checked_and_merge_split_runs() {
         (vec!["--steps", "10", "--rejection-control", "0.5"], "apply to --sampler smc"),
         (vec!["--steps", "10", "--cut-floor", "3"], "apply to --sampler smc"),
         (vec!["--sampler", "smc", "--particles", "30", "--cut-floor", "0"], "--cut-floor"),
+        (vec!["--sampler", "smc", "--particles", "30", "--cut-floor", "3"], "needs --cut-selection uniform"),
+        (
+            vec!["--sampler", "smc", "--particles", "30", "--rejection-control", "0.5"],
+            "--rejection-control needs --cut-selection uniform",
+        ),
+        (vec!["--steps", "10", "--cut-selection", "uniform"], "apply to --sampler smc"),
         (vec![], "--steps N is required"),
     ] {
         let out = base(&args);

@@ -119,11 +119,16 @@ pub(crate) struct OrderingScratch {
 /// remainder part `rem` of a partial plan with `parts` parts (`assignment` maps every node to its
 /// part; the remainder is a part like the others): parts adjacent to `rem` whose addition is a
 /// valid stage and from which the growth can still take in every part.
+///
+/// `known`: a part already known to be such an addition, which is then counted without a search.
+/// In SMC it is the district just drawn: the growth that adds the drawn districts back in reverse
+/// order retraces SMC's own valid stages.
 pub(crate) fn growth_choices(
     p: &Problem,
     assignment: impl Fn(usize) -> u32,
     parts: usize,
     rem: u32,
+    known: Option<u32>,
     s: &mut OrderingScratch,
 ) -> Result<u32, OrderingError> {
     district_graph(p, &assignment, parts, s);
@@ -136,7 +141,13 @@ pub(crate) fn growth_choices(
     for d in 0..parts as u32 {
         if d != rem && s.dmask[d as usize] & u != 0 {
             let grown = u | 1u128 << d;
-            if valid_stage(grown, d, true, s, &mut budget)? && grows_to(grown, full, s, &mut budget)? {
+            if Some(d) == known {
+                debug_assert!(
+                    valid_stage(grown, d, true, s, &mut budget)? && grows_to(grown, full, s, &mut budget)?,
+                    "part {d} was said to be a valid, completable addition"
+                );
+                count += 1;
+            } else if valid_stage(grown, d, true, s, &mut budget)? && grows_to(grown, full, s, &mut budget)? {
                 count += 1;
             }
         }

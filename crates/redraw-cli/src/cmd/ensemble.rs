@@ -13,7 +13,7 @@ use anyhow::bail;
 use anyhow::Context as _;
 use redraw_ensemble::run::{self, ChainParams, Compression, Execution, Record, RunSpec};
 use redraw_ensemble::setup::{self, parse_election, CountySource, GraphSource, InitialPlan, Setup};
-use redraw_ensemble::smc::SmcConfig;
+use redraw_ensemble::smc::{CutSelection, SmcConfig};
 use redraw_ensemble::smc_run::{run_smc_dir, Rejuvenation, SmcRunSpec};
 use redraw_ensemble::{PairSelection, ProposalConfig, ProposalKind};
 use redraw_graph::io::read_graph;
@@ -128,9 +128,16 @@ pub struct Args {
     /// resampling, for more trees per plan; the target is unchanged.
     #[arg(long, value_name = "QUANTILE")]
     pub rejection_control: Option<f64>,
-    /// SMC: the selection floor m: a tree with c candidate cuts selects each with probability
-    /// 1/max(c, m) and the weight carries max(c, m). 1 takes a cut from every tree that has one
-    /// (the fastest); a larger m accepts fewer trees for flatter weights. Exact for any m.
+    /// SMC: how a spanning tree's candidate cut is chosen. inverse-boundary: in proportion to
+    /// 1/b (b = the cut's boundary edges), the weight carrying the sum of 1/b over the tree's
+    /// candidates (more even weights); uniform: each with probability 1/max(c, --cut-floor).
+    /// Both are exact.
+    #[arg(long, value_enum, default_value_t = CutSelectionArg::InverseBoundary)]
+    pub cut_selection: CutSelectionArg,
+    /// SMC with --cut-selection uniform: the selection floor m: a tree with c candidate cuts
+    /// selects each with probability 1/max(c, m) and the weight carries max(c, m). 1 takes a cut
+    /// from every tree that has one (the fastest); a larger m accepts fewer trees for flatter
+    /// weights. Exact for any m.
     #[arg(long, default_value_t = 1, value_name = "M", value_parser = clap::value_parser!(u32).range(1..))]
     pub cut_floor: u32,
     /// SMC: resample the final particles to equal weights and run this many merge-split steps
@@ -234,6 +241,12 @@ pub enum SamplerArg {
     Mcmc,
     /// Sequential Monte Carlo (--particles).
     Smc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CutSelectionArg {
+    InverseBoundary,
+    Uniform,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -483,8 +496,12 @@ fn check_sampler_args(args: &Args) -> anyhow::Result<()> {
             || args.seq_alpha != 1.0
             || args.rejection_control.is_some()
             || args.cut_floor != 1
+            || args.cut_selection != CutSelectionArg::InverseBoundary
         {
-            bail!("--rejuvenate, --seq-alpha, --rejection-control and --cut-floor apply to --sampler smc");
+            bail!(
+                "--rejuvenate, --seq-alpha, --rejection-control, --cut-selection and --cut-floor apply to \
+                 --sampler smc"
+            );
         }
         if args.region_surcharge.is_some() && args.proposal != Proposal::Recom {
             bail!("--region-surcharge applies to --proposal recom");
@@ -542,6 +559,10 @@ fn run_smc(
         seq_alpha: args.seq_alpha,
         rejection_control: args.rejection_control,
         cut_floor: args.cut_floor,
+        cut_selection: match args.cut_selection {
+            CutSelectionArg::InverseBoundary => CutSelection::InverseBoundary,
+            CutSelectionArg::Uniform => CutSelection::Uniform,
+        },
         ..SmcConfig::default()
     };
     let rejuvenation = args.rejuvenate.map(|steps| Rejuvenation {
