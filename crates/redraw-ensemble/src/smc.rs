@@ -1021,12 +1021,11 @@ fn split_particle<L: Label>(ctx: &StageCtx<L>, j: usize, dst: &mut [L], scr: &mu
             o.no_candidate += 1;
             continue;
         }
-        // Each candidate with probability 1/max(c, m): the tree is an auxiliary variable of the
-        // sampler, so this choice is exact once the weight carries max(c, m) (see the module
-        // documentation).
-        // The selection (see the module documentation). `log_select` is the log of the inverse
-        // of the cut's selection probability: `max(c, m)`, or `Σ 1/b` over the candidates over
-        // the cut's own `1/b` (which the boundary factor below pays).
+        // The selection: the tree is an auxiliary variable of the sampler, so any choice among
+        // its candidates is exact once the weight carries the inverse of the choice's
+        // probability (see the module documentation). `log_select` is its log: `max(c, m)`, or
+        // `Σ 1/b` over the candidates over the cut's own `1/b` (which the boundary factor below
+        // pays).
         let inverse_boundary = ctx.cfg.cut_selection == CutSelection::InverseBoundary;
         let (pick, log_select) = if inverse_boundary {
             scr.inv.clear();

@@ -21,11 +21,13 @@ pub struct Measurement {
     pub dem_seats_per_cpu_s: f64,
 }
 
-/// What `bench/samplers/run.sh` measured on 2026-12-01 (see its README for the commands, the
-/// load and the R-hat beside each figure): PA at 300 CPU-s per sampler (20:51–21:28 UTC, load
-/// 1.7–4.6), CA's SMC at 300 CPU-s (21:33 UTC) and CA's chains at 150 CPU-s (18:05–18:34 UTC,
-/// load 3–4.4). Only plain ReCom and, on PA, merge-split reached R-hat ≤ 1.013; the other figures
-/// are upper bounds of what a converged run would give.
+/// What `bench/samplers/run.sh` measured (see its README for the commands, the load and the
+/// R-hat beside each figure): PA's chains at 300 CPU-s per sampler (2026-12-01 23:54 to
+/// 2026-12-02 00:12 UTC, load 0.7–5), PA's and CA's SMC (default cut selection) at 300 CPU-s
+/// (2026-12-02 00:20–00:30 UTC, load 3), and CA's chains at 150 CPU-s (2026-12-01 18:05–18:34
+/// UTC, load 3–4.4). On PA plain ReCom, merge-split and SMC reached R-hat ≤ 1.017; CA's SMC
+/// runs (990 particles each) disagree (R-hat 1.4–1.9), so its figure, like those of the chains
+/// that did not mix, is an upper bound of what a converged run would give.
 pub const MEASURED: &[Measurement] = &[
     Measurement {
         graph: "PA",
@@ -33,7 +35,7 @@ pub const MEASURED: &[Measurement] = &[
         districts: 17,
         tolerance: 0.005,
         sampler: "recom",
-        dem_seats_per_cpu_s: 16.115,
+        dem_seats_per_cpu_s: 17.993,
     },
     Measurement {
         graph: "PA",
@@ -41,7 +43,7 @@ pub const MEASURED: &[Measurement] = &[
         districts: 17,
         tolerance: 0.005,
         sampler: "reversible-recom",
-        dem_seats_per_cpu_s: 1.003,
+        dem_seats_per_cpu_s: 1.124,
     },
     Measurement {
         graph: "PA",
@@ -49,7 +51,7 @@ pub const MEASURED: &[Measurement] = &[
         districts: 17,
         tolerance: 0.005,
         sampler: "merge-split",
-        dem_seats_per_cpu_s: 1.044,
+        dem_seats_per_cpu_s: 1.072,
     },
     Measurement {
         graph: "PA",
@@ -57,7 +59,7 @@ pub const MEASURED: &[Measurement] = &[
         districts: 17,
         tolerance: 0.005,
         sampler: "smc",
-        dem_seats_per_cpu_s: 7.997,
+        dem_seats_per_cpu_s: 36.955,
     },
     Measurement {
         graph: "CA",
@@ -89,7 +91,7 @@ pub const MEASURED: &[Measurement] = &[
         districts: 52,
         tolerance: 0.005,
         sampler: "smc",
-        dem_seats_per_cpu_s: 1.423,
+        dem_seats_per_cpu_s: 5.130,
     },
 ];
 
