@@ -61,6 +61,8 @@ def ensemble_cmd(a, state, sampler, out, size, chains, threads, seed):
            "--out", out]
     if sampler == "smc":
         cmd += ["--sampler", "smc", "--particles", str(size)]
+        if a.cut_selection:
+            cmd += ["--cut-selection", a.cut_selection]
     else:
         thin = max(1, size // a.draws)
         cmd += ["--proposal", sampler, "--steps", str(size), "--thin", str(thin)]
@@ -91,6 +93,8 @@ def main():
     ap.add_argument("--samplers", nargs="+", default=CHAINS + ["smc"])
     ap.add_argument("--throughput-particles", type=int, nargs=2, default=[400, 100],
                     help="SMC particles for the 1- and 2-thread throughput runs on PA and CA")
+    ap.add_argument("--cut-selection", choices=["inverse-boundary", "uniform"], default=None,
+                    help="SMC's --cut-selection (default: redraw's own default)")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--throughput-only", action="store_true",
                     help="only the SMC throughput runs (step 5), not the effective-samples runs")
