@@ -332,7 +332,8 @@ pub enum SmcError {
 pub(crate) struct Corrections {
     /// The `1/b` boundary factor (and `τ^{ρ−1}`) of the incremental weights.
     pub(crate) boundary: bool,
-    /// The `max(c, m)` selection factor of the incremental weights.
+    /// The selection factor of the incremental weights: `max(c, m)` for the uniform selection,
+    /// `B(T) · b` for the 1/b one.
     pub(crate) selection: bool,
     /// The `∏ 1/c_i` order correction of the final weights.
     pub(crate) order: bool,
@@ -525,6 +526,7 @@ struct Scratch {
     masked: Option<MaskedTree>,
     region: Vec<u32>,
     cands: Vec<u32>,
+    /// Running sums of `1/b` over the candidates of the last tree (the 1/b cut selection).
     inv: Vec<f64>,
     /// τ of districts (ρ ≠ 1).
     trees: DistrictTrees,

@@ -124,8 +124,8 @@ pub struct Args {
     pub seq_alpha: f64,
     /// SMC: rejection control of the boundary weight 1/b (Liu, Chen & Wong 1998), threshold at
     /// this quantile of each stage's pilot cuts: a cut with b above it is kept with probability
-    /// b0/b and weighs 1/b0. Fewer uneven weights, so more distinct lineages survive the
-    /// resampling, for more trees per plan; the target is unchanged.
+    /// b0/b and weighs 1/b0. More even weights (a higher ESS; on PA the lineages barely grew),
+    /// for more trees per plan; the target is unchanged. Needs --cut-selection uniform.
     #[arg(long, value_name = "QUANTILE")]
     pub rejection_control: Option<f64>,
     /// SMC: how a spanning tree's candidate cut is chosen. inverse-boundary: in proportion to
